@@ -1,0 +1,137 @@
+/**
+ * The on-disk record of every kernel object and process a run creates,
+ * written *before* the object exists, so that a run killed at any instant
+ * (even with SIGKILL) leaves a list `coldpath clean` can replay. One JSON
+ * object per line, appended synchronously (a crash cannot lose a written line).
+ */
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ColdpathError } from '../errors.js';
+
+export type LedgerEntry =
+  | { t: 'run'; tag: string; pid: number; startedAt: string; argv: string[] }
+  | { t: 'netns'; name: string }
+  /** Objects inside a namespace: removed with it, recorded for the audit trail. */
+  | { t: 'link'; netns: string; dev: string }
+  | { t: 'nft'; netns: string; table: string }
+  | { t: 'process'; netns: string; pid: number; argv: string[] }
+  | { t: 'process-exit'; pid: number };
+
+/** Root of all ledgers. `/run` is a tmpfs: ledgers vanish at reboot, like namespaces. */
+export function stateDir(): string {
+  return process.env['COLDPATH_STATE_DIR'] ?? '/run/coldpath';
+}
+
+export class Ledger {
+  readonly tag: string;
+  readonly dir: string;
+  readonly file: string;
+
+  private constructor(tag: string, dir: string) {
+    this.tag = tag;
+    this.dir = dir;
+    this.file = join(dir, 'ledger.jsonl');
+  }
+
+  /**
+   * Claims `tag` for this process. `mkdir` is atomic, so two runs can never
+   * hold the same tag; the caller retries with a new tag on `undefined`.
+   */
+  static create(tag: string, argv: string[] = process.argv): Ledger | undefined {
+    const root = stateDir();
+    try {
+      mkdirSync(root, { recursive: true, mode: 0o755 });
+    } catch (cause) {
+      throw new ColdpathError(`cannot create state directory ${root}`, {
+        kind: 'environment',
+        hint: 'run as root, or set COLDPATH_STATE_DIR to a writable directory',
+        cause,
+      });
+    }
+    const dir = join(root, tag);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw error;
+    }
+    const ledger = new Ledger(tag, dir);
+    writeFileSync(ledger.file, '');
+    ledger.append({ t: 'run', tag, pid: process.pid, startedAt: new Date().toISOString(), argv });
+    return ledger;
+  }
+
+  static open(tag: string): Ledger {
+    return new Ledger(tag, join(stateDir(), tag));
+  }
+
+  append(...entries: LedgerEntry[]): void {
+    if (entries.length === 0) return;
+    appendFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+  }
+
+  read(): LedgerEntry[] {
+    return readLedgerFile(this.file);
+  }
+
+  /** Removes the ledger once everything in it is gone. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function readLedgerFile(file: string): LedgerEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const entries: LedgerEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as LedgerEntry);
+    } catch {
+      // A line cut short by a crash mid-write: the object it named was not created yet.
+    }
+  }
+  return entries;
+}
+
+/** Tags of all ledgers on this machine. */
+export function listLedgerTags(): string[] {
+  try {
+    return readdirSync(stateDir()).filter((name) => /^[0-9a-f]{4}$/.test(name));
+  } catch {
+    return [];
+  }
+}
+
+/** What a ledger says must be undone, in the order to undo it. */
+export interface UndoList {
+  processes: Array<{ netns: string; pid: number; argv: string[] }>;
+  netns: string[];
+}
+
+export function undoList(entries: readonly LedgerEntry[]): UndoList {
+  const exited = new Set(entries.flatMap((entry) => (entry.t === 'process-exit' ? [entry.pid] : [])));
+  const processes = entries
+    .flatMap((entry) => (entry.t === 'process' && !exited.has(entry.pid) ? [entry] : []))
+    .map(({ netns, pid, argv }) => ({ netns, pid, argv }))
+    .reverse();
+  const seen = new Set<string>();
+  const netns: string[] = [];
+  for (const entry of [...entries].reverse()) {
+    if (entry.t === 'netns' && !seen.has(entry.name)) {
+      seen.add(entry.name);
+      netns.push(entry.name);
+    }
+  }
+  return { processes, netns };
+}
+
+export function ownerOf(entries: readonly LedgerEntry[]): { pid: number; startedAt: string } | undefined {
+  const head = entries[0];
+  return head?.t === 'run' ? { pid: head.pid, startedAt: head.startedAt } : undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * Turns plan operations into the exact commands a Linux host runs: iproute2,
+ * bridge, sysctl and nft. The same rendering feeds the driver (batched) and
+ * `coldpath plan` (a shell script), so what is printed is what runs.
+ */
+import type { Op } from '../topology/ops.js';
+
+/** Where a command runs: the root context (only `netns add/del`) or a namespace. */
+export type Context = { netns: string } | 'root';
+
+export type KernelCommand =
+  | { tool: 'ip' | 'bridge'; ctx: Context; args: string[] }
+  | { tool: 'sysctl'; ctx: { netns: string }; args: string[] }
+  | { tool: 'nft'; ctx: { netns: string }; script: string };
+
+export type NetnsOf = (node: string) => string;
+
+const VXLAN_FLOOD_MAC = '00:00:00:00:00:00';
+
+export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
+  switch (op.kind) {
+    case 'node.add':
+      // Loopback is brought up by the plan, batched with the node's other work.
+      return [{ tool: 'ip', ctx: 'root', args: ['netns', 'add', nsOf(op.node)] }];
+    case 'node.del':
+      return [{ tool: 'ip', ctx: 'root', args: ['netns', 'del', nsOf(op.node)] }];
+    case 'bridge.add':
+      return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'bridge'])];
+    case 'veth.add':
+      return [
+        ipIn(op.node, nsOf, [
+          'link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'veth',
+          'peer', 'name', op.peerDev, ...mtu(op.mtu), 'netns', nsOf(op.peerNode),
+        ]),
+      ];
+    case 'link.set':
+      return [
+        ipIn(op.node, nsOf, [
+          'link', 'set', 'dev', op.dev, ...mtu(op.mtu),
+          ...(op.master === undefined ? [] : ['master', op.master]),
+          ...(op.up === true ? ['up'] : op.up === false ? ['down'] : []),
+        ]),
+      ];
+    case 'link.del':
+      return [ipIn(op.node, nsOf, ['link', 'del', 'dev', op.dev])];
+    case 'addr.add':
+      return [ipIn(op.node, nsOf, ['addr', 'add', op.cidr, ...(op.peer === undefined ? [] : ['peer', op.peer]), 'dev', op.dev])];
+    case 'addr.del':
+      return [ipIn(op.node, nsOf, ['addr', 'del', op.cidr, 'dev', op.dev])];
+    case 'route.add':
+      return [
+        ipIn(op.node, nsOf, [
+          'route', 'add', op.dst,
+          ...(op.via === undefined ? [] : ['via', op.via]),
+          ...(op.dev === undefined ? [] : ['dev', op.dev]),
+          ...(op.onlink === true ? ['onlink'] : []),
+          ...(op.src === undefined ? [] : ['src', op.src]),
+          ...(op.mtu === undefined ? [] : ['mtu', String(op.mtu)]),
+          ...(op.advmss === undefined ? [] : ['advmss', String(op.advmss)]),
+        ]),
+      ];
+    case 'route.del':
+      return [
+        ipIn(op.node, nsOf, [
+          'route', 'del', op.dst,
+          ...(op.via === undefined ? [] : ['via', op.via]),
+          ...(op.dev === undefined ? [] : ['dev', op.dev]),
+        ]),
+      ];
+    case 'sysctl':
+      return [{ tool: 'sysctl', ctx: { netns: nsOf(op.node) }, args: [`${op.key}=${op.value}`] }];
+    case 'nft.table':
+      return [
+        {
+          tool: 'nft',
+          ctx: { netns: nsOf(op.node) },
+          // Declare, delete, recreate: replaces the table atomically in one transaction.
+          script: `table ${op.family} ${op.table}\ndelete table ${op.family} ${op.table}\ntable ${op.family} ${op.table} {\n${indent(op.body)}\n}\n`,
+        },
+      ];
+    case 'nft.delete':
+      return [{ tool: 'nft', ctx: { netns: nsOf(op.node) }, script: `delete table ${op.family} ${op.table}\n` }];
+    case 'tunnel.add':
+      return [ipIn(op.node, nsOf, tunnelArgs(op))];
+    case 'fdb.append':
+      return [{ tool: 'bridge', ctx: { netns: nsOf(op.node) }, args: ['fdb', 'append', VXLAN_FLOOD_MAC, 'dev', op.dev, 'dst', op.dst] }];
+    case 'neigh.replace':
+      return [ipIn(op.node, nsOf, ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev])];
+  }
+}
+
+function tunnelArgs(op: Extract<Op, { kind: 'tunnel.add' }>): string[] {
+  const head = ['link', 'add', 'name', op.dev, 'mtu', String(op.mtu), 'type', op.type];
+  const remote = op.remote === undefined ? [] : ['remote', op.remote];
+  switch (op.type) {
+    case 'gre':
+      return [...head, 'local', op.local, ...remote, ...(op.key === undefined ? [] : ['key', String(op.key)]), 'ttl', '64', 'dev', op.underlay];
+    case 'ipip':
+      return [...head, 'local', op.local, ...remote, 'ttl', '64', 'dev', op.underlay];
+    case 'vxlan':
+      return [
+        ...head, 'id', String(op.key ?? 1), 'local', op.local, ...remote,
+        'dstport', String(op.port ?? 4789), 'dev', op.underlay, 'ttl', '64',
+      ];
+  }
+}
+
+function ipIn(node: string, nsOf: NetnsOf, args: string[]): KernelCommand {
+  return { tool: 'ip', ctx: { netns: nsOf(node) }, args };
+}
+
+const mtu = (value: number | undefined): string[] => (value === undefined ? [] : ['mtu', String(value)]);
+
+const indent = (text: string): string =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+
+export function contextKey(ctx: Context): string {
+  return ctx === 'root' ? 'root' : ctx.netns;
+}

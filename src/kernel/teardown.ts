@@ -1,0 +1,67 @@
+/**
+ * Undoes what a ledger recorded, in a fixed order: processes, then the
+ * namespaces (which takes every link, address, route and nft table inside
+ * them). Continues past errors and reports them; used by a normal run's
+ * teardown and by `coldpath clean`.
+ */
+import { readdirSync } from 'node:fs';
+import { runCommand } from '../exec/run-command.js';
+import { undoList, type LedgerEntry } from './ledger.js';
+import { isRecordedProcess, NETNS_DIR, terminate } from './processes.js';
+
+export interface UndoReport {
+  processesKilled: number;
+  netnsRemoved: string[];
+  errors: string[];
+}
+
+export async function undo(entries: readonly LedgerEntry[], options: { graceMs?: number } = {}): Promise<UndoReport> {
+  const list = undoList(entries);
+  const errors: string[] = [];
+  const recorded = list.processes.filter((p) => isRecordedProcess(p.pid, p.netns, p.argv)).map((p) => p.pid);
+  let killed = (await terminate(recorded, options.graceMs ?? 1000)).length;
+  const result = await removeNetns(list.netns, options.graceMs ?? 1000);
+  killed += result.processesKilled;
+  errors.push(...result.errors);
+  return { processesKilled: killed, netnsRemoved: result.removed, errors };
+}
+
+export function existingNetns(): string[] {
+  try {
+    return readdirSync(NETNS_DIR);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Kills whatever still runs in the namespaces (daemons such as keepalived
+ * fork away from us), then deletes them in one `ip -force -batch`.
+ */
+export async function removeNetns(
+  names: readonly string[],
+  graceMs = 1000,
+): Promise<{ removed: string[]; processesKilled: number; errors: string[] }> {
+  const present = new Set(existingNetns());
+  const targets = names.filter((name) => present.has(name));
+  const errors: string[] = [];
+  if (targets.length === 0) return { removed: [], processesKilled: 0, errors };
+  const pids: number[] = [];
+  for (const name of targets) {
+    const result = await runCommand(['ip', 'netns', 'pids', name], { reject: false, timeoutMs: 5000 });
+    if (result.exitCode !== 0) {
+      errors.push(`ip netns pids ${name}: ${result.stderr.trim()}`);
+      continue;
+    }
+    pids.push(...result.stdout.split(/\s+/).filter((word) => word !== '').map(Number));
+  }
+  const killed = await terminate(pids, graceMs);
+  const deleted = await runCommand(['ip', '-force', '-batch', '-'], {
+    input: targets.map((name) => `netns del ${name}\n`).join(''),
+    reject: false,
+    timeoutMs: 30_000,
+  });
+  if (deleted.exitCode !== 0) errors.push(deleted.stderr.trim());
+  const left = new Set(existingNetns());
+  return { removed: targets.filter((name) => !left.has(name)), processesKilled: killed.length, errors };
+}

@@ -1,0 +1,82 @@
+/**
+ * The probe: runs inside a container namespace for the life of an instance.
+ * Starts light (only `node:net`), makes the instance's first request at once,
+ * then serves measurement commands from stdin; exits when stdin closes, so a
+ * killed orchestrator never leaves probes behind.
+ */
+import { createInterface } from 'node:readline';
+import { firstRequest } from './operations.js';
+import { nowMicros, type MeasureResultEvent, type MeasureSpec, type ProbeArgs, type ProbeCommand, type ProbeEvent } from './protocol.js';
+
+const send = (event: ProbeEvent): void => {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+};
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as ProbeArgs;
+  send({ event: 'ready', pid: process.pid, at: nowMicros() });
+  if (args.first !== undefined) send(await firstRequest(args.first));
+
+  let current: AbortController | undefined;
+  const queue: Array<{ id: number; spec: MeasureSpec }> = [];
+  let running = false;
+  const drain = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      current = new AbortController();
+      send(await measureSafely(next.id, next.spec, current.signal));
+    }
+    current = undefined;
+    running = false;
+  };
+
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    let command: ProbeCommand;
+    try {
+      command = JSON.parse(line) as ProbeCommand;
+    } catch {
+      send({ event: 'fatal', message: `not JSON: ${line.slice(0, 80)}` });
+      return;
+    }
+    if (command.op === 'abort') {
+      current?.abort();
+      return;
+    }
+    queue.push({ id: command.id, spec: command.spec });
+    void drain();
+  });
+  lines.on('close', () => {
+    current?.abort();
+    process.exit(0);
+  });
+}
+
+async function measureSafely(id: number, spec: MeasureSpec, signal: AbortSignal): Promise<MeasureResultEvent> {
+  const startedAt = nowMicros();
+  try {
+    // Loaded on first use: the cold path (first request) must not pay for them.
+    const { measure } = await import('./measure.js');
+    return await measure(id, spec, signal);
+  } catch (error) {
+    const { createHistogram, encodeHistogram } = await import('../metrics/histogram.js');
+    return {
+      event: 'result',
+      id,
+      outcome: 'errored',
+      metric: spec.metric,
+      histogram: encodeHistogram(createHistogram('latency')),
+      errors: {},
+      startedAt,
+      durationUs: nowMicros() - startedAt,
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+main().catch((error: unknown) => {
+  send({ event: 'fatal', message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

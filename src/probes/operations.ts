@@ -1,0 +1,154 @@
+/**
+ * The requests a probe makes. HTTP goes through undici (what a Node.js
+ * function would use); connect and echo use raw sockets so they measure only
+ * TCP (comparable with sockperf / netperf TCP_RR).
+ */
+import { connect, type Socket } from 'node:net';
+import type { Pool } from 'undici';
+import { nowMicros, type FirstRequestEvent, type FirstRequestSpec } from './protocol.js';
+
+class ProbeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** One TCP handshake, then close. */
+export function connectOnce(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new ProbeError('ETIMEDOUT', `connect to ${host}:${port} timed out`)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** An HTTP GET through an undici pool; `reset` closes the connection after the response (TCP_CRR). */
+export async function httpGet(pool: Pool, path: string, timeoutMs: number, reset: boolean): Promise<void> {
+  const response = await pool.request({ path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset });
+  await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+  if (response.statusCode !== 200) throw new ProbeError(`HTTP_${response.statusCode}`, `HTTP ${response.statusCode}`);
+}
+
+/** A persistent TCP connection that sends `payload` and waits for it to come back. */
+export class EchoClient {
+  private socket: Socket | undefined;
+  private pending: { expected: number; received: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private open(): Promise<Socket> {
+    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.host, port: this.port, noDelay: true });
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        const pending = this.pending;
+        if (pending === undefined) return;
+        pending.received += chunk.length;
+        if (pending.received >= pending.expected) {
+          this.pending = undefined;
+          pending.resolve();
+        }
+      });
+      socket.on('close', () => {
+        const pending = this.pending;
+        this.pending = undefined;
+        pending?.reject(new ProbeError('ECONNRESET', 'echo connection closed'));
+      });
+      this.socket = socket;
+    });
+  }
+
+  async roundTrip(payload: Buffer): Promise<void> {
+    const socket = await this.open();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        socket.destroy();
+        reject(new ProbeError('ETIMEDOUT', 'echo timed out'));
+      }, this.timeoutMs);
+      this.pending = {
+        expected: payload.length,
+        received: 0,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      socket.write(payload);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+}
+
+/**
+ * The instance's very first connection and request, timed step by step on a
+ * raw socket: handshake, then request until the first response byte, then the
+ * whole response.
+ */
+export function firstRequest(spec: FirstRequestSpec): Promise<FirstRequestEvent> {
+  return new Promise((resolve) => {
+    const connectStart = nowMicros();
+    let connected = 0;
+    let firstByte = 0;
+    let buffered = Buffer.alloc(0);
+    let settled = false;
+    const socket = connect({ host: spec.host, port: spec.port, noDelay: true });
+    const finish = (event: FirstRequestEvent): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(event);
+    };
+    const timer = setTimeout(
+      () => finish({ event: 'first', ok: false, at: nowMicros(), errorKind: 'timeout', message: `no response from ${spec.host}:${spec.port} within ${spec.timeoutMs} ms` }),
+      spec.timeoutMs,
+    );
+    socket.once('connect', () => {
+      connected = nowMicros();
+      socket.write(`GET ${spec.path} HTTP/1.1\r\nHost: ${spec.host}\r\nConnection: close\r\n\r\n`);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (firstByte === 0) firstByte = nowMicros();
+      buffered = Buffer.concat([buffered, chunk]);
+      const headerEnd = buffered.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const head = buffered.subarray(0, headerEnd).toString('latin1');
+      const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? '0');
+      if (buffered.length - headerEnd - 4 < length) return;
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? '0');
+      finish({
+        event: 'first',
+        ok: true,
+        connectStart,
+        connected,
+        firstByte,
+        responseEnd: nowMicros(),
+        localAddress: socket.localAddress ?? '',
+        status,
+      });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish({ event: 'first', ok: false, at: nowMicros(), errorKind: error.code?.toLowerCase() ?? 'other', message: error.message }),
+    );
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The line protocol between the orchestrator and a probe: one JSON object per
+ * line over stdio. Because it is only stdio, the same probe can run under
+ * `ip netns exec`, over `ssh` or in a Kubernetes pod.
+ * Times are microseconds on CLOCK_MONOTONIC (`process.hrtime`), which every
+ * process on the host shares, so probe and orchestrator timestamps compare.
+ */
+import type { WarmMetric } from '../scenario/schema.js';
+
+export interface MeasureSpec {
+  metric: WarmMetric;
+  host: string;
+  /** HTTP port (connect, keepalive, newconn) or echo port (echo). */
+  port: number;
+  requests: number;
+  warmup: number;
+  concurrency: number;
+  loop: 'closed' | 'open';
+  /** Requests per second (open loop). */
+  rate?: number;
+  timeoutMs: number;
+  /** HTTP path; default `/`. */
+  path?: string;
+  /** Echo payload size in bytes; default 64. */
+  payloadBytes?: number;
+}
+
+export type ProbeCommand = { id: number; op: 'measure'; spec: MeasureSpec } | { id: number; op: 'abort' };
+
+/** What the probe does as soon as it starts: the instance's first connect and request. */
+export interface FirstRequestSpec {
+  host: string;
+  port: number;
+  path: string;
+  timeoutMs: number;
+}
+
+export interface ProbeArgs {
+  first?: FirstRequestSpec;
+}
+
+export type ErrorCounts = Record<string, number>;
+
+export type FirstRequestEvent =
+  | {
+      event: 'first';
+      ok: true;
+      connectStart: number;
+      connected: number;
+      firstByte: number;
+      responseEnd: number;
+      localAddress: string;
+      status: number;
+    }
+  | { event: 'first'; ok: false; at: number; errorKind: string; message: string };
+
+export type MeasureOutcome = 'completed' | 'aborted' | 'errored';
+
+export interface MeasureResultEvent {
+  event: 'result';
+  id: number;
+  outcome: MeasureOutcome;
+  metric: WarmMetric;
+  /** Latency in µs; for an open loop, corrected for coordinated omission. */
+  histogram: string;
+  /** Open loop only: latency from the actual send time (uncorrected). */
+  raw?: string;
+  errors: ErrorCounts;
+  startedAt: number;
+  durationUs: number;
+  message?: string;
+}
+
+export type ProbeEvent =
+  | { event: 'ready'; pid: number; at: number }
+  | FirstRequestEvent
+  | MeasureResultEvent
+  | { event: 'fatal'; message: string };
+
+export { nowMicros } from '../clock.js';
+
+/** Classifies a socket or request error into a short kind for error counts. */
+export function errorKind(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
+    if (code === 'ECONNREFUSED') return 'refused';
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
+    if (code === 'EADDRNOTAVAIL') return 'no-source-port';
+    return code.toLowerCase();
+  }
+  if ((error as Error | null)?.name === 'TimeoutError') return 'timeout';
+  return 'other';
+}

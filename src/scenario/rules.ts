@@ -1,0 +1,101 @@
+/** Rules that span fields; zod checks each field alone, these check them together. */
+import { contains, overlaps, parseCidr, size } from '../topology/addressing.js';
+import type { Scenario } from './schema.js';
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Smallest platform network that holds the fixed address plan (see topology/address-plan.ts). */
+export const MIN_PLATFORM_PREFIX = 24;
+
+export function crossFieldProblems(s: Scenario): Problem[] {
+  const problems: Problem[] = [];
+  const platform = parseCidr(s.platform.cidr);
+  const pods = parseCidr(s.platform.podCidr);
+  const userVpc = parseCidr(s.user.cidr);
+  const userSubnet = parseCidr(s.user.subnet);
+
+  if (!contains(userVpc, userSubnet)) {
+    problems.push({ path: 'user.subnet', message: `${s.user.subnet} is not inside user.cidr ${s.user.cidr}` });
+  }
+  if (platform.prefix > MIN_PLATFORM_PREFIX) {
+    problems.push({ path: 'platform.cidr', message: `got /${platform.prefix}; expected /${MIN_PLATFORM_PREFIX} or larger (hosts, proxies and services need addresses)` });
+  }
+  if (userSubnet.prefix > 28) {
+    problems.push({ path: 'user.subnet', message: `got /${userSubnet.prefix}; expected /28 or larger` });
+  }
+  if (overlaps(platform, userVpc)) {
+    problems.push(
+      s.strategies.includes('peering')
+        ? {
+            path: 'user.cidr',
+            message: `VPC peering cannot connect overlapping networks: user.cidr ${s.user.cidr} overlaps platform.cidr ${s.platform.cidr}`,
+          }
+        : {
+            path: 'user.cidr',
+            message: `user.cidr ${s.user.cidr} overlaps platform.cidr ${s.platform.cidr}; a function host could not tell its own network from the user's`,
+          },
+    );
+  }
+  if (overlaps(pods, userVpc)) {
+    problems.push({
+      path: 'platform.podCidr',
+      message: s.strategies.includes('peering')
+        ? `VPC peering cannot route pod addresses that overlap the user VPC: platform.podCidr ${s.platform.podCidr} overlaps user.cidr ${s.user.cidr}`
+        : `platform.podCidr ${s.platform.podCidr} overlaps user.cidr ${s.user.cidr}`,
+    });
+  }
+  const tunnels = parseCidr(s.platform.tunnelCidr);
+  for (const [label, other] of [['platform.cidr', platform], ['platform.podCidr', pods], ['user.cidr', userVpc]] as const) {
+    if (overlaps(tunnels, other)) {
+      problems.push({ path: 'platform.tunnelCidr', message: `platform.tunnelCidr ${s.platform.tunnelCidr} overlaps ${label} ${other.text}` });
+    }
+  }
+  if (tunnels.prefix > 24) {
+    problems.push({ path: 'platform.tunnelCidr', message: `got /${tunnels.prefix}; expected /24 or larger` });
+  }
+  if (overlaps(pods, platform)) {
+    problems.push({ path: 'platform.podCidr', message: `platform.podCidr ${s.platform.podCidr} overlaps platform.cidr ${s.platform.cidr}` });
+  }
+  if (s.platform.podPrefix < pods.prefix) {
+    problems.push({ path: 'platform.podPrefix', message: `/${s.platform.podPrefix} is larger than platform.podCidr ${s.platform.podCidr}` });
+  } else if (2 ** (s.platform.podPrefix - pods.prefix) < s.functionHosts) {
+    problems.push({
+      path: 'functionHosts',
+      message: `got ${s.functionHosts}; platform.podCidr ${s.platform.podCidr} holds only ${2 ** (s.platform.podPrefix - pods.prefix)} /${s.platform.podPrefix} host subnets`,
+    });
+  }
+  // Per host: network, gateway (bridge) and broadcast are not for pods.
+  const podsPerHost = 2 ** (32 - s.platform.podPrefix) - 3;
+  const largestBurst = Math.max(...s.burst.sizes);
+  const needed = Math.max(largestBurst, s.workload.instances);
+  if (needed > podsPerHost * s.functionHosts) {
+    problems.push({
+      path: 'burst.sizes',
+      message: `a burst of ${needed} needs ${needed} pod addresses; ${s.functionHosts} host(s) with /${s.platform.podPrefix} pod subnets hold ${podsPerHost * s.functionHosts}`,
+    });
+  }
+  if (s.workload.loop === 'open' && s.workload.rate === undefined) {
+    problems.push({ path: 'workload.rate', message: 'missing; an open loop needs a rate in requests per second' });
+  }
+  if (s.workload.loop === 'closed' && s.workload.rate !== undefined) {
+    problems.push({ path: 'workload.rate', message: `got ${s.workload.rate}; a rate applies only with workload.loop: open` });
+  }
+  const names = new Set<string>();
+  s.services.forEach((service, index) => {
+    if (names.has(service.name)) problems.push({ path: `services.${index}.name`, message: `${JSON.stringify(service.name)} is used twice` });
+    names.add(service.name);
+    if (service.httpPort === service.echoPort) {
+      problems.push({ path: `services.${index}.echoPort`, message: `got ${service.echoPort}; it must differ from httpPort` });
+    }
+  });
+  if (new Set(s.strategies).size !== s.strategies.length) {
+    problems.push({ path: 'strategies', message: `${JSON.stringify(s.strategies)} lists a path twice` });
+  }
+  if (s.services.length > size(userSubnet) / 4) {
+    problems.push({ path: 'services', message: `${s.services.length} services do not fit in user.subnet ${s.user.subnet}` });
+  }
+  return problems;
+}

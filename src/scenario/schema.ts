@@ -1,0 +1,165 @@
+/**
+ * The scenario file: everything a run needs, validated with zod before a single
+ * kernel object exists. Defaults make an empty file (or no file) a runnable
+ * scenario. TSDoc on each field becomes the JSON Schema description.
+ */
+import { z } from 'zod';
+import { parseCidr } from '../topology/addressing.js';
+
+const NAME = /^[a-z][a-z0-9]{0,5}$/;
+
+const cidr = z.string().refine(
+  (text) => {
+    try {
+      parseCidr(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IPv4 CIDR such as 198.18.0.0/16' },
+);
+
+const name = z
+  .string()
+  .regex(NAME, 'expected 1–6 lowercase letters or digits, starting with a letter (names become part of 15-character interface names)');
+
+export const STRATEGIES = ['baseline', 'eni', 'peering', 'gre-proxy'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+export const METRICS = ['connect', 'keepalive', 'newconn', 'echo'] as const;
+export type WarmMetric = (typeof METRICS)[number];
+
+const platform = z
+  .object({
+    cidr: cidr.default('198.18.0.0/20').describe('Platform (function) VPC network; function hosts and proxies get addresses here.'),
+    podCidr: cidr.default('100.64.0.0/16').describe('Pod addresses; each function host takes one /podPrefix from it.'),
+    podPrefix: z.number().int().min(16).max(28).default(24).describe('Prefix length of each host pod subnet.'),
+    tunnelCidr: cidr.default('100.127.0.0/24').describe('Overlay addresses of tunnel endpoints (function hosts and proxies).'),
+  })
+  .strict();
+
+const user = z
+  .object({
+    cidr: cidr.default('198.19.0.0/16').describe("User VPC network."),
+    subnet: cidr.default('198.19.0.0/24').describe('User subnet where services, ENIs and proxy eth1 live (its size limits ENIs).'),
+    reservedFirst: z.number().int().min(1).max(16).default(4).describe('Addresses reserved at the start of the subnet (AWS reserves 4).'),
+    reservedLast: z.number().int().min(1).max(16).default(1).describe('Addresses reserved at the end of the subnet (AWS reserves 1).'),
+  })
+  .strict();
+
+const service = z
+  .object({
+    name,
+    httpPort: z.number().int().min(1).max(65535).default(8080),
+    echoPort: z.number().int().min(1).max(65535).default(9000),
+    responseBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(64).describe('Body size of the default HTTP response.'),
+  })
+  .strict();
+
+const workload = z
+  .object({
+    metrics: z.array(z.enum(METRICS)).min(1).default([...METRICS]).describe('Warm-path measurements per path.'),
+    requests: z.number().int().min(1).max(10_000_000).default(2000).describe('Measured requests per metric, per instance, per repetition.'),
+    warmup: z.number().int().min(0).max(1_000_000).default(200).describe('Requests sent and discarded before measuring.'),
+    concurrency: z.number().int().min(1).max(1024).default(1).describe('Connections (closed loop: outstanding requests) per probe.'),
+    loop: z.enum(['closed', 'open']).default('closed').describe('closed: next request when one completes; open: constant rate, coordinated-omission corrected.'),
+    rate: z.number().positive().max(1_000_000).optional().describe('Requests per second per probe (open loop only).'),
+    instances: z.number().int().min(1).max(64).default(1).describe('Warm instances measuring at once per path.'),
+    timeoutMs: z.number().int().min(10).max(120_000).default(2000).describe('Per-request timeout; a timed-out request counts as an error.'),
+  })
+  .strict();
+
+const burst = z
+  .object({
+    sizes: z.array(z.number().int().min(1).max(512)).min(1).default([1, 8, 32]).describe('Instances cold-started at once, one burst per size.'),
+    parallelism: z.number().int().min(1).max(64).default(8).describe('Kernel set-up operations in flight at once during a burst.'),
+  })
+  .strict();
+
+const cpu = z
+  .object({
+    placement: z.enum(['pinned', 'none']).default('pinned').describe('pinned: probes and servers run on the CPUs below (taskset); none: the scheduler decides.'),
+    probes: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for probes. Default: the last CPU.'),
+    services: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for servers. Default: the same as probes.'),
+  })
+  .strict();
+
+const controlPlane = z
+  .object({
+    profile: z.string().default('aws-2019').describe('Named, cited latency profile for modeled control-plane phases.'),
+    overrides: z
+      .record(
+        z.string(),
+        z
+          .object({
+            medianMs: z.number().min(0),
+            p99Ms: z.number().min(0),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe('Per modeled phase: replace the profile figures (lognormal fitted to median and p99).'),
+    apiBucket: z
+      .object({ capacity: z.number().int().min(1), refillPerSecond: z.number().positive() })
+      .strict()
+      .optional()
+      .describe('Token bucket for mutating control-plane API calls; overrides the profile.'),
+  })
+  .strict();
+
+const eni = z
+  .object({
+    quotaPerVpc: z.number().int().min(1).max(100_000).default(250).describe('Network interfaces allowed per VPC (Lambda default before 2019: 250; later 500).'),
+  })
+  .strict();
+
+const peering = z
+  .object({
+    routeTableQuota: z.number().int().min(1).max(10_000).default(50).describe('Routes per route table (AWS default: 50).'),
+  })
+  .strict();
+
+const ipMasqAgent = z
+  .object({
+    nonMasqueradeCIDRs: z.array(cidr).optional().describe('Destinations reached with the pod address (default: pod CIDR and platform CIDR).'),
+    masqLinkLocal: z.boolean().default(false).describe('Also masquerade 169.254.0.0/16.'),
+    configMapFile: z.string().optional().describe('An ip-masq-agent ConfigMap (YAML) or its `config` data; takes precedence.'),
+  })
+  .strict();
+
+const proxy = z
+  .object({
+    count: z.number().int().min(1).max(8).default(1).describe('Proxy nodes pre-warmed in the pool.'),
+    mssClamp: z.boolean().default(true).describe('Clamp TCP MSS to the tunnel path MTU on function hosts.'),
+    ipMasqAgent: ipMasqAgent.prefault({}),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('default').describe('Label written into results.'),
+    description: z.string().max(2000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('Seed of every random draw (modeled latencies).'),
+    platform: platform.prefault({}),
+    user: user.prefault({}),
+    functionHosts: z.number().int().min(1).max(32).default(1).describe('Function hosts (fh0, fh1, …); instances spread round-robin.'),
+    services: z.array(service).min(1).default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64 }]),
+    strategies: z.array(z.enum(STRATEGIES)).min(1).default([...STRATEGIES]).describe('Paths to measure, in order.'),
+    tunnel: z.enum(['auto', 'gre', 'ipip', 'vxlan']).default('auto').describe('gre-proxy encapsulation; auto = GRE where the kernel has it, else VXLAN.'),
+    tenantKey: z.number().int().min(1).max(16_777_215).default(1001).describe('GRE key / VXLAN VNI of the tenant.'),
+    workload: workload.prefault({}),
+    burst: burst.prefault({}),
+    repetitions: z.number().int().min(1).max(100).default(3).describe('Times each path is measured; compare uses the spread.'),
+    cpu: cpu.prefault({}),
+    controlPlane: controlPlane.prefault({}),
+    eni: eni.prefault({}),
+    peering: peering.prefault({}),
+    proxy: proxy.prefault({}),
+  })
+  .strict();
+
+/** A scenario as written in a file (all fields optional). */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+/** A scenario with every default filled in. */
+export type Scenario = z.output<typeof scenarioSchema>;

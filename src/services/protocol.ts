@@ -1,0 +1,30 @@
+/** Line protocol of the built-in user service (stdin commands, stdout events). */
+
+export interface UserServiceArgs {
+  name: string;
+  /** Address to listen on (the host's own address, or 0.0.0.0). */
+  bind: string;
+  httpPort: number;
+  echoPort: number;
+  responseBytes: number;
+}
+
+export type ServiceCommand =
+  | { op: 'stats' }
+  | { op: 'reset' }
+  /** Busy-wait this long before each HTTP response: an injected regression. */
+  | { op: 'delay'; micros: number };
+
+export interface ServiceStats {
+  /** Connections accepted per peer address, HTTP and echo together. */
+  sources: Record<string, number>;
+  httpConnections: number;
+  echoConnections: number;
+  requests: number;
+}
+
+export type ServiceEvent =
+  | { event: 'ready'; pid: number; httpPort: number; echoPort: number }
+  | ({ event: 'stats' } & ServiceStats)
+  | { event: 'ack'; op: string }
+  | { event: 'fatal'; code: string; message: string };

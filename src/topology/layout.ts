@@ -1,0 +1,152 @@
+/**
+ * Where everything is: node names, interface names and addresses derived
+ * deterministically from a scenario and a run tag. Strategies and the base
+ * topology read from here; nothing else invents an address.
+ *
+ * Address plan (n = address number inside the network):
+ * - platform VPC: router n=1, baseline service hosts n=8+i, function hosts
+ *   n=16+h, proxies n=64+p (the HA virtual IP n=63);
+ * - user subnet: router n=1 (AWS reserves the first 4 and the last address),
+ *   services from n=reservedFirst, then proxies' eth1, then the ENI pool;
+ * - pods: host h takes the h-th /podPrefix of podCidr; gateway n=1, slot s n=2+s;
+ * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
+ */
+import type { Scenario } from '../scenario/schema.js';
+import { host, hostCidr, parseCidr, size, subnet, type Cidr } from './addressing.js';
+import { taggedIfname } from './naming.js';
+
+/** Link network of the emulated peering connection (inside namespaces only). */
+export const PEERING_LINK_CIDR = '169.254.252.0/30';
+/** Most proxies a pool can hold; user-subnet addresses are reserved for them. */
+export const MAX_PROXIES = 8;
+
+export interface HostLayout {
+  index: number;
+  node: string;
+  /** Address on the platform VPC. */
+  address: string;
+  /** The host's NIC inside its namespace. */
+  uplink: string;
+  /** The host's port on the platform-VPC bridge. */
+  vpcPort: string;
+  podSubnet: Cidr;
+  podGateway: string;
+  podBridge: string;
+  tunnelDev: string;
+  tunnelAddress: string;
+}
+
+export interface ServiceLayout {
+  index: number;
+  name: string;
+  node: string;
+  address: string;
+  vpcPort: string;
+  httpPort: number;
+  echoPort: number;
+  responseBytes: number;
+}
+
+export interface ProxyLayout {
+  index: number;
+  node: string;
+  platformAddress: string;
+  userAddress: string;
+  platformPort: string;
+  userPort: string;
+  tunnelDev: string;
+  tunnelAddress: string;
+}
+
+export interface Layout {
+  tag: string;
+  platform: { cidr: Cidr; node: string; bridge: string; router: string };
+  user: { cidr: Cidr; subnet: Cidr; node: string; bridge: string; router: string };
+  pods: Cidr;
+  tunnel: Cidr;
+  hosts: HostLayout[];
+  /** Baseline targets: the same service, inside the platform VPC. */
+  platformServices: ServiceLayout[];
+  userServices: ServiceLayout[];
+  proxies: ProxyLayout[];
+  /** User-subnet address numbers the ENI IPAM hands out, [first, last]. */
+  eniPool: { first: number; last: number };
+  peering: { link: Cidr; platformDev: string; userDev: string; platformAddress: string; userAddress: string };
+}
+
+export function buildLayout(scenario: Scenario, tag: string): Layout {
+  const platform = parseCidr(scenario.platform.cidr, 'platform.cidr');
+  const userVpc = parseCidr(scenario.user.cidr, 'user.cidr');
+  const userSubnet = parseCidr(scenario.user.subnet, 'user.subnet');
+  const pods = parseCidr(scenario.platform.podCidr, 'platform.podCidr');
+  const tunnel = parseCidr(scenario.platform.tunnelCidr, 'platform.tunnelCidr');
+  const ifname = (suffix: string, field?: string): string => taggedIfname(tag, suffix, field);
+
+  const hosts = Array.from({ length: scenario.functionHosts }, (_, h): HostLayout => {
+    const podSubnet = subnet(pods, scenario.platform.podPrefix, h, 'platform.podCidr');
+    return {
+      index: h,
+      node: `fh${h}`,
+      address: host(platform, 16 + h, 'platform.cidr'),
+      uplink: 'eth0',
+      vpcPort: ifname(`h${h}`),
+      podSubnet,
+      podGateway: host(podSubnet, 1),
+      podBridge: ifname('cbr'),
+      tunnelDev: ifname('tun'),
+      tunnelAddress: host(tunnel, 128 + h, 'platform.tunnelCidr'),
+    };
+  });
+  const service = (s: Scenario['services'][number], index: number, node: string, address: string): ServiceLayout => ({
+    index,
+    name: s.name,
+    node,
+    address,
+    vpcPort: ifname(`s${index}`, `services.${index}.name`),
+    httpPort: s.httpPort,
+    echoPort: s.echoPort,
+    responseBytes: s.responseBytes,
+  });
+  const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
+  const userServices = scenario.services.map((s, i) =>
+    service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')),
+  );
+  const proxyBase = scenario.user.reservedFirst + scenario.services.length;
+  const proxies = Array.from({ length: MAX_PROXIES }, (_, p): ProxyLayout => ({
+    index: p,
+    node: `px${p}`,
+    platformAddress: host(platform, 64 + p, 'platform.cidr'),
+    userAddress: host(userSubnet, proxyBase + p, 'user.subnet'),
+    platformPort: ifname(`p${p}`),
+    userPort: ifname(`p${p}`),
+    tunnelDev: ifname('tun'),
+    tunnelAddress: host(tunnel, 1 + p, 'platform.tunnelCidr'),
+  }));
+  const peeringLink = parseCidr(PEERING_LINK_CIDR);
+  return {
+    tag,
+    platform: { cidr: platform, node: 'pvpc', bridge: ifname('br'), router: host(platform, 1) },
+    user: { cidr: userVpc, subnet: userSubnet, node: 'uvpc', bridge: ifname('br'), router: host(userSubnet, 1) },
+    pods,
+    tunnel,
+    hosts,
+    platformServices,
+    userServices,
+    proxies,
+    eniPool: { first: proxyBase + MAX_PROXIES, last: size(userSubnet) - 1 - scenario.user.reservedLast },
+    peering: {
+      link: peeringLink,
+      platformDev: ifname('peer'),
+      userDev: ifname('peer'),
+      platformAddress: host(peeringLink, 1),
+      userAddress: host(peeringLink, 2),
+    },
+  };
+}
+
+/** `address/prefix` for a host of the platform VPC. */
+export const onPlatform = (layout: Layout, address: string): string => `${address}/${layout.platform.cidr.prefix}`;
+/** `address/prefix` for a host of the user subnet. */
+export const onUserSubnet = (layout: Layout, address: string): string => `${address}/${layout.user.subnet.prefix}`;
+
+export { hostCidr };

@@ -1,0 +1,68 @@
+/**
+ * A plan is plain data: an ordered list of operations, each naming the node
+ * (a logical host: a VPC router, a function host, a container, a proxy) it runs
+ * on. Plans are produced without privileges and unit-tested as data; the
+ * kernel driver makes them real. Nothing here knows about namespaces.
+ */
+
+export type NodeRole = 'vpc' | 'function-host' | 'container' | 'service-host' | 'proxy' | 'scratch';
+
+export type TunnelType = 'gre' | 'ipip' | 'vxlan';
+
+export type Op =
+  | { kind: 'node.add'; node: string; role: NodeRole }
+  | { kind: 'bridge.add'; node: string; dev: string; mtu?: number }
+  /** A veth pair created inside `node`, its peer placed directly in `peerNode`. */
+  | { kind: 'veth.add'; node: string; dev: string; peerNode: string; peerDev: string; mtu?: number }
+  | { kind: 'link.set'; node: string; dev: string; up?: boolean; master?: string; mtu?: number }
+  | { kind: 'link.del'; node: string; dev: string }
+  | { kind: 'addr.add'; node: string; dev: string; cidr: string; peer?: string }
+  | { kind: 'addr.del'; node: string; dev: string; cidr: string }
+  | {
+      kind: 'route.add';
+      node: string;
+      dst: string;
+      via?: string;
+      dev?: string;
+      src?: string;
+      onlink?: boolean;
+      mtu?: number;
+      advmss?: number;
+    }
+  | { kind: 'route.del'; node: string; dst: string; via?: string; dev?: string }
+  | { kind: 'sysctl'; node: string; key: string; value: string }
+  /** A whole nftables table, replaced atomically (`nft -f`). */
+  | { kind: 'nft.table'; node: string; family: 'ip' | 'inet'; table: string; body: string }
+  | { kind: 'nft.delete'; node: string; family: 'ip' | 'inet'; table: string }
+  | {
+      kind: 'tunnel.add';
+      node: string;
+      dev: string;
+      type: TunnelType;
+      local: string;
+      /** Omitted for a multipoint endpoint (VXLAN with flood entries). */
+      remote?: string;
+      /** GRE key or VXLAN VNI; IPIP has none. */
+      key?: number;
+      /** VXLAN UDP port. */
+      port?: number;
+      underlay: string;
+      mtu: number;
+    }
+  /** VXLAN flood entry: send BUM traffic of `dev` to `dst` too. */
+  | { kind: 'fdb.append'; node: string; dev: string; dst: string }
+  | { kind: 'neigh.replace'; node: string; dev: string; address: string; lladdr: string }
+  | { kind: 'node.del'; node: string };
+
+export interface Plan {
+  /** What the plan does, for logs and `coldpath plan`. */
+  title: string;
+  ops: Op[];
+}
+
+export const plan = (title: string, ops: Op[]): Plan => ({ title, ops });
+
+/** Nodes a plan creates, in creation order. */
+export function createdNodes(p: Plan): string[] {
+  return p.ops.flatMap((op) => (op.kind === 'node.add' ? [op.node] : []));
+}
