@@ -14,6 +14,9 @@ const send = (event: ProbeEvent): void => {
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as ProbeArgs;
+  // A function runtime has initialised its socket code before it serves; without this the
+  // first connect would carry ≈2–3 ms of Node.js lazy initialisation, not network time.
+  await warmUpSockets();
   send({ event: 'ready', pid: process.pid, at: nowMicros() });
   if (args.first !== undefined) send(await firstRequest(args.first));
 
@@ -51,6 +54,27 @@ async function main(): Promise<void> {
   lines.on('close', () => {
     current?.abort();
     process.exit(0);
+  });
+}
+
+/** One connection over loopback (inside the container): TCP handle, connect, write, read. */
+async function warmUpSockets(): Promise<void> {
+  const { createServer, connect } = await import('node:net');
+  await new Promise<void>((resolve) => {
+    const server = createServer((socket) => socket.end('x'));
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const socket = connect({ host: '127.0.0.1', port, noDelay: true }, () => socket.write('x'));
+      const done = (): void => {
+        socket.destroy();
+        server.close();
+        resolve();
+      };
+      socket.once('data', done);
+      socket.once('error', done);
+    });
+    server.once('error', () => resolve());
   });
 }
 

@@ -3,6 +3,7 @@
  * function would use); connect and echo use raw sockets so they measure only
  * TCP (comparable with sockperf / netperf TCP_RR).
  */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Pool } from 'undici';
 import { nowMicros, type FirstRequestEvent, type FirstRequestSpec } from './protocol.js';
@@ -145,10 +146,24 @@ export function firstRequest(spec: FirstRequestSpec): Promise<FirstRequestEvent>
         responseEnd: nowMicros(),
         localAddress: socket.localAddress ?? '',
         status,
+        synRetransmits: synRetransmits(),
       });
     });
     socket.once('error', (error: NodeJS.ErrnoException) =>
       finish({ event: 'first', ok: false, at: nowMicros(), errorKind: error.code?.toLowerCase() ?? 'other', message: error.message }),
     );
   });
+}
+
+/** TcpExt TCPSynRetrans of this process's network namespace (0 when unreadable). */
+export function synRetransmits(): number {
+  try {
+    const lines = readFileSync('/proc/self/net/netstat', 'utf8').split('\n');
+    const names = lines.find((line) => line.startsWith('TcpExt:') && /[A-Za-z]/.test(line.slice(7)))?.split(/\s+/);
+    const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]?.split(/\s+/);
+    const index = names?.indexOf('TCPSynRetrans') ?? -1;
+    return index > 0 ? Number(values?.[index] ?? 0) : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -51,6 +51,8 @@ export type FirstRequestEvent =
       responseEnd: number;
       localAddress: string;
       status: number;
+      /** SYNs the instance's kernel had to send again (TcpExt TCPSynRetrans in its namespace). */
+      synRetransmits: number;
     }
   | { event: 'first'; ok: false; at: number; errorKind: string; message: string };
 

@@ -60,8 +60,8 @@ const service = z
 const workload = z
   .object({
     metrics: z.array(z.enum(METRICS)).min(1).default([...METRICS]).describe('Warm-path measurements per path.'),
-    requests: z.number().int().min(1).max(10_000_000).default(2000).describe('Measured requests per metric, per instance, per repetition.'),
-    warmup: z.number().int().min(0).max(1_000_000).default(200).describe('Requests sent and discarded before measuring.'),
+    requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
+    warmup: z.number().int().min(0).max(1_000_000).default(500).describe('Requests sent and discarded before measuring (Node.js needs some hundreds to reach steady state).'),
     concurrency: z.number().int().min(1).max(1024).default(1).describe('Connections (closed loop: outstanding requests) per probe.'),
     loop: z.enum(['closed', 'open']).default('closed').describe('closed: next request when one completes; open: constant rate, coordinated-omission corrected.'),
     rate: z.number().positive().max(1_000_000).optional().describe('Requests per second per probe (open loop only).'),
@@ -74,6 +74,13 @@ const burst = z
   .object({
     sizes: z.array(z.number().int().min(1).max(512)).min(1).default([1, 8, 32]).describe('Instances cold-started at once, one burst per size.'),
     parallelism: z.number().int().min(1).max(64).default(8).describe('Kernel set-up operations in flight at once during a burst.'),
+    firstRequestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(10_000)
+      .describe("Timeout of an instance's first request; long enough that a lost SYN (retransmitted after 1 s) shows as latency, not failure."),
   })
   .strict();
 
@@ -82,6 +89,10 @@ const cpu = z
     placement: z.enum(['pinned', 'none']).default('pinned').describe('pinned: probes and servers run on the CPUs below (taskset); none: the scheduler decides.'),
     probes: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for probes. Default: the last CPU.'),
     services: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for servers. Default: the same as probes.'),
+    burstProbes: z
+      .enum(['all', 'pinned'])
+      .default('all')
+      .describe('Probes started in a burst: all = any CPU (start-up is CPU-bound; one CPU would serialise K runtimes), pinned = the probe CPUs.'),
   })
   .strict();
 

@@ -1,0 +1,98 @@
+/**
+ * The console view of a run: progress on stderr while it runs, a summary
+ * table on stdout at the end. It only subscribes to run events.
+ */
+import cliProgress from 'cli-progress';
+import type { RunEvent, RunEvents } from '../engine/events.js';
+import { summarizeRun, type PathSummary } from '../results/summary.js';
+import type { RunResult } from '../results/types.js';
+import { formatMicros, table } from './format.js';
+
+export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
+  const interactive = stream.isTTY === true;
+  let bar: cliProgress.SingleBar | undefined;
+  const say = (text: string): void => {
+    bar?.stop();
+    bar = undefined;
+    stream.write(`${text}\n`);
+  };
+  return events.subscribe((event: RunEvent) => {
+    switch (event.type) {
+      case 'stage':
+        say(`• ${event.message}`);
+        break;
+      case 'note':
+        say(`! ${event.message}`);
+        break;
+      case 'path-start':
+        say(`▶ path ${event.index + 1}/${event.total}: ${event.strategy}`);
+        break;
+      case 'burst-start':
+        if (interactive) {
+          bar = new cliProgress.SingleBar(
+            { format: `  burst K=${event.size} (rep ${event.repetition + 1}) {bar} {value}/{total}`, stream, hideCursor: true, clearOnComplete: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(event.size, 0);
+        }
+        break;
+      case 'instance-done':
+        bar?.update(event.done);
+        break;
+      case 'burst-done':
+        say(`  burst K=${event.size} rep ${event.repetition + 1}: cold start p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.failed > 0 ? `, ${event.failed} failed` : ''}`);
+        break;
+      case 'warm-done':
+        say(`  ${event.metric} rep ${event.repetition + 1}: p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.errors > 0 ? `, ${event.errors} errors` : ''}`);
+        break;
+      case 'path-done':
+        say(`■ ${event.strategy}: ${event.outcome}${event.detail === undefined ? '' : ` — ${event.detail}`}`);
+        break;
+      case 'teardown':
+        say('• tearing down');
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+const cell = (summary: { count: number; p50: number; p99: number }): string =>
+  summary.count === 0 ? '–' : `${formatMicros(summary.p50)} / ${formatMicros(summary.p99)}`;
+
+export function summaryTable(run: RunResult): string {
+  const paths = summarizeRun(run);
+  const header = ['path', 'cold start measured', 'of which network', 'modeled ctrl plane', 'keep-alive', 'new conn', 'failures', 'per 100 inst.', 'path check'];
+  const rows = paths.map((p: PathSummary) => {
+    const failures = Object.entries(p.coldStart.failures).map(([reason, count]) => `${reason}:${count}`).join(' ') || '0';
+    const r = p.resourcesPer100;
+    const resources = [
+      r.userVpcInterfaces > 0 ? `${r.userVpcInterfaces} ENI` : '',
+      r.userSubnetIps > 0 ? `${r.userSubnetIps} IP` : '',
+      r.routeEntries > 0 ? `${r.routeEntries} rt` : '',
+      r.proxies > 0 ? `${r.proxies} px` : '',
+      r.peeringConnections > 0 ? `${r.peeringConnections} peer` : '',
+    ].filter(Boolean).join(' ') || 'none';
+    return [
+      p.strategy + (p.outcome === 'completed' ? '' : ` (${p.outcome})`),
+      cell(p.coldStart.total),
+      cell(p.coldStart.network),
+      cell(p.coldStart.modeled),
+      p.warm.keepalive === undefined ? '–' : cell(p.warm.keepalive),
+      p.warm.newconn === undefined ? '–' : cell(p.warm.newconn),
+      failures,
+      resources,
+      p.verified === undefined ? '–' : p.verified ? 'ok' : 'FAILED',
+    ];
+  });
+  const lines = [
+    `run ${run.runId} — ${run.outcome}; p50 / p99; scenario ${run.scenarioSource}`,
+    table(header, rows),
+    'cold start = burst start → first response (queueing and runtime start included); network = namespace + container link + attach + first connect + TTFB;',
+    'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures.',
+  ];
+  if (run.tunnel !== null) lines.push(`tunnel: ${run.tunnel.used} (${run.tunnel.reason})`);
+  for (const note of run.notes) lines.push(`note: ${note}`);
+  if (run.error !== undefined) lines.push(`error: ${run.error.message}${run.error.hint === undefined ? '' : ` (hint: ${run.error.hint})`}`);
+  return lines.join('\n');
+}

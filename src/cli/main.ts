@@ -1,0 +1,78 @@
+/**
+ * The coldpath command line. Each subcommand lives in src/commands/; this
+ * file parses arguments and maps errors to exit codes:
+ * 0 ok · 1 failure · 2 bad input · 3 missing environment · 99 regression · 130 interrupted.
+ */
+import { Command, CommanderError } from 'commander';
+import { cleanCommand } from '../commands/clean.js';
+import { doctorCommand } from '../commands/doctor.js';
+import { planCommand } from '../commands/plan.js';
+import { runCommandMain } from '../commands/run.js';
+import { scenarioJsonSchema } from '../commands/schema.js';
+import { COLDPATH_VERSION } from '../env/fingerprint.js';
+import { formatError, isColdpathError } from '../errors.js';
+
+const program = new Command();
+program
+  .name('coldpath')
+  .description('How should a serverless function reach resources inside a user VPC? Measures ENI, peering and a pre-warmed GRE proxy for real, in network namespaces.')
+  .version(COLDPATH_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+let exitCode = 0;
+
+program
+  .command('run')
+  .description('build the topology, measure every path of the scenario, write reports/<run-id>/')
+  .argument('[scenario]', 'scenario file (YAML or JSON); the built-in default when omitted')
+  .option('-s, --strategies <list>', 'comma-separated paths to run, overriding the scenario (baseline,eni,peering,gre-proxy)')
+  .option('-o, --out <dir>', 'directory for run results', 'reports')
+  .option('-r, --repetitions <n>', 'override the scenario repetitions')
+  .option('-q, --quiet', 'no progress output')
+  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean }) => {
+    exitCode = (await runCommandMain(scenario, options)).exitCode;
+  });
+
+program
+  .command('doctor')
+  .description('check privileges, tools and kernel features; exit 0 when the default scenario can run')
+  .action(async () => {
+    exitCode = await doctorCommand();
+  });
+
+program
+  .command('plan')
+  .description('print the ordered commands a run would execute, as a shell script')
+  .argument('[scenario]', 'scenario file; the built-in default when omitted')
+  .option('-f, --format <format>', 'shell (this host, namespaces), hosts (one machine per node), json', 'shell')
+  .option('-s, --strategies <list>', 'comma-separated paths to plan')
+  .action((scenario: string | undefined, options: { format?: string; strategies?: string }) => {
+    exitCode = planCommand(scenario, options);
+  });
+
+program
+  .command('clean')
+  .description('remove every leftover of coldpath runs that are no longer running, and nothing else')
+  .action(async () => {
+    exitCode = await cleanCommand();
+  });
+
+program
+  .command('schema')
+  .description("print the scenario's JSON Schema (for editors)")
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`${formatError(error)}\n`);
+    exitCode = isColdpathError(error) ? error.processExitCode : 1;
+  }
+}
+process.exitCode = exitCode;

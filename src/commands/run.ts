@@ -1,0 +1,73 @@
+/** `coldpath run`: measure every path of a scenario and write reports/<run-id>/. */
+import { join } from 'node:path';
+import { attachConsole, summaryTable } from '../cli/console-display.js';
+import { RunEvents } from '../engine/events.js';
+import { runScenario } from '../engine/run.js';
+import { inputError } from '../errors.js';
+import { writeReports } from '../reports/write.js';
+import { writeRunJson } from '../results/store.js';
+import type { RunResult } from '../results/types.js';
+import { loadScenario } from '../scenario/load.js';
+import { STRATEGIES, type StrategyName } from '../scenario/schema.js';
+
+export interface RunCommandOptions {
+  strategies?: string;
+  out: string;
+  repetitions?: string;
+  quiet?: boolean;
+}
+
+export interface RunCommandResult {
+  run: RunResult;
+  dir: string;
+  exitCode: number;
+}
+
+export function parseStrategies(text: string): StrategyName[] {
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(STRATEGIES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw inputError('--strategies', `${JSON.stringify(text)} names ${unknown.length > 0 ? `unknown path(s) ${unknown.join(', ')}` : 'no path'}`, `choose from ${STRATEGIES.join(', ')}`);
+  }
+  return names as StrategyName[];
+}
+
+export async function runCommandMain(scenarioPath: string | undefined, options: RunCommandOptions): Promise<RunCommandResult> {
+  const loaded = loadScenario(scenarioPath);
+  let scenario = loaded.scenario;
+  if (options.strategies !== undefined) scenario = { ...scenario, strategies: parseStrategies(options.strategies) };
+  if (options.repetitions !== undefined) {
+    const repetitions = Number(options.repetitions);
+    if (!Number.isInteger(repetitions) || repetitions < 1) throw inputError('--repetitions', `got ${JSON.stringify(options.repetitions)}; expected a whole number ≥ 1`);
+    scenario = { ...scenario, repetitions };
+  }
+  const events = new RunEvents();
+  const detach = options.quiet === true ? () => {} : attachConsole(events);
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted === undefined) {
+      interrupted = signal;
+      process.stderr.write(`\n${signal}: stopping measurement, keeping what was measured, tearing down…\n`);
+      controller.abort();
+    } else {
+      process.stderr.write(`${signal} again: teardown is in progress and must finish (use \`coldpath clean\` after a kill -9)\n`);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const run = await runScenario({ scenario, scenarioSource: loaded.source, events, signal: controller.signal, argv: ['coldpath', ...process.argv.slice(2)] });
+    const dir = join(options.out, run.runId);
+    writeRunJson(run, dir);
+    writeReports(run, dir);
+    process.stdout.write(`${summaryTable(run)}\nreports: ${dir}\n`);
+    const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
+    const exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed ? 1 : 0;
+    return { run, dir, exitCode };
+  } finally {
+    detach();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * A burst: K instances cold-started at once through one path. Records every
+ * instance's timeline, the modeled control-plane steps (virtual time, apart),
+ * failures by reason and the resources the path holds at K instances.
+ */
+import { nowMicros } from '../clock.js';
+import { runCommand } from '../exec/run-command.js';
+import { createHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
+import type { ModeledPhaseId } from '../model/profiles.js';
+import { MEASURED_PHASES, type BurstResult, type InstanceResult } from '../results/types.js';
+import type { Strategy, Target } from '../strategies/types.js';
+import type { EngineContext } from './context.js';
+import { coldStart, type LiveInstance } from './instance.js';
+
+export interface BurstOutcome {
+  result: BurstResult;
+  live: LiveInstance[];
+}
+
+export async function runBurst(
+  ctx: EngineContext,
+  strategy: Strategy,
+  target: Target,
+  options: {
+    size: number;
+    repetition: number;
+    modeledCalls: readonly ModeledPhaseId[];
+    conntrackNodes: readonly string[];
+    /** false for the warm instances: started the same way, not reported as a burst. */
+    record: boolean;
+  },
+): Promise<BurstOutcome> {
+  const { size, repetition } = options;
+  if (options.record) ctx.events.emit({ type: 'burst-start', strategy: strategy.name, repetition, size });
+  const started = performance.now();
+  const t0 = nowMicros();
+  let done = 0;
+  const outcomes = await Promise.all(
+    Array.from({ length: size }, async () => {
+      const cpus = options.record ? ctx.placement.burstProbes : ctx.placement.probes;
+      const outcome = await coldStart(ctx, strategy, target, t0, cpus);
+      done++;
+      if (options.record) ctx.events.emit({ type: 'instance-done', strategy: strategy.name, repetition, size, done, ok: outcome.result.outcome === 'ok' });
+      return outcome;
+    }),
+  );
+  const wallMs = performance.now() - started;
+  const instances = outcomes.map((outcome) => outcome.result);
+  const live = outcomes.flatMap((outcome) => (outcome.live === undefined ? [] : [outcome.live]));
+
+  // Modeled control plane: every instance that reached its attach step made the calls.
+  const callers = instances.filter((instance) => instance.outcome === 'ok' || (instance.reason !== 'eni-quota' && instance.reason !== 'subnet-exhausted'));
+  const modeled = options.modeledCalls.length > 0 ? ctx.model.burst(callers.length, options.modeledCalls) : [];
+  callers.forEach((instance, index) => {
+    instance.modeled = modeled[index] ?? [];
+    instance.modeledTotalUs = instance.modeled.reduce((sum, step) => sum + step.throttleUs + step.durationUs, 0);
+  });
+
+  const failures: BurstResult['failures'] = {};
+  for (const instance of instances) {
+    if (instance.outcome === 'failed' && instance.reason !== undefined) failures[instance.reason] = (failures[instance.reason] ?? 0) + 1;
+  }
+  const ok = instances.filter((instance) => instance.outcome === 'ok');
+  const result: BurstResult = {
+    size,
+    t0Us: t0,
+    wallMs,
+    instances,
+    failures,
+    resources: { ...strategy.resources(ok.length), instances: ok.length, conntrackEntries: await conntrackEntries(ctx, options.conntrackNodes) },
+    histograms: histogramsOf(ok),
+  };
+  if (options.record) {
+    const total = summarize(decodeTotal(result));
+    ctx.events.emit({ type: 'burst-done', strategy: strategy.name, repetition, size, p50Us: total.p50, p99Us: total.p99, failed: size - ok.length });
+  }
+  return { result, live };
+}
+
+function histogramsOf(ok: readonly InstanceResult[]): Record<string, string> {
+  const histograms: Record<string, string> = {};
+  const add = (name: string, values: number[]): void => {
+    const histogram = createHistogram('coldstart');
+    for (const value of values) recordMicros(histogram, value);
+    histograms[name] = encodeHistogram(histogram);
+  };
+  for (const phase of MEASURED_PHASES) {
+    add(phase, ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)));
+  }
+  add('total', ok.map((instance) => instance.totalUs ?? 0));
+  add('network', ok.map((instance) => instance.networkUs ?? 0));
+  add('modeled', ok.filter((instance) => instance.modeled.length > 0).map((instance) => instance.modeledTotalUs));
+  return histograms;
+}
+
+function decodeTotal(result: BurstResult): ReturnType<typeof createHistogram> {
+  const histogram = createHistogram('coldstart');
+  for (const instance of result.instances) if (instance.outcome === 'ok') recordMicros(histogram, instance.totalUs ?? 0);
+  return histogram;
+}
+
+/** Connection-tracking entries in the namespaces that NAT for this path. */
+async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): Promise<number | null> {
+  if (nodes.length === 0) return null;
+  let total = 0;
+  for (const node of nodes) {
+    const result = await runCommand(['ip', 'netns', 'exec', ctx.driver.netnsOf(node), 'cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { reject: false });
+    if (result.exitCode !== 0) return null;
+    total += Number(result.stdout.trim());
+  }
+  return total;
+}

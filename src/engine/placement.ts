@@ -1,0 +1,28 @@
+/**
+ * CPU placement of probes and servers: set, recorded, and checked against this
+ * machine. An empty list means unpinned.
+ */
+import os from 'node:os';
+import { ColdpathError } from '../errors.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { Fingerprint } from '../results/types.js';
+
+export function resolvePlacement(scenario: Scenario, cpuCount = os.cpus().length): Fingerprint['cpuPlacement'] {
+  const { placement } = scenario.cpu;
+  if (placement === 'none') return { placement, probes: [], services: [], burstProbes: [] };
+  // Default: probes and servers share the last CPU — the lowest, least bimodal latency (notes/machine-facts.md).
+  const probes = scenario.cpu.probes ?? [cpuCount - 1];
+  const services = scenario.cpu.services ?? probes;
+  for (const [field, cpus] of [['cpu.probes', probes], ['cpu.services', services]] as const) {
+    for (const cpu of cpus) {
+      if (cpu >= cpuCount) {
+        throw new ColdpathError(`${field}: CPU ${cpu} does not exist; this machine has CPUs 0–${cpuCount - 1}`, {
+          kind: 'input',
+          field,
+          hint: 'omit cpu.probes/cpu.services for the default, or set cpu.placement: none',
+        });
+      }
+    }
+  }
+  return { placement, probes: [...probes], services: [...services], burstProbes: scenario.cpu.burstProbes === 'all' ? [] : [...probes] };
+}

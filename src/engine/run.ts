@@ -1,0 +1,269 @@
+/**
+ * The run engine: checks everything it can before creating anything, builds
+ * the base topology, starts the user services, then measures each path in
+ * turn (prewarm → bursts → warm workload → verification → path teardown),
+ * and always tears everything down by replaying the ledger.
+ */
+import { ColdpathError, isColdpathError } from '../errors.js';
+import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
+import { fingerprint } from '../env/fingerprint.js';
+import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
+import { installHint, missingTools } from '../env/tools.js';
+import { KernelDriver } from '../kernel/driver.js';
+import { Ledger } from '../kernel/ledger.js';
+import { undo } from '../kernel/teardown.js';
+import { ControlPlaneModel } from '../model/control-plane.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type PathResult, type RepetitionResult, type RunResult } from '../results/types.js';
+import type { Scenario, StrategyName } from '../scenario/schema.js';
+import { ServiceProcess } from '../services/service-process.js';
+import { createStrategy } from '../strategies/index.js';
+import { masqConfig } from '../strategies/ip-masq-agent.js';
+import type { Strategy, StrategyContext, TunnelChoice } from '../strategies/types.js';
+import { basePlan } from '../topology/base-plan.js';
+import { buildLayout, type Layout } from '../topology/layout.js';
+import { newRunTag } from '../topology/naming.js';
+import { runBurst } from './burst.js';
+import { PodSlots, type EngineContext } from './context.js';
+import type { RunEvents } from './events.js';
+import { stopInstances } from './instance.js';
+import { resolvePlacement } from './placement.js';
+import { verifyPath } from './verify.js';
+import { measureWarm } from './warm.js';
+
+export interface RunOptions {
+  scenario: Scenario;
+  scenarioSource: string;
+  events: RunEvents;
+  signal: AbortSignal;
+  argv?: string[];
+}
+
+/** Checks that cannot wait until something exists. Throws input or environment errors. */
+export async function preflight(scenario: Scenario): Promise<{ features: KernelFeatures; tunnel: TunnelChoice | null }> {
+  const privileges = checkPrivileges();
+  if (!privileges.ok) {
+    throw new ColdpathError(`not enough privileges: ${privileges.detail}`, { kind: 'environment', hint: PRIVILEGE_HINT });
+  }
+  const missing = missingTools();
+  if (missing.length > 0) {
+    throw new ColdpathError(`missing tools: ${missing.map((tool) => `${tool.command} (${tool.neededFor})`).join(', ')}`, {
+      kind: 'environment',
+      hint: installHint(missing),
+    });
+  }
+  resolvePlacement(scenario);
+  new ControlPlaneModel(scenario);
+  buildLayout(scenario, 'ffff'); // interface names and addresses fit
+  if (scenario.strategies.includes('gre-proxy')) masqConfig(scenario);
+  const features = await probeKernelFeatures();
+  if (!features.veth || !features.bridge) {
+    throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
+  }
+  if (!scenario.strategies.includes('gre-proxy')) return { features, tunnel: null };
+  if (!features.nftNat) {
+    throw new ColdpathError(`gre-proxy needs nftables NAT: ${features.errors['nftNat'] ?? ''}`, { kind: 'environment', hint: 'see `coldpath doctor`' });
+  }
+  const choice = chooseTunnel(scenario.tunnel, features);
+  if ('error' in choice) {
+    throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'use `tunnel: auto`, or run on a kernel with the module (see `coldpath doctor`)' });
+  }
+  return { features, tunnel: { requested: scenario.tunnel, ...choice } };
+}
+
+export function newRunId(tag: string, at = new Date()): string {
+  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${tag}`;
+}
+
+function claimLedger(): Ledger {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ledger = Ledger.create(newRunTag());
+    if (ledger !== undefined) return ledger;
+  }
+  throw new ColdpathError('could not claim a run tag', { kind: 'environment', hint: 'too many runs at once, or a full state directory: `coldpath clean`' });
+}
+
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  const { scenario, events, signal } = options;
+  const started = new Date();
+  const { features, tunnel } = await preflight(scenario);
+  const placement = resolvePlacement(scenario);
+  const ledger = claimLedger();
+  const layout = buildLayout(scenario, ledger.tag);
+  const driver = new KernelDriver(ledger);
+  const model = new ControlPlaneModel(scenario);
+  const notes: string[] = [];
+  if (tunnel !== null && tunnel.used !== 'gre') {
+    const note = `gre-proxy runs over ${tunnel.used.toUpperCase()}, not GRE: ${tunnel.reason}`;
+    notes.push(note);
+    events.emit({ type: 'note', message: note });
+  }
+  const result: RunResult = {
+    schema: RUN_SCHEMA,
+    schemaVersion: RUN_SCHEMA_VERSION,
+    runId: newRunId(ledger.tag, started),
+    tag: ledger.tag,
+    outcome: 'completed',
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+    command: options.argv ?? process.argv.slice(1),
+    scenarioSource: options.scenarioSource,
+    scenario,
+    fingerprint: await fingerprint({ features, tunnelUsed: tunnel?.used ?? null, cpuPlacement: placement }),
+    tunnel,
+    controlPlane: {
+      profile: model.profile.name,
+      description: model.profile.description,
+      phases: model.phases,
+      apiBucket: model.bucket,
+    },
+    paths: [],
+    notes,
+  };
+  const services: ServiceProcess[] = [];
+  const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
+  const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
+  try {
+    events.emit({ type: 'stage', message: `building the base topology (run tag ${ledger.tag})` });
+    driver.openRootSessions(Math.max(1, Math.min(scenario.burst.parallelism, 8)));
+    await driver.apply(basePlan(layout));
+    for (const node of [layout.platform.node, layout.user.node, ...layout.hosts.map((h) => h.node)]) driver.openSession(node);
+
+    events.emit({ type: 'stage', message: 'starting user services' });
+    const servicesByNode = new Map<string, ServiceProcess>();
+    for (const s of [...layout.platformServices, ...layout.userServices]) {
+      const netns = driver.netnsOf(s.node);
+      const service = await ServiceProcess.start({
+        netns,
+        args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes },
+        cpus: placement.services,
+        onSpawn: (pid, argv) => ledger.append({ t: 'process', netns, pid, argv }),
+      });
+      services.push(service);
+      servicesByNode.set(s.node, service);
+    }
+
+    const total = scenario.strategies.length;
+    for (const [index, name] of scenario.strategies.entries()) {
+      if (signal.aborted) {
+        result.paths.push(skippedPath(name, layout, tunnel, scenario));
+        continue;
+      }
+      events.emit({ type: 'path-start', strategy: name, index, total });
+      const path = await measurePath(ctx, name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }, servicesByNode);
+      result.paths.push(path);
+      events.emit({ type: 'path-done', strategy: name, outcome: path.outcome, ...(path.failure === undefined ? {} : { detail: path.failure.message }) });
+    }
+    if (signal.aborted) result.outcome = 'aborted';
+  } catch (error) {
+    result.outcome = signal.aborted ? 'aborted' : 'errored';
+    result.error = isColdpathError(error)
+      ? { message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) }
+      : { message: error instanceof Error ? error.message : String(error) };
+    if (!isColdpathError(error) || error.kind !== 'command') {
+      if (!signal.aborted && !isColdpathError(error)) throw error;
+    }
+  } finally {
+    events.emit({ type: 'teardown' });
+    await Promise.allSettled(services.map((service) => service.stop()));
+    await driver.closeAll();
+    const report = await undo(ledger.read());
+    if (report.errors.length === 0) ledger.remove();
+    else notes.push(`teardown left errors (run \`coldpath clean\`): ${report.errors.join('; ')}`);
+    const finished = new Date();
+    result.finishedAt = finished.toISOString();
+    result.durationMs = finished.getTime() - started.getTime();
+  }
+  return result;
+}
+
+function skippedPath(name: StrategyName, layout: Layout, tunnel: TunnelChoice | null, scenario: Scenario): PathResult {
+  const target = createStrategy(name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }).target();
+  return {
+    strategy: name,
+    outcome: 'skipped',
+    failure: { reason: 'aborted', message: 'run interrupted before this path' },
+    target: { address: target.address, httpPort: target.httpPort, echoPort: target.echoPort, service: target.serviceName },
+    prewarm: { measuredUs: 0, modeled: [] },
+    repetitions: [],
+    resourcesPer100: strategyResources100(name, layout, tunnel, scenario),
+  };
+}
+
+function strategyResources100(name: StrategyName, layout: Layout, tunnel: TunnelChoice | null, scenario: Scenario): PathResult['resourcesPer100'] {
+  return createStrategy(name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }).resources(100);
+}
+
+async function measurePath(
+  ctx: EngineContext,
+  name: StrategyName,
+  strategyContext: StrategyContext,
+  services: Map<string, ServiceProcess>,
+): Promise<PathResult> {
+  const { scenario, driver, events, signal } = ctx;
+  const strategy: Strategy = createStrategy(name, strategyContext);
+  const target = strategy.target();
+  const path: PathResult = {
+    strategy: name,
+    outcome: 'completed',
+    target: { address: target.address, httpPort: target.httpPort, echoPort: target.echoPort, service: target.serviceName },
+    prewarm: { measuredUs: 0, modeled: [] },
+    repetitions: [],
+    resourcesPer100: strategy.resources(100),
+  };
+  const prewarm = strategy.prewarm();
+  if (!prewarm.ok) {
+    path.outcome = 'failed';
+    path.failure = { reason: prewarm.reason, message: prewarm.message };
+    return path;
+  }
+  const service = services.get(target.serviceNode);
+  await service?.reset();
+  events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
+  const applied = await driver.apply(prewarm.plan);
+  path.prewarm = {
+    measuredUs: applied.endUs - applied.startUs,
+    modeled: prewarm.modeled.length === 0 ? [] : (ctx.model.burst(1, prewarm.modeled)[0] ?? []),
+  };
+  for (const node of prewarm.longLivedNodes) driver.openSession(node);
+  const conntrackNodes = name === 'gre-proxy' ? [...prewarm.longLivedNodes, ...ctx.layout.hosts.map((h) => h.node)] : [];
+  const expectedSources = new Set<string>();
+  const modeledCalls = strategy.modeledColdPath;
+  try {
+    for (let repetition = 0; repetition < scenario.repetitions && !signal.aborted; repetition++) {
+      const rep: RepetitionResult = { index: repetition, bursts: [], warm: [] };
+      path.repetitions.push(rep);
+      for (const size of scenario.burst.sizes) {
+        if (signal.aborted) break;
+        const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls, conntrackNodes, record: true });
+        rep.bursts.push(burst.result);
+        for (const instance of burst.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
+        await stopInstances(ctx, strategy, burst.live);
+      }
+      if (signal.aborted) break;
+      // Warm instances: started through the same cold path, measured once warm.
+      const warm = await runBurst(ctx, strategy, target, { size: scenario.workload.instances, repetition, modeledCalls, conntrackNodes: [], record: false });
+      try {
+        for (const instance of warm.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
+        const ready = warm.live.filter((instance) => warm.result.instances.find((r) => r.id === instance.layout.id)?.outcome === 'ok');
+        if (ready.length === 0) {
+          const failure = warm.result.instances[0];
+          throw new ColdpathError(`${name}: no warm instance could start: ${failure?.message ?? 'unknown'}`, { kind: 'runtime' });
+        }
+        rep.warm = await measureWarm(ctx, strategy, target, ready, repetition);
+      } finally {
+        await stopInstances(ctx, strategy, warm.live);
+      }
+    }
+    if (signal.aborted) path.outcome = 'aborted';
+    path.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], prewarm.longLivedNodes);
+  } catch (error) {
+    if (!isColdpathError(error)) throw error;
+    path.outcome = signal.aborted ? 'aborted' : 'failed';
+    path.failure = { reason: signal.aborted ? 'aborted' : 'setup-error', message: error.message };
+  } finally {
+    for (const node of prewarm.longLivedNodes) await driver.closeSession(node);
+    await driver.apply(strategy.teardown());
+  }
+  return path;
+}

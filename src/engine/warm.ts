@@ -1,0 +1,97 @@
+/**
+ * Warm-path measurements: every live instance's probe runs the same workload
+ * at the same time; their histograms merge without loss.
+ */
+import { createHistogram, decodeHistogram, encodeHistogram, summarize } from '../metrics/histogram.js';
+import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
+import type { WarmResult } from '../results/types.js';
+import type { WarmMetric } from '../scenario/schema.js';
+import type { Strategy, Target } from '../strategies/types.js';
+import type { EngineContext } from './context.js';
+import type { LiveInstance } from './instance.js';
+
+export async function measureWarm(
+  ctx: EngineContext,
+  strategy: Strategy,
+  target: Target,
+  instances: readonly LiveInstance[],
+  repetition: number,
+): Promise<WarmResult[]> {
+  const { workload } = ctx.scenario;
+  const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
+  const results: WarmResult[] = [];
+  for (const metric of workload.metrics) {
+    if (ctx.signal.aborted) break;
+    ctx.events.emit({ type: 'warm-start', strategy: strategy.name, repetition, metric });
+    const spec: MeasureSpec = {
+      metric,
+      host: target.address,
+      port: metric === 'echo' ? target.echoPort : target.httpPort,
+      requests: workload.requests,
+      warmup: workload.warmup,
+      concurrency: workload.concurrency,
+      loop: workload.loop,
+      ...(workload.rate === undefined ? {} : { rate: workload.rate }),
+      timeoutMs: workload.timeoutMs,
+    };
+    const onAbort = (): void => probes.forEach((probe) => probe.abort());
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let events: MeasureResultEvent[];
+    try {
+      events = await Promise.all(probes.map((probe) => probe.measure(spec, answerTimeoutMs(spec))));
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+    const result = merge(metric, events, spec, probes.length);
+    results.push(result);
+    const summary = summarize(decodeHistogram(result.histogram));
+    const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
+    ctx.events.emit({ type: 'warm-done', strategy: strategy.name, repetition, metric, p50Us: summary.p50, p99Us: summary.p99, errors });
+  }
+  return results;
+}
+
+/** Worst case: every request times out one after the other, plus slack for start-up. */
+function answerTimeoutMs(spec: MeasureSpec): number {
+  const requests = spec.requests + spec.warmup;
+  const byRate = spec.rate === undefined ? 0 : (requests / spec.rate) * 1000;
+  return Math.min(3_600_000, byRate + (requests * spec.timeoutMs) / spec.concurrency + 60_000);
+}
+
+function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: MeasureSpec, instances: number): WarmResult {
+  const histogram = createHistogram('latency');
+  const raw = createHistogram('latency');
+  const errors: Record<string, number> = {};
+  let hasRaw = false;
+  for (const event of events) {
+    histogram.add(decodeHistogram(event.histogram));
+    if (event.raw !== undefined) {
+      raw.add(decodeHistogram(event.raw));
+      hasRaw = true;
+    }
+    for (const [kind, count] of Object.entries(event.errors)) errors[kind] = (errors[kind] ?? 0) + count;
+  }
+  const outcome = events.some((event) => event.outcome === 'errored')
+    ? 'errored'
+    : events.some((event) => event.outcome === 'aborted')
+      ? 'aborted'
+      : 'completed';
+  const message = events.find((event) => event.message !== undefined)?.message;
+  return {
+    metric,
+    outcome,
+    ...(message === undefined ? {} : { message }),
+    histogram: encodeHistogram(histogram),
+    ...(hasRaw ? { raw: encodeHistogram(raw) } : {}),
+    errors,
+    instances,
+    durationUs: Math.max(0, ...events.map((event) => event.durationUs)),
+    requested: {
+      requests: spec.requests,
+      warmup: spec.warmup,
+      concurrency: spec.concurrency,
+      loop: spec.loop,
+      ...(spec.rate === undefined ? {} : { rate: spec.rate }),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * What this kernel can do, found by trying it in a scratch namespace (module
+ * lists lie: a built-in feature has no module, a missing one may not say so).
+ * The scratch namespace is recorded in a ledger and removed afterwards.
+ */
+import { runCommand } from '../exec/run-command.js';
+import { Ledger } from '../kernel/ledger.js';
+import { removeNetns } from '../kernel/teardown.js';
+import { netnsName, newRunTag } from '../topology/naming.js';
+import type { TunnelType } from '../topology/ops.js';
+
+export interface KernelFeatures {
+  veth: boolean;
+  bridge: boolean;
+  gre: boolean;
+  ipip: boolean;
+  vxlan: boolean;
+  netem: boolean;
+  nftNat: boolean;
+  /** Failure texts, for doctor. */
+  errors: Record<string, string>;
+}
+
+const LINK_TESTS: ReadonlyArray<readonly [keyof KernelFeatures, string[]]> = [
+  ['veth', ['link', 'add', 'cpv0', 'type', 'veth', 'peer', 'name', 'cpv1']],
+  ['bridge', ['link', 'add', 'cpbr0', 'type', 'bridge']],
+  ['gre', ['link', 'add', 'cpgre0', 'type', 'gre', 'local', '192.0.2.1', 'remote', '192.0.2.2', 'key', '1']],
+  ['ipip', ['link', 'add', 'cpipip0', 'type', 'ipip', 'local', '192.0.2.1', 'remote', '192.0.2.2']],
+  ['vxlan', ['link', 'add', 'cpvx0', 'type', 'vxlan', 'id', '1', 'local', '192.0.2.1', 'dstport', '4789']],
+];
+
+const NFT_NAT = `table ip cpnat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "lo" masquerade
+  }
+}
+`;
+
+export async function probeKernelFeatures(): Promise<KernelFeatures> {
+  let ledger: Ledger | undefined;
+  for (let attempt = 0; ledger === undefined && attempt < 20; attempt++) ledger = Ledger.create(newRunTag());
+  if (ledger === undefined) throw new Error('no free run tag');
+  const netns = netnsName(ledger.tag, 'probe');
+  const features: KernelFeatures = { veth: false, bridge: false, gre: false, ipip: false, vxlan: false, netem: false, nftNat: false, errors: {} };
+  try {
+    ledger.append({ t: 'netns', name: netns });
+    await runCommand(['ip', 'netns', 'add', netns], { hint: 'network namespaces need root (or a user namespace with CAP_SYS_ADMIN)' });
+    for (const [feature, args] of LINK_TESTS) {
+      const result = await runCommand(['ip', '-n', netns, ...args], { reject: false });
+      (features[feature] as boolean) = result.exitCode === 0;
+      if (result.exitCode !== 0) features.errors[feature] = result.stderr.trim();
+    }
+    const netem = await runCommand(['ip', 'netns', 'exec', netns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false });
+    features.netem = netem.exitCode === 0;
+    if (!features.netem) features.errors['netem'] = netem.stderr.trim();
+    const nft = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-f', '-'], { input: NFT_NAT, reject: false });
+    features.nftNat = nft.exitCode === 0;
+    if (!features.nftNat) features.errors['nftNat'] = nft.stderr.trim();
+  } finally {
+    await removeNetns([netns]);
+    ledger.remove();
+  }
+  return features;
+}
+
+/** `tunnel: auto` → GRE where the kernel has it, otherwise VXLAN. */
+export function chooseTunnel(requested: 'auto' | TunnelType, features: KernelFeatures): { used: TunnelType; reason: string } | { error: string } {
+  if (requested !== 'auto') {
+    return features[requested]
+      ? { used: requested, reason: `tunnel: ${requested} requested` }
+      : { error: `tunnel: ${requested} requested, but this kernel cannot create ${requested} links (${features.errors[requested] ?? 'unsupported'})` };
+  }
+  if (features.gre) return { used: 'gre', reason: 'tunnel: auto; the kernel has ip_gre' };
+  if (features.vxlan) return { used: 'vxlan', reason: `tunnel: auto; the kernel has no ip_gre (${features.errors['gre'] ?? 'unsupported'}), so VXLAN carries the proxy tunnel` };
+  return { error: 'tunnel: auto; the kernel has neither ip_gre nor vxlan' };
+}

@@ -1,0 +1,44 @@
+/** External programs coldpath runs, and where to get them. */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export interface Tool {
+  command: string;
+  /** Debian package that provides it. */
+  debian: string;
+  neededFor: string;
+  required: boolean;
+}
+
+export const TOOLS: readonly Tool[] = [
+  { command: 'ip', debian: 'iproute2', neededFor: 'namespaces, links, addresses, routes', required: true },
+  { command: 'bridge', debian: 'iproute2', neededFor: 'VXLAN flood entries', required: true },
+  { command: 'nft', debian: 'nftables', neededFor: 'MASQUERADE, pod SNAT, MSS clamp, path counters', required: true },
+  { command: 'taskset', debian: 'util-linux', neededFor: 'CPU placement of probes and servers', required: true },
+  { command: 'sysctl', debian: 'procps', neededFor: 'ip_forward inside namespaces', required: true },
+  { command: 'tc', debian: 'iproute2', neededFor: 'netem delay injection (optional)', required: false },
+  { command: 'keepalived', debian: 'keepalived', neededFor: 'proxy HA pair (VRRP) experiments', required: false },
+  { command: 'conntrack', debian: 'conntrack', neededFor: 'NAT table inspection (optional)', required: false },
+];
+
+export function which(command: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+export function missingTools(requiredOnly = true): Tool[] {
+  return TOOLS.filter((tool) => (!requiredOnly || tool.required) && which(tool.command) === undefined);
+}
+
+export function installHint(tools: readonly Tool[]): string {
+  const packages = [...new Set(tools.map((tool) => tool.debian))].join(' ');
+  return `apt-get install -y ${packages}`;
+}

@@ -1,0 +1,52 @@
+/** The orchestrator's handle on one probe (one function instance's runtime). */
+import { LineProcess } from '../exec/line-process.js';
+import { compiledScript } from '../paths.js';
+import type { FirstRequestEvent, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
+
+export class ProbeProcess {
+  private nextId = 1;
+  readonly process: LineProcess<ProbeEvent>;
+
+  constructor(options: { netns: string; args: ProbeArgs; cpus: readonly number[]; onSpawn: (pid: number, argv: string[]) => void; label: string }) {
+    this.process = new LineProcess<ProbeEvent>({
+      netns: options.netns,
+      argv: [process.execPath, compiledScript('probes/agent.js'), JSON.stringify(options.args)],
+      cpus: options.cpus,
+      onSpawn: options.onSpawn,
+      label: options.label,
+    });
+  }
+
+  /** When spawn was called, µs monotonic. */
+  get spawnedAt(): number {
+    return this.process.spawnedAt;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /** Resolves with the time the probe reported itself running. */
+  async ready(timeoutMs: number): Promise<number> {
+    const event = await this.process.next((e): e is Extract<ProbeEvent, { event: 'ready' }> => e.event === 'ready', timeoutMs);
+    return event.at;
+  }
+
+  first(timeoutMs: number): Promise<FirstRequestEvent> {
+    return this.process.next((e): e is FirstRequestEvent => e.event === 'first', timeoutMs);
+  }
+
+  measure(spec: MeasureSpec, timeoutMs: number): Promise<MeasureResultEvent> {
+    const id = this.nextId++;
+    this.process.send({ id, op: 'measure', spec });
+    return this.process.next((e): e is MeasureResultEvent => e.event === 'result' && e.id === id, timeoutMs);
+  }
+
+  abort(): void {
+    this.process.send({ id: 0, op: 'abort' });
+  }
+
+  stop(): Promise<void> {
+    return this.process.stop(1000);
+  }
+}

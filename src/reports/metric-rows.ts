@@ -1,0 +1,33 @@
+/**
+ * The flat list of (path, metric) figures every tabular output shares:
+ * summary.csv, the Markdown tables, the console summary and the gate.
+ */
+import type { HistogramSummary } from '../metrics/histogram.js';
+import { summarizeRun } from '../results/summary.js';
+import { MEASURED_PHASES, type RunResult } from '../results/types.js';
+
+export interface MetricRow {
+  path: string;
+  /** e.g. `coldstart.total`, `coldstart.namespace`, `keepalive`. */
+  metric: string;
+  source: 'measured' | 'modeled';
+  summary: HistogramSummary;
+  errors: number;
+}
+
+export function metricRows(run: RunResult): MetricRow[] {
+  const rows: MetricRow[] = [];
+  for (const path of summarizeRun(run)) {
+    const failures = Object.values(path.coldStart.failures).reduce((a, b) => a + b, 0);
+    rows.push({ path: path.strategy, metric: 'coldstart.total', source: 'measured', summary: path.coldStart.total, errors: failures });
+    rows.push({ path: path.strategy, metric: 'coldstart.network', source: 'measured', summary: path.coldStart.network, errors: 0 });
+    for (const phase of MEASURED_PHASES) {
+      rows.push({ path: path.strategy, metric: `coldstart.${phase}`, source: 'measured', summary: path.coldStart.phases[phase], errors: 0 });
+    }
+    rows.push({ path: path.strategy, metric: 'coldstart.modeled', source: 'modeled', summary: path.coldStart.modeled, errors: 0 });
+    for (const [metric, summary] of Object.entries(path.warm)) {
+      if (summary !== undefined) rows.push({ path: path.strategy, metric, source: 'measured', summary, errors: summary.errors });
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,109 @@
+/**
+ * Per-path figures derived from run.json: histograms merged over repetitions
+ * (and bursts, for cold start). The console summary, reports and the gate all
+ * read these, so every output agrees.
+ */
+import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
+import type { StrategyName, WarmMetric } from '../scenario/schema.js';
+import type { ResourceCounts } from '../strategies/types.js';
+import { MEASURED_PHASES, type MeasuredPhase, type PathResult, type RunResult } from './types.js';
+
+export interface BurstSummary {
+  size: number;
+  total: HistogramSummary;
+  network: HistogramSummary;
+  modeled: HistogramSummary;
+  failures: Record<string, number>;
+  attempted: number;
+  resources: ResourceCounts & { instances: number; conntrackEntries: number | null };
+}
+
+export interface WarmSummary extends HistogramSummary {
+  errors: number;
+  errorKinds: Record<string, number>;
+}
+
+export interface PathSummary {
+  strategy: StrategyName;
+  outcome: PathResult['outcome'];
+  failure?: string;
+  coldStart: {
+    total: HistogramSummary;
+    network: HistogramSummary;
+    modeled: HistogramSummary;
+    phases: Record<MeasuredPhase, HistogramSummary>;
+    instances: number;
+    failures: Record<string, number>;
+  };
+  bursts: BurstSummary[];
+  warm: Partial<Record<WarmMetric, WarmSummary>>;
+  resourcesPer100: ResourceCounts;
+  verified: boolean | undefined;
+}
+
+/** Merges histograms by key over a list of records of encoded histograms. */
+export function mergeNamed(records: ReadonlyArray<Record<string, string>>, name: string, kind: 'coldstart' | 'latency' = 'coldstart'): Histogram {
+  const merged = createHistogram(kind);
+  for (const record of records) {
+    const encoded = record[name];
+    if (encoded !== undefined) merged.add(decodeHistogram(encoded));
+  }
+  return merged;
+}
+
+export function summarizePath(path: PathResult): PathSummary {
+  const bursts = path.repetitions.flatMap((rep) => rep.bursts);
+  const allHistograms = bursts.map((burst) => burst.histograms);
+  const failures: Record<string, number> = {};
+  for (const burst of bursts) for (const [reason, count] of Object.entries(burst.failures)) failures[reason] = (failures[reason] ?? 0) + (count ?? 0);
+  const phases = Object.fromEntries(MEASURED_PHASES.map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as Record<MeasuredPhase, HistogramSummary>;
+  const sizes = [...new Set(bursts.map((burst) => burst.size))];
+  const burstSummaries = sizes.map((size): BurstSummary => {
+    const same = bursts.filter((burst) => burst.size === size);
+    const burstFailures: Record<string, number> = {};
+    for (const burst of same) for (const [reason, count] of Object.entries(burst.failures)) burstFailures[reason] = (burstFailures[reason] ?? 0) + (count ?? 0);
+    const last = same[same.length - 1];
+    return {
+      size,
+      total: summarize(mergeNamed(same.map((b) => b.histograms), 'total')),
+      network: summarize(mergeNamed(same.map((b) => b.histograms), 'network')),
+      modeled: summarize(mergeNamed(same.map((b) => b.histograms), 'modeled')),
+      failures: burstFailures,
+      attempted: size * same.length,
+      resources: last?.resources ?? { userVpcInterfaces: 0, userSubnetIps: 0, routeEntries: 0, proxies: 0, tunnels: 0, peeringConnections: 0, instances: 0, conntrackEntries: null },
+    };
+  });
+  const warm: PathSummary['warm'] = {};
+  const metrics = new Set(path.repetitions.flatMap((rep) => rep.warm.map((w) => w.metric)));
+  for (const metric of metrics) {
+    const results = path.repetitions.flatMap((rep) => rep.warm.filter((w) => w.metric === metric));
+    const merged = createHistogram('latency');
+    const errorKinds: Record<string, number> = {};
+    for (const result of results) {
+      merged.add(decodeHistogram(result.histogram));
+      for (const [kind, count] of Object.entries(result.errors)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
+    }
+    warm[metric] = { ...summarize(merged), errors: Object.values(errorKinds).reduce((a, b) => a + b, 0), errorKinds };
+  }
+  return {
+    strategy: path.strategy,
+    outcome: path.outcome,
+    ...(path.failure === undefined ? {} : { failure: `${path.failure.reason}: ${path.failure.message}` }),
+    coldStart: {
+      total: summarize(mergeNamed(allHistograms, 'total')),
+      network: summarize(mergeNamed(allHistograms, 'network')),
+      modeled: summarize(mergeNamed(allHistograms, 'modeled')),
+      phases,
+      instances: bursts.reduce((sum, burst) => sum + burst.instances.filter((i) => i.outcome === 'ok').length, 0),
+      failures,
+    },
+    bursts: burstSummaries,
+    warm,
+    resourcesPer100: path.resourcesPer100,
+    verified: path.verification?.ok,
+  };
+}
+
+export function summarizeRun(run: RunResult): PathSummary[] {
+  return run.paths.map(summarizePath);
+}

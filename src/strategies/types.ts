@@ -1,0 +1,93 @@
+/**
+ * A strategy is a way for a function instance to reach the user VPC. It only
+ * produces plans (plain data) and keeps its own bookkeeping (IPAM, quotas);
+ * the run engine applies the plans and measures. Every path is driven by the
+ * same workload, so numbers compare.
+ */
+import type { ModeledPhaseId } from '../model/profiles.js';
+import type { Scenario, StrategyName } from '../scenario/schema.js';
+import type { InstanceLayout } from '../topology/instance-plan.js';
+import type { Layout } from '../topology/layout.js';
+import type { Plan, TunnelType } from '../topology/ops.js';
+
+/** Which encapsulation the gre-proxy path uses, and why. */
+export interface TunnelChoice {
+  requested: 'auto' | TunnelType;
+  used: TunnelType;
+  reason: string;
+}
+
+export interface StrategyContext {
+  scenario: Scenario;
+  layout: Layout;
+  tunnel: TunnelChoice;
+}
+
+/** Why an instance (or a whole path) could not be set up, as on a real platform. */
+export type FailureReason = 'eni-quota' | 'subnet-exhausted' | 'route-table-quota' | 'first-request' | 'setup-error' | 'aborted';
+
+export type Refusal = { ok: false; reason: FailureReason; message: string };
+
+export interface PrewarmPlan {
+  ok: true;
+  plan: Plan;
+  /** Control-plane calls made once, before t0 (modeled). */
+  modeled: ModeledPhaseId[];
+  /** Nodes that live until teardown: the driver keeps an `ip` session open in them. */
+  longLivedNodes: string[];
+}
+
+export interface AttachPlan {
+  ok: true;
+  plan: Plan;
+  /** The address the user service should see for this instance. */
+  expectedSource: string;
+}
+
+export interface Target {
+  address: string;
+  httpPort: number;
+  echoPort: number;
+  /** Node of the service host (to query source addresses). */
+  serviceNode: string;
+  serviceName: string;
+}
+
+/** Resources a path holds, to compare their cost as instances grow. */
+export interface ResourceCounts {
+  /** Interfaces in the user VPC (per-instance ENIs, proxies' eth1). */
+  userVpcInterfaces: number;
+  /** Addresses taken from the user subnet. */
+  userSubnetIps: number;
+  /** Route entries the path added (both VPCs, hosts). */
+  routeEntries: number;
+  proxies: number;
+  tunnels: number;
+  peeringConnections: number;
+}
+
+export interface Strategy {
+  readonly name: StrategyName;
+  /** Control-plane calls every instance makes on its cold path (modeled, in order). */
+  readonly modeledColdPath: readonly ModeledPhaseId[];
+  /** Shared objects built before t0 (peering link, proxy pool), or why the path cannot exist. */
+  prewarm(): PrewarmPlan | Refusal;
+  /** Per-instance work on the cold path, after the container has its pod network. */
+  attach(instance: InstanceLayout): AttachPlan | Refusal;
+  /** Returns what `attach` took (IPAM, quota) once the instance is gone. */
+  release(instance: InstanceLayout): void;
+  /** Removes the shared objects. */
+  teardown(): Plan;
+  target(): Target;
+  /** Resources held with `instances` instances alive. */
+  resources(instances: number): ResourceCounts;
+}
+
+export const NO_RESOURCES: ResourceCounts = {
+  userVpcInterfaces: 0,
+  userSubnetIps: 0,
+  routeEntries: 0,
+  proxies: 0,
+  tunnels: 0,
+  peeringConnections: 0,
+};
