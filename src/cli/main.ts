@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { cleanCommand } from '../commands/clean.js';
 import { doctorCommand } from '../commands/doctor.js';
+import { compareCommand } from '../commands/compare.js';
 import { planCommand } from '../commands/plan.js';
+import { reportCommand } from '../commands/report.js';
 import { runCommandMain } from '../commands/run.js';
 import { scenarioJsonSchema } from '../commands/schema.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
@@ -30,7 +32,8 @@ program
   .option('-o, --out <dir>', 'directory for run results', 'reports')
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
-  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean }) => {
+  .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression')
+  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean; baseline?: string }) => {
     exitCode = (await runCommandMain(scenario, options)).exitCode;
   });
 
@@ -56,6 +59,29 @@ program
   .description('remove every leftover of coldpath runs that are no longer running, and nothing else')
   .action(async () => {
     exitCode = await cleanCommand();
+  });
+
+program
+  .command('report')
+  .description('render every report of a run again from its run.json (report.md, report.html, CSV, hgrm, trace.json)')
+  .argument('<run>', 'run directory (reports/<run-id>) or its run.json')
+  .option('-o, --out <dir>', 'write the files here instead of the run directory')
+  .action((run: string, options: { out?: string }) => {
+    exitCode = reportCommand(run, options);
+  });
+
+program
+  .command('compare')
+  .description('compare two runs per path and metric; exit 99 when something regressed')
+  .argument('<base>', 'the reference run (directory or run.json)')
+  .argument('<new>', 'the run under test (directory or run.json)')
+  .option('-t, --threshold <rule...>', 'per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms')
+  .option('--min-effect <percent>', 'smallest change that counts, in percent', '10')
+  .option('--allow-env-mismatch', 'compare even when the environment fingerprints differ')
+  .option('--markdown <file>', 'also write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)')
+  .option('--junit <file>', 'also write the verdict as JUnit XML')
+  .action((base: string, next: string, options: Record<string, unknown>) => {
+    exitCode = compareCommand(base, next, options);
   });
 
 program

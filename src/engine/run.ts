@@ -133,9 +133,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const servicesByNode = new Map<string, ServiceProcess>();
     for (const s of [...layout.platformServices, ...layout.userServices]) {
       const netns = driver.netnsOf(s.node);
+      // An injected delay applies to the user VPC's service only: the baseline stays the floor.
+      const delayMicros = layout.userServices.includes(s) ? s.responseDelayUs : 0;
       const service = await ServiceProcess.start({
         netns,
-        args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes },
+        args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes, delayMicros },
         cpus: placement.services,
         onSpawn: (pid, argv) => ledger.append({ t: 'process', netns, pid, argv }),
       });

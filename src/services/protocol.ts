@@ -7,6 +7,8 @@ export interface UserServiceArgs {
   httpPort: number;
   echoPort: number;
   responseBytes: number;
+  /** Busy-wait before each HTTP response, µs (an injected regression). */
+  delayMicros: number;
 }
 
 export type ServiceCommand =

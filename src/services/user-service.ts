@@ -16,7 +16,7 @@ const send = (event: ServiceEvent): void => {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as UserServiceArgs;
 const stats: ServiceStats = { sources: {}, httpConnections: 0, echoConnections: 0, requests: 0 };
-let delayMicros = 0;
+let delayMicros = args.delayMicros ?? 0;
 const bodies = new Map<number, Buffer>();
 
 const countSource = (socket: Socket): void => {

@@ -45,6 +45,7 @@ export interface ServiceLayout {
   httpPort: number;
   echoPort: number;
   responseBytes: number;
+  responseDelayUs: number;
 }
 
 export interface ProxyLayout {
@@ -106,6 +107,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     httpPort: s.httpPort,
     echoPort: s.echoPort,
     responseBytes: s.responseBytes,
+    responseDelayUs: s.responseDelayUs,
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
   const userServices = scenario.services.map((s, i) =>
