@@ -1,0 +1,47 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger, listLedgerTags, ownerOf, undoList, type LedgerEntry } from '../../../src/kernel/ledger.js';
+
+describe('ledger', () => {
+  let previous: string | undefined;
+  beforeEach(() => {
+    previous = process.env['COLDPATH_STATE_DIR'];
+    process.env['COLDPATH_STATE_DIR'] = mkdtempSync(join(tmpdir(), 'ledger-'));
+  });
+  afterEach(() => {
+    if (previous === undefined) delete process.env['COLDPATH_STATE_DIR'];
+    else process.env['COLDPATH_STATE_DIR'] = previous;
+  });
+
+  it('claims a tag once: a second run cannot take it', () => {
+    const first = Ledger.create('beef', ['node', 'coldpath']);
+    expect(first).toBeDefined();
+    expect(Ledger.create('beef')).toBeUndefined();
+    expect(listLedgerTags()).toEqual(['beef']);
+    expect(ownerOf(first!.read())).toMatchObject({ pid: process.pid });
+  });
+
+  it('survives a line cut short by a crash', () => {
+    const ledger = Ledger.create('cafe')!;
+    ledger.append({ t: 'netns', name: 'coldpath-cafe-pvpc' });
+    appendFileSync(ledger.file, '{"t":"netns","na');
+    expect(ledger.read().filter((entry) => entry.t === 'netns')).toEqual([{ t: 'netns', name: 'coldpath-cafe-pvpc' }]);
+  });
+
+  it('undoes in reverse: processes first (skipping those that exited), then namespaces, each once', () => {
+    const entries: LedgerEntry[] = [
+      { t: 'run', tag: 'abcd', pid: 1, startedAt: '', argv: [] },
+      { t: 'netns', name: 'a' },
+      { t: 'netns', name: 'b' },
+      { t: 'link', netns: 'b', dev: 'x' },
+      { t: 'process', netns: 'a', pid: 10, argv: ['p10'] },
+      { t: 'process', netns: 'b', pid: 11, argv: ['p11'] },
+      { t: 'process-exit', pid: 10 },
+      { t: 'netns', name: 'a' },
+      { t: 'netns', name: 'c' },
+    ];
+    expect(undoList(entries)).toEqual({ processes: [{ netns: 'b', pid: 11, argv: ['p11'] }], netns: ['c', 'a', 'b'] });
+  });
+});
