@@ -4,10 +4,11 @@
  * command that creates it runs. This is the only module that changes kernel
  * state; a driver for real hosts (over SSH) would implement the same surface.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
-import { runCommand } from '../exec/run-command.js';
+import { formatArgv, runCommand } from '../exec/run-command.js';
+import { hintFor } from '../exec/hints.js';
 import { netnsName } from '../topology/naming.js';
 import type { Op, Plan } from '../topology/ops.js';
 import { toSteps, type Step } from './batch.js';
@@ -120,8 +121,27 @@ export class KernelDriver {
     return best;
   }
 
+  /**
+   * A failure reported through a root session names the session's `ip` and a
+   * script file; report the step's own command and the line that failed instead.
+   */
+  private rootLineError(error: unknown, step: Step, file: string | undefined): unknown {
+    if (!(error instanceof ColdpathError)) return error;
+    const stderr = error.stderr ?? '';
+    const match = file === undefined ? null : new RegExp(`Command failed ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(stderr);
+    const failedLine = match === null ? undefined : step.input?.split('\n')[Number(match[1]) - 1];
+    const reason = stderr.split('\n')[0] ?? error.message;
+    return new ColdpathError(`${reason}: ${formatArgv(step.argv)}${failedLine === undefined ? '' : ` (line: ${failedLine})`}`, {
+      kind: 'command',
+      command: step.argv,
+      stderr: `${stderr.split('\n-- input --')[0] ?? ''}${step.input === undefined ? '' : `\n-- input --\n${step.input}`}`,
+      ...(hintFor(step.argv, stderr) === undefined ? {} : { hint: hintFor(step.argv, stderr) as string }),
+      cause: error,
+    });
+  }
+
   /** The step as one `netns exec NS …` line for a root session; stdin becomes a file. */
-  private asRootLine(step: Step): string | undefined {
+  private asRootLine(step: Step): { line: string; file?: string } | undefined {
     const [tool, ...args] = step.argv;
     if (tool !== 'ip' && tool !== 'bridge') return undefined;
     let netns: string | undefined;
@@ -136,13 +156,12 @@ export class KernelDriver {
       return undefined;
     }
     if (rest.some((word) => /\s/.test(word))) return undefined;
-    if (step.input !== undefined) {
-      const file = join(this.ledger.dir, `step-${++this.scriptCount}.in`);
-      writeFileSync(file, step.input);
-      rest = rest.map((word) => (word === '-' ? file : word));
-      if (!rest.includes(file)) return undefined;
-    }
-    return ['netns', 'exec', netns, ...rest].join(' ');
+    if (step.input === undefined) return { line: ['netns', 'exec', netns, ...rest].join(' ') };
+    const file = join(this.ledger.dir, `step-${++this.scriptCount}.in`);
+    rest = rest.map((word) => (word === '-' ? file : word));
+    if (!rest.includes(file)) return undefined;
+    writeFileSync(file, step.input);
+    return { line: ['netns', 'exec', netns, ...rest].join(' '), file };
   }
 
   private async runStep(step: Step & { ledger: LedgerEntry[] }, title: string): Promise<{ startUs: number; endUs: number; queuedUs: number }> {
@@ -154,7 +173,15 @@ export class KernelDriver {
       }
       const root = this.leastBusyRoot();
       const rootLine = root === undefined ? undefined : this.asRootLine(step);
-      if (root !== undefined && rootLine !== undefined) return await root.run([rootLine]);
+      if (root !== undefined && rootLine !== undefined) {
+        try {
+          return await root.run([rootLine.line]);
+        } catch (error) {
+          throw this.rootLineError(error, step, rootLine.file);
+        } finally {
+          if (rootLine.file !== undefined) rmSync(rootLine.file, { force: true });
+        }
+      }
       const startUs = nowMicros();
       await runCommand(step.argv, {
         ...(step.input === undefined ? {} : { input: step.input }),

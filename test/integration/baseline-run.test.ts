@@ -1,0 +1,56 @@
+/** The foundation end to end: `coldpath run` on the baseline path, as a user runs it. */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
+import type { RunResult } from '../../src/results/types.js';
+import { namespacesOf, rootNamespaceState, runCli, scenarioFile, SMALL_RUN, tempDir } from './helpers.js';
+
+describe('coldpath run: baseline', () => {
+  it('measures the baseline path, writes results, and leaves the root namespace untouched', async () => {
+    const before = rootNamespaceState();
+    const out = tempDir();
+    const result = await runCli(['run', scenarioFile({ ...SMALL_RUN, strategies: ['baseline'] }), '--out', out]);
+    expect(result.stderr + result.stdout).not.toMatch(/coldpath: /);
+    expect(result.code).toBe(0);
+    const [runId] = readdirSync(out);
+    expect(runId).toBeDefined();
+    const dir = join(out, runId!);
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunResult;
+
+    expect(run.schemaVersion).toBe(1);
+    expect(run.outcome).toBe('completed');
+    expect(run.scenario.strategies).toEqual(['baseline']);
+    expect(run.fingerprint.kernel).not.toBe('');
+    expect(run.fingerprint.iproute2).toMatch(/iproute2/);
+    expect(run.fingerprint.cpuPlacement.placement).toBe('pinned');
+    const path = run.paths[0]!;
+    expect(path.outcome).toBe('completed');
+    expect(path.verification?.ok).toBe(true);
+    const rep = path.repetitions[0]!;
+    expect(rep.bursts.map((b) => b.size)).toEqual([1, 3]);
+    for (const burst of rep.bursts) {
+      for (const instance of burst.instances) {
+        expect(instance.outcome).toBe('ok');
+        expect(instance.spans.map((s) => s.phase)).toEqual(['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response']);
+        // Probe start-up is its own phase and never overlaps a network phase.
+        const runtime = instance.spans.find((s) => s.phase === 'runtime-start')!;
+        const connect = instance.spans.find((s) => s.phase === 'first-connect')!;
+        expect(connect.startUs).toBeGreaterThanOrEqual(runtime.endUs);
+        expect(instance.localAddress).toMatch(/^100\.64\.0\./);
+      }
+    }
+    const keepalive = rep.warm.find((w) => w.metric === 'keepalive')!;
+    expect(keepalive.outcome).toBe('completed');
+    expect(decodeHistogram(keepalive.histogram).totalCount).toBe(200);
+    expect(rep.warm.map((w) => w.metric)).toEqual(['connect', 'keepalive', 'newconn', 'echo']);
+
+    expect(existsSync(join(dir, 'summary.csv'))).toBe(true);
+    expect(readFileSync(join(dir, 'summary.csv'), 'utf8')).toMatch(/^path,metric,source,unit,count/);
+    expect(existsSync(join(dir, 'baseline.keepalive.hgrm'))).toBe(true);
+    expect(result.stdout).toMatch(/baseline .* ok/);
+
+    expect(namespacesOf(run.tag)).toEqual([]);
+    expect(rootNamespaceState()).toBe(before);
+  });
+});

@@ -1,0 +1,127 @@
+/** Shared helpers for integration tests: the CLI as a user runs it, and root-namespace invariants. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+export const CLI = join(PACKAGE_ROOT, 'bin', 'coldpath.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: options.env ?? process.env, cwd: PACKAGE_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 170_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Starts the CLI and resolves once its stderr says which run tag it uses. */
+export function startCli(args: string[]): Promise<{ child: ChildProcess; tag: string; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: PACKAGE_ROOT });
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /run tag ([0-9a-f]{4})/.exec(output);
+      if (match?.[1] !== undefined) {
+        child.stderr?.off('data', onData);
+        child.stderr?.on('data', (more: Buffer) => (output += more.toString()));
+        resolve({ child, tag: match[1], output: () => output });
+      }
+    };
+    child.stderr.on('data', onData);
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`coldpath exited (${code}) before starting a run:\n${output}`)));
+  });
+}
+
+/** Writes a scenario file in a fresh temporary directory. */
+export function scenarioFile(scenario: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coldpath-scenario-'));
+  const file = join(dir, 'scenario.yaml');
+  writeFileSync(file, stringify(scenario));
+  return file;
+}
+
+export function tempDir(prefix = 'coldpath-out-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function namespacesOf(tag: string): string[] {
+  try {
+    return readdirSync('/run/netns').filter((name) => name.startsWith(`coldpath-${tag}-`));
+  } catch {
+    return [];
+  }
+}
+
+export function allColdpathNamespaces(): string[] {
+  try {
+    return readdirSync('/run/netns').filter((name) => name.startsWith('coldpath-'));
+  } catch {
+    return [];
+  }
+}
+
+function capture(argv: string[]): string {
+  const result = spawnSync(argv[0] ?? 'true', argv.slice(1), { encoding: 'utf8' });
+  return `${argv.join(' ')}\n${result.stdout}${result.stderr}`;
+}
+
+/**
+ * Everything coldpath must never change in the root network namespace:
+ * addresses, routes of every table, policy rules, links (without counters), nft ruleset.
+ */
+export function rootNamespaceState(): string {
+  const links = JSON.parse(spawnSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }).stdout || '[]') as Array<Record<string, unknown>>;
+  const linkSummary = links.map((link) => `${String(link['ifname'])} ${String(link['operstate'])} ${JSON.stringify(link['flags'])} mtu ${String(link['mtu'])}`).join('\n');
+  return [
+    capture(['ip', '-4', 'addr', 'show']),
+    capture(['ip', '-6', 'addr', 'show']),
+    capture(['ip', '-4', 'route', 'show', 'table', 'all']),
+    capture(['ip', '-4', 'rule', 'show']),
+    `links\n${linkSummary}`,
+    capture(['nft', 'list', 'ruleset']),
+    capture(['sysctl', 'net.ipv4.ip_forward']),
+  ].join('\n');
+}
+
+/** The ledger directory of a run, if it still exists. */
+export function ledgerDirs(): string[] {
+  try {
+    return readdirSync(process.env['COLDPATH_STATE_DIR'] ?? '/run/coldpath');
+  } catch {
+    return [];
+  }
+}
+
+/** Pids of processes whose network namespace is one of the run's. */
+export function processesInNamespaces(tag: string): number[] {
+  const pids: number[] = [];
+  for (const name of namespacesOf(tag)) {
+    const result = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' });
+    pids.push(...result.stdout.split(/\s+/).filter(Boolean).map(Number));
+  }
+  return pids;
+}
+
+export const SMALL_RUN = {
+  repetitions: 1,
+  burst: { sizes: [1, 3] },
+  workload: { requests: 200, warmup: 100 },
+};
