@@ -3,6 +3,7 @@
  * instance's timeline, the modeled control-plane steps (virtual time, apart),
  * failures by reason and the resources the path holds at K instances.
  */
+import pLimit from 'p-limit';
 import { nowMicros } from '../clock.js';
 import { runCommand } from '../exec/run-command.js';
 import { createHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
@@ -10,7 +11,7 @@ import type { ModeledPhaseId } from '../model/profiles.js';
 import { MEASURED_PHASES, type BurstResult, type InstanceResult } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
-import { coldStart, type LiveInstance } from './instance.js';
+import { firstRequest, resultOf, setUpNetwork, startRuntime, type LiveInstance } from './instance.js';
 
 export interface BurstOutcome {
   result: BurstResult;
@@ -34,19 +35,49 @@ export async function runBurst(
   if (options.record) ctx.events.emit({ type: 'burst-start', strategy: strategy.name, repetition, size });
   const started = performance.now();
   const t0 = nowMicros();
+  const cpus = options.record ? ctx.placement.burstProbes : ctx.placement.probes;
   let done = 0;
-  const outcomes = await Promise.all(
-    Array.from({ length: size }, async () => {
-      const cpus = options.record ? ctx.placement.burstProbes : ctx.placement.probes;
-      const outcome = await coldStart(ctx, strategy, target, t0, cpus);
-      done++;
-      if (options.record) ctx.events.emit({ type: 'instance-done', strategy: strategy.name, repetition, size, done, ok: outcome.result.outcome === 'ok' });
-      return outcome;
-    }),
-  );
+  const report = (live: LiveInstance | undefined): void => {
+    done++;
+    if (options.record) ctx.events.emit({ type: 'instance-done', strategy: strategy.name, repetition, size, done, ok: live?.result !== undefined && live.failure === undefined });
+  };
+  let lives: Array<LiveInstance | undefined>;
+  if (ctx.scenario.burst.mode === 'pipelined') {
+    lives = await Promise.all(
+      Array.from({ length: size }, async () => {
+        const live = await setUpNetwork(ctx, strategy, t0);
+        if (live !== undefined) {
+          await startRuntime(ctx, live, t0, cpus, target);
+          await firstRequest(ctx, live, target, t0, true);
+        }
+        report(live);
+        return live;
+      }),
+    );
+  } else {
+    // Staged: network for all, then every runtime, then every first request; each stage
+    // with at most `parallelism` instances in flight, like a host agent with bounded workers.
+    const limit = pLimit(ctx.scenario.burst.parallelism);
+    lives = await Promise.all(Array.from({ length: size }, () => limit(() => setUpNetwork(ctx, strategy, t0))));
+    const present = lives.filter((live): live is LiveInstance => live !== undefined);
+    await Promise.all(present.map((live) => limit(() => startRuntime(ctx, live, t0, cpus))));
+    await Promise.all(
+      present.map((live) =>
+        limit(async () => {
+          await firstRequest(ctx, live, target, t0, false);
+          report(live);
+        }),
+      ),
+    );
+  }
   const wallMs = performance.now() - started;
-  const instances = outcomes.map((outcome) => outcome.result);
-  const live = outcomes.flatMap((outcome) => (outcome.live === undefined ? [] : [outcome.live]));
+  const live = lives.filter((item): item is LiveInstance => item !== undefined);
+  const instances: InstanceResult[] = [
+    ...live.map(resultOf),
+    ...lives
+      .filter((item) => item === undefined)
+      .map((): InstanceResult => ({ id: -1, host: '', outcome: 'failed', reason: 'setup-error', message: 'no free pod address on any function host', spans: [], modeled: [], modeledTotalUs: 0 })),
+  ];
 
   // Modeled control plane: every instance that reached its attach step made the calls.
   const callers = instances.filter((instance) => instance.outcome === 'ok' || (instance.reason !== 'eni-quota' && instance.reason !== 'subnet-exhausted'));

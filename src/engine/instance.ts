@@ -1,20 +1,21 @@
 /**
- * One instance's cold path, timed phase by phase: namespace, container link,
- * strategy attach, runtime start (the probe process), first connect, first
- * response. Each phase is a span on the shared monotonic clock; the gaps
- * between them are queueing behind other instances of the same burst.
+ * One instance's cold path, in three steps the burst can run for all
+ * instances at once or back to back: kernel set-up (namespace, container
+ * link, strategy attach), runtime start (the probe process), first request
+ * (connect, then time to first byte). Each phase is a span on the shared
+ * monotonic clock relative to the burst's t0; gaps are queueing.
  */
-import { nowMicros } from '../clock.js';
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
 import type { InstanceResult, Span } from '../results/types.js';
-import type { Strategy, Target } from '../strategies/types.js';
+import type { FailureReason, Strategy, Target } from '../strategies/types.js';
 import { containerLinkPlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
 import type { EngineContext } from './context.js';
 
-/** Generous bounds: a 2-CPU machine starting 128 Node.js processes at once needs seconds. */
-const PROBE_READY_TIMEOUT_MS = 60_000;
+/** Generous bound: a 2-CPU machine starting 128 Node.js processes at once needs seconds. */
+const PROBE_READY_TIMEOUT_MS = 120_000;
 
+/** An instance on its way through the cold path; `failure` ends it. */
 export interface LiveInstance {
   layout: InstanceLayout;
   hostIndex: number;
@@ -22,83 +23,118 @@ export interface LiveInstance {
   created: boolean;
   attached: boolean;
   probe?: ProbeProcess;
+  spans: Span[];
+  expectedSource?: string;
+  failure?: { reason: FailureReason; message: string };
+  result?: InstanceResult;
 }
 
-export async function coldStart(
-  ctx: EngineContext,
-  strategy: Strategy,
-  target: Target,
-  t0: number,
-  cpus: readonly number[],
-): Promise<{ result: InstanceResult; live: LiveInstance | undefined }> {
+const failWith = (live: LiveInstance, reason: FailureReason, message: string): LiveInstance => {
+  live.failure ??= { reason, message };
+  return live;
+};
+
+const messageOf = (error: unknown): string => (error instanceof ColdpathError || error instanceof Error ? error.message : String(error));
+
+/** Namespace, container link and strategy attach. Returns undefined when no pod address is free. */
+export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: number): Promise<LiveInstance | undefined> {
   const allocation = ctx.pods.allocate();
-  if (allocation === undefined) {
-    return {
-      result: { id: -1, host: '', outcome: 'failed', reason: 'setup-error', message: 'no free pod address on any function host', spans: [], modeled: [], modeledTotalUs: 0 },
-      live: undefined,
-    };
-  }
+  if (allocation === undefined) return undefined;
   const layout = instanceLayout(ctx.layout, allocation.id, allocation.hostIndex, allocation.slot);
-  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, attached: false };
-  const spans: Span[] = [];
-  const rel = (us: number): number => us - t0;
-  const base = { id: layout.id, host: layout.host.node, modeled: [], modeledTotalUs: 0 };
-  const failed = (reason: InstanceResult['reason'] & string, message: string): { result: InstanceResult; live: LiveInstance } => ({
-    result: { ...base, outcome: 'failed', reason, message, spans },
-    live,
-  });
+  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, attached: false, spans: [] };
+  const span = (phase: Span['phase'], timing: { startUs: number; endUs: number }): void => {
+    live.spans.push({ phase, startUs: timing.startUs - t0, endUs: timing.endUs - t0 });
+  };
   try {
-    if (ctx.signal.aborted) return failed('aborted', 'run interrupted');
+    if (ctx.signal.aborted) return failWith(live, 'aborted', 'run interrupted');
     live.created = true;
-    const ns = await ctx.driver.apply(namespacePlan(layout));
-    spans.push({ phase: 'namespace', startUs: rel(ns.startUs), endUs: rel(ns.endUs) });
-    const link = await ctx.driver.apply(containerLinkPlan(layout));
-    spans.push({ phase: 'container-link', startUs: rel(link.startUs), endUs: rel(link.endUs) });
-
+    span('namespace', await ctx.driver.apply(namespacePlan(layout)));
+    span('container-link', await ctx.driver.apply(containerLinkPlan(layout)));
     const attach = strategy.attach(layout);
-    if (!attach.ok) return failed(attach.reason, attach.message);
+    if (!attach.ok) return failWith(live, attach.reason, attach.message);
     live.attached = true;
-    const attached = await ctx.driver.apply(attach.plan);
-    spans.push({ phase: 'strategy-attach', startUs: rel(attached.startUs), endUs: rel(attached.endUs) });
-    if (ctx.signal.aborted) return failed('aborted', 'run interrupted');
+    live.expectedSource = attach.expectedSource;
+    span('strategy-attach', await ctx.driver.apply(attach.plan));
+  } catch (error) {
+    failWith(live, ctx.signal.aborted ? 'aborted' : 'setup-error', messageOf(error));
+  }
+  return live;
+}
 
+/** Starts the probe (the function's runtime) and waits until it reports ready. */
+export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: number, cpus: readonly number[], firstNow?: Target): Promise<void> {
+  if (live.failure !== undefined) return;
+  if (ctx.signal.aborted) {
+    failWith(live, 'aborted', 'run interrupted');
+    return;
+  }
+  const netns = ctx.driver.netnsOf(live.layout.node);
+  try {
     const probe = new ProbeProcess({
-      netns: ctx.driver.netnsOf(layout.node),
-      args: { first: { host: target.address, port: target.httpPort, path: '/', timeoutMs: ctx.scenario.burst.firstRequestTimeoutMs } },
+      netns,
+      args: firstNow === undefined ? {} : { first: firstSpec(ctx, firstNow) },
       cpus,
-      onSpawn: (pid, argv) => ctx.driver.ledger.append({ t: 'process', netns: ctx.driver.netnsOf(layout.node), pid, argv }),
-      label: `probe of instance ${layout.id}`,
+      onSpawn: (pid, argv) => ctx.driver.ledger.append({ t: 'process', netns, pid, argv }),
+      label: `probe of instance ${live.layout.id}`,
     });
     live.probe = probe;
     const readyAt = await probe.ready(PROBE_READY_TIMEOUT_MS);
-    spans.push({ phase: 'runtime-start', startUs: rel(probe.spawnedAt), endUs: rel(readyAt) });
-    const first = await probe.first(ctx.scenario.burst.firstRequestTimeoutMs + PROBE_READY_TIMEOUT_MS);
-    if (!first.ok) return failed('first-request', `first request to ${target.address}:${target.httpPort} failed: ${first.errorKind}: ${first.message}`);
-    spans.push({ phase: 'first-connect', startUs: rel(first.connectStart), endUs: rel(first.connected) });
-    spans.push({ phase: 'first-response', startUs: rel(first.connected), endUs: rel(first.firstByte) });
-    const totalUs = rel(first.responseEnd);
-    const busy = spans.reduce((sum, span) => sum + (span.endUs - span.startUs), 0);
-    spans.unshift({ phase: 'queued', startUs: 0, endUs: Math.max(0, totalUs - busy) });
-    const networkUs = spans
-      .filter((span) => span.phase !== 'queued' && span.phase !== 'runtime-start')
-      .reduce((sum, span) => sum + (span.endUs - span.startUs), 0);
-    return {
-      result: {
-        ...base,
-        outcome: 'ok',
-        localAddress: first.localAddress,
-        synRetransmits: first.synRetransmits,
-        expectedSource: attach.expectedSource,
-        spans,
-        totalUs,
-        networkUs,
-      },
-      live,
+    live.spans.push({ phase: 'runtime-start', startUs: probe.spawnedAt - t0, endUs: readyAt - t0 });
+  } catch (error) {
+    failWith(live, ctx.signal.aborted ? 'aborted' : 'setup-error', messageOf(error));
+  }
+}
+
+function firstSpec(ctx: EngineContext, target: Target): { host: string; port: number; path: string; timeoutMs: number } {
+  return { host: target.address, port: target.httpPort, path: '/', timeoutMs: ctx.scenario.burst.firstRequestTimeoutMs };
+}
+
+/** The first connection and request; `started` when the probe began it by itself. */
+export async function firstRequest(ctx: EngineContext, live: LiveInstance, target: Target, t0: number, started: boolean): Promise<void> {
+  const probe = live.probe;
+  if (live.failure !== undefined || probe === undefined) return;
+  try {
+    const first = await probe.first(ctx.scenario.burst.firstRequestTimeoutMs + 10_000, started ? undefined : firstSpec(ctx, target));
+    if (!first.ok) {
+      failWith(live, 'first-request', `first request to ${target.address}:${target.httpPort} failed: ${first.errorKind}: ${first.message}`);
+      return;
+    }
+    live.spans.push({ phase: 'first-connect', startUs: first.connectStart - t0, endUs: first.connected - t0 });
+    live.spans.push({ phase: 'first-response', startUs: first.connected - t0, endUs: first.firstByte - t0 });
+    const totalUs = first.responseEnd - t0;
+    const busy = live.spans.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
+    const spans: Span[] = [{ phase: 'queued', startUs: 0, endUs: Math.max(0, totalUs - busy) }, ...live.spans];
+    live.result = {
+      id: live.layout.id,
+      host: live.layout.host.node,
+      outcome: 'ok',
+      localAddress: first.localAddress,
+      synRetransmits: first.synRetransmits,
+      ...(live.expectedSource === undefined ? {} : { expectedSource: live.expectedSource }),
+      spans,
+      totalUs,
+      networkUs: spans.filter((s) => s.phase !== 'queued' && s.phase !== 'runtime-start').reduce((sum, s) => sum + (s.endUs - s.startUs), 0),
+      modeled: [],
+      modeledTotalUs: 0,
     };
   } catch (error) {
-    const message = error instanceof ColdpathError ? error.message : error instanceof Error ? error.message : String(error);
-    return failed(ctx.signal.aborted ? 'aborted' : 'setup-error', message);
+    failWith(live, ctx.signal.aborted ? 'aborted' : 'first-request', messageOf(error));
   }
+}
+
+/** The instance's result, successful or not. */
+export function resultOf(live: LiveInstance): InstanceResult {
+  if (live.result !== undefined && live.failure === undefined) return live.result;
+  return {
+    id: live.layout.id,
+    host: live.layout.host.node,
+    outcome: 'failed',
+    reason: live.failure?.reason ?? 'setup-error',
+    message: live.failure?.message ?? 'unknown failure',
+    spans: live.spans,
+    modeled: [],
+    modeledTotalUs: 0,
+  };
 }
 
 /** Stops probes, deletes namespaces in one batch, returns addresses and quota. */
@@ -113,6 +149,3 @@ export async function stopInstances(ctx: EngineContext, strategy: Strategy, inst
     ctx.pods.release(instance.layout.id, instance.hostIndex);
   }
 }
-
-/** Monotonic now, for burst t0. */
-export const burstClock = nowMicros;

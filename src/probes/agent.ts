@@ -48,6 +48,10 @@ async function main(): Promise<void> {
       current?.abort();
       return;
     }
+    if (command.op === 'first') {
+      void firstRequest(command.spec).then(send);
+      return;
+    }
     queue.push({ id: command.id, spec: command.spec });
     void drain();
   });

@@ -1,7 +1,7 @@
 /** The orchestrator's handle on one probe (one function instance's runtime). */
 import { LineProcess } from '../exec/line-process.js';
 import { compiledScript } from '../paths.js';
-import type { FirstRequestEvent, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
+import type { FirstRequestEvent, FirstRequestSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
 
 export class ProbeProcess {
   private nextId = 1;
@@ -32,7 +32,9 @@ export class ProbeProcess {
     return event.at;
   }
 
-  first(timeoutMs: number): Promise<FirstRequestEvent> {
+  /** The first request: sent now if `spec` is given, else the one started with the probe. */
+  first(timeoutMs: number, spec?: FirstRequestSpec): Promise<FirstRequestEvent> {
+    if (spec !== undefined) this.process.send({ id: this.nextId++, op: 'first', spec });
     return this.process.next((e): e is FirstRequestEvent => e.event === 'first', timeoutMs);
   }
 

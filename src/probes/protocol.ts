@@ -25,9 +25,12 @@ export interface MeasureSpec {
   payloadBytes?: number;
 }
 
-export type ProbeCommand = { id: number; op: 'measure'; spec: MeasureSpec } | { id: number; op: 'abort' };
+export type ProbeCommand =
+  | { id: number; op: 'first'; spec: FirstRequestSpec }
+  | { id: number; op: 'measure'; spec: MeasureSpec }
+  | { id: number; op: 'abort' };
 
-/** What the probe does as soon as it starts: the instance's first connect and request. */
+/** The instance's first connect and request (on command, so a burst can start them together). */
 export interface FirstRequestSpec {
   host: string;
   port: number;
@@ -36,6 +39,7 @@ export interface FirstRequestSpec {
 }
 
 export interface ProbeArgs {
+  /** Make the first request at once, without waiting for a command. */
   first?: FirstRequestSpec;
 }
 

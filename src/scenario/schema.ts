@@ -80,7 +80,13 @@ const workload = z
 const burst = z
   .object({
     sizes: z.array(z.number().int().min(1).max(512)).min(1).default([1, 8, 32]).describe('Instances cold-started at once, one burst per size.'),
-    parallelism: z.number().int().min(1).max(64).default(8).describe('Kernel set-up operations in flight at once during a burst.'),
+    parallelism: z.number().int().min(1).max(64).default(2).describe('Instances in flight at once in each stage of a burst (a host agent has bounded workers); also the number of root `ip` sessions.'),
+    mode: z
+      .enum(['staged', 'pipelined'])
+      .default('staged')
+      .describe(
+        'staged: all K instances get their network, then all runtimes start, then all make their first request together, so network phases are not measured under the CPU load of K runtime start-ups; pipelined: each instance runs its phases back to back.',
+      ),
     firstRequestTimeoutMs: z
       .number()
       .int()
