@@ -13,6 +13,7 @@ import { KernelDriver } from '../kernel/driver.js';
 import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
+import { runExperiments } from '../experiments/index.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type PathResult, type RepetitionResult, type RunResult } from '../results/types.js';
 import type { Scenario, StrategyName } from '../scenario/schema.js';
 import { ServiceProcess } from '../services/service-process.js';
@@ -54,12 +55,13 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   resolvePlacement(scenario);
   new ControlPlaneModel(scenario);
   buildLayout(scenario, 'ffff'); // interface names and addresses fit
-  if (scenario.strategies.includes('gre-proxy')) masqConfig(scenario);
+  const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
+  if (needsProxy) masqConfig(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
-  if (!scenario.strategies.includes('gre-proxy')) return { features, tunnel: null };
+  if (!needsProxy) return { features, tunnel: null };
   if (!features.nftNat) {
     throw new ColdpathError(`gre-proxy needs nftables NAT: ${features.errors['nftNat'] ?? ''}`, { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
@@ -118,9 +120,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       apiBucket: model.bucket,
     },
     paths: [],
+    experiments: [],
     notes,
   };
   const services: ServiceProcess[] = [];
+  const servicesByNode = new Map<string, ServiceProcess>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
   const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
   try {
@@ -130,7 +134,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     for (const node of [layout.platform.node, layout.user.node, ...layout.hosts.map((h) => h.node)]) driver.openSession(node);
 
     events.emit({ type: 'stage', message: 'starting user services' });
-    const servicesByNode = new Map<string, ServiceProcess>();
     for (const s of [...layout.platformServices, ...layout.userServices]) {
       const netns = driver.netnsOf(s.node);
       // An injected delay applies to the user VPC's service only: the baseline stays the floor.
@@ -155,6 +158,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       const path = await measurePath(ctx, name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }, servicesByNode);
       result.paths.push(path);
       events.emit({ type: 'path-done', strategy: name, outcome: path.outcome, ...(path.failure === undefined ? {} : { detail: path.failure.message }) });
+    }
+    if (scenario.experiments.length > 0 && !signal.aborted) {
+      events.emit({ type: 'stage', message: `experiments: ${scenario.experiments.map((e) => e.name ?? e.kind).join(', ')}` });
+      result.experiments = await runExperiments({ engine: ctx, services: servicesByNode, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } });
     }
     if (signal.aborted) result.outcome = 'aborted';
   } catch (error) {

@@ -4,6 +4,7 @@
  * time) so that a result file explains itself. Histograms are HdrHistogram
  * compressed base64 (µs); they merge without loss.
  */
+import type { ExperimentResult } from '../experiments/types.js';
 import type { ModeledStep } from '../model/control-plane.js';
 import type { ModeledPhaseSpec, ModeledPhaseId } from '../model/profiles.js';
 import type { Scenario, StrategyName, WarmMetric } from '../scenario/schema.js';
@@ -150,6 +151,8 @@ export interface RunResult {
     apiBucket: { capacity: number; refillPerSecond: number };
   };
   paths: PathResult[];
+  /** Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order. */
+  experiments: ExperimentResult[];
   /** Things a reader must know (fallbacks, skipped work). */
   notes: string[];
 }

@@ -4,6 +4,7 @@
  * scenario. TSDoc on each field becomes the JSON Schema description.
  */
 import { z } from 'zod';
+import { experimentSchema } from '../experiments/schema.js';
 import { parseCidr } from '../topology/addressing.js';
 
 const NAME = /^[a-z][a-z0-9]{0,5}$/;
@@ -180,6 +181,7 @@ export const scenarioSchema = z
     eni: eni.prefault({}),
     peering: peering.prefault({}),
     proxy: proxy.prefault({}),
+    experiments: z.array(experimentSchema).default([]).describe('Proxy-operations experiments run after the paths (failover, scaling, NAT limits, MTU).'),
   })
   .strict();
 
