@@ -8,9 +8,11 @@ export function formatMicros(us: number): string {
   return `${(us / 1_000_000).toPrecision(3)}s`;
 }
 
-export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/** A plain-text table; the first column is left-aligned, the others right-aligned unless `align` says otherwise. */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, align?: ReadonlyArray<'left' | 'right'>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const alignment = (i: number): 'left' | 'right' => align?.[i] ?? (i === 0 ? 'left' : 'right');
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    cells.map((cell, i) => (alignment(i) === 'left' ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -57,7 +57,7 @@ export async function doctorCommand(): Promise<number> {
     checks.push({ name: 'kernel features', ok: false, detail: 'not probed (needs privileges, ip and nft)', required: true });
   }
   const rows = checks.map((check) => [check.ok ? 'ok' : check.required ? 'MISSING' : 'absent', check.name, check.detail]);
-  const out: string[] = [table(['status', 'check', 'detail'], rows)];
+  const out: string[] = [table(['status', 'check', 'detail'], rows, ['left', 'left', 'left'])];
   const fixes = checks.filter((check) => !check.ok && check.fix !== undefined).map((check) => `  ${check.name}: ${check.fix}`);
   if (fixes.length > 0) out.push('', 'to fix:', ...fixes);
   if (features !== undefined && !features.gre && features.vxlan) {
