@@ -65,19 +65,68 @@ export interface HistogramSummary {
   max: number;
 }
 
+const SUMMARY_PERCENTILES = [50, 90, 99, 99.9] as const;
+
+/**
+ * All summary figures in one pass over the counts. hdr-histogram-js walks the
+ * whole counts array once per percentile and twice more for mean and
+ * deviation (≈ 10 ms for a cold-start histogram); summaries are computed for
+ * every path, phase and burst, so this matters. Percentiles follow
+ * HdrHistogram exactly (count rounded up, highest equivalent value); the
+ * deviation is computed from sums in the same pass.
+ */
 export function summarize(histogram: Histogram): HistogramSummary {
-  if (histogram.totalCount === 0) return { count: 0, min: 0, mean: 0, stdev: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  const total = histogram.totalCount;
+  if (total === 0) return { count: 0, min: 0, mean: 0, stdev: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (!(histogram instanceof hdr.JsHistogram)) {
+    return {
+      count: total,
+      min: histogram.minNonZeroValue,
+      mean: round(histogram.mean),
+      stdev: round(histogram.stdDeviation),
+      p50: histogram.getValueAtPercentile(50),
+      p90: histogram.getValueAtPercentile(90),
+      p99: histogram.getValueAtPercentile(99),
+      p999: histogram.getValueAtPercentile(99.9),
+      max: histogram.maxValue,
+    };
+  }
+  const targets = SUMMARY_PERCENTILES.map((p) => {
+    const fp = (p / 100) * total;
+    return Math.max(Math.ceil(fp - ulp(fp)), 1);
+  });
+  const values: number[] = [];
+  let running = 0;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let index = 0; index < histogram.countsArrayLength; index++) {
+    const count = histogram.getCountAtIndex(index);
+    if (count === 0) continue;
+    const value = histogram.valueFromIndex(index);
+    running += count;
+    const median = histogram.medianEquivalentValue(value);
+    sum += median * count;
+    sumSquares += median * median * count;
+    while (values.length < targets.length && running >= (targets[values.length] ?? Infinity)) values.push(histogram.highestEquivalentValue(value));
+  }
+  const mean = sum / total;
   return {
-    count: histogram.totalCount,
+    count: total,
     min: histogram.minNonZeroValue,
-    mean: round(histogram.mean),
-    stdev: round(histogram.stdDeviation),
-    p50: histogram.getValueAtPercentile(50),
-    p90: histogram.getValueAtPercentile(90),
-    p99: histogram.getValueAtPercentile(99),
-    p999: histogram.getValueAtPercentile(99.9),
+    mean: round(mean),
+    stdev: round(Math.sqrt(Math.max(0, sumSquares / total - mean * mean))),
+    p50: values[0] ?? 0,
+    p90: values[1] ?? 0,
+    p99: values[2] ?? 0,
+    p999: values[3] ?? 0,
     max: histogram.maxValue,
   };
+}
+
+/** Unit in the last place of a double (what HdrHistogram subtracts before rounding a count up). */
+function ulp(value: number): number {
+  if (value === 0) return Number.MIN_VALUE;
+  return 2 ** (Math.floor(Math.log2(Math.abs(value))) - 52);
 }
 
 /** The `.hgrm` text (HdrHistogram percentile distribution, 5 ticks per half distance). */

@@ -41,13 +41,28 @@ export interface PathSummary {
   verified: boolean | undefined;
 }
 
+/**
+ * Decoded histograms, shared read-only: summaries merge the same encoded
+ * histograms many times (per phase, per burst size, overall).
+ */
+const decoded = new Map<string, Histogram>();
+const DECODED_MAX = 512;
+
+function decodeShared(encoded: string): Histogram {
+  let histogram = decoded.get(encoded);
+  if (histogram === undefined) {
+    histogram = decodeHistogram(encoded);
+    if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value as string);
+    decoded.set(encoded, histogram);
+  }
+  return histogram;
+}
+
 /** Merges histograms by key over a list of records of encoded histograms. */
 export function mergeNamed(records: ReadonlyArray<Record<string, string>>, name: string, kind: 'coldstart' | 'latency' = 'coldstart'): Histogram {
+  const present = records.flatMap((record) => (record[name] === undefined ? [] : [record[name]]));
   const merged = createHistogram(kind);
-  for (const record of records) {
-    const encoded = record[name];
-    if (encoded !== undefined) merged.add(decodeHistogram(encoded));
-  }
+  for (const encoded of present) merged.add(decodeShared(encoded));
   return merged;
 }
 

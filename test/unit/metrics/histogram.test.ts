@@ -27,3 +27,22 @@ describe('histograms', () => {
     expect(summarize(createHistogram('coldstart'))).toMatchObject({ count: 0, p50: 0, max: 0 });
   });
 });
+
+describe('summarize', () => {
+  it('gives exactly the percentiles hdr-histogram-js gives, and its mean and deviation', () => {
+    for (const kind of ['latency', 'coldstart'] as const) {
+      const h = createHistogram(kind);
+      let seed = 42;
+      for (let i = 0; i < 5000; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        recordMicros(h, 10 + (seed % 100_000) * (i % 7 === 0 ? 30 : 1));
+      }
+      const s = summarize(h);
+      expect([s.p50, s.p90, s.p99, s.p999]).toEqual([50, 90, 99, 99.9].map((p) => h.getValueAtPercentile(p)));
+      expect(s.mean).toBeCloseTo(h.mean, 0);
+      expect(s.stdev / h.stdDeviation).toBeCloseTo(1, 6);
+      expect(s.max).toBe(h.maxValue);
+      expect(s.count).toBe(5000);
+    }
+  });
+});
