@@ -66,8 +66,8 @@ program
   .description('render every report of a run again from its run.json (report.md, report.html, CSV, hgrm, trace.json)')
   .argument('<run>', 'run directory (reports/<run-id>) or its run.json')
   .option('-o, --out <dir>', 'write the files here instead of the run directory')
-  .action((run: string, options: { out?: string }) => {
-    exitCode = reportCommand(run, options);
+  .action(async (run: string, options: { out?: string }) => {
+    exitCode = await reportCommand(run, options);
   });
 
 program

@@ -60,7 +60,7 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     const run = await runScenario({ scenario, scenarioSource: loaded.source, events, signal: controller.signal, argv: ['coldpath', ...process.argv.slice(2)] });
     const dir = join(options.out, run.runId);
     writeRunJson(run, dir);
-    writeReports(run, dir);
+    await writeReports(run, dir);
     process.stdout.write(`${summaryTable(run)}\nreports: ${dir}\n`);
     const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
     const exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed ? 1 : 0;

@@ -3,7 +3,7 @@
  * summary.csv, the Markdown tables, the console summary and the gate.
  */
 import type { HistogramSummary } from '../metrics/histogram.js';
-import { summarizeRun } from '../results/summary.js';
+import { summarizeRun, type PathSummary } from '../results/summary.js';
 import { MEASURED_PHASES, type RunResult } from '../results/types.js';
 
 export interface MetricRow {
@@ -15,9 +15,10 @@ export interface MetricRow {
   errors: number;
 }
 
-export function metricRows(run: RunResult): MetricRow[] {
+/** `paths`: the run's summaries when the caller has them already (decoding is the costly part). */
+export function metricRows(run: RunResult, paths: readonly PathSummary[] = summarizeRun(run)): MetricRow[] {
   const rows: MetricRow[] = [];
-  for (const path of summarizeRun(run)) {
+  for (const path of paths) {
     const failures = Object.values(path.coldStart.failures).reduce((a, b) => a + b, 0);
     rows.push({ path: path.strategy, metric: 'coldstart.total', source: 'measured', summary: path.coldStart.total, errors: failures });
     rows.push({ path: path.strategy, metric: 'coldstart.network', source: 'measured', summary: path.coldStart.network, errors: 0 });

@@ -1,13 +1,28 @@
-/** Renders every report file of a run from its run.json (never from live state). */
+/**
+ * Writes every report file of a run from its run.json (never from live
+ * state): summary.csv, phases.csv, *.hgrm, report.md, report.html and
+ * trace.json. run.json itself is written by results/store.ts.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ColdpathError } from '../errors.js';
 import type { RunResult } from '../results/types.js';
-import { hgrmFiles } from './hgrm.js';
-import { summaryCsv } from './summary-csv.js';
+import { renderReports, type RenderedReports } from './render.js';
 
-export function writeReports(run: RunResult, dir: string): string[] {
+/** Renders (Vega renders SVG asynchronously) and writes every report file; returns their names. */
+export async function writeReports(run: RunResult, dir: string): Promise<string[]> {
+  return writeRendered(await renderReports(run), dir);
+}
+
+/** Writes what rendered, then reports what did not: one broken renderer must not cost the other files. */
+function writeRendered(rendered: RenderedReports, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  const files = new Map<string, string>([['summary.csv', summaryCsv(run)], ...hgrmFiles(run)]);
-  for (const [name, content] of files) writeFileSync(join(dir, name), content);
-  return [...files.keys()];
+  for (const [name, content] of rendered.files) writeFileSync(join(dir, name), content);
+  if (rendered.failures.length > 0) {
+    throw new ColdpathError(`could not render ${rendered.failures.map((failure) => failure.file).join(', ')}: ${rendered.failures[0]?.error.split('\n')[0] ?? ''}`, {
+      kind: 'runtime',
+      hint: `the other reports are in ${dir}; run.json is intact, so \`coldpath report ${dir}\` renders them again`,
+    });
+  }
+  return [...rendered.files.keys()];
 }

@@ -1,0 +1,34 @@
+/**
+ * The two lines that say which run a report is about: what was run and where.
+ * Shared by report.md and report.html so both identify a run the same way.
+ */
+import type { RunResult } from '../results/types.js';
+import { plural } from './text.js';
+
+export function runHeadline(run: RunResult): string {
+  const { scenario } = run;
+  // Runs recorded before burst modes existed have none.
+  const burstMode = (scenario.burst as { mode?: string }).mode;
+  return [
+    `scenario ${run.scenarioSource} (${scenario.name})`,
+    `paths ${scenario.strategies.join(', ')}`,
+    plural(scenario.repetitions, 'repetition'),
+    `bursts K = ${scenario.burst.sizes.join(', ')}${burstMode === undefined ? '' : ` (${burstMode})`}`,
+    `warm ${scenario.workload.metrics.join(', ')} × ${scenario.workload.requests} requests (${scenario.workload.loop} loop)`,
+    `started ${run.startedAt}, ${(run.durationMs / 1000).toFixed(1)} s`,
+  ].join(' · ');
+}
+
+export function environmentLine(run: RunResult): string {
+  const f = run.fingerprint;
+  const tunnel = run.tunnel === null ? 'no tunnel' : `tunnel ${run.tunnel.used} (asked ${run.tunnel.requested})`;
+  return [
+    `kernel ${f.kernel}`,
+    `${f.cpuModel} × ${f.cpuCount}`,
+    `CPU placement ${f.cpuPlacement.placement}`,
+    `Node ${f.node}`,
+    tunnel,
+    `coldpath ${f.coldpath} (${f.gitSha.slice(0, 12)})`,
+    `host ${f.hostname}`,
+  ].join(' · ');
+}
