@@ -3,16 +3,13 @@
  * file parses arguments and maps errors to exit codes:
  * 0 ok · 1 failure · 2 bad input · 3 missing environment · 99 regression · 130 interrupted.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { cleanCommand } from '../commands/clean.js';
-import { doctorCommand } from '../commands/doctor.js';
-import { compareCommand } from '../commands/compare.js';
-import { planCommand } from '../commands/plan.js';
-import { reportCommand } from '../commands/report.js';
-import { runCommandMain } from '../commands/run.js';
-import { scenarioJsonSchema } from '../commands/schema.js';
-import { COLDPATH_VERSION } from '../env/fingerprint.js';
 import { formatError, isColdpathError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
+
+// Commands are imported when they run: the report renderer alone (vega) costs ≈ 0.5 s to load.
+const COLDPATH_VERSION = (JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string }).version;
 
 const program = new Command();
 program
@@ -34,6 +31,7 @@ program
   .option('-q, --quiet', 'no progress output')
   .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression')
   .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean; baseline?: string }) => {
+    const { runCommandMain } = await import('../commands/run.js');
     exitCode = (await runCommandMain(scenario, options)).exitCode;
   });
 
@@ -41,6 +39,7 @@ program
   .command('doctor')
   .description('check privileges, tools and kernel features; exit 0 when the default scenario can run')
   .action(async () => {
+    const { doctorCommand } = await import('../commands/doctor.js');
     exitCode = await doctorCommand();
   });
 
@@ -50,7 +49,8 @@ program
   .argument('[scenario]', 'scenario file; the built-in default when omitted')
   .option('-f, --format <format>', 'shell (this host, namespaces), hosts (one machine per node), json', 'shell')
   .option('-s, --strategies <list>', 'comma-separated paths to plan')
-  .action((scenario: string | undefined, options: { format?: string; strategies?: string }) => {
+  .action(async (scenario: string | undefined, options: { format?: string; strategies?: string }) => {
+    const { planCommand } = await import('../commands/plan.js');
     exitCode = planCommand(scenario, options);
   });
 
@@ -58,6 +58,7 @@ program
   .command('clean')
   .description('remove every leftover of coldpath runs that are no longer running, and nothing else')
   .action(async () => {
+    const { cleanCommand } = await import('../commands/clean.js');
     exitCode = await cleanCommand();
   });
 
@@ -67,6 +68,7 @@ program
   .argument('<run>', 'run directory (reports/<run-id>) or its run.json')
   .option('-o, --out <dir>', 'write the files here instead of the run directory')
   .action(async (run: string, options: { out?: string }) => {
+    const { reportCommand } = await import('../commands/report.js');
     exitCode = await reportCommand(run, options);
   });
 
@@ -80,14 +82,16 @@ program
   .option('--allow-env-mismatch', 'compare even when the environment fingerprints differ')
   .option('--markdown <file>', 'also write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)')
   .option('--junit <file>', 'also write the verdict as JUnit XML')
-  .action((base: string, next: string, options: Record<string, unknown>) => {
+  .action(async (base: string, next: string, options: Record<string, unknown>) => {
+    const { compareCommand } = await import('../commands/compare.js');
     exitCode = compareCommand(base, next, options);
   });
 
 program
   .command('schema')
   .description("print the scenario's JSON Schema (for editors)")
-  .action(() => {
+  .action(async () => {
+    const { scenarioJsonSchema } = await import('../commands/schema.js');
     process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
   });
 
