@@ -13,7 +13,7 @@ import { KernelDriver } from '../kernel/driver.js';
 import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
-import { runExperiments } from '../experiments/index.js';
+import { preflightExperiments, runExperiments } from '../experiments/index.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type PathResult, type RepetitionResult, type RunResult } from '../results/types.js';
 import type { Scenario, StrategyName } from '../scenario/schema.js';
 import { ServiceProcess } from '../services/service-process.js';
@@ -57,6 +57,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   buildLayout(scenario, 'ffff'); // interface names and addresses fit
   const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
   if (needsProxy) masqConfig(scenario);
+  preflightExperiments(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });

@@ -57,6 +57,7 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
           ...(op.src === undefined ? [] : ['src', op.src]),
           ...(op.mtu === undefined ? [] : ['mtu', String(op.mtu)]),
           ...(op.advmss === undefined ? [] : ['advmss', String(op.advmss)]),
+          ...table(op.table),
         ]),
       ];
     case 'route.del':
@@ -65,6 +66,15 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
           'route', 'del', op.dst,
           ...(op.via === undefined ? [] : ['via', op.via]),
           ...(op.dev === undefined ? [] : ['dev', op.dev]),
+          ...table(op.table),
+        ]),
+      ];
+    case 'rule.add':
+    case 'rule.del':
+      return [
+        ipIn(op.node, nsOf, [
+          'rule', op.kind === 'rule.add' ? 'add' : 'del', 'fwmark', `0x${op.fwmark.toString(16)}`,
+          'table', String(op.table), 'priority', String(op.priority),
         ]),
       ];
     case 'sysctl':
@@ -83,14 +93,18 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
     case 'tunnel.add':
       return [ipIn(op.node, nsOf, tunnelArgs(op))];
     case 'fdb.append':
-      return [{ tool: 'bridge', ctx: { netns: nsOf(op.node) }, args: ['fdb', 'append', VXLAN_FLOOD_MAC, 'dev', op.dev, 'dst', op.dst] }];
+      return [{ tool: 'bridge', ctx: { netns: nsOf(op.node) }, args: ['fdb', 'append', op.mac ?? VXLAN_FLOOD_MAC, 'dev', op.dev, 'dst', op.dst] }];
+    case 'fdb.del':
+      return [{ tool: 'bridge', ctx: { netns: nsOf(op.node) }, args: ['fdb', 'del', op.mac ?? VXLAN_FLOOD_MAC, 'dev', op.dev, 'dst', op.dst] }];
     case 'neigh.replace':
       return [ipIn(op.node, nsOf, ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev])];
+    case 'neigh.del':
+      return [ipIn(op.node, nsOf, ['neigh', 'del', op.address, 'dev', op.dev])];
   }
 }
 
 function tunnelArgs(op: Extract<Op, { kind: 'tunnel.add' }>): string[] {
-  const head = ['link', 'add', 'name', op.dev, 'mtu', String(op.mtu), 'type', op.type];
+  const head = ['link', 'add', 'name', op.dev, 'mtu', String(op.mtu), ...(op.mac === undefined ? [] : ['address', op.mac]), 'type', op.type];
   const remote = op.remote === undefined ? [] : ['remote', op.remote];
   switch (op.type) {
     case 'gre':
@@ -110,6 +124,7 @@ function ipIn(node: string, nsOf: NetnsOf, args: string[]): KernelCommand {
 }
 
 const mtu = (value: number | undefined): string[] => (value === undefined ? [] : ['mtu', String(value)]);
+const table = (value: number | undefined): string[] => (value === undefined ? [] : ['table', String(value)]);
 
 const indent = (text: string): string =>
   text

@@ -46,16 +46,21 @@ export async function removeNetns(
   const targets = names.filter((name) => present.has(name));
   const errors: string[] = [];
   if (targets.length === 0) return { removed: [], processesKilled: 0, errors };
-  const pids: number[] = [];
-  for (const name of targets) {
-    const result = await runCommand(['ip', 'netns', 'pids', name], { reject: false, timeoutMs: 5000 });
-    if (result.exitCode !== 0) {
-      errors.push(`ip netns pids ${name}: ${result.stderr.trim()}`);
-      continue;
+  // Daemons may respawn children (keepalived restarts its VRRP child): list and kill until none is left.
+  let killedCount = 0;
+  for (let round = 0; round < 5; round++) {
+    const pids: number[] = [];
+    for (const name of targets) {
+      const result = await runCommand(['ip', 'netns', 'pids', name], { reject: false, timeoutMs: 5000 });
+      if (result.exitCode !== 0) {
+        if (round === 0) errors.push(`ip netns pids ${name}: ${result.stderr.trim()}`);
+        continue;
+      }
+      pids.push(...result.stdout.split(/\s+/).filter((word) => word !== '').map(Number));
     }
-    pids.push(...result.stdout.split(/\s+/).filter((word) => word !== '').map(Number));
+    if (pids.length === 0) break;
+    killedCount += (await terminate(pids, round === 0 ? graceMs : 200)).length;
   }
-  const killed = await terminate(pids, graceMs);
   const deleted = await runCommand(['ip', '-force', '-batch', '-'], {
     input: targets.map((name) => `netns del ${name}\n`).join(''),
     reject: false,
@@ -63,5 +68,5 @@ export async function removeNetns(
   });
   if (deleted.exitCode !== 0) errors.push(deleted.stderr.trim());
   const left = new Set(existingNetns());
-  return { removed: targets.filter((name) => !left.has(name)), processesKilled: killed.length, errors };
+  return { removed: targets.filter((name) => !left.has(name)), processesKilled: killedCount, errors };
 }

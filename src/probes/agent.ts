@@ -5,7 +5,7 @@
  * killed orchestrator never leaves probes behind.
  */
 import { createInterface } from 'node:readline';
-import { firstRequest } from './operations.js';
+import { firstRequest, holdConnections } from './operations.js';
 import { nowMicros, type MeasureResultEvent, type MeasureSpec, type ProbeArgs, type ProbeCommand, type ProbeEvent } from './protocol.js';
 
 const send = (event: ProbeEvent): void => {
@@ -50,6 +50,10 @@ async function main(): Promise<void> {
     }
     if (command.op === 'first') {
       void firstRequest(command.spec).then(send);
+      return;
+    }
+    if (command.op === 'hold') {
+      void holdConnections(command.id, command.spec).then(send);
       return;
     }
     queue.push({ id: command.id, spec: command.spec });

@@ -3,13 +3,23 @@ import { Pool } from 'undici';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { runLoop, type Operation } from './load-loop.js';
 import { connectOnce, EchoClient, httpGet } from './operations.js';
-import type { MeasureResultEvent, MeasureSpec } from './protocol.js';
+import { nowMicros, type MeasureResultEvent, type MeasureSpec } from './protocol.js';
 
 export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal): Promise<MeasureResultEvent> {
   const path = spec.path ?? '/';
   const origin = `http://${spec.host}:${spec.port}`;
   let operation: Operation;
   let close: () => Promise<void> = async () => {};
+  // Connection opens/closes (HTTP metrics, traced runs): which connections survived a failover.
+  const connections: Array<[number, number, number]> = [];
+  const slots = new Map<unknown, number>();
+  const slotOf = (targets: unknown): number => {
+    // undici passes [pool, client]: the client is the slot, reconnecting after a loss.
+    const client = Array.isArray(targets) ? targets[targets.length - 1] : targets;
+    let slot = slots.get(client);
+    if (slot === undefined) slots.set(client, (slot = slots.size));
+    return slot;
+  };
   switch (spec.metric) {
     case 'connect':
       operation = () => connectOnce(spec.host, spec.port, spec.timeoutMs);
@@ -23,7 +33,12 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
         connectTimeout: spec.timeoutMs,
       });
       const reset = spec.metric === 'newconn';
-      operation = () => httpGet(pool, path, spec.timeoutMs, reset);
+      const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
+      if (spec.trace === true) {
+        pool.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
+        pool.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
+      }
+      operation = () => httpGet(pool, path, spec.timeoutMs, reset, body);
       close = () => pool.close();
       break;
     }
@@ -48,6 +63,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
   }
   try {
     const result = await runLoop(spec, operation, signal);
+    const trace = result.trace === undefined ? undefined : { ...result.trace, connections: connections.map(([at, delta, slot]): [number, number, number] => [Math.round(at - result.startedAt), delta, slot]) };
     return {
       event: 'result',
       id,
@@ -58,6 +74,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       errors: result.errors,
       startedAt: result.startedAt,
       durationUs: result.durationUs,
+      ...(trace === undefined ? {} : { trace }),
     };
   } finally {
     await close();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Pool } from 'undici';
-import { nowMicros, type FirstRequestEvent, type FirstRequestSpec } from './protocol.js';
+import { errorKind, nowMicros, type FirstRequestEvent, type FirstRequestSpec, type HoldResultEvent, type HoldSpec } from './protocol.js';
 
 class ProbeError extends Error {
   readonly code: string;
@@ -29,9 +29,19 @@ export function connectOnce(host: string, port: number, timeoutMs: number): Prom
   });
 }
 
-/** An HTTP GET through an undici pool; `reset` closes the connection after the response (TCP_CRR). */
-export async function httpGet(pool: Pool, path: string, timeoutMs: number, reset: boolean): Promise<void> {
-  const response = await pool.request({ path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset });
+/**
+ * An HTTP GET through an undici pool; `reset` closes the connection after the
+ * response (TCP_CRR). With `body`, a POST of that body (uploads).
+ */
+export async function httpGet(pool: Pool, path: string, timeoutMs: number, reset: boolean, body?: Buffer): Promise<void> {
+  const response = await pool.request({
+    path,
+    method: body === undefined ? 'GET' : 'POST',
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    reset,
+    ...(body === undefined ? {} : { body }),
+  });
   await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
   if (response.statusCode !== 200) throw new ProbeError(`HTTP_${response.statusCode}`, `HTTP ${response.statusCode}`);
 }
@@ -166,4 +176,39 @@ export function synRetransmits(): number {
   } catch {
     return 0;
   }
+}
+
+/** Opens connections and keeps them idle for a while (see HoldSpec). */
+export async function holdConnections(id: number, spec: HoldSpec): Promise<HoldResultEvent> {
+  const startedAt = nowMicros();
+  const errors: Record<string, number> = {};
+  const sockets: Socket[] = [];
+  let lost = 0;
+  let over = false;
+  const openOne = (): Promise<void> =>
+    new Promise((resolve) => {
+      const socket = connect({ host: spec.host, port: spec.port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new ProbeError('ETIMEDOUT', 'connect timed out')), spec.timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        sockets.push(socket);
+        socket.once('close', () => {
+          if (!over) lost++;
+        });
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        const kind = errorKind(error);
+        if (!sockets.includes(socket)) errors[kind] = (errors[kind] ?? 0) + 1;
+        resolve();
+      });
+    });
+  await Promise.all(Array.from({ length: spec.connections }, openOne));
+  const remaining = spec.durationMs - (nowMicros() - startedAt) / 1000;
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+  over = true;
+  const opened = sockets.length;
+  for (const socket of sockets) socket.destroy();
+  return { event: 'held', id, opened, errors, lost, startedAt };
 }

@@ -1,7 +1,7 @@
 /** The orchestrator's handle on one probe (one function instance's runtime). */
 import { LineProcess } from '../exec/line-process.js';
 import { compiledScript } from '../paths.js';
-import type { FirstRequestEvent, FirstRequestSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
+import type { FirstRequestEvent, FirstRequestSpec, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
 
 export class ProbeProcess {
   private nextId = 1;
@@ -42,6 +42,13 @@ export class ProbeProcess {
     const id = this.nextId++;
     this.process.send({ id, op: 'measure', spec });
     return this.process.next((e): e is MeasureResultEvent => e.event === 'result' && e.id === id, timeoutMs);
+  }
+
+  /** Holds idle connections open beside any measurement (NAT limit experiments). */
+  hold(spec: HoldSpec, timeoutMs: number): Promise<HoldResultEvent> {
+    const id = this.nextId++;
+    this.process.send({ id, op: 'hold', spec });
+    return this.process.next((e): e is HoldResultEvent => e.event === 'held' && e.id === id, timeoutMs);
   }
 
   abort(): void {

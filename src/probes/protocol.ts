@@ -23,12 +23,67 @@ export interface MeasureSpec {
   path?: string;
   /** Echo payload size in bytes; default 64. */
   payloadBytes?: number;
+  /** HTTP method (keepalive, newconn); default GET. POST sends `uploadBytes` of body. */
+  method?: 'GET' | 'POST';
+  /** Request body size for POST, bytes; default 0. */
+  uploadBytes?: number;
+  /**
+   * Record every measured request and connection event (RequestTrace) for
+   * experiments that need a timeline (failover gap, scaling); default false.
+   */
+  trace?: boolean;
+  /**
+   * Open loop: a rate profile — `requests` at each `rate` in turn, over the
+   * same connections; replaces `requests` (warm-up still runs at `rate`).
+   */
+  stages?: Array<{ rate: number; requests: number }>;
+}
+
+/**
+ * Every measured request of one measurement, for timelines. Times are µs
+ * offsets from `t0` (monotonic µs); `code` 0 = success, n = `errorKinds[n - 1]`.
+ */
+export interface RequestTrace {
+  t0: number;
+  /** [intended start, actual send, completion, code] per measured request, in completion order. */
+  requests: Array<[number, number, number, number]>;
+  errorKinds: string[];
+  /** HTTP metrics: [time, +1 opened | -1 closed, slot]; a slot holds one connection at a time (undici client). */
+  connections: Array<[number, number, number]>;
 }
 
 export type ProbeCommand =
   | { id: number; op: 'first'; spec: FirstRequestSpec }
   | { id: number; op: 'measure'; spec: MeasureSpec }
+  /** Runs beside a measurement (not queued behind it); `abort` does not stop it. */
+  | { id: number; op: 'hold'; spec: HoldSpec }
   | { id: number; op: 'abort' };
+
+/**
+ * Opens `connections` TCP connections and keeps them open, idle, for
+ * `durationMs`: connections that hold NAT ports and conntrack entries
+ * (experiments on NAT limits).
+ */
+export interface HoldSpec {
+  host: string;
+  port: number;
+  connections: number;
+  durationMs: number;
+  /** Connect timeout per connection. */
+  timeoutMs: number;
+}
+
+export interface HoldResultEvent {
+  event: 'held';
+  id: number;
+  /** Connections that were established. */
+  opened: number;
+  /** Failed to connect, by error kind. */
+  errors: ErrorCounts;
+  /** Established connections that closed or failed before `durationMs` was over. */
+  lost: number;
+  startedAt: number;
+}
 
 /** The instance's first connect and request (on command, so a burst can start them together). */
 export interface FirstRequestSpec {
@@ -75,12 +130,15 @@ export interface MeasureResultEvent {
   startedAt: number;
   durationUs: number;
   message?: string;
+  /** When the spec asked for `trace`. */
+  trace?: RequestTrace;
 }
 
 export type ProbeEvent =
   | { event: 'ready'; pid: number; at: number }
   | FirstRequestEvent
   | MeasureResultEvent
+  | HoldResultEvent
   | { event: 'fatal'; message: string };
 
 export { nowMicros } from '../clock.js';

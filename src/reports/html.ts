@@ -12,6 +12,9 @@ import { missingData } from './completeness.js';
 import { environmentLine, runHeadline } from './headline.js';
 import { HTML_STYLE } from './html-style.js';
 import { runSummaries } from './summaries.js';
+import { marked } from 'marked';
+import type { TopLevelSpec } from 'vega-lite';
+import { experimentsChartSpecs, experimentsMarkdown } from '../experiments/report.js';
 import { renderSvg } from './render-svg.js';
 import { burstTable, coldStartTable, figureColumns, metricTable, modelTable, resourcesTable, warmTable, type Table } from './tables.js';
 import { computeVerdict, verdictContext } from './verdict.js';
@@ -40,6 +43,7 @@ export async function htmlReport(run: RunResult): Promise<string> {
     `<section id="bursts"><h2>Bursts</h2>${section('bursts', 'No burst was measured.')}${tableHtml(burstTable(paths))}</section>`,
     `<section id="warm"><h2>Warm requests</h2>${section('warm', 'No warm request was measured.')}${tableHtml(warmTable(paths))}</section>`,
     `<section id="resources"><h2>Resources</h2>${section('resources', 'No burst recorded its resources.')}${tableHtml(resourcesTable(paths))}</section>`,
+    await experimentsHtml(run),
     `<section id="figures">${tableHtml(metricTable(run), 'h2')}</section>`,
     `<section id="model">${tableHtml(modelTable(run), 'h2')}</section>`,
     `<section id="environment"><h2>Environment</h2>${environmentHtml(run)}</section>`,
@@ -57,6 +61,22 @@ export async function htmlReport(run: RunResult): Promise<string> {
     `<body>${body.filter((part) => part !== '').join('\n')}</body></html>`,
     '',
   ].join('\n');
+}
+
+/**
+ * The proxy-operations experiments: their Markdown section (rendered with
+ * marked; run-provided text is escaped first) and their charts.
+ */
+async function experimentsHtml(run: RunResult): Promise<string> {
+  const markdown = experimentsMarkdown(run);
+  if (markdown === '') return '';
+  const charts = experimentsChartSpecs(run);
+  const svgs: string[] = [];
+  for (const [index, chart] of charts.entries()) {
+    svgs.push(`<figure class="chart"><figcaption><strong>${escapeHtml(chart.title)}</strong></figcaption>${await renderSvg(chart.spec as TopLevelSpec, `experiment-${index}`)}</figure>`);
+  }
+  const body = await marked.parse(markdown.replace(/^## Proxy operations\n/, '').replaceAll('<', '&lt;'));
+  return `<section id="experiments"><h2>Proxy operations</h2>${svgs.join('\n')}${body}</section>`;
 }
 
 function figure(chart: ChartSpec, svg: string): string {

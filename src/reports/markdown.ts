@@ -2,6 +2,7 @@
  * report.md: the verdict and one table per concern, compact enough for a
  * pull-request comment. Deterministic: only the run's own timestamps appear.
  */
+import { experimentsMarkdown } from '../experiments/report.js';
 import type { RunResult } from '../results/types.js';
 import { missingData } from './completeness.js';
 import { runHeadline, environmentLine } from './headline.js';
@@ -22,6 +23,8 @@ export function markdownReport(run: RunResult): string {
   for (const table of [coldStartTable(paths), burstTable(paths), warmTable(paths), resourcesTable(paths)]) {
     if (table.rows.length > 0) lines.push(...markdownTable(table), '');
   }
+  const experiments = experimentsMarkdown(run);
+  if (experiments !== '') lines.push(experiments);
   lines.push('Values are µs-resolution HdrHistogram percentiles. Charts, phases per instance and the environment: report.html; exact figures: summary.csv.', '');
   return lines.join('\n');
 }

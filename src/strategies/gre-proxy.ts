@@ -83,7 +83,7 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
   };
 }
 
-function proxyOps(ctx: StrategyContext, p: ProxyLayout, hosts: HostLayout[], type: TunnelType, key: number | undefined, mtu: number): Op[] {
+export function proxyOps(ctx: StrategyContext, p: ProxyLayout, hosts: HostLayout[], type: TunnelType, key: number | undefined, mtu: number): Op[] {
   const { layout } = ctx;
   const ops: Op[] = [
     { kind: 'veth.add', node: layout.platform.node, dev: p.platformPort, peerNode: p.node, peerDev: 'eth0' },
@@ -133,7 +133,7 @@ function proxyOps(ctx: StrategyContext, p: ProxyLayout, hosts: HostLayout[], typ
   return ops;
 }
 
-function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, type: TunnelType, key: number | undefined, mtu: number, masq: MasqConfig): Op[] {
+export function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, type: TunnelType, key: number | undefined, mtu: number, masq: MasqConfig): Op[] {
   const { layout, scenario } = ctx;
   const forward = scenario.proxy.mssClamp
     ? [

@@ -7,7 +7,9 @@
  * - platform VPC: router n=1, baseline service hosts n=8+i, function hosts
  *   n=16+h, proxies n=64+p (the HA virtual IP n=63);
  * - user subnet: router n=1 (AWS reserves the first 4 and the last address),
- *   services from n=reservedFirst, then proxies' eth1, then the ENI pool;
+ *   services from n=reservedFirst, then proxies' eth1, then the ENI pool; the
+ *   HA pair's user-side VIP takes the eth1 address reserved for the last proxy
+ *   slot (px7), so a pool behind that VIP holds at most MAX_PROXIES - 1 proxies;
  * - pods: host h takes the h-th /podPrefix of podCidr; gateway n=1, slot s n=2+s;
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
@@ -72,6 +74,11 @@ export interface Layout {
   proxies: ProxyLayout[];
   /** User-subnet address numbers the ENI IPAM hands out, [first, last]. */
   eniPool: { first: number; last: number };
+  /**
+   * Virtual addresses of a proxy HA pair (HaVip): `platform` is the tunnel
+   * endpoint function hosts point at, `user` the SNAT source the user VPC sees.
+   */
+  vips: { platform: string; user: string };
   peering: { link: Cidr; platformDev: string; userDev: string; platformAddress: string; userAddress: string };
 }
 
@@ -136,6 +143,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     userServices,
     proxies,
     eniPool: { first: proxyBase + MAX_PROXIES, last: size(userSubnet) - 1 - scenario.user.reservedLast },
+    vips: { platform: host(platform, 63, 'platform.cidr'), user: host(userSubnet, proxyBase + MAX_PROXIES - 1, 'user.subnet') },
     peering: {
       link: peeringLink,
       platformDev: ifname('peer'),

@@ -28,8 +28,13 @@ export type Op =
       onlink?: boolean;
       mtu?: number;
       advmss?: number;
+      /** Policy-routing table; omitted = main. */
+      table?: number;
     }
-  | { kind: 'route.del'; node: string; dst: string; via?: string; dev?: string }
+  | { kind: 'route.del'; node: string; dst: string; via?: string; dev?: string; table?: number }
+  /** Policy-routing rule: packets carrying `fwmark` look up `table` (proxy-pool flow pinning). */
+  | { kind: 'rule.add'; node: string; fwmark: number; table: number; priority: number }
+  | { kind: 'rule.del'; node: string; fwmark: number; table: number; priority: number }
   | { kind: 'sysctl'; node: string; key: string; value: string }
   /** A whole nftables table, replaced atomically (`nft -f`). */
   | { kind: 'nft.table'; node: string; family: 'ip' | 'inet'; table: string; body: string }
@@ -48,10 +53,14 @@ export type Op =
       port?: number;
       underlay: string;
       mtu: number;
+      /** Link-layer address of the device (VXLAN): an HA pair shares one, like a VRRP virtual MAC. */
+      mac?: string;
     }
-  /** VXLAN flood entry: send BUM traffic of `dev` to `dst` too. */
-  | { kind: 'fdb.append'; node: string; dev: string; dst: string }
+  /** VXLAN forwarding entry: frames of `dev` for `mac` (default: all-zero = flood/BUM) go to `dst`. */
+  | { kind: 'fdb.append'; node: string; dev: string; dst: string; mac?: string }
+  | { kind: 'fdb.del'; node: string; dev: string; dst: string; mac?: string }
   | { kind: 'neigh.replace'; node: string; dev: string; address: string; lladdr: string }
+  | { kind: 'neigh.del'; node: string; dev: string; address: string }
   | { kind: 'node.del'; node: string };
 
 export interface Plan {

@@ -6,15 +6,22 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { which } from '../../src/env/tools.js';
-import { allColdpathNamespaces, ledgerDirs, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
+import { allColdpathNamespaces, ledgerDirs, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
+import { Ledger, ownerOf } from '../../src/kernel/ledger.js';
+import { isAlive } from '../../src/kernel/processes.js';
+
+const liveLedger = (tag: string): boolean => {
+  const owner = ownerOf(Ledger.open(tag).read());
+  return owner !== undefined && isAlive(owner.pid);
+};
 
 /** Runs the CLI and checks that it created nothing at all. */
 async function refused(args: string[], env?: NodeJS.ProcessEnv) {
   const before = { netns: allColdpathNamespaces(), ledgers: ledgerDirs(), root: rootNamespaceState() };
   const result = await runCli(args, env === undefined ? {} : { env });
-  // Other runs (another test tier) may come and go; ours must not have added anything that stays.
-  expect(allColdpathNamespaces().filter((n) => !before.netns.includes(n))).toEqual([]);
-  expect(ledgerDirs().filter((d) => !before.ledgers.includes(d))).toEqual([]);
+  // Other runs (a benchmark, another tier) may come and go; ours must not have added anything that stays.
+  expect(newNamespacesNotOfOtherRuns(before.netns, result.pid)).toEqual([]);
+  expect(ledgerDirs().filter((d) => !before.ledgers.includes(d) && !liveLedger(d))).toEqual([]);
   expect(rootNamespaceState()).toBe(before.root);
   return result;
 }
@@ -77,6 +84,6 @@ describe('bad input', () => {
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/not enough privileges: uid 65534 lacks CAP_NET_ADMIN and CAP_SYS_ADMIN/);
     expect(result.stderr).toMatch(/hint: run as root/);
-    expect(allColdpathNamespaces().filter((n) => !before.includes(n))).toEqual([]);
+    expect(newNamespacesNotOfOtherRuns(before, undefined)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** Shared helpers for integration tests: the CLI as a user runs it, and root-namespace invariants. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { isAlive } from '../../src/kernel/processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -9,6 +10,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 export const CLI = join(PACKAGE_ROOT, 'bin', 'coldpath.js');
 
 export interface CliResult {
+  pid: number | undefined;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -25,7 +27,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeo
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 170_000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ pid: child.pid, code, signal, stdout, stderr });
     });
   });
 }
@@ -125,3 +127,25 @@ export const SMALL_RUN = {
   burst: { sizes: [1, 3] },
   workload: { requests: 200, warmup: 100 },
 };
+
+/**
+ * Namespaces that appeared since `before` and do not belong to another live
+ * run (another test tier or benchmark may be running on the same machine).
+ */
+export function newNamespacesNotOfOtherRuns(before: readonly string[], ourPid: number | undefined): string[] {
+  return allColdpathNamespaces().filter((name) => {
+    if (before.includes(name)) return false;
+    const tag = /^coldpath-([0-9a-f]{4})-/.exec(name)?.[1] ?? '';
+    const owner = ownerPid(tag);
+    return owner === undefined || owner === ourPid || !isAlive(owner);
+  });
+}
+
+function ownerPid(tag: string): number | undefined {
+  try {
+    const head = readFileSync(join(process.env['COLDPATH_STATE_DIR'] ?? '/run/coldpath', tag, 'ledger.jsonl'), 'utf8').split('\n')[0] ?? '';
+    return (JSON.parse(head) as { pid?: number }).pid;
+  } catch {
+    return undefined;
+  }
+}

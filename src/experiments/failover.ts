@@ -1,0 +1,270 @@
+/**
+ * Failover of the proxy HA pair under load (kind `failover`): px0 (active)
+ * and px1 (standby) run real keepalived with a platform VIP (the hosts'
+ * tunnel endpoint) and a user VIP (the SNAT source) in one sync group;
+ * function instances send requests at fixed rates through them; the active
+ * proxy is failed in the stated way; what the traffic saw is lined up with
+ * what the kernel and keepalived did, and compared with VRRP's bound.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nowMicros } from '../clock.js';
+import { ColdpathError, isColdpathError } from '../errors.js';
+import type { MeasureResultEvent } from '../probes/protocol.js';
+import { keepalivedConfig, VRRP_INSTANCES, vrrpBound } from '../strategies/keepalived.js';
+import { haPair, haPrewarmPlan, haTeardownPlan, UNSOLICITED_COUNTER, VRIDS, type HaPair } from '../strategies/proxy-ha.js';
+import { PROXY_TABLE } from '../strategies/gre-proxy.js';
+import type { Op } from '../topology/ops.js';
+import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
+import { say, strategyContext, userTarget, type ExperimentContext } from './context.js';
+import { signalPid } from './daemon.js';
+import { Fleet } from './fleet.js';
+import { childPids, readCounters } from './kernel-read.js';
+import { applyTolerant, killAllIn } from './teardown.js';
+import { mergeHistograms, startStreams, unsentTally, until } from './load.js';
+import type { FailoverSpec } from './schema.js';
+import type { FailoverMeasured, FailoverResult, FailoverStream } from './types.js';
+import { findKeepalived, VrrpNode } from './vrrp-node.js';
+
+/** Warm-up before measured requests: connections open, JIT warm. */
+const WARMUP_MS = 300;
+const INSTANCES = [VRRP_INSTANCES.platform, VRRP_INSTANCES.user];
+
+/** What the kernel keeps doing in each mode, for the reader of results. */
+const MODE_NOTES: Record<FailoverSpec['mode'], string> = {
+  crash:
+    "crash: keepalived's VRRP child, then its parent, are SIGKILLed and px0's eth0 and eth1 go down, as when the machine dies; nothing removes px0's VIPs, but nothing reaches them either.",
+  'link-down':
+    'link-down: only px0\'s platform link (eth0) goes down; keepalived there sees it (FAULT) and the sync group drops the user VIP too, so px0 stops answering for both.',
+  freeze:
+    'freeze: keepalived on px0 is SIGSTOPped; the kernel there keeps its VIPs, keeps forwarding, NATing and answering ARP for them: once px1 takes over, both hold the VIPs (split brain) and traffic follows whichever gratuitous ARP a neighbour heard last.',
+  graceful:
+    'graceful: keepalived on px0 gets SIGTERM: it sends a priority-0 advert and removes its VIPs, so px1 takes over after the skew time instead of 3 × advert_int.',
+};
+
+export async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, index: number): Promise<FailoverResult> {
+  const started = Date.now();
+  const sctx = strategyContext(ctx);
+  const pair = haPair(sctx);
+  const result: FailoverResult = {
+    kind: 'failover',
+    name: spec.name ?? 'failover',
+    outcome: 'completed',
+    durationMs: 0,
+    notes: [MODE_NOTES[spec.mode]],
+    config: {
+      mode: spec.mode,
+      advertIntervalMs: spec.advertIntervalMs,
+      priorities: spec.priorities,
+      vips: pair.vips,
+      tunnel: pair.type,
+      keepalived: spec.keepalived,
+      standbyDown: spec.standbyDown,
+    },
+  };
+  const binary = findKeepalived(spec.keepalived, `experiments.${index}.keepalived`);
+  const { driver } = ctx.engine;
+  let faultAt = 0;
+  const active = new VrrpNode(driver, pair.active, 'active');
+  const standby = new VrrpNode(driver, pair.standby, 'standby');
+  const fleet = new Fleet(ctx);
+  let applied = false;
+  try {
+    say(ctx, `failover (${spec.mode}): building the proxy pair ${pair.active.node}/${pair.standby.node} behind ${pair.vips.platform} and ${pair.vips.user}`);
+    applied = true;
+    await driver.apply(haPrewarmPlan(sctx, pair));
+    active.startMonitor();
+    standby.startMonitor();
+    await sleep(100); // `ip monitor` subscribes within milliseconds; no ready signal to wait for
+    await startPair(spec, pair, binary, active, standby);
+
+    const instances = await fleet.add(spec.load.length);
+    const service = userTarget(ctx);
+    const sanity = await instances[0]?.probe.first(15_000, { host: service.layout.address, port: service.layout.httpPort, path: '/', timeoutMs: 5000 });
+    if (sanity?.ok !== true) {
+      throw new ColdpathError(`traffic does not pass through the HA pair before the fault: ${sanity?.ok === false ? `${sanity.errorKind}: ${sanity.message}` : 'no answer'}`, {
+        kind: 'runtime',
+        hint: 'run `coldpath plan` and check the VIPs with keepalived\'s log',
+      });
+    }
+    await service.process?.reset();
+
+    say(ctx, `failover (${spec.mode}): load for ${spec.beforeMs} ms, then the active proxy fails; ${spec.afterMs} ms after`);
+    const streams = startStreams(
+      ctx,
+      spec.load.map((stream, i) => ({ spec: stream, instance: instances[i] as (typeof instances)[number] })),
+      { durationMs: spec.beforeMs + spec.afterMs, warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
+    );
+    const faultTarget = streams.measuredFrom + spec.beforeMs * 1000;
+    await until(ctx, faultTarget);
+    faultAt = nowMicros();
+    const thawAtUs = await injectFault(ctx, spec, pair, active);
+    const events = await streams.results;
+    if (ctx.engine.signal.aborted) result.outcome = 'aborted';
+    const sources = (await service.process?.stats())?.sources ?? {};
+    const unsolicited = (await readCounters(standby.netns, PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
+    result.measured = measure(spec, pair, faultAt, events, streams.expected, instances.map((i) => i.layout.node), active, standby, sources, unsolicited, thawAtUs);
+    if (result.measured.verdict !== 'moved') {
+      result.notes.push(
+        spec.standbyDown
+          ? 'the standby was not running (standbyDown): nobody took the VIPs over, as expected.'
+          : `the VIPs did not (all) move to ${pair.standby.node} within afterMs (${spec.afterMs} ms).`,
+      );
+    }
+  } catch (error) {
+    if (!isColdpathError(error)) throw error;
+    result.outcome = ctx.engine.signal.aborted ? 'aborted' : 'failed';
+    result.message = error.message;
+    if (error.hint !== undefined) result.hint = error.hint;
+  } finally {
+    await fleet.close().catch(() => {});
+    await Promise.allSettled([active.stop(), standby.stop()]);
+    if (applied) await teardown(ctx, pair, sctx, result);
+    result.durationMs = Date.now() - started;
+  }
+  return result;
+}
+
+/** keepalived on both, active first so it wins the election; the standby joins as BACKUP. */
+async function startPair(spec: FailoverSpec, pair: HaPair, binary: string, active: VrrpNode, standby: VrrpNode): Promise<void> {
+  const settleMs = 10_000 + 10 * spec.advertIntervalMs;
+  const config = (self: HaPair['active'], peer: HaPair['active'], priority: number): string =>
+    keepalivedConfig({
+      routerId: `coldpath-${self.node}`,
+      priority,
+      advertIntervalMs: spec.advertIntervalMs,
+      platform: { dev: 'eth0', self: self.platformAddress, peer: peer.platformAddress, vip: `${pair.vips.platform}/32`, vrid: VRIDS.platform },
+      user: { dev: 'eth1', self: self.userAddress, peer: peer.userAddress, vip: `${pair.vips.user}/32`, vrid: VRIDS.user },
+    });
+  await active.start(binary, config(pair.active, pair.standby, spec.priorities.active));
+  if (!(await active.waitForState('MASTER', INSTANCES, settleMs))) {
+    throw new ColdpathError(`keepalived on ${pair.active.node} did not become MASTER within ${settleMs} ms`, {
+      kind: 'runtime',
+      stderr: active.daemon?.tail() ?? '',
+      hint: active.daemon?.hasExited === true ? `keepalived exited (${active.daemon.exit ?? '?'}); see its log above` : 'see keepalived\'s log above',
+    });
+  }
+  if (spec.standbyDown) return;
+  await standby.start(binary, config(pair.standby, pair.active, spec.priorities.standby));
+  if (!(await standby.waitForState('BACKUP', INSTANCES, settleMs))) {
+    throw new ColdpathError(`keepalived on ${pair.standby.node} did not settle as BACKUP within ${settleMs} ms`, {
+      kind: 'runtime',
+      stderr: standby.daemon?.tail() ?? '',
+      hint: 'see keepalived\'s log above',
+    });
+  }
+}
+
+/** Fails the active proxy; returns when keepalived was thawed (freeze with thawAfterMs), µs after the fault. */
+async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode): Promise<number | undefined> {
+  const parent = active.daemon?.pid;
+  const child = active.vrrpChildPid(childPids);
+  const linkDown = (devs: string[]): Op[] => devs.map((dev) => ({ kind: 'link.set', node: pair.active.node, dev, up: false }));
+  switch (spec.mode) {
+    case 'crash':
+      // Child first: a parent killed first could not stop it, and a live child keeps advertising.
+      signalPid(child, 'SIGKILL');
+      signalPid(parent, 'SIGKILL');
+      await ctx.engine.driver.apply({ title: `failover: ${pair.active.node} crashes (links down)`, ops: linkDown(['eth0', 'eth1']) });
+      return undefined;
+    case 'link-down':
+      await ctx.engine.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
+      return undefined;
+    case 'graceful':
+      signalPid(parent, 'SIGTERM');
+      return undefined;
+    case 'freeze': {
+      signalPid(child, 'SIGSTOP');
+      signalPid(parent, 'SIGSTOP');
+      if (spec.thawAfterMs === undefined) return undefined;
+      const faultAt = nowMicros();
+      await until(ctx, faultAt + spec.thawAfterMs * 1000);
+      signalPid(parent, 'SIGCONT');
+      signalPid(child, 'SIGCONT');
+      return nowMicros() - faultAt;
+    }
+  }
+}
+
+function measure(
+  spec: FailoverSpec,
+  pair: HaPair,
+  faultAt: number,
+  events: readonly MeasureResultEvent[],
+  expected: readonly number[],
+  instances: readonly string[],
+  active: VrrpNode,
+  standby: VrrpNode,
+  sources: Record<string, number>,
+  unsolicited: number,
+  thawAtUs: number | undefined,
+): FailoverMeasured {
+  const fromUs = -spec.beforeMs * 1000;
+  const toUs = spec.afterMs * 1000;
+  const bound = vrrpBound(spec.advertIntervalMs, spec.priorities.standby);
+  const relative = (at: number | undefined): number | null => (at === undefined ? null : at - faultAt);
+  const onStandby = {
+    platform: relative(standby.vipChange(pair.vips.platform, true, faultAt)),
+    user: relative(standby.vipChange(pair.vips.user, true, faultAt)),
+  };
+  // The disturbance: from the fault until the VIPs moved (plus one bound for ARP and TCP to catch up).
+  const movedAt = Math.max(onStandby.platform ?? toUs, onStandby.user ?? toUs);
+  const overlap: [number, number] = [0, Math.min(toUs, movedAt + bound.masterDownUs)];
+  const all: RequestPoint[] = [];
+  const streams: FailoverStream[] = events.map((event, i) => {
+    const stream = spec.load[i] ?? { metric: 'keepalive', rate: 0, concurrency: 0 };
+    const points = event.trace === undefined ? [] : pointsOf(event.trace, faultAt);
+    all.push(...points);
+    const gap = longestGap(points, toUs, fromUs, overlap);
+    return {
+      metric: stream.metric,
+      rate: stream.rate,
+      concurrency: stream.concurrency,
+      instance: instances[i] ?? '',
+      ...mergeTallies([tally(points), unsentTally(expected[i] ?? 0, points.length)]),
+      histogram: event.histogram,
+      ...(event.raw === undefined ? {} : { raw: event.raw }),
+      gapUs: gap?.us ?? null,
+      connections: connectionSurvival(event.trace === undefined ? [] : connectionEventsOf(event.trace, faultAt)),
+    };
+  });
+  const offActive = {
+    platform: relative(active.vipChange(pair.vips.platform, false, faultAt)),
+    user: relative(active.vipChange(pair.vips.user, false, faultAt)),
+  };
+  // Split brain: the standby added the platform VIP while the failed node, still reachable, had it.
+  let duplicateVipUs: number | null = null;
+  if (onStandby.platform !== null && (spec.mode === 'freeze' || spec.mode === 'graceful')) {
+    const removed = offActive.platform;
+    if (removed === null || removed > onStandby.platform) duplicateVipUs = (removed ?? toUs) - onStandby.platform;
+  }
+  const gap = longestGap(all, toUs, fromUs, overlap);
+  const thawGap = thawAtUs === undefined ? null : longestGap(all, toUs, fromUs, [thawAtUs, Math.min(toUs, thawAtUs + bound.masterDownUs * 2)]);
+  const moved = [onStandby.platform, onStandby.user].filter((v) => v !== null).length;
+  return {
+    faultAtUs: faultAt,
+    verdict: moved === 2 ? 'moved' : moved === 0 ? 'vip-never-moved' : 'partially-moved',
+    bound,
+    vipOnStandbyUs: onStandby,
+    vipOffActiveUs: offActive,
+    duplicateVipUs,
+    resumedUs: gap?.recovered === true ? gap.end : null,
+    gapUs: gap?.us ?? null,
+    gapWindowUs: gap === null ? null : [gap.start, gap.end],
+    tally: mergeTallies(streams),
+    streams,
+    ...mergeHistograms(events),
+    timeline: timeline(all, fromUs, toUs, spec.bucketMs * 1000),
+    transitions: [...active.transitions, ...standby.transitions].map((t) => ({ ...t, atUs: t.atUs - faultAt })).sort((a, b) => a.atUs - b.atUs),
+    sources,
+    unsolicitedDropped: unsolicited,
+    ...(thawAtUs === undefined ? {} : { thawAtUs, thawGapUs: thawGap?.us ?? null }),
+  };
+}
+
+/** Removes the pair; whatever still runs in the proxies' namespaces is killed first. */
+async function teardown(ctx: ExperimentContext, pair: HaPair, sctx: ReturnType<typeof strategyContext>, result: FailoverResult): Promise<void> {
+  const { driver } = ctx.engine;
+  const killed = await killAllIn(driver, [pair.active.node, pair.standby.node]);
+  if (killed > 0) result.notes.push(`${killed} process(es) still ran in the proxies at teardown and were killed`);
+  for (const error of await applyTolerant(driver, haTeardownPlan(sctx, pair))) result.notes.push(`teardown: ${error}`);
+}

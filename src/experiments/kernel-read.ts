@@ -1,0 +1,83 @@
+/**
+ * Read-only looks into experiment namespaces: nft named counters, conntrack
+ * entries, a process's children. Every command goes through runCommand
+ * (argv, no shell); nothing here changes kernel state.
+ */
+import { readFileSync } from 'node:fs';
+import { runCommand } from '../exec/run-command.js';
+
+/** Packets of every named counter of an nft table (missing table → {}). */
+export async function readCounters(netns: string, table: string): Promise<Record<string, number>> {
+  const result = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-j', 'list', 'counters', 'table', 'ip', table], { reject: false, timeoutMs: 5000 });
+  if (result.exitCode !== 0) return {};
+  const parsed = JSON.parse(result.stdout) as { nftables: Array<{ counter?: { name: string; packets: number } }> };
+  const counters: Record<string, number> = {};
+  for (const item of parsed.nftables) if (item.counter !== undefined) counters[item.counter.name] = item.counter.packets;
+  return counters;
+}
+
+/** Connection-tracking entries in a namespace (its own table). */
+export async function conntrackCount(netns: string): Promise<number> {
+  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { reject: false, timeoutMs: 5000 });
+  return result.exitCode === 0 ? Number(result.stdout.trim()) : 0;
+}
+
+/**
+ * TCP entries of a namespace's conntrack table by state, and by conntrack
+ * mark (hex), read from /proc/net/nf_conntrack inside the namespace.
+ */
+export async function conntrackTcp(netns: string): Promise<{ byState: Record<string, number>; establishedByMark: Record<string, number> }> {
+  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/nf_conntrack'], { reject: false, timeoutMs: 5000 });
+  return parseConntrack(result.exitCode === 0 ? result.stdout : '');
+}
+
+export function parseConntrack(text: string): { byState: Record<string, number>; establishedByMark: Record<string, number> } {
+  const byState: Record<string, number> = {};
+  const establishedByMark: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /\btcp\s+6\s+\d+\s+([A-Z_]+)\b/.exec(line);
+    if (match === null) continue;
+    const state = match[1] ?? 'UNKNOWN';
+    byState[state] = (byState[state] ?? 0) + 1;
+    if (state === 'ESTABLISHED') {
+      const mark = /\bmark=(\d+)/.exec(line)?.[1] ?? '0';
+      const hex = `0x${Number(mark).toString(16)}`;
+      establishedByMark[hex] = (establishedByMark[hex] ?? 0) + 1;
+    }
+  }
+  return { byState, establishedByMark };
+}
+
+/** Direct children of a process (e.g. keepalived's VRRP child). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter((word) => word !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Pids of every process inside a namespace. */
+export async function pidsIn(netns: string): Promise<number[]> {
+  const result = await runCommand(['ip', 'netns', 'pids', netns], { reject: false, timeoutMs: 5000 });
+  return result.exitCode === 0 ? result.stdout.split(/\s+/).filter((word) => word !== '').map(Number) : [];
+}
+
+/** Conntrack statistics of a namespace (summed over CPUs), e.g. insert_failed, drop, clashres. */
+export async function conntrackStats(netns: string): Promise<Record<string, number>> {
+  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/stat/nf_conntrack'], { reject: false, timeoutMs: 5000 });
+  return result.exitCode === 0 ? parseConntrackStats(result.stdout) : {};
+}
+
+export function parseConntrackStats(text: string): Record<string, number> {
+  const [header, ...rows] = text.trim().split('\n');
+  const names = (header ?? '').trim().split(/\s+/);
+  const sums: Record<string, number> = {};
+  for (const row of rows) {
+    row.trim().split(/\s+/).forEach((value, i) => {
+      const name = names[i];
+      if (name !== undefined && name !== 'entries') sums[name] = (sums[name] ?? 0) + Number.parseInt(value, 16);
+    });
+  }
+  return sums;
+}

@@ -1,0 +1,43 @@
+/**
+ * Teardown for experiments: a plan applied op by op, so one object that is
+ * already gone (a half-applied set-up, a link that went with its namespace)
+ * does not keep the rest from being removed. "Does not exist" answers are
+ * expected and ignored; anything else becomes a note on the result.
+ * Processes left in a namespace are killed and waited for first: a
+ * namespace is only freed when its last process has exited.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isColdpathError } from '../errors.js';
+import type { KernelDriver } from '../kernel/driver.js';
+import { isAlive } from '../kernel/processes.js';
+import type { Plan } from '../topology/ops.js';
+import { signalPid } from './daemon.js';
+import { pidsIn } from './kernel-read.js';
+
+const GONE = /No such file|Cannot find device|does not exist|No such process|not found|Cannot open network namespace/i;
+
+/** Applies every op of `plan` on its own; returns the unexpected errors. */
+export async function applyTolerant(driver: KernelDriver, plan: Plan): Promise<string[]> {
+  const errors: string[] = [];
+  for (const op of plan.ops) {
+    try {
+      await driver.apply({ title: plan.title, ops: [op] });
+    } catch (error) {
+      if (!isColdpathError(error)) throw error;
+      const text = `${error.message}\n${error.stderr ?? ''}`;
+      if (!GONE.test(text)) errors.push(error.message);
+    }
+  }
+  return errors;
+}
+
+/** Kills (SIGCONT then SIGKILL) whatever runs in the nodes' namespaces and waits until it is gone. */
+export async function killAllIn(driver: KernelDriver, nodes: readonly string[], timeoutMs = 3000): Promise<number> {
+  const pids: number[] = [];
+  for (const node of nodes) pids.push(...(await pidsIn(driver.netnsOf(node))));
+  for (const pid of pids) signalPid(pid, 'SIGCONT');
+  for (const pid of pids) signalPid(pid, 'SIGKILL');
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(10);
+  return pids.length;
+}

@@ -1,0 +1,53 @@
+/** Shared by the experiments-*.test.ts files: run a scenario with experiments through the CLI, read its run.json, check leftovers. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { ExperimentResult } from '../../src/experiments/types.js';
+import type { RunResult } from '../../src/results/types.js';
+import { namespacesOf, runCli, scenarioFile, tempDir, type CliResult } from './helpers.js';
+
+/** The cheapest path to get to the experiments: baseline, one instance, few requests. */
+export const QUICK_PATHS = {
+  strategies: ['baseline'],
+  repetitions: 1,
+  burst: { sizes: [1] },
+  workload: { requests: 50, warmup: 20, metrics: ['keepalive'] },
+};
+
+export async function runExperimentScenario(experiments: object[], extra: object = {}): Promise<{ cli: CliResult; run: RunResult | undefined }> {
+  const out = tempDir();
+  const cli = await runCli(['run', scenarioFile({ ...QUICK_PATHS, ...extra, experiments }), '--out', out, '--quiet']);
+  const [runId] = readdirSync(out);
+  const run = runId === undefined ? undefined : (JSON.parse(readFileSync(join(out, runId, 'run.json'), 'utf8')) as RunResult);
+  return { cli, run };
+}
+
+export function experiment<K extends ExperimentResult['kind']>(run: RunResult | undefined, name: string, kind: K): Extract<ExperimentResult, { kind: K }> {
+  const found = run?.experiments.find((e) => e.name === name);
+  expect(found, `experiment ${name} in run.json`).toBeDefined();
+  expect(found?.kind).toBe(kind);
+  return found as Extract<ExperimentResult, { kind: K }>;
+}
+
+/** Processes whose command line mentions a run's state directory (keepalived's config and pid files live there). */
+export function processesOfRun(tag: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(`/coldpath/${tag}/`) || (cmdline.startsWith('keepalived') && cmdline.includes(tag))) found.push(`${entry}: ${cmdline}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+/** Nothing of the run is left: namespaces, keepalived or other processes. */
+export function expectNothingLeft(run: RunResult | undefined): void {
+  expect(run).toBeDefined();
+  const tag = run?.tag ?? 'none';
+  expect(namespacesOf(tag)).toEqual([]);
+  expect(processesOfRun(tag)).toEqual([]);
+}

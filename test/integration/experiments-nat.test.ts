@@ -1,0 +1,31 @@
+/** NAT limits of one proxy: port exhaustion is reached at small scale, reported with its cause, and the measured remedy (SNAT spread over two addresses) removes the failures. */
+import { describe, expect, it } from 'vitest';
+import { experiment, expectNothingLeft, runExperimentScenario } from './experiments-helpers.js';
+
+describe('experiment: nat', () => {
+  it('exhausts a 16-port MASQUERADE and reports it', async () => {
+    const { cli, run } = await runExperimentScenario([
+      { kind: 'nat', name: 'nat', ports: { first: 40000, count: 16 }, timeWaitSeconds: 1, stepMs: 1500, timeoutMs: 1200, steps: [{ rate: 20, held: 0 }, { rate: 20, held: 16 }] },
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const nat = experiment(run, 'nat', 'nat');
+    expect(nat.outcome, nat.message).toBe('completed');
+    const m = nat.measured!;
+    expect(m.ports).toEqual({ first: 40000, last: 40015, count: 16 });
+    const [free, full] = m.steps;
+    expect(free!.failed).toBe(0);
+    // All 16 ports held: new connections cannot get a NAT mapping; the kernel drops their SYNs.
+    expect(full!.held.opened).toBeGreaterThanOrEqual(15);
+    expect(full!.failed).toBeGreaterThan(full!.requests / 2);
+    expect(full!.errors).toHaveProperty('timeout');
+    expect(full!.insertFailed).toBeGreaterThan(0);
+    expect(m.failingAt).toEqual({ rate: 20, held: 16 });
+    expect(m.exhausted).toBe('ports');
+    expect(m.remedy.addressesNeeded).toBeGreaterThan(1);
+    // The remedy, measured: two SNAT addresses chosen per flow.
+    expect(m.spread?.addresses).toHaveLength(2);
+    expect(m.spread!.tally.failed).toBeLessThan(full!.failed);
+    expect(m.spread!.tally.ok).toBeGreaterThan(m.spread!.tally.requests * 0.8);
+    expectNothingLeft(run);
+  });
+});
