@@ -45,7 +45,7 @@ export type Op =
       dev: string;
       type: TunnelType;
       local: string;
-      /** Omitted for a multipoint endpoint (VXLAN with flood entries). */
+      /** Omitted for a multipoint endpoint (the proxy side: GRE with neighbour entries, VXLAN with flood entries, IPIP with routes). */
       remote?: string;
       /** GRE key or VXLAN VNI; IPIP has none. */
       key?: number;
