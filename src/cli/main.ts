@@ -30,7 +30,12 @@ program
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
   .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression')
-  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean; baseline?: string }) => {
+  .option('-t, --threshold <rule...>', 'with --baseline: rules such as keepalive.p99<+10% or coldstart.p50<5ms')
+  .option('--min-effect <percent>', 'with --baseline: smallest change of a warm median (p50) that counts, in percent', '10')
+  .option('--allow-env-mismatch', 'with --baseline: compare even when the environment fingerprints differ')
+  .option('--markdown <file>', 'with --baseline: also append the verdict as Markdown')
+  .option('--junit <file>', 'with --baseline: also write the verdict as JUnit XML')
+  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean; baseline?: string; threshold?: string[]; minEffect?: string; allowEnvMismatch?: boolean; markdown?: string; junit?: string }) => {
     const { runCommandMain } = await import('../commands/run.js');
     exitCode = (await runCommandMain(scenario, options)).exitCode;
   });
@@ -78,7 +83,7 @@ program
   .argument('<base>', 'the reference run (directory or run.json)')
   .argument('<new>', 'the run under test (directory or run.json)')
   .option('-t, --threshold <rule...>', 'per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms')
-  .option('--min-effect <percent>', 'smallest change that counts, in percent', '10')
+  .option('--min-effect <percent>', 'smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t', '10')
   .option('--allow-env-mismatch', 'compare even when the environment fingerprints differ')
   .option('--markdown <file>', 'also write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)')
   .option('--junit <file>', 'also write the verdict as JUnit XML')

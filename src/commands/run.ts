@@ -5,16 +5,19 @@ import { RunEvents } from '../engine/events.js';
 import { runScenario } from '../engine/run.js';
 import { inputError } from '../errors.js';
 import { writeReports } from '../reports/write.js';
-import { writeRunJson } from '../results/store.js';
+import { readRun, writeRunJson } from '../results/store.js';
+import { compareAfterRun, settingsFrom, type CompareCommandOptions } from './compare.js';
 import type { RunResult } from '../results/types.js';
 import { loadScenario } from '../scenario/load.js';
 import { STRATEGIES, type StrategyName } from '../scenario/schema.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends CompareCommandOptions {
   strategies?: string;
   out: string;
   repetitions?: string;
   quiet?: boolean;
+  /** Compare with this earlier run after measuring; exit 99 on a regression. */
+  baseline?: string;
 }
 
 export interface RunCommandResult {
@@ -41,6 +44,11 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     if (!Number.isInteger(repetitions) || repetitions < 1) throw inputError('--repetitions', `got ${JSON.stringify(options.repetitions)}; expected a whole number ≥ 1`);
     scenario = { ...scenario, repetitions };
   }
+  if (options.baseline !== undefined) {
+    // Bad gate input must fail now, not after minutes of measuring.
+    readRun(options.baseline, '--baseline');
+    settingsFrom(options);
+  }
   const events = new RunEvents();
   const detach = options.quiet === true ? () => {} : attachConsole(events);
   const controller = new AbortController();
@@ -63,7 +71,9 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     await writeReports(run, dir);
     process.stdout.write(`${summaryTable(run)}\nreports: ${dir}\n`);
     const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
-    const exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed ? 1 : 0;
+    let exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed ? 1 : 0;
+    // The gate speaks only for a run that completed and took the intended paths.
+    if (options.baseline !== undefined && exitCode === 0) exitCode = compareAfterRun(run, options.baseline, options);
     return { run, dir, exitCode };
   } finally {
     detach();

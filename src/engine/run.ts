@@ -28,6 +28,7 @@ import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { stopInstances } from './instance.js';
 import { resolvePlacement } from './placement.js';
+import { warmUpServices } from './service-warmup.js';
 import { verifyPath } from './verify.js';
 import { measureWarm } from './warm.js';
 
@@ -148,6 +149,9 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       services.push(service);
       servicesByNode.set(s.node, service);
     }
+
+    events.emit({ type: 'stage', message: 'warming the services up' });
+    await warmUpServices(ctx, [...layout.platformServices, ...layout.userServices]);
 
     const total = scenario.strategies.length;
     for (const [index, name] of scenario.strategies.entries()) {

@@ -4,7 +4,7 @@
  * else: only namespaces named `coldpath-<tag>-…` and ledgers under the state
  * directory. A run that is still alive is left alone.
  */
-import { cmdlineOf, isAlive } from './processes.js';
+import { isAlive, startTicksOf } from './processes.js';
 import { Ledger, listLedgerTags, ownerOf, readLedgerFile } from './ledger.js';
 import { existingNetns, removeNetns, undo } from './teardown.js';
 import { parseNetnsName } from '../topology/naming.js';
@@ -17,15 +17,16 @@ export interface CleanReport {
   errors: string[];
 }
 
-/** A run is live if its recorded pid is alive and still runs the recorded program. */
+/**
+ * A run is live if the process that wrote its ledger still runs: same pid and
+ * same start time (a reused pid has another). Ledgers without a start time
+ * fall back to the pid alone — when in doubt, a run is left alone.
+ */
 function liveOwner(tag: string): number | undefined {
-  const entries = readLedgerFile(Ledger.open(tag).file);
-  const owner = ownerOf(entries);
-  const head = entries[0];
-  if (owner === undefined || head?.t !== 'run' || !isAlive(owner.pid) || owner.pid === process.pid) return undefined;
-  const cmdline = cmdlineOf(owner.pid);
-  const script = head.argv[1];
-  return cmdline !== undefined && (script === undefined || cmdline.includes(script)) ? owner.pid : undefined;
+  const owner = ownerOf(readLedgerFile(Ledger.open(tag).file));
+  if (owner === undefined || owner.pid === process.pid || !isAlive(owner.pid)) return undefined;
+  if (owner.startTicks === undefined) return owner.pid;
+  return startTicksOf(owner.pid) === owner.startTicks ? owner.pid : undefined;
 }
 
 export async function cleanLeftovers(options: { graceMs?: number } = {}): Promise<CleanReport> {

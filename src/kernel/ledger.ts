@@ -7,9 +7,10 @@
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
+import { startTicksOf } from './processes.js';
 
 export type LedgerEntry =
-  | { t: 'run'; tag: string; pid: number; startedAt: string; argv: string[] }
+  | { t: 'run'; tag: string; pid: number; startTicks?: number; startedAt: string; argv: string[] }
   | { t: 'netns'; name: string }
   /** Objects inside a namespace: removed with it, recorded for the audit trail. */
   | { t: 'link'; netns: string; dev: string }
@@ -57,7 +58,8 @@ export class Ledger {
     }
     const ledger = new Ledger(tag, dir);
     writeFileSync(ledger.file, '');
-    ledger.append({ t: 'run', tag, pid: process.pid, startedAt: new Date().toISOString(), argv });
+    const startTicks = startTicksOf('self');
+    ledger.append({ t: 'run', tag, pid: process.pid, ...(startTicks === undefined ? {} : { startTicks }), startedAt: new Date().toISOString(), argv });
     return ledger;
   }
 
@@ -131,7 +133,8 @@ export function undoList(entries: readonly LedgerEntry[]): UndoList {
   return { processes, netns };
 }
 
-export function ownerOf(entries: readonly LedgerEntry[]): { pid: number; startedAt: string } | undefined {
+export function ownerOf(entries: readonly LedgerEntry[]): { pid: number; startTicks?: number; startedAt: string } | undefined {
   const head = entries[0];
-  return head?.t === 'run' ? { pid: head.pid, startedAt: head.startedAt } : undefined;
+  if (head?.t !== 'run') return undefined;
+  return { pid: head.pid, ...(head.startTicks === undefined ? {} : { startTicks: head.startTicks }), startedAt: head.startedAt };
 }

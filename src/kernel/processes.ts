@@ -80,3 +80,18 @@ export async function terminate(pids: readonly number[], graceMs = 1000): Promis
   while (signalled.some(isAlive) && performance.now() < killDeadline) await sleep(5);
   return signalled;
 }
+
+/**
+ * When a process started, in clock ticks since boot (/proc/PID/stat field 22).
+ * With the pid it identifies a process for good: pids are reused, start times are not.
+ */
+export function startTicksOf(pid: number | 'self'): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@
 import { Pool } from 'undici';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { runLoop, type Operation } from './load-loop.js';
-import { connectOnce, EchoClient, httpGet } from './operations.js';
+import { connectOnce, EchoClient, exchangeOnce, httpGet } from './operations.js';
 import { nowMicros, type MeasureResultEvent, type MeasureSpec } from './protocol.js';
 
 export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal): Promise<MeasureResultEvent> {
@@ -24,21 +24,40 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     case 'connect':
       operation = () => connectOnce(spec.host, spec.port, spec.timeoutMs);
       break;
-    case 'keepalive':
     case 'newconn': {
+      const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
+      // Trace slots: the lowest slot not in flight, as a connection pool would number them.
+      const inFlight = new Set<number>();
+      operation = () => {
+        let slot = 0;
+        while (inFlight.has(slot)) slot++;
+        inFlight.add(slot);
+        return exchangeOnce({
+          host: spec.host,
+          port: spec.port,
+          path,
+          timeoutMs: spec.timeoutMs,
+          ...(body === undefined ? {} : { body }),
+          ...(spec.trace === true
+            ? { onConnect: () => connections.push([nowMicros(), 1, slot]), onClose: () => connections.push([nowMicros(), -1, slot]) }
+            : {}),
+        }).finally(() => inFlight.delete(slot));
+      };
+      break;
+    }
+    case 'keepalive': {
       const pool = new Pool(origin, {
         connections: spec.concurrency,
         pipelining: 1,
         keepAliveTimeout: 60_000,
         connectTimeout: spec.timeoutMs,
       });
-      const reset = spec.metric === 'newconn';
       const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
       if (spec.trace === true) {
         pool.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
         pool.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
       }
-      operation = () => httpGet(pool, path, spec.timeoutMs, reset, body);
+      operation = () => httpGet(pool, path, spec.timeoutMs, false, body);
       close = () => pool.close();
       break;
     }

@@ -74,6 +74,13 @@ const workload = z
     loop: z.enum(['closed', 'open']).default('closed').describe('closed: next request when one completes; open: constant rate, coordinated-omission corrected.'),
     rate: z.number().positive().max(1_000_000).optional().describe('Requests per second per probe (open loop only).'),
     instances: z.number().int().min(1).max(64).default(1).describe('Warm instances measuring at once per path.'),
+    serviceWarmup: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(1000)
+      .describe("Requests per metric sent to each service over its own loopback before the first path, so every path meets an equally warm server (0 = none)."),
     timeoutMs: z.number().int().min(10).max(120_000).default(2000).describe('Per-request timeout; a timed-out request counts as an error.'),
   })
   .strict();

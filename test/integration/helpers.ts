@@ -33,9 +33,11 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeo
 }
 
 /** Starts the CLI and resolves once its stderr says which run tag it uses. */
-export function startCli(args: string[]): Promise<{ child: ChildProcess; tag: string; output: () => string }> {
+export function startCli(args: string[], options: { relativePath?: boolean } = {}): Promise<{ child: ChildProcess; tag: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: PACKAGE_ROOT });
+    // A user types a relative path as often as an absolute one; /proc shows it as typed.
+    const script = options.relativePath === true ? 'bin/coldpath.js' : CLI;
+    const child = spawn(process.execPath, [script, ...args], { cwd: PACKAGE_ROOT });
     let output = '';
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();

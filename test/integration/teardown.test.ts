@@ -73,6 +73,19 @@ describe('teardown', () => {
     expect(existsSync(join(stateDir(), tag))).toBe(false);
   });
 
+  it('`coldpath clean` leaves a live run alone, however it was started', async () => {
+    const { child, tag } = await startCli(['run', scenarioFile({ strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { requests: 100000 } }), '--out', tempDir()], { relativePath: true });
+    await waitFor(() => processesInNamespaces(tag).length >= 2, 60_000, 'the run to start its processes');
+    const clean = await runCli(['clean']);
+    expect(clean.stdout).toMatch(new RegExp(`run ${tag} is still running \\(pid \\d+\\); not touched`));
+    expect(namespacesOf(tag).length).toBeGreaterThan(0);
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(namespacesOf(tag)).toEqual([]);
+  });
+
   it('after kill -9, `coldpath clean` removes every namespace, process and ledger of the run', async () => {
     const before = rootNamespaceState();
     const { child, tag, output } = await startCli(['run', scenarioFile({ strategies: ['gre-proxy'], repetitions: 1, burst: { sizes: [4] }, workload: { requests: 100000 } })]);

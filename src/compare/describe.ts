@@ -1,0 +1,90 @@
+/**
+ * The cells of one finding as text (BASE, NEW, change, interval, limit),
+ * shared by the console, Markdown and JUnit renderers so they never disagree.
+ */
+import { formatMicros } from '../cli/format.js';
+import { rate, type Proportion } from './fisher.js';
+import type { Comparison, Finding, Verdict } from './types.js';
+import { intervalText, percentChange } from './verdict.js';
+
+export interface Cells {
+  base: string;
+  next: string;
+  change: string;
+  /** The 95 % interval (latency) or the exact test's p-value (rates). */
+  interval: string;
+  limit: string;
+}
+
+const fraction = (p: Proportion): string => `${p.events}/${p.trials}`;
+const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pp`;
+const pct = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
+
+export function cells(finding: Finding): Cells {
+  switch (finding.type) {
+    case 'latency-change': {
+      const { estimate, limit } = finding;
+      return {
+        base: formatMicros(estimate.base),
+        next: formatMicros(estimate.next),
+        change: percentChange(estimate.ratio),
+        interval: intervalText(estimate.ci),
+        limit: limit.source === 'min-effect' ? `±${pct(limit.increase)}` : `+${pct(limit.increase)} (-t)`,
+      };
+    }
+    case 'rate-change': {
+      const worse = rate(finding.next) >= rate(finding.base);
+      return {
+        base: fraction(finding.base),
+        next: fraction(finding.next),
+        change: points(rate(finding.next) - rate(finding.base)),
+        interval: `p=${(worse ? finding.pWorse : finding.pBetter).toPrecision(2)}`,
+        limit: `±${(finding.minPoints * 100).toFixed(0)} pp`,
+      };
+    }
+    case 'latency-limit':
+      return {
+        base: '',
+        next: formatMicros(finding.estimate.value),
+        change: '',
+        interval: `${formatMicros(finding.estimate.ci.low)} … ${formatMicros(finding.estimate.ci.high)}`,
+        limit: `${finding.limit.operator} ${formatMicros(finding.limit.value)}`,
+      };
+    case 'observed-limit':
+      return {
+        base: '',
+        next: finding.unit === 'rate' ? `${pct(rate(finding.observed))} (${fraction(finding.observed)})` : String(finding.observed.events),
+        change: '',
+        interval: '',
+        limit: `${finding.limit.operator} ${finding.unit === 'rate' ? pct(finding.limit.value) : String(finding.limit.value)}`,
+      };
+    case 'path-outcome':
+      return { base: finding.base, next: finding.next, change: '', interval: '', limit: '' };
+    case 'no-data':
+      return { base: 'n/a', next: 'n/a', change: '', interval: '', limit: '' };
+  }
+}
+
+/** Display order of verdicts in summaries: what needs attention first. */
+export const VERDICT_ORDER: readonly Verdict[] = ['regressed', 'failed', 'inconclusive', 'improved', 'unchanged', 'passed'];
+
+export const shortSha = (sha: string): string => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
+
+export function methodLine(comparison: Comparison): string {
+  const { settings } = comparison;
+  const effect = (value: number): string => `±${pct(Math.max(value, settings.minEffect))}`;
+  return (
+    `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}); ` +
+    `a change counts when the whole CI clears ${effect(settings.minEffect)} (warm p50), ${effect(settings.tailEffect)} (warm p90/p99), ${effect(settings.coldStartEffect)} (cold start) unless a -t rule sets it; ` +
+    `failures/errors: Fisher's exact test, ±1 pp`
+  );
+}
+
+export function envMismatchLine(comparison: Comparison): string | undefined {
+  return comparison.envMismatch.length === 0
+    ? undefined
+    : `environments differ, compared anyway (--allow-env-mismatch): ${comparison.envMismatch.join('; ')}`;
+}
+
+/** An inconclusive interval over repetitions: the table already shows it, a reason would only repeat it. */
+export const routine = (finding: Finding): boolean => finding.type === 'latency-change' && finding.verdict === 'inconclusive' && finding.estimate.method !== 'within-histogram';

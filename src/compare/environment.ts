@@ -1,0 +1,48 @@
+/**
+ * Whether two runs may be compared at all. Different fingerprints (kernel,
+ * CPU, tunnel used, CPU placement) are refused unless the user insists;
+ * different scenarios are allowed (an injected delay or a new burst size is
+ * a legitimate experiment) but listed, so nobody compares unlike runs
+ * silently.
+ */
+import { fingerprintDifferences } from '../env/fingerprint.js';
+import { ColdpathError } from '../errors.js';
+import type { RunResult } from '../results/types.js';
+
+/** Throws an input error listing the differences unless `allow`; returns them otherwise. */
+export function checkEnvironment(base: RunResult, next: RunResult, allow: boolean): string[] {
+  const differences = fingerprintDifferences(base.fingerprint, next.fingerprint);
+  if (differences.length > 0 && !allow) {
+    throw new ColdpathError(
+      `BASE and NEW ran in different environments (BASE vs NEW):\n${differences.map((line) => `  ${line}`).join('\n')}`,
+      {
+        kind: 'input',
+        field: 'NEW',
+        hint: 'compare runs from the same machine setup; or pass --allow-env-mismatch to compare anyway (every output then says so)',
+      },
+    );
+  }
+  return differences;
+}
+
+const MAX_LISTED = 8;
+
+/** Leaf-by-leaf differences of the two resolved scenarios (name and description excluded). */
+export function scenarioDifferences(base: RunResult, next: RunResult): string[] {
+  const differences: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], path === '' ? key : `${path}.${key}`);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+      differences.push(`${path}: ${JSON.stringify(a) ?? 'unset'} vs ${JSON.stringify(b) ?? 'unset'}`);
+    }
+  };
+  const strip = (run: RunResult): unknown => ({ ...run.scenario, name: undefined, description: undefined });
+  walk(strip(base), strip(next), '');
+  if (differences.length > MAX_LISTED) return [...differences.slice(0, MAX_LISTED), `… and ${differences.length - MAX_LISTED} more`];
+  return differences;
+}
+
+/** Objects, and arrays of objects (services), are walked; arrays of plain values are compared whole. */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && (!Array.isArray(value) || value.some((item) => typeof item === 'object' && item !== null));

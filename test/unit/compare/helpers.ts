@@ -1,0 +1,89 @@
+/** Realistic inputs for compare tests: the run-small fixture, and variations of it made by scaling its histograms. */
+import { join } from 'node:path';
+import { createHistogram, decodeHistogram, encodeHistogram, type HistogramKind } from '../../../src/metrics/histogram.js';
+import { quantileView } from '../../../src/compare/quantiles.js';
+import type { LatencySeries } from '../../../src/compare/metrics.js';
+import { readRun } from '../../../src/results/store.js';
+import type { Fingerprint, RunResult } from '../../../src/results/types.js';
+import type { StrategyName } from '../../../src/scenario/schema.js';
+
+export const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'run-small', 'run.json');
+
+export const loadFixture = (): RunResult => readRun(FIXTURE);
+
+/** Decodes, records every value × factor (with its count), encodes. */
+export function scaleEncoded(encoded: string, factor: number, kind: HistogramKind): string {
+  const view = quantileView(decodeHistogram(encoded));
+  const scaled = createHistogram(kind);
+  let previous = 0;
+  view.values.forEach((value, i) => {
+    const cumulative = view.cumulative[i] ?? previous;
+    scaled.recordValueWithCount(Math.max(1, Math.round(value * factor)), cumulative - previous);
+    previous = cumulative;
+  });
+  return encodeHistogram(scaled);
+}
+
+export interface ScaleSelection {
+  paths?: readonly StrategyName[];
+  series?: readonly LatencySeries[];
+  /** Repetition indexes to scale (default all). */
+  repetitions?: readonly number[];
+}
+
+/** A copy of `run` with the selected latency histograms multiplied by `factor`. */
+export function scaleRun(run: RunResult, factor: number, selection: ScaleSelection = {}): RunResult {
+  const copy = structuredClone(run);
+  const wanted = <T>(list: readonly T[] | undefined, item: T): boolean => list === undefined || list.includes(item);
+  for (const path of copy.paths) {
+    if (!wanted(selection.paths, path.strategy)) continue;
+    for (const rep of path.repetitions) {
+      if (!wanted(selection.repetitions, rep.index)) continue;
+      if (wanted(selection.series, 'coldstart')) {
+        for (const burst of rep.bursts) {
+          for (const name of Object.keys(burst.histograms)) {
+            const encoded = burst.histograms[name];
+            if (encoded !== undefined) burst.histograms[name] = scaleEncoded(encoded, factor, 'coldstart');
+          }
+        }
+      }
+      for (const warm of rep.warm) {
+        if (!wanted(selection.series, warm.metric)) continue;
+        warm.histogram = scaleEncoded(warm.histogram, factor, 'latency');
+        if (warm.raw !== undefined) warm.raw = scaleEncoded(warm.raw, factor, 'latency');
+      }
+    }
+  }
+  return copy;
+}
+
+export function withFingerprint(run: RunResult, patch: Partial<Fingerprint>): RunResult {
+  const copy = structuredClone(run);
+  copy.fingerprint = { ...copy.fingerprint, ...patch };
+  return copy;
+}
+
+/** Keeps the first `n` repetitions of every path. */
+export function firstRepetitions(run: RunResult, n: number): RunResult {
+  const copy = structuredClone(run);
+  for (const path of copy.paths) path.repetitions = path.repetitions.slice(0, n);
+  copy.scenario.repetitions = n;
+  return copy;
+}
+
+/** A copy with three repetitions per path: the fixture's two plus a third made from the first scaled slightly. */
+export function threeRepetitions(run: RunResult, thirdFactor = 1.03): RunResult {
+  const copy = structuredClone(run);
+  const scaled = scaleRun(run, thirdFactor);
+  copy.paths.forEach((path, i) => {
+    const extra = scaled.paths[i]?.repetitions[0];
+    if (extra !== undefined) path.repetitions.push({ ...extra, index: path.repetitions.length });
+  });
+  copy.scenario.repetitions = 3;
+  return copy;
+}
+
+/** Multiplies repetition i's histograms by factors[i] (all paths and series): a run-to-run wobble. */
+export function jitter(run: RunResult, factors: readonly number[]): RunResult {
+  return factors.reduce((current, factor, repetition) => scaleRun(current, factor, { repetitions: [repetition] }), run);
+}
