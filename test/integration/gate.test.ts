@@ -1,0 +1,34 @@
+/** `coldpath run --baseline`: measure and gate in one step, as a CI pipeline uses it. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, scenarioFile, tempDir } from './helpers.js';
+
+const scenario = (delayUs: number) =>
+  scenarioFile({
+    strategies: ['eni'],
+    repetitions: 2,
+    burst: { sizes: [1] },
+    services: [{ name: 'svc', responseDelayUs: delayUs }],
+    workload: { requests: 300, warmup: 200, metrics: ['keepalive'], serviceWarmup: 500 },
+  });
+
+describe('run --baseline', () => {
+  it('refuses a missing baseline before measuring anything (exit 2)', async () => {
+    const result = await runCli(['run', scenario(0), '--baseline', '/nonexistent/run.json', '--out', tempDir()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--baseline: cannot read \/nonexistent\/run\.json/);
+    expect(result.stderr).not.toMatch(/building the base topology/);
+  });
+
+  it('exits 99 when a path got slower than its baseline, and writes the verdict', async () => {
+    const out = tempDir();
+    const base = await runCli(['run', scenario(0), '--out', out, '--quiet']);
+    expect(base.code, base.stderr).toBe(0);
+    const [baseId] = readdirSync(out);
+    const junit = join(tempDir(), 'gate.xml');
+    const slower = await runCli(['run', scenario(2000), '--out', out, '--quiet', '--baseline', join(out, baseId!), '--junit', junit]);
+    expect(slower.code, slower.stdout + slower.stderr).toBe(99);
+    expect(slower.stdout).toMatch(/eni\s+keepalive\.p50 .*regressed/);
+  });
+});
