@@ -79,7 +79,7 @@ const workload = z
       .int()
       .min(0)
       .max(1_000_000)
-      .default(1000)
+      .default(500)
       .describe("Requests per metric sent to each service over its own loopback before the first path, so every path meets an equally warm server (0 = none)."),
     timeoutMs: z.number().int().min(10).max(120_000).default(2000).describe('Per-request timeout; a timed-out request counts as an error.'),
   })
