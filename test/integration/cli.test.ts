@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { which } from '../../src/env/tools.js';
-import { CLI, runCli } from './helpers.js';
+import { CLI, NO_CAPABILITIES, runCli } from './helpers.js';
 
 describe('cli', () => {
   it('doctor: exit 0 when the default scenario can run, and says which tunnel auto picks', async () => {
@@ -14,7 +14,7 @@ describe('cli', () => {
   });
 
   it('plan: prints the commands of a run without privileges and without touching the kernel', () => {
-    const result = spawnSync(which('setpriv')!, ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, CLI, 'plan', '--strategies', 'peering'], { encoding: 'utf8' });
+    const result = spawnSync(which('setpriv')!, [...NO_CAPABILITIES, process.execPath, CLI, 'plan', '--strategies', 'peering'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^#!\/bin\/sh/);
     expect(result.stdout).toMatch(/ip -n coldpath-0000-uvpc route add 100\.64\.0\.0\/24 via 169\.254\.252\.1/);

@@ -151,3 +151,9 @@ function ownerPid(tag: string): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * setpriv arguments that drop every capability (root keeps its uid, so it can
+ * still read a checkout under /root, but may not create namespaces).
+ */
+export const NO_CAPABILITIES = ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all'];
