@@ -8,14 +8,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMicros } from '../clock.js';
-import { ColdpathError, isColdpathError } from '../errors.js';
+import { ColdpathError } from '../errors.js';
 import type { MeasureResultEvent } from '../probes/protocol.js';
 import { keepalivedConfig, VRRP_INSTANCES, vrrpBound } from '../strategies/keepalived.js';
 import { haPair, haPrewarmPlan, haTeardownPlan, UNSOLICITED_COUNTER, VRIDS, type HaPair } from '../strategies/proxy-ha.js';
 import { PROXY_TABLE } from '../strategies/gre-proxy.js';
 import type { Op } from '../topology/ops.js';
 import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { say, strategyContext, userTarget, type ExperimentContext } from './context.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { signalPid } from './daemon.js';
 import { Fleet } from './fleet.js';
 import { childPids, readCounters } from './kernel-read.js';
@@ -111,10 +111,7 @@ export async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, in
       );
     }
   } catch (error) {
-    if (!isColdpathError(error)) throw error;
-    result.outcome = ctx.engine.signal.aborted ? 'aborted' : 'failed';
-    result.message = error.message;
-    if (error.hint !== undefined) result.hint = error.hint;
+    recordFailure(ctx, result, error);
   } finally {
     await fleet.close().catch(() => {});
     await Promise.allSettled([active.stop(), standby.stop()]);

@@ -7,7 +7,7 @@
  * encapsulation this kernel has, against no encapsulation at all, and what
  * breaks when two tenants share a proxy without a tunnel key.
  */
-import { ColdpathError, isColdpathError } from '../errors.js';
+import { ColdpathError } from '../errors.js';
 import { probeKernelFeatures } from '../env/kernel-features.js';
 import { runCommand } from '../exec/run-command.js';
 import { encodeHistogram, mergeEncoded } from '../metrics/histogram.js';
@@ -16,7 +16,7 @@ import { tunnelMtu, UNDERLAY_MTU, VXLAN_PORT } from '../strategies/gre-proxy.js'
 import type { StrategyContext } from '../strategies/types.js';
 import { plan, type Op, type TunnelType } from '../topology/ops.js';
 import { pointsOf, tally } from './analysis.js';
-import { say, strategyContext, userTarget, type ExperimentContext } from './context.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { Fleet, type FleetInstance } from './fleet.js';
 import { readCounters } from './kernel-read.js';
 import { measureOnInstance } from './load.js';
@@ -73,10 +73,7 @@ export async function runMtu(ctx: ExperimentContext, spec: MtuSpec): Promise<Mtu
     result.notes.push(...explain(result.measured.cases, sp));
     if (ctx.engine.signal.aborted) result.outcome = 'aborted';
   } catch (error) {
-    if (!isColdpathError(error)) throw error;
-    result.outcome = ctx.engine.signal.aborted ? 'aborted' : 'failed';
-    result.message = error.message;
-    if (error.hint !== undefined) result.hint = error.hint;
+    recordFailure(ctx, result, error);
   } finally {
     await fleet.close().catch(() => {});
     await killAllIn(ctx.engine.driver, [sp.proxy.node]);

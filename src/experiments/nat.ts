@@ -11,10 +11,9 @@
  * the failing step again, with SNAT spread over two addresses.
  */
 import { nowMicros } from '../clock.js';
-import { isColdpathError } from '../errors.js';
 import { plan } from '../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { say, strategyContext, userTarget, type ExperimentContext } from './context.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { Fleet, type FleetInstance } from './fleet.js';
 import { conntrackCount, conntrackStats, readCounters } from './kernel-read.js';
 import { pause, startStreams, unsentTally } from './load.js';
@@ -127,10 +126,7 @@ export async function runNat(ctx: ExperimentContext, spec: NatSpec): Promise<Nat
     );
     if (ctx.engine.signal.aborted) result.outcome = 'aborted';
   } catch (error) {
-    if (!isColdpathError(error)) throw error;
-    result.outcome = ctx.engine.signal.aborted ? 'aborted' : 'failed';
-    result.message = error.message;
-    if (error.hint !== undefined) result.hint = error.hint;
+    recordFailure(ctx, result, error);
   } finally {
     await fleet.close().catch(() => {});
     await killAllIn(driver, [sp.proxy.node]);

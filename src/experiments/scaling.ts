@@ -11,13 +11,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMicros } from '../clock.js';
-import { isColdpathError } from '../errors.js';
 import { PROXY_TABLE } from '../strategies/gre-proxy.js';
 import { addProxyPlan, NEW_FLOWS_COUNTER, pinPlan, poolHostsPlan, poolHostsTeardown, poolMark, poolShape, removeProxyPlan, type PoolShape } from '../strategies/proxy-pool.js';
 import type { StrategyContext } from '../strategies/types.js';
 import type { ProxyLayout } from '../topology/layout.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { say, strategyContext, type ExperimentContext } from './context.js';
+import { type ExperimentContext, recordFailure, say, strategyContext } from './context.js';
 import { Fleet } from './fleet.js';
 import { conntrackTcp, readCounters } from './kernel-read.js';
 import { mergeHistograms, pause, startStreams, unsentTally } from './load.js';
@@ -104,10 +103,7 @@ export async function runScaling(ctx: ExperimentContext, spec: ScalingSpec): Pro
     if (measured.atMax !== null) result.notes.push(`The policy wanted ${measured.atMax.desired} proxies but max is ${spec.policy.max}: the pool stayed at its maximum while the load lasted.`);
     if (ctx.engine.signal.aborted) result.outcome = 'aborted';
   } catch (error) {
-    if (!isColdpathError(error)) throw error;
-    result.outcome = ctx.engine.signal.aborted ? 'aborted' : 'failed';
-    result.message = error.message;
-    if (error.hint !== undefined) result.hint = error.hint;
+    recordFailure(ctx, result, error);
   } finally {
     await fleet.close().catch(() => {});
     await killAllIn(driver, [...touched].map((p) => p.node));

@@ -9,14 +9,12 @@
 import { plan, type Op, type TunnelType } from '../topology/ops.js';
 import type { HostLayout, ProxyLayout } from '../topology/layout.js';
 import { masqChain, masqConfig, type MasqConfig } from './ip-masq-agent.js';
+import { proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
 
-export const VXLAN_PORT = 4789;
+export { PROXY_COUNTERS, PROXY_TABLE, VXLAN_PORT } from './proxy-node.js';
 export const UNDERLAY_MTU = 1500;
-export const PROXY_TABLE = 'coldpath_proxy';
 export const HOST_TABLE = 'coldpath_masq';
-/** Named nft counters on each proxy: packets forwarded tunnel → user VPC, and back. */
-export const PROXY_COUNTERS = { out: 'path_out', back: 'path_back' } as const;
 
 /** Tunnel MTU: underlay minus outer IPv4 (20) and the encapsulation header. */
 export function tunnelMtu(type: TunnelType, keyed: boolean): number {
@@ -84,53 +82,7 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
 }
 
 export function proxyOps(ctx: StrategyContext, p: ProxyLayout, hosts: HostLayout[], type: TunnelType, key: number | undefined, mtu: number): Op[] {
-  const { layout } = ctx;
-  const ops: Op[] = [
-    { kind: 'veth.add', node: layout.platform.node, dev: p.platformPort, peerNode: p.node, peerDev: 'eth0' },
-    { kind: 'link.set', node: layout.platform.node, dev: p.platformPort, master: layout.platform.bridge, up: true },
-    { kind: 'veth.add', node: layout.user.node, dev: p.userPort, peerNode: p.node, peerDev: 'eth1' },
-    { kind: 'link.set', node: layout.user.node, dev: p.userPort, master: layout.user.bridge, up: true },
-    { kind: 'link.set', node: p.node, dev: 'lo', up: true },
-    { kind: 'addr.add', node: p.node, dev: 'eth0', cidr: `${p.platformAddress}/${layout.platform.cidr.prefix}` },
-    { kind: 'link.set', node: p.node, dev: 'eth0', up: true },
-    { kind: 'addr.add', node: p.node, dev: 'eth1', cidr: `${p.userAddress}/${layout.user.subnet.prefix}` },
-    { kind: 'link.set', node: p.node, dev: 'eth1', up: true },
-    // Multipoint endpoint: no remote; each host is a neighbour (GRE), a flood entry (VXLAN) or a route (IPIP).
-    {
-      kind: 'tunnel.add', node: p.node, dev: p.tunnelDev, type, local: p.platformAddress,
-      ...(key === undefined ? {} : { key }), ...(type === 'vxlan' ? { port: VXLAN_PORT } : {}), underlay: 'eth0', mtu,
-    },
-    { kind: 'addr.add', node: p.node, dev: p.tunnelDev, cidr: `${p.tunnelAddress}/${layout.tunnel.prefix}` },
-    { kind: 'link.set', node: p.node, dev: p.tunnelDev, up: true },
-  ];
-  for (const h of hosts) {
-    if (type === 'gre') ops.push({ kind: 'neigh.replace', node: p.node, dev: p.tunnelDev, address: h.tunnelAddress, lladdr: h.address });
-    if (type === 'vxlan') ops.push({ kind: 'fdb.append', node: p.node, dev: p.tunnelDev, dst: h.address });
-    if (type === 'ipip') ops.push({ kind: 'route.add', node: p.node, dst: `${h.tunnelAddress}/32`, via: h.address, dev: p.tunnelDev, onlink: true });
-  }
-  if (layout.user.cidr.prefix < layout.user.subnet.prefix) {
-    ops.push({ kind: 'route.add', node: p.node, dst: layout.user.cidr.text, via: layout.user.router, dev: 'eth1' });
-  }
-  ops.push(
-    { kind: 'sysctl', node: p.node, key: 'net.ipv4.ip_forward', value: '1' },
-    {
-      kind: 'nft.table', node: p.node, family: 'ip', table: PROXY_TABLE,
-      body: [
-        `counter ${PROXY_COUNTERS.out} { }`,
-        `counter ${PROXY_COUNTERS.back} { }`,
-        'chain forward {',
-        '  type filter hook forward priority filter; policy accept;',
-        `  iifname "${p.tunnelDev}" oifname "eth1" counter name "${PROXY_COUNTERS.out}"`,
-        `  iifname "eth1" oifname "${p.tunnelDev}" counter name "${PROXY_COUNTERS.back}"`,
-        '}',
-        'chain postrouting {',
-        '  type nat hook postrouting priority srcnat; policy accept;',
-        '  oifname "eth1" masquerade',
-        '}',
-      ].join('\n'),
-    },
-  );
-  return ops;
+  return proxyNodeOps(ctx.layout, p, { type, key, mtu, local: p.platformAddress, tunnelAddress: p.tunnelAddress, nat: 'masquerade', hosts });
 }
 
 export function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, type: TunnelType, key: number | undefined, mtu: number, masq: MasqConfig): Op[] {

@@ -4,12 +4,15 @@
  * multipoint tunnel device reaching every function host, forwarding, NAT on
  * eth1 and the path counters coldpath reads. What differs between uses —
  * the tunnel's outer address, its MAC, the NAT rule, extra rules — comes in
- * as options. (The gre-proxy strategy keeps its own builder: its plans are
- * pinned by snapshots.)
+ * as options; the gre-proxy strategy's proxies are the plain case.
  */
-import type { Layout, ProxyLayout } from '../topology/layout.js';
+import type { HostLayout, Layout, ProxyLayout } from '../topology/layout.js';
 import type { Op, TunnelType } from '../topology/ops.js';
-import { PROXY_COUNTERS, PROXY_TABLE, VXLAN_PORT } from './gre-proxy.js';
+
+export const VXLAN_PORT = 4789;
+export const PROXY_TABLE = 'coldpath_proxy';
+/** Named nft counters on each proxy: packets forwarded tunnel → user VPC, and back. */
+export const PROXY_COUNTERS = { out: 'path_out', back: 'path_back' } as const;
 
 export interface ProxyNodeOptions {
   type: TunnelType;
@@ -29,6 +32,8 @@ export interface ProxyNodeOptions {
   forward?: string[];
   /** An input chain's rules (none: no input chain). */
   input?: string[];
+  /** Function hosts this proxy serves (neighbour, flood or route entries). Default: every host. */
+  hosts?: readonly HostLayout[];
 }
 
 export function proxyNodeOps(layout: Layout, p: ProxyLayout, o: ProxyNodeOptions): Op[] {
@@ -52,7 +57,7 @@ export function proxyNodeOps(layout: Layout, p: ProxyLayout, o: ProxyNodeOptions
     { kind: 'addr.add', node: p.node, dev: p.tunnelDev, cidr: `${o.tunnelAddress}/${layout.tunnel.prefix}` },
     { kind: 'link.set', node: p.node, dev: p.tunnelDev, up: true },
   ];
-  for (const h of layout.hosts) {
+  for (const h of o.hosts ?? layout.hosts) {
     if (type === 'gre') ops.push({ kind: 'neigh.replace', node: p.node, dev: p.tunnelDev, address: h.tunnelAddress, lladdr: h.address });
     if (type === 'vxlan') ops.push({ kind: 'fdb.append', node: p.node, dev: p.tunnelDev, dst: h.address });
     if (type === 'ipip') ops.push({ kind: 'route.add', node: p.node, dst: `${h.tunnelAddress}/32`, via: h.address, dev: p.tunnelDev, onlink: true });

@@ -69,7 +69,6 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`report.html tests need headless Chromium at ${CHROMIUM}: install the Debian package \`chromium\` (apt-get install chromium). Do not run \`npx playwright install\`.`);
   }
-  if (!existsSync(join(PACKAGE_ROOT, 'dist', 'src', 'reports', 'render-worker.js'))) throw new Error('build first: `npm run build`');
   mkdirSync(ARTIFACTS, { recursive: true });
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'coldpath-chromium-')), {
     executablePath: CHROMIUM,

@@ -90,7 +90,7 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
     prepareJob(JOB, REPO, SCENARIO);
     const cpus = Number(process.env['COLDPATH_QEMU_CPUS'] ?? '') || undefined;
     const boot = await timed('guest', () =>
-      bootGuest({ qemu: tools.get('qemu-system-x86_64') as string, vmlinuz: kernel.vmlinuz, initrd, jobDir: JOB, ...(cpus === undefined ? {} : { cpus }) }),
+      bootGuest({ qemu: tools.get('qemu-system-x86_64') as string, vmlinuz: kernel.vmlinuz, initrd, jobDir: JOB, repoRoot: REPO, ...(cpus === undefined ? {} : { cpus }) }),
     );
     console.log(
       `[qemu tier] ${kernel.package} (${kernel.release}), ${kernel.modules.length} modules; ` +

@@ -18,6 +18,8 @@ export interface BootOptions {
   vmlinuz: string;
   initrd: string;
   jobDir: string;
+  /** The checkout, shared read-only and mounted at the same path in the guest (wherever it is, even under /tmp). */
+  repoRoot: string;
   memoryMb?: number;
   /** vCPUs; default 1 (COLDPATH_QEMU_CPUS in the test overrides it). */
   cpus?: number;
@@ -64,9 +66,10 @@ export function qemuArgv(options: BootOptions): string[] {
     '-display', 'none', '-serial', 'stdio', '-no-reboot',
     '-kernel', options.vmlinuz,
     '-initrd', options.initrd,
-    '-append', 'console=ttyS0 panic=-1 quiet',
+    '-append', `console=ttyS0 panic=-1 quiet coldpath.repo=${options.repoRoot}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${qemuValue(options.jobDir)},mount_tag=job,security_model=none,multidevs=remap`,
+    '-virtfs', `local,path=${qemuValue(options.repoRoot)},mount_tag=repo,security_model=none,readonly=on,multidevs=remap`,
   ];
 }
 

@@ -94,14 +94,14 @@ function newestFile(dir: string, suffix: string): { path: string; mtimeMs: numbe
   return newest;
 }
 
-/** Where guest/init.sh mounts its own filesystems over the host's files. */
-export const MASKED_IN_GUEST: readonly string[] = ['/tmp', '/run', '/dev', '/proc', '/sys'];
-
-/** The guest runs the checkout through the host's root share: it must not sit under a masked directory. */
+/**
+ * The guest mounts the checkout at its own path (passed on the kernel command
+ * line, which splits on whitespace), so the path must be a plain word.
+ */
 export function requireVisibleInGuest(repoRoot: string): void {
   const path = resolve(repoRoot);
-  const masked = MASKED_IN_GUEST.find((dir) => path === dir || path.startsWith(`${dir}${sep}`));
-  if (masked !== undefined) {
-    throw new Error(`${path} is under ${masked}, which the guest replaces with its own filesystem: put the checkout elsewhere (e.g. /var/tmp or /work) to run the QEMU tier`);
+  if (/\s/.test(path)) {
+    throw new Error(`the QEMU tier passes the checkout path on the guest kernel's command line; ${JSON.stringify(path)} contains whitespace: move the checkout`);
   }
+}
 }

@@ -38,6 +38,11 @@ mount -t tmpfs tmp /host/tmp || fail "mount /host/tmp"
 mkdir -p /host/run/netns /host/tmp/job
 # The job share: written by the host test (scenario, job script), results go back through it.
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 job /host/tmp/job || fail "mount 9p job"
+# The checkout, at its own path: it may sit under /tmp or /run, which the tmpfs above hide.
+REPO=$(sed -n 's/.*coldpath\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -n "$REPO" ] || fail "no coldpath.repo= on the kernel command line"
+[ -d "/host$REPO" ] || mkdir -p "/host$REPO" || fail "mkdir /host$REPO"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose repo "/host$REPO" || fail "mount 9p repo"
 # No network device exists; loopback only, for tools that expect it.
 ip link set lo up
 
