@@ -104,4 +104,3 @@ export function requireVisibleInGuest(repoRoot: string): void {
     throw new Error(`the QEMU tier passes the checkout path on the guest kernel's command line; ${JSON.stringify(path)} contains whitespace: move the checkout`);
   }
 }
-}
