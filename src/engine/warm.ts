@@ -2,7 +2,7 @@
  * Warm-path measurements: every live instance's probe runs the same workload
  * at the same time; their histograms merge without loss.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, summarize } from '../metrics/histogram.js';
+import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histogram.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { WarmResult } from '../results/types.js';
 import type { WarmMetric } from '../scenario/schema.js';
@@ -59,18 +59,11 @@ function answerTimeoutMs(spec: MeasureSpec): number {
 }
 
 function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: MeasureSpec, instances: number): WarmResult {
-  const histogram = createHistogram('latency');
-  const raw = createHistogram('latency');
   const errors: Record<string, number> = {};
-  let hasRaw = false;
   for (const event of events) {
-    histogram.add(decodeHistogram(event.histogram));
-    if (event.raw !== undefined) {
-      raw.add(decodeHistogram(event.raw));
-      hasRaw = true;
-    }
     for (const [kind, count] of Object.entries(event.errors)) errors[kind] = (errors[kind] ?? 0) + count;
   }
+  const merged = mergeMeasurements(events);
   const outcome = events.some((event) => event.outcome === 'errored')
     ? 'errored'
     : events.some((event) => event.outcome === 'aborted')
@@ -81,8 +74,7 @@ function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: 
     metric,
     outcome,
     ...(message === undefined ? {} : { message }),
-    histogram: encodeHistogram(histogram),
-    ...(hasRaw ? { raw: encodeHistogram(raw) } : {}),
+    ...merged,
     errors,
     instances,
     durationUs: Math.max(0, ...events.map((event) => event.durationUs)),

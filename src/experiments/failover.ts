@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMicros } from '../clock.js';
+import { mergeMeasurements } from '../metrics/histogram.js';
 import { ColdpathError } from '../errors.js';
 import type { MeasureResultEvent } from '../probes/protocol.js';
 import { keepalivedConfig, VRRP_INSTANCES, vrrpBound } from '../strategies/keepalived.js';
@@ -20,7 +21,7 @@ import { signalPid } from './daemon.js';
 import { Fleet } from './fleet.js';
 import { childPids, readCounters } from './kernel-read.js';
 import { applyTolerant, killAllIn } from './teardown.js';
-import { mergeHistograms, startStreams, unsentTally, until } from './load.js';
+import { startStreams, unsentTally, until } from './load.js';
 import type { FailoverSpec } from './schema.js';
 import type { FailoverMeasured, FailoverResult, FailoverStream } from './types.js';
 import { findKeepalived, VrrpNode } from './vrrp-node.js';
@@ -249,7 +250,7 @@ function measure(
     gapWindowUs: gap === null ? null : [gap.start, gap.end],
     tally: mergeTallies(streams),
     streams,
-    ...mergeHistograms(events),
+    ...mergeMeasurements(events),
     timeline: timeline(all, fromUs, toUs, spec.bucketMs * 1000),
     transitions: [...active.transitions, ...standby.transitions].map((t) => ({ ...t, atUs: t.atUs - faultAt })).sort((a, b) => a.atUs - b.atUs),
     sources,

@@ -5,7 +5,6 @@
  * did to the proxies (a fault, a scale-out) on the shared monotonic clock.
  */
 import { nowMicros } from '../clock.js';
-import { createHistogram, decodeHistogram, encodeHistogram } from '../metrics/histogram.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { ExperimentContext } from './context.js';
 import type { ErrorTally } from './types.js';
@@ -85,20 +84,6 @@ export function unsentTally(expected: number, sent: number): ErrorTally {
   return { requests: missing, ok: 0, failed: missing, errors: missing > 0 ? { 'not-sent': missing } : {} };
 }
 
-/** Merges the streams' corrected (and raw) histograms. */
-export function mergeHistograms(events: readonly MeasureResultEvent[]): { histogram: string; raw?: string } {
-  const histogram = createHistogram('latency');
-  const raw = createHistogram('latency');
-  let hasRaw = false;
-  for (const event of events) {
-    histogram.add(decodeHistogram(event.histogram));
-    if (event.raw !== undefined) {
-      raw.add(decodeHistogram(event.raw));
-      hasRaw = true;
-    }
-  }
-  return { histogram: encodeHistogram(histogram), ...(hasRaw ? { raw: encodeHistogram(raw) } : {}) };
-}
 
 /** Resolves after `ms` or when the run is interrupted. */
 export function pause(ctx: ExperimentContext, ms: number): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMicros } from '../clock.js';
+import { mergeMeasurements } from '../metrics/histogram.js';
 import { PROXY_TABLE } from '../strategies/gre-proxy.js';
 import { addProxyPlan, NEW_FLOWS_COUNTER, pinPlan, poolHostsPlan, poolHostsTeardown, poolMark, poolShape, removeProxyPlan, type PoolShape } from '../strategies/proxy-pool.js';
 import type { StrategyContext } from '../strategies/types.js';
@@ -19,7 +20,7 @@ import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './an
 import { type ExperimentContext, recordFailure, say, strategyContext } from './context.js';
 import { Fleet } from './fleet.js';
 import { conntrackTcp, readCounters } from './kernel-read.js';
-import { mergeHistograms, pause, startStreams, unsentTally } from './load.js';
+import { pause, startStreams, unsentTally } from './load.js';
 import { desiredProxies } from './policy.js';
 import type { ScalingSpec } from './schema.js';
 import { applyTolerant, killAllIn } from './teardown.js';
@@ -89,7 +90,7 @@ export async function runScaling(ctx: ExperimentContext, spec: ScalingSpec): Pro
       reactionUs: controller.events.flatMap((e) => (e.reactionUs === undefined ? [] : [e.reactionUs])),
       modeledEniUs: eni.reduce((sum, step) => sum + step.throttleUs + step.durationUs, 0),
       tally: mergeTallies(tallies),
-      histogram: mergeHistograms(events).histogram,
+      histogram: mergeMeasurements(events).histogram,
       timeline: timeline(points, 0, endUs, spec.bucketMs * 1000),
       atMax: controller.atMax,
       peakProxies: Math.max(0, ...controller.proxiesOverTime.map(([, serving, draining]) => serving + draining)),

@@ -53,6 +53,24 @@ export function mergeEncoded(kind: HistogramKind, encoded: readonly string[]): H
   return merged;
 }
 
+/**
+ * Merges several measurements' latency histograms: the corrected one, and the
+ * raw (uncorrected) one where an open loop recorded it.
+ */
+export function mergeMeasurements(items: ReadonlyArray<{ histogram: string; raw?: string }>): { histogram: string; raw?: string } {
+  const histogram = createHistogram('latency');
+  const raw = createHistogram('latency');
+  let hasRaw = false;
+  for (const item of items) {
+    histogram.add(decodeHistogram(item.histogram));
+    if (item.raw !== undefined) {
+      raw.add(decodeHistogram(item.raw));
+      hasRaw = true;
+    }
+  }
+  return { histogram: encodeHistogram(histogram), ...(hasRaw ? { raw: encodeHistogram(raw) } : {}) };
+}
+
 export interface HistogramSummary {
   count: number;
   min: number;
