@@ -253,7 +253,7 @@ function explain(cases: readonly MtuCase[], sp: SingleProxy): string[] {
     );
   }
   notes.push(
-    'Uploads never depend on the user VPC passing ICMP: the function host itself tells the pod the tunnel MTU (the ICMP stays inside the host). The clamp only rewrites SYNs leaving through the tunnel, so it protects downloads; uploads rely on that host-local PMTUD.',
+    'Uploads never depend on the user VPC passing ICMP: the function host itself tells the pod the tunnel MTU (the ICMP stays inside the host). With the clamp, SYNs into the tunnel and SYN-ACKs out of it carry an MSS that fits, so neither direction needs PMTUD.',
   );
   return notes;
 }

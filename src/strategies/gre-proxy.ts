@@ -91,7 +91,10 @@ export function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, typ
     ? [
         'chain forward {',
         '  type filter hook forward priority mangle; policy accept;',
+        // SYNs into the tunnel: the server learns an MSS that fits the tunnel (downloads).
         `  oifname "${h.tunnelDev}" tcp flags syn tcp option maxseg size set rt mtu`,
+        // SYN-ACKs out of it: the pod learns one too (uploads), instead of relying on PMTU discovery.
+        `  iifname "${h.tunnelDev}" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ${mtu - 40} tcp option maxseg size set ${mtu - 40}`,
         '}',
       ]
     : [];
