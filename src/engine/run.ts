@@ -101,6 +101,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     notes.push(note);
     events.emit({ type: 'note', message: note });
   }
+  if (tunnel?.used === 'ipip') {
+    // The seed's question: IPIP carries no key, so a proxy cannot tell tenants apart.
+    const warning = `IPIP has no tenant key: a function host can have only one IPIP tunnel to a proxy address, so several tenants cannot share a proxy (a second tunnel with the same endpoints fails with "File exists"; with GRE each tenant has its own key, tenantKey ${scenario.tenantKey})`;
+    notes.push(warning);
+    events.emit({ type: 'note', message: warning });
+  }
   const result: RunResult = {
     schema: RUN_SCHEMA,
     schemaVersion: RUN_SCHEMA_VERSION,
