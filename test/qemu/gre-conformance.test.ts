@@ -190,6 +190,13 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
     expect(run.fingerprint.tunnelSupport.gre).toBe(true);
   });
 
+  it("answers the seed's question: without a key a second tenant's IPIP tunnel cannot exist, keyed GRE tunnels can", () => {
+    const lines = readEvidence('tenant-keys.txt').trim().split('\n');
+    expect(lines[0], 'first IPIP tunnel').toBe('ipip1: ok');
+    expect(lines[1], 'second IPIP tunnel with the same endpoints').toMatch(/^ipip2: .*File exists/);
+    expect(lines.slice(2), 'two GRE tunnels with the same endpoints and different keys').toEqual(['gre1001: ok', 'gre1002: ok']);
+  });
+
   it('leaves no coldpath namespace or ledger in the guest after teardown', () => {
     const netns = readEvidence('netns-after.txt');
     expect(netns.split('\n').filter((line) => line.startsWith('coldpath-')), 'ip netns list after the run').toEqual([]);

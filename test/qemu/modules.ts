@@ -21,8 +21,9 @@ export const ROOT_MODULES: readonly string[] = [
   // the topology: veth pairs and bridges
   'veth',
   'bridge',
-  // the subject of the tier
+  // the subject of the tier, and IPIP for the seed's question (tenants without a key)
   'ip_gre',
+  'ipip',
   // nftables as coldpath writes it: NAT chains, masquerade, named counters
   // (objref), `fib daddr type` (ip-masq-agent rule on the hosts)
   'nf_tables',

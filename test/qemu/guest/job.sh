@@ -73,6 +73,21 @@ if [ -n "$DUMP" ]; then
   tcpdump -nn -v -r "$EV/gre.pcap" > "$EV/gre.txt" 2>> "$EV/tcpdump.err"
 fi
 
+# The seed's question — what breaks with IPIP: two tenants' tunnels from one function host to
+# one proxy. IPIP has no key, so the second tunnel has the same identity as the first; GRE
+# tells them apart by key. Plain ip commands on this kernel, in a namespace of their own.
+DEMO=tenant-key-demo
+ip netns add "$DEMO"
+{
+  for dev in ipip1 ipip2; do
+    printf '%s: ' "$dev"; ip -n "$DEMO" link add "$dev" type ipip local 192.0.2.1 remote 192.0.2.2 2>&1 && echo ok
+  done
+  for key in 1001 1002; do
+    printf 'gre%s: ' "$key"; ip -n "$DEMO" link add "gre$key" type gre local 192.0.2.1 remote 192.0.2.2 key "$key" 2>&1 && echo ok
+  done
+} > "$EV/tenant-keys.txt"
+ip netns del "$DEMO"
+
 ip netns list > "$EV/netns-after.txt" 2>&1
 ls -A /run/coldpath > "$EV/state-after.txt" 2>/dev/null || true
 say "done"
