@@ -91,6 +91,12 @@ export function summaryTable(run: RunResult): string {
     'cold start = burst start → first response (queueing and runtime start included); network = namespace + container link + attach + first connect + TTFB;',
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures.',
   ];
+  for (const experiment of run.experiments ?? []) {
+    const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
+    lines.push(
+      `experiment ${experiment.name} (${experiment.kind}): ${experiment.outcome}${verdict === undefined ? '' : `, ${verdict}`}${experiment.message === undefined ? '' : ` — ${experiment.message}`}`,
+    );
+  }
   if (run.tunnel !== null) lines.push(`tunnel: ${run.tunnel.used} (${run.tunnel.reason})`);
   for (const note of run.notes) lines.push(`note: ${note}`);
   if (run.error !== undefined) lines.push(`error: ${run.error.message}${run.error.hint === undefined ? '' : ` (hint: ${run.error.hint})`}`);

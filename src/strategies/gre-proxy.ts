@@ -9,7 +9,7 @@
 import { plan, type Op, type TunnelType } from '../topology/ops.js';
 import type { HostLayout, ProxyLayout } from '../topology/layout.js';
 import { masqChain, masqConfig, type MasqConfig } from './ip-masq-agent.js';
-import { proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
+import { proxyNodeDeleteOps, proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
 
 export { PROXY_COUNTERS, PROXY_TABLE, VXLAN_PORT } from './proxy-node.js';
@@ -65,7 +65,9 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
       for (const h of layout.hosts) {
         ops.push({ kind: 'nft.delete', node: h.node, family: 'ip', table: HOST_TABLE }, { kind: 'link.del', node: h.node, dev: h.tunnelDev });
       }
-      for (const p of proxies) ops.push({ kind: 'node.del', node: p.node });
+      // Bridge ports first: a deleted namespace is reclaimed asynchronously, and its veth
+      // peers would linger on the VPC bridges long enough to collide with the next user of the names.
+      for (const p of proxies) ops.push(...proxyNodeDeleteOps(layout, p));
       return plan('gre-proxy: remove tunnels, SNAT and proxies', ops);
     },
     target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),

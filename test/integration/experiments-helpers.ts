@@ -8,7 +8,8 @@ import { namespacesOf, runCli, scenarioFile, tempDir, type CliResult } from './h
 
 /** The cheapest path to get to the experiments: baseline, one instance, few requests. */
 export const QUICK_PATHS = {
-  strategies: ['baseline'],
+  // gre-proxy first uses (and tears down) px0 and px1's names: the experiments must find them free.
+  strategies: ['gre-proxy'],
   repetitions: 1,
   burst: { sizes: [1] },
   workload: { requests: 50, warmup: 20, metrics: ['keepalive'] },
