@@ -71,7 +71,8 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     await writeReports(run, dir);
     process.stdout.write(`${summaryTable(run)}\nreports: ${dir}\n`);
     const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
-    let exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed ? 1 : 0;
+    const experimentFailed = (run.experiments ?? []).some((experiment) => experiment.outcome === 'failed');
+    let exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed || experimentFailed ? 1 : 0;
     // The gate speaks only for a run that completed and took the intended paths.
     if (options.baseline !== undefined && exitCode === 0) exitCode = compareAfterRun(run, options.baseline, options);
     return { run, dir, exitCode };
