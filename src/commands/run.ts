@@ -35,6 +35,19 @@ export function parseStrategies(text: string): StrategyName[] {
   return names as StrategyName[];
 }
 
+/**
+ * 130/143 when interrupted; an errored run exits as its error would have
+ * (2 input, 3 environment, 1 otherwise); 1 when a path took the wrong route or
+ * an experiment failed to run; else 0.
+ */
+export function runExitCode(run: RunResult, interrupted: NodeJS.Signals | undefined): number {
+  if (interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 143;
+  if (run.outcome === 'errored') return run.error?.kind === 'input' ? 2 : run.error?.kind === 'environment' ? 3 : 1;
+  const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
+  const experimentFailed = (run.experiments ?? []).some((experiment) => experiment.outcome === 'failed');
+  return run.outcome !== 'completed' || verificationFailed || experimentFailed ? 1 : 0;
+}
+
 export async function runCommandMain(scenarioPath: string | undefined, options: RunCommandOptions): Promise<RunCommandResult> {
   const loaded = loadScenario(scenarioPath);
   let scenario = loaded.scenario;
@@ -70,9 +83,7 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     writeRunJson(run, dir);
     await writeReports(run, dir);
     process.stdout.write(`${summaryTable(run)}\nreports: ${dir}\n`);
-    const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
-    const experimentFailed = (run.experiments ?? []).some((experiment) => experiment.outcome === 'failed');
-    let exitCode = interrupted !== undefined ? (interrupted === 'SIGINT' ? 130 : 143) : run.outcome !== 'completed' || verificationFailed || experimentFailed ? 1 : 0;
+    let exitCode = runExitCode(run, interrupted);
     // The gate speaks only for a run that completed and took the intended paths.
     if (options.baseline !== undefined && exitCode === 0) exitCode = compareAfterRun(run, options.baseline, options);
     return { run, dir, exitCode };

@@ -176,13 +176,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
     if (signal.aborted) result.outcome = 'aborted';
   } catch (error) {
+    // A bug is thrown on (after teardown); an expected failure is recorded and written out.
+    if (!isColdpathError(error) && !signal.aborted) throw error;
     result.outcome = signal.aborted ? 'aborted' : 'errored';
     result.error = isColdpathError(error)
-      ? { message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) }
+      ? { message: error.message, kind: error.kind, ...(error.hint === undefined ? {} : { hint: error.hint }) }
       : { message: error instanceof Error ? error.message : String(error) };
-    if (!isColdpathError(error) || error.kind !== 'command') {
-      if (!signal.aborted && !isColdpathError(error)) throw error;
-    }
   } finally {
     events.emit({ type: 'teardown' });
     await Promise.allSettled(services.map((service) => service.stop()));

@@ -135,7 +135,8 @@ export interface RunResult {
   runId: string;
   tag: string;
   outcome: 'completed' | 'aborted' | 'errored';
-  error?: { message: string; hint?: string };
+  /** Why an errored run stopped; `kind` as in ColdpathError (input, environment, command, runtime). */
+  error?: { message: string; hint?: string; kind?: string };
   startedAt: string;
   finishedAt: string;
   durationMs: number;
