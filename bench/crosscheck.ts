@@ -34,7 +34,7 @@ const longRunning: Array<{ stop: () => Promise<void> }> = [];
 
 function inNetns(node: string, argv: string[], label: string): LineProcess {
   const netns = driver.netnsOf(node);
-  const process = new LineProcess({ netns, argv, cpus: [Number(CPU)], label, onSpawn: (pid, full) => ledger.append({ t: 'process', netns, pid, argv: full }) });
+  const process = new LineProcess({ netns, argv, cpus: [Number(CPU)], label, onSpawn: ledger.recordSpawn(netns) });
   longRunning.push(process);
   return process;
 }
@@ -86,13 +86,13 @@ try {
         netns,
         args: { name: service.name, bind: '0.0.0.0', httpPort: service.httpPort, echoPort: service.echoPort, responseBytes: 64, delayMicros: 0 },
         cpus: [Number(CPU)],
-        onSpawn: (pid, argv) => ledger.append({ t: 'process', netns, pid, argv }),
+        onSpawn: ledger.recordSpawn(netns),
       }),
     );
     inNetns(service.node, ['sockperf', 'server', '--tcp', '-i', '0.0.0.0', '-p', String(SOCKPERF_PORT)], `sockperf server on ${service.node}`);
   }
   await sleep(500);
-  const probe = new ProbeProcess({ netns: driver.netnsOf(instance.node), args: {}, cpus: [Number(CPU)], onSpawn: (pid, argv) => ledger.append({ t: 'process', netns: driver.netnsOf(instance.node), pid, argv }), label: 'probe' });
+  const probe = new ProbeProcess({ netns: driver.netnsOf(instance.node), args: {}, cpus: [Number(CPU)], onSpawn: ledger.recordSpawn(driver.netnsOf(instance.node)), label: 'probe' });
   longRunning.push(probe);
   await probe.ready(30_000);
 

@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import { nowMicros } from '../clock.js';
 import { runCommand } from '../exec/run-command.js';
-import { createHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
 import { MEASURED_PHASES, type BurstResult, type InstanceResult } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
@@ -102,7 +102,8 @@ export async function runBurst(
     histograms: histogramsOf(ok),
   };
   if (options.record) {
-    const total = summarize(decodeTotal(result));
+    // histogramsOf always writes `total`.
+    const total = summarize(decodeHistogram(result.histograms['total'] as string));
     ctx.events.emit({ type: 'burst-done', strategy: strategy.name, repetition, size, p50Us: total.p50, p99Us: total.p99, failed: size - ok.length });
   }
   return { result, live };
@@ -122,12 +123,6 @@ function histogramsOf(ok: readonly InstanceResult[]): Record<string, string> {
   add('network', ok.map((instance) => instance.networkUs ?? 0));
   add('modeled', ok.filter((instance) => instance.modeled.length > 0).map((instance) => instance.modeledTotalUs));
   return histograms;
-}
-
-function decodeTotal(result: BurstResult): ReturnType<typeof createHistogram> {
-  const histogram = createHistogram('coldstart');
-  for (const instance of result.instances) if (instance.outcome === 'ok') recordMicros(histogram, instance.totalUs ?? 0);
-  return histogram;
 }
 
 /** Connection-tracking entries in the namespaces that NAT for this path. */

@@ -7,7 +7,7 @@
  */
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
-import type { InstanceResult, Span } from '../results/types.js';
+import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
 import { containerLinkPlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
 import type { EngineContext } from './context.js';
@@ -74,7 +74,7 @@ export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: n
       netns,
       args: firstNow === undefined ? {} : { first: firstSpec(ctx, firstNow) },
       cpus,
-      onSpawn: (pid, argv) => ctx.driver.ledger.append({ t: 'process', netns, pid, argv }),
+      onSpawn: ctx.driver.ledger.recordSpawn(netns),
       label: `probe of instance ${live.layout.id}`,
     });
     live.probe = probe;
@@ -113,7 +113,7 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
       ...(live.expectedSource === undefined ? {} : { expectedSource: live.expectedSource }),
       spans,
       totalUs,
-      networkUs: spans.filter((s) => s.phase !== 'queued' && s.phase !== 'runtime-start').reduce((sum, s) => sum + (s.endUs - s.startUs), 0),
+      networkUs: spans.filter((s) => NETWORK_PHASES.includes(s.phase)).reduce((sum, s) => sum + (s.endUs - s.startUs), 0),
       modeled: [],
       modeledTotalUs: 0,
     };

@@ -15,13 +15,13 @@ import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
 import { preflightExperiments, runExperiments } from '../experiments/index.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type PathResult, type RepetitionResult, type RunResult } from '../results/types.js';
-import type { Scenario, StrategyName } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema.js';
 import { ServiceProcess } from '../services/service-process.js';
 import { createStrategy } from '../strategies/index.js';
 import { masqConfig } from '../strategies/ip-masq-agent.js';
 import type { Strategy, StrategyContext, TunnelChoice } from '../strategies/types.js';
 import { basePlan } from '../topology/base-plan.js';
-import { buildLayout, type Layout } from '../topology/layout.js';
+import { buildLayout } from '../topology/layout.js';
 import { newRunTag } from '../topology/naming.js';
 import { runBurst } from './burst.js';
 import { PodSlots, type EngineContext } from './context.js';
@@ -150,7 +150,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
         netns,
         args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes, delayMicros },
         cpus: placement.services,
-        onSpawn: (pid, argv) => ledger.append({ t: 'process', netns, pid, argv }),
+        onSpawn: ledger.recordSpawn(netns),
       });
       services.push(service);
       servicesByNode.set(s.node, service);
@@ -159,20 +159,22 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     events.emit({ type: 'stage', message: 'warming the services up' });
     await warmUpServices(ctx, [...layout.platformServices, ...layout.userServices]);
 
+    // Paths other than gre-proxy never read the tunnel; they still get a complete context.
+    const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
     const total = scenario.strategies.length;
     for (const [index, name] of scenario.strategies.entries()) {
       if (signal.aborted) {
-        result.paths.push(skippedPath(name, layout, tunnel, scenario));
+        result.paths.push(skippedPath(createStrategy(name, strategyContext)));
         continue;
       }
       events.emit({ type: 'path-start', strategy: name, index, total });
-      const path = await measurePath(ctx, name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }, servicesByNode);
+      const path = await measurePath(ctx, createStrategy(name, strategyContext), servicesByNode);
       result.paths.push(path);
       events.emit({ type: 'path-done', strategy: name, outcome: path.outcome, ...(path.failure === undefined ? {} : { detail: path.failure.message }) });
     }
     if (scenario.experiments.length > 0 && !signal.aborted) {
       events.emit({ type: 'stage', message: `experiments: ${scenario.experiments.map((e) => e.name ?? e.kind).join(', ')}` });
-      result.experiments = await runExperiments({ engine: ctx, services: servicesByNode, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } });
+      result.experiments = await runExperiments({ engine: ctx, services: servicesByNode, tunnel: strategyContext.tunnel });
     }
     if (signal.aborted) result.outcome = 'aborted';
   } catch (error) {
@@ -196,40 +198,28 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   return result;
 }
 
-function skippedPath(name: StrategyName, layout: Layout, tunnel: TunnelChoice | null, scenario: Scenario): PathResult {
-  const target = createStrategy(name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }).target();
-  return {
-    strategy: name,
-    outcome: 'skipped',
-    failure: { reason: 'aborted', message: 'run interrupted before this path' },
-    target: { address: target.address, httpPort: target.httpPort, echoPort: target.echoPort, service: target.serviceName },
-    prewarm: { measuredUs: 0, modeled: [] },
-    repetitions: [],
-    resourcesPer100: strategyResources100(name, layout, tunnel, scenario),
-  };
-}
-
-function strategyResources100(name: StrategyName, layout: Layout, tunnel: TunnelChoice | null, scenario: Scenario): PathResult['resourcesPer100'] {
-  return createStrategy(name, { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'unused' } }).resources(100);
-}
-
-async function measurePath(
-  ctx: EngineContext,
-  name: StrategyName,
-  strategyContext: StrategyContext,
-  services: Map<string, ServiceProcess>,
-): Promise<PathResult> {
-  const { scenario, driver, events, signal } = ctx;
-  const strategy: Strategy = createStrategy(name, strategyContext);
+/** What every path result starts with: its name, target and resources at 100 instances. */
+function pathHead(strategy: Strategy): PathResult {
   const target = strategy.target();
-  const path: PathResult = {
-    strategy: name,
+  return {
+    strategy: strategy.name,
     outcome: 'completed',
     target: { address: target.address, httpPort: target.httpPort, echoPort: target.echoPort, service: target.serviceName },
     prewarm: { measuredUs: 0, modeled: [] },
     repetitions: [],
     resourcesPer100: strategy.resources(100),
   };
+}
+
+function skippedPath(strategy: Strategy): PathResult {
+  return { ...pathHead(strategy), outcome: 'skipped', failure: { reason: 'aborted', message: 'run interrupted before this path' } };
+}
+
+async function measurePath(ctx: EngineContext, strategy: Strategy, services: Map<string, ServiceProcess>): Promise<PathResult> {
+  const { scenario, driver, events, signal } = ctx;
+  const name = strategy.name;
+  const target = strategy.target();
+  const path = pathHead(strategy);
   const prewarm = strategy.prewarm();
   if (!prewarm.ok) {
     path.outcome = 'failed';

@@ -23,7 +23,7 @@ export async function warmUpServices(ctx: EngineContext, services: readonly Serv
       netns,
       args: {},
       cpus: ctx.placement.probes,
-      onSpawn: (pid, argv) => ctx.driver.ledger.append({ t: 'process', netns, pid, argv }),
+      onSpawn: ctx.driver.ledger.recordSpawn(netns),
       label: `warm-up probe of ${service.node}`,
     });
     try {

@@ -3,7 +3,7 @@
  * (never a shell), a timeout, and a typed error that carries the command, its
  * exit code, its stderr and a hint.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { ColdpathError } from '../errors.js';
 import { hintFor } from './hints.js';
 
@@ -96,4 +96,3 @@ export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-export type LongRunning = ResultPromise;

@@ -38,7 +38,7 @@ export class Daemon {
       netns,
       argv: options.argv,
       label: options.label,
-      onSpawn: (pid, argv) => driver.ledger.append({ t: 'process', netns, pid, argv }),
+      onSpawn: driver.ledger.recordSpawn(netns),
     });
     const keep = options.keepLines ?? 20_000;
     const onLine = (stream: DaemonLine['stream']) => (text: string) => {

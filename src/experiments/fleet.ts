@@ -46,7 +46,7 @@ export class Fleet {
         netns,
         args: {},
         cpus: engine.placement.probes,
-        onSpawn: (pid, argv) => engine.driver.ledger.append({ t: 'process', netns, pid, argv }),
+        onSpawn: engine.driver.ledger.recordSpawn(netns),
         label: `experiment probe in ${layout.node}`,
       });
       const instance = { layout, hostIndex: allocation.hostIndex, probe };

@@ -277,4 +277,3 @@ export interface ScalingResult extends ExperimentResultBase<'scaling'> {
 }
 
 export type ExperimentResult = FailoverResult | MtuResult | NatResult | ScalingResult;
-export type ExperimentKind = ExperimentResult['kind'];

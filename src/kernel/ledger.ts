@@ -72,6 +72,11 @@ export class Ledger {
     appendFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
   }
 
+  /** An `onSpawn` callback that records a process started in `netns` (LineProcess, probes, services). */
+  recordSpawn(netns: string): (pid: number, argv: string[]) => void {
+    return (pid, argv) => this.append({ t: 'process', netns, pid, argv });
+  }
+
   read(): LedgerEntry[] {
     return readLedgerFile(this.file);
   }

@@ -54,9 +54,6 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
   return inner.prefix >= outer.prefix && ((inner.network & mask(outer.prefix)) >>> 0) === outer.network;
 }
 
-export function containsAddress(cidr: Cidr, address: string): boolean {
-  return ((toInt(address) & mask(cidr.prefix)) >>> 0) === cidr.network;
-}
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return contains(a, b) || contains(b, a);

@@ -14,7 +14,7 @@
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { host, hostCidr, parseCidr, size, subnet, type Cidr } from './addressing.js';
+import { host, parseCidr, size, subnet, type Cidr } from './addressing.js';
 import { taggedIfname } from './naming.js';
 
 /** Link network of the emulated peering connection (inside namespaces only). */
@@ -159,4 +159,3 @@ export const onPlatform = (layout: Layout, address: string): string => `${addres
 /** `address/prefix` for a host of the user subnet. */
 export const onUserSubnet = (layout: Layout, address: string): string => `${address}/${layout.user.subnet.prefix}`;
 
-export { hostCidr };

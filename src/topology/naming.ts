@@ -20,9 +20,6 @@ export function newRunTag(): string {
   return randomBytes(2).toString('hex');
 }
 
-export function isRunTag(value: string): boolean {
-  return /^[0-9a-f]{4}$/.test(value);
-}
 
 export function netnsName(tag: string, node: string): string {
   if (!NODE_CHARS.test(node)) {

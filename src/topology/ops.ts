@@ -71,7 +71,3 @@ export interface Plan {
 
 export const plan = (title: string, ops: Op[]): Plan => ({ title, ops });
 
-/** Nodes a plan creates, in creation order. */
-export function createdNodes(p: Plan): string[] {
-  return p.ops.flatMap((op) => (op.kind === 'node.add' ? [op.node] : []));
-}

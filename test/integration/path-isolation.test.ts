@@ -49,7 +49,7 @@ describe('path isolation', () => {
       netns: driver.netnsOf(s.node),
       args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: 16, delayMicros: 0 },
       cpus: [],
-      onSpawn: (pid, argv) => ledger.append({ t: 'process', netns: driver.netnsOf(s.node), pid, argv }),
+      onSpawn: ledger.recordSpawn(driver.netnsOf(s.node)),
     });
   });
 
