@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import type { CompareCommandOptions } from '../commands/compare.js';
+import type { RunCommandOptions } from '../commands/run.js';
 import { formatError, isColdpathError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
@@ -21,7 +23,17 @@ program
 
 let exitCode = 0;
 
-program
+/** The regression gate's options, shared by `compare` and `run --baseline`. */
+function withGateOptions(command: Command, prefix: string): Command {
+  return command
+    .option('-t, --threshold <rule...>', `${prefix}per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms`)
+    .option('--min-effect <percent>', `${prefix}smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t`, '10')
+    .option('--allow-env-mismatch', `${prefix}compare even when the environment fingerprints differ`)
+    .option('--markdown <file>', `${prefix}also append the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)`)
+    .option('--junit <file>', `${prefix}also write the verdict as JUnit XML`);
+}
+
+const runCommand = program
   .command('run')
   .description('build the topology, measure every path of the scenario, write reports/<run-id>/')
   .argument('[scenario]', 'scenario file (YAML or JSON); the built-in default when omitted')
@@ -29,16 +41,11 @@ program
   .option('-o, --out <dir>', 'directory for run results', 'reports')
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
-  .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression')
-  .option('-t, --threshold <rule...>', 'with --baseline: rules such as keepalive.p99<+10% or coldstart.p50<5ms')
-  .option('--min-effect <percent>', 'with --baseline: smallest change of a warm median (p50) that counts, in percent', '10')
-  .option('--allow-env-mismatch', 'with --baseline: compare even when the environment fingerprints differ')
-  .option('--markdown <file>', 'with --baseline: also append the verdict as Markdown')
-  .option('--junit <file>', 'with --baseline: also write the verdict as JUnit XML')
-  .action(async (scenario: string | undefined, options: { strategies?: string; out: string; repetitions?: string; quiet?: boolean; baseline?: string; threshold?: string[]; minEffect?: string; allowEnvMismatch?: boolean; markdown?: string; junit?: string }) => {
-    const { runCommandMain } = await import('../commands/run.js');
-    exitCode = (await runCommandMain(scenario, options)).exitCode;
-  });
+  .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression');
+withGateOptions(runCommand, 'with --baseline: ').action(async (scenario: string | undefined, options: RunCommandOptions) => {
+  const { runCommandMain } = await import('../commands/run.js');
+  exitCode = (await runCommandMain(scenario, options)).exitCode;
+});
 
 program
   .command('doctor')
@@ -77,20 +84,15 @@ program
     exitCode = await reportCommand(run, options);
   });
 
-program
+const compareCommand = program
   .command('compare')
   .description('compare two runs per path and metric; exit 99 when something regressed')
   .argument('<base>', 'the reference run (directory or run.json)')
-  .argument('<new>', 'the run under test (directory or run.json)')
-  .option('-t, --threshold <rule...>', 'per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms')
-  .option('--min-effect <percent>', 'smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t', '10')
-  .option('--allow-env-mismatch', 'compare even when the environment fingerprints differ')
-  .option('--markdown <file>', 'also write the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)')
-  .option('--junit <file>', 'also write the verdict as JUnit XML')
-  .action(async (base: string, next: string, options: Record<string, unknown>) => {
-    const { compareCommand } = await import('../commands/compare.js');
-    exitCode = compareCommand(base, next, options);
-  });
+  .argument('<new>', 'the run under test (directory or run.json)');
+withGateOptions(compareCommand, '').action(async (base: string, next: string, options: CompareCommandOptions) => {
+  const { compareCommand: compare } = await import('../commands/compare.js');
+  exitCode = compare(base, next, options);
+});
 
 program
   .command('schema')
