@@ -4,6 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 import type { RunEvent, RunEvents } from '../engine/events.js';
+import type { PairedDifference } from '../metrics/paired.js';
+import { costsOverBaseline, referenceP50 } from '../results/path-costs.js';
 import { summarizeRun, type PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
 import { formatMicros, table } from './format.js';
@@ -24,8 +26,8 @@ export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = pr
       case 'note':
         say(`! ${event.message}`);
         break;
-      case 'path-start':
-        say(`▶ path ${event.index + 1}/${event.total}: ${event.strategy}`);
+      case 'block-start':
+        say(`▶ repetition ${event.repetition + 1}/${event.repetitions}, path ${event.slot + 1}/${event.paths}: ${event.strategy}`);
         break;
       case 'burst-start':
         if (interactive) {
@@ -40,10 +42,19 @@ export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = pr
         bar?.update(event.done);
         break;
       case 'burst-done':
-        say(`  burst K=${event.size} rep ${event.repetition + 1}: cold start p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.failed > 0 ? `, ${event.failed} failed` : ''}`);
+        say(`  burst K=${event.size}: cold start p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.failed > 0 ? `, ${event.failed} failed` : ''}`);
         break;
       case 'warm-done':
-        say(`  ${event.metric} rep ${event.repetition + 1}: p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.errors > 0 ? `, ${event.errors} errors` : ''}`);
+        say(
+          `  ${event.metric}: p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}${event.errors > 0 ? `, ${event.errors} errors` : ''}` +
+            ` (warm-up ${event.warmupRequests} requests${event.converged ? '' : ', NOT steady at the time limit'})`,
+        );
+        break;
+      case 'reference-done':
+        say(`  reference (sockperf ping-pong): p50 ${formatMicros(event.p50Us)} p99 ${formatMicros(event.p99Us)}`);
+        break;
+      case 'settle':
+        if (!event.completed) say(`  ! did not settle after ${event.after} within ${Math.round(event.waitedMs)} ms: ${event.pending ?? ''}`);
         break;
       case 'path-done':
         say(`■ ${event.strategy}: ${event.outcome}${event.detail === undefined ? '' : ` — ${event.detail}`}`);
@@ -60,9 +71,18 @@ export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = pr
 const cell = (summary: { count: number; p50: number; p99: number }): string =>
   summary.count === 0 ? '–' : `${formatMicros(summary.p50)} / ${formatMicros(summary.p99)}`;
 
+/** `+16µs ±4µs`: the mean cost and half its 95 % interval. */
+const costCell = (difference: PairedDifference | undefined): string => {
+  if (difference === undefined) return '–';
+  const sign = difference.mean < 0 ? '−' : '+';
+  const half = Number.isFinite(difference.high) ? ` ±${formatMicros((difference.high - difference.low) / 2)}` : '';
+  return `${sign}${formatMicros(Math.abs(difference.mean))}${half}`;
+};
+
 export function summaryTable(run: RunResult): string {
   const paths = summarizeRun(run);
-  const header = ['path', 'cold start measured', 'of which network', 'modeled ctrl plane', 'keep-alive', 'new conn', 'failures', 'per 100 inst.', 'path check'];
+  const costs = costsOverBaseline(run);
+  const header = ['path', 'cold path', 'modeled ctrl plane', 'keep-alive', 'echo', 'sockperf', 'cost: keep-alive', 'cost: echo', 'cost: sockperf', 'failures', 'per 100 inst.', 'path check'];
   const rows = paths.map((p: PathSummary) => {
     const failures = Object.entries(p.coldStart.failures).map(([reason, count]) => `${reason}:${count}`).join(' ') || '0';
     const r = p.resourcesPer100;
@@ -73,13 +93,20 @@ export function summaryTable(run: RunResult): string {
       r.proxies > 0 ? `${r.proxies} px` : '',
       r.peeringConnections > 0 ? `${r.peeringConnections} peer` : '',
     ].filter(Boolean).join(' ') || 'none';
+    const cost = costs.find((item) => item.strategy === p.strategy);
+    const path = run.paths.find((item) => item.strategy === p.strategy);
+    const reference = path === undefined ? undefined : referenceP50(path);
+    const disagrees = cost?.agreement.some((item) => !item.ok) === true;
     return [
       p.strategy + (p.outcome === 'completed' ? '' : ` (${p.outcome})`),
-      cell(p.coldStart.total),
       cell(p.coldStart.network),
       cell(p.coldStart.modeled),
       p.warm.keepalive === undefined ? '–' : cell(p.warm.keepalive),
-      p.warm.newconn === undefined ? '–' : cell(p.warm.newconn),
+      p.warm.echo === undefined ? '–' : cell(p.warm.echo),
+      reference === undefined ? '–' : formatMicros(reference),
+      costCell(cost?.warm.keepalive),
+      costCell(cost?.warm.echo),
+      costCell(cost?.reference) + (disagrees ? ' (!)' : ''),
       failures,
       resources,
       p.verified === undefined ? '–' : p.verified ? 'ok' : 'FAILED',
@@ -88,8 +115,9 @@ export function summaryTable(run: RunResult): string {
   const lines = [
     `run ${run.runId} — ${run.outcome}; p50 / p99; scenario ${run.scenarioSource}`,
     table(header, rows),
-    'cold start = burst start → first response (queueing and runtime start included); network = namespace + container link + attach + first connect + TTFB;',
-    'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures.',
+    'cold path = per-instance network phases (namespace + container link + attach + first connect + TTFB); queueing and runtime start are in report.md, apart;',
+    'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
+    'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
   for (const experiment of run.experiments ?? []) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;

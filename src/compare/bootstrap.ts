@@ -28,7 +28,7 @@
 import type { RepetitionView } from './extract.js';
 import { Random, seedFor } from './random.js';
 import { rankOfPercentile, valueAtPercentile, valueAtRank, type QuantileView } from './quantiles.js';
-import { t975, welchDf, Z_975 } from './student-t.js';
+import { t975, welchDf, Z_975 } from '../metrics/student-t.js';
 
 export interface Interval {
   low: number;

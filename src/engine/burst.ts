@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { nowMicros } from '../clock.js';
-import { runCommand } from '../exec/run-command.js';
+import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
 import { MEASURED_PHASES, type BurstResult, type InstanceResult } from '../results/types.js';
@@ -130,9 +130,9 @@ async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): P
   if (nodes.length === 0) return null;
   let total = 0;
   for (const node of nodes) {
-    const result = await runCommand(['ip', 'netns', 'exec', ctx.driver.netnsOf(node), 'cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { reject: false });
-    if (result.exitCode !== 0) return null;
-    total += Number(result.stdout.trim());
+    const count = await conntrackCount(ctx.driver.netnsOf(node));
+    if (count === null) return null;
+    total += count;
   }
   return total;
 }

@@ -8,12 +8,26 @@ import type { StrategyName, WarmMetric } from '../scenario/schema.js';
 export type RunEvent =
   | { type: 'stage'; message: string }
   | { type: 'note'; message: string }
-  | { type: 'path-start'; strategy: StrategyName; index: number; total: number }
+  | { type: 'block-start'; strategy: StrategyName; repetition: number; repetitions: number; slot: number; paths: number }
   | { type: 'burst-start'; strategy: StrategyName; repetition: number; size: number }
   | { type: 'instance-done'; strategy: StrategyName; repetition: number; size: number; done: number; ok: boolean }
   | { type: 'burst-done'; strategy: StrategyName; repetition: number; size: number; p50Us: number; p99Us: number; failed: number }
   | { type: 'warm-start'; strategy: StrategyName; repetition: number; metric: WarmMetric }
-  | { type: 'warm-done'; strategy: StrategyName; repetition: number; metric: WarmMetric; p50Us: number; p99Us: number; errors: number }
+  | {
+      type: 'warm-done';
+      strategy: StrategyName;
+      repetition: number;
+      metric: WarmMetric;
+      p50Us: number;
+      p99Us: number;
+      errors: number;
+      /** Warm-up requests of the slowest instance to settle. */
+      warmupRequests: number;
+      converged: boolean;
+    }
+  | { type: 'reference-done'; strategy: StrategyName; repetition: number; p50Us: number; p99Us: number }
+  | { type: 'settle'; strategy: StrategyName; after: string; waitedMs: number; completed: boolean; pending?: string }
+  | { type: 'block-done'; strategy: StrategyName; repetition: number; outcome: string; detail?: string }
   | { type: 'path-done'; strategy: StrategyName; outcome: string; detail?: string }
   | { type: 'teardown' };
 

@@ -9,7 +9,8 @@ import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
-import { containerLinkPlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
+import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
+import { peerLinksOutside } from '../topology/ops.js';
 import type { EngineContext } from './context.js';
 
 /** Generous bound: a 2-CPU machine starting 128 Node.js processes at once needs seconds. */
@@ -24,6 +25,8 @@ export interface LiveInstance {
   attached: boolean;
   probe?: ProbeProcess;
   spans: Span[];
+  /** Peers of the instance's links in other nodes: gone once the kernel has reclaimed its namespace. */
+  outerLinks: Array<{ node: string; dev: string }>;
   expectedSource?: string;
   failure?: { reason: FailureReason; message: string };
   result?: InstanceResult;
@@ -41,7 +44,7 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
   const allocation = ctx.pods.allocate();
   if (allocation === undefined) return undefined;
   const layout = instanceLayout(ctx.layout, allocation.id, allocation.hostIndex, allocation.slot);
-  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, attached: false, spans: [] };
+  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, attached: false, spans: [], outerLinks: [] };
   const span = (phase: Span['phase'], timing: { startUs: number; endUs: number }): void => {
     live.spans.push({ phase, startUs: timing.startUs - t0, endUs: timing.endUs - t0 });
   };
@@ -49,11 +52,14 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
     if (ctx.signal.aborted) return failWith(live, 'aborted', 'run interrupted');
     live.created = true;
     span('namespace', await ctx.driver.apply(namespacePlan(layout)));
-    span('container-link', await ctx.driver.apply(containerLinkPlan(layout)));
+    const link = containerLinkPlan(layout);
+    live.outerLinks.push(...peerLinksOutside(link, layout.node));
+    span('container-link', await ctx.driver.apply(link));
     const attach = strategy.attach(layout);
     if (!attach.ok) return failWith(live, attach.reason, attach.message);
     live.attached = true;
     live.expectedSource = attach.expectedSource;
+    live.outerLinks.push(...peerLinksOutside(attach.plan, layout.node));
     span('strategy-attach', await ctx.driver.apply(attach.plan));
   } catch (error) {
     failWith(live, ctx.signal.aborted ? 'aborted' : 'setup-error', messageOf(error));
@@ -137,15 +143,17 @@ export function resultOf(live: LiveInstance): InstanceResult {
   };
 }
 
-/** Stops probes, deletes namespaces in one batch, returns addresses and quota. */
-export async function stopInstances(ctx: EngineContext, strategy: Strategy, instances: readonly LiveInstance[]): Promise<void> {
+/**
+ * Stops probes, deletes namespaces in one batch, returns addresses and quota.
+ * Returns the links that vanish once the kernel has reclaimed the namespaces (see settle.ts).
+ */
+export async function stopInstances(ctx: EngineContext, strategy: Strategy, instances: readonly LiveInstance[]): Promise<Array<{ node: string; dev: string }>> {
   await Promise.all(instances.map((instance) => instance.probe?.stop()));
   const created = instances.filter((instance) => instance.created);
-  if (created.length > 0) {
-    await ctx.driver.apply({ title: 'instances: delete', ops: created.map((instance) => ({ kind: 'node.del', node: instance.layout.node })) });
-  }
+  if (created.length > 0) await ctx.driver.apply(instanceDeletePlan(created.map((instance) => instance.layout)));
   for (const instance of instances) {
     if (instance.attached) strategy.release(instance.layout);
     ctx.pods.release(instance.layout.id, instance.hostIndex);
   }
+  return created.flatMap((instance) => instance.outerLinks);
 }

@@ -1,10 +1,12 @@
 /**
  * The run engine: checks everything it can before creating anything, builds
- * the base topology, starts the user services, then measures each path in
- * turn (prewarm → bursts → warm workload → verification → path teardown),
- * and always tears everything down by replaying the ledger.
+ * the base topology, starts the user services and the reference servers, then
+ * measures the paths in blocks — one path in one repetition (block.ts) — in
+ * an order that changes from repetition to repetition (schedule.ts), settling
+ * between stages; and always tears everything down by replaying the ledger.
  */
 import { ColdpathError, isColdpathError } from '../errors.js';
+import { pinThreads } from '../exec/pin-threads.js';
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { fingerprint } from '../env/fingerprint.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
@@ -14,23 +16,25 @@ import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
 import { preflightExperiments, runExperiments } from '../experiments/index.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type PathResult, type RepetitionResult, type RunResult } from '../results/types.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import { ServiceProcess } from '../services/service-process.js';
 import { createStrategy } from '../strategies/index.js';
 import { masqConfig } from '../strategies/ip-masq-agent.js';
-import type { Strategy, StrategyContext, TunnelChoice } from '../strategies/types.js';
+import type { StrategyContext, TunnelChoice } from '../strategies/types.js';
 import { basePlan } from '../topology/base-plan.js';
 import { buildLayout } from '../topology/layout.js';
 import { newRunTag } from '../topology/naming.js';
-import { runBurst } from './burst.js';
+import { runBlock } from './block.js';
 import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { stopInstances } from './instance.js';
 import { resolvePlacement } from './placement.js';
 import { warmUpServices } from './service-warmup.js';
-import { verifyPath } from './verify.js';
-import { measureWarm } from './warm.js';
+import { combineVerifications, PathState } from './path-state.js';
+import { referenceSetup, startReferenceServers } from './reference.js';
+import { buildSchedule } from './schedule.js';
+import { settle } from './settle.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -90,6 +94,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, events, signal } = options;
   const started = new Date();
   const { features, tunnel } = await preflight(scenario);
+  const reference = await referenceSetup(scenario);
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
   const layout = buildLayout(scenario, ledger.tag);
@@ -127,10 +132,13 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       phases: model.phases,
       apiBucket: model.bucket,
     },
+    schedule: buildSchedule(scenario.strategies, scenario.repetitions, scenario.order, scenario.seed),
+    reference,
     paths: [],
     experiments: [],
     notes,
   };
+  const unsettled = new Set<string>();
   const services: ServiceProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
@@ -154,23 +162,55 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       });
       services.push(service);
       servicesByNode.set(s.node, service);
+      if (service.pid !== undefined) await pinThreads(service.pid, placement.services, placement.helpers ?? []);
+    }
+    if (reference.tool === 'sockperf') {
+      events.emit({ type: 'stage', message: `starting the reference: sockperf ${reference.version} servers beside the services` });
+      await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices]);
+    } else {
+      notes.push(`no reference measurement: ${reference.reason}`);
+      events.emit({ type: 'note', message: `no reference measurement: ${reference.reason}` });
     }
 
     events.emit({ type: 'stage', message: 'warming the services up' });
     await warmUpServices(ctx, [...layout.platformServices, ...layout.userServices]);
+    const initial = await settle(ctx, { after: 'services started' });
+    if (!initial.completed) notes.push(`the machine did not settle before the first measurement: ${initial.pending ?? ''}`);
 
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
     const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
-    const total = scenario.strategies.length;
-    for (const [index, name] of scenario.strategies.entries()) {
-      if (signal.aborted) {
-        result.paths.push(skippedPath(createStrategy(name, strategyContext)));
-        continue;
+    const paths = new Map(scenario.strategies.map((name) => [name, new PathState(createStrategy(name, strategyContext))]));
+    const block = { engine: ctx, services: servicesByNode };
+    try {
+      for (const { repetition, order } of result.schedule ?? []) {
+        for (const [slot, name] of order.entries()) {
+          const path = paths.get(name);
+          if (path === undefined || path.finished || signal.aborted) continue;
+          events.emit({ type: 'block-start', strategy: name, repetition, repetitions: scenario.repetitions, slot, paths: order.length });
+          await runBlock({ ...block, reference: reference.tool === 'sockperf' && repetition < scenario.reference.repetitions }, path, repetition, slot);
+          const rep = path.result.repetitions.find((r) => r.index === repetition);
+          events.emit({ type: 'block-done', strategy: name, repetition, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });
+          if (rep?.settles?.some((settled) => !settled.completed)) unsettled.add(name);
+        }
       }
-      events.emit({ type: 'path-start', strategy: name, index, total });
-      const path = await measurePath(ctx, createStrategy(name, strategyContext), servicesByNode);
-      result.paths.push(path);
-      events.emit({ type: 'path-done', strategy: name, outcome: path.outcome, ...(path.failure === undefined ? {} : { detail: path.failure.message }) });
+    } finally {
+      // Warm instances live across blocks; they go before the experiments build their own.
+      for (const path of paths.values()) await stopInstances(ctx, path.strategy, path.warm);
+    }
+    for (const path of paths.values()) {
+      if (path.result.repetitions.length === 0 && path.result.outcome === 'completed') {
+        path.result.outcome = 'skipped';
+        path.result.failure = { reason: 'aborted', message: 'run interrupted before this path' };
+      } else if (signal.aborted && path.result.outcome === 'completed') {
+        path.result.outcome = 'aborted';
+      }
+      const verification = combineVerifications(path.result.repetitions.flatMap((rep) => (rep.verification === undefined ? [] : [rep.verification])));
+      if (verification !== undefined) path.result.verification = verification;
+      result.paths.push(path.result);
+      events.emit({ type: 'path-done', strategy: path.strategy.name, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });
+    }
+    if (unsettled.size > 0) {
+      notes.push(`settling between stages hit settle.timeoutMs (${scenario.settle.timeoutMs} ms) on ${[...unsettled].join(', ')}: see each repetition's settles in run.json`);
     }
     if (scenario.experiments.length > 0 && !signal.aborted) {
       events.emit({ type: 'stage', message: `experiments: ${scenario.experiments.map((e) => e.name ?? e.kind).join(', ')}` });
@@ -196,83 +236,4 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     result.durationMs = finished.getTime() - started.getTime();
   }
   return result;
-}
-
-/** What every path result starts with: its name, target and resources at 100 instances. */
-function pathHead(strategy: Strategy): PathResult {
-  const target = strategy.target();
-  return {
-    strategy: strategy.name,
-    outcome: 'completed',
-    target: { address: target.address, httpPort: target.httpPort, echoPort: target.echoPort, service: target.serviceName },
-    prewarm: { measuredUs: 0, modeled: [] },
-    repetitions: [],
-    resourcesPer100: strategy.resources(100),
-  };
-}
-
-function skippedPath(strategy: Strategy): PathResult {
-  return { ...pathHead(strategy), outcome: 'skipped', failure: { reason: 'aborted', message: 'run interrupted before this path' } };
-}
-
-async function measurePath(ctx: EngineContext, strategy: Strategy, services: Map<string, ServiceProcess>): Promise<PathResult> {
-  const { scenario, driver, events, signal } = ctx;
-  const name = strategy.name;
-  const target = strategy.target();
-  const path = pathHead(strategy);
-  const prewarm = strategy.prewarm();
-  if (!prewarm.ok) {
-    path.outcome = 'failed';
-    path.failure = { reason: prewarm.reason, message: prewarm.message };
-    return path;
-  }
-  const service = services.get(target.serviceNode);
-  await service?.reset();
-  events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
-  const applied = await driver.apply(prewarm.plan);
-  path.prewarm = {
-    measuredUs: applied.endUs - applied.startUs,
-    modeled: prewarm.modeled.length === 0 ? [] : (ctx.model.burst(1, prewarm.modeled)[0] ?? []),
-  };
-  for (const node of prewarm.longLivedNodes) driver.openSession(node);
-  const conntrackNodes = name === 'gre-proxy' ? [...prewarm.longLivedNodes, ...ctx.layout.hosts.map((h) => h.node)] : [];
-  const expectedSources = new Set<string>();
-  const modeledCalls = strategy.modeledColdPath;
-  try {
-    for (let repetition = 0; repetition < scenario.repetitions && !signal.aborted; repetition++) {
-      const rep: RepetitionResult = { index: repetition, bursts: [], warm: [] };
-      path.repetitions.push(rep);
-      for (const size of scenario.burst.sizes) {
-        if (signal.aborted) break;
-        const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls, conntrackNodes, record: true });
-        rep.bursts.push(burst.result);
-        for (const instance of burst.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
-        await stopInstances(ctx, strategy, burst.live);
-      }
-      if (signal.aborted) break;
-      // Warm instances: started through the same cold path, measured once warm.
-      const warm = await runBurst(ctx, strategy, target, { size: scenario.workload.instances, repetition, modeledCalls, conntrackNodes: [], record: false });
-      try {
-        for (const instance of warm.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
-        const ready = warm.live.filter((instance) => warm.result.instances.find((r) => r.id === instance.layout.id)?.outcome === 'ok');
-        if (ready.length === 0) {
-          const failure = warm.result.instances[0];
-          throw new ColdpathError(`${name}: no warm instance could start: ${failure?.message ?? 'unknown'}`, { kind: 'runtime' });
-        }
-        rep.warm = await measureWarm(ctx, strategy, target, ready, repetition);
-      } finally {
-        await stopInstances(ctx, strategy, warm.live);
-      }
-    }
-    if (signal.aborted) path.outcome = 'aborted';
-    path.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], prewarm.longLivedNodes);
-  } catch (error) {
-    if (!isColdpathError(error)) throw error;
-    path.outcome = signal.aborted ? 'aborted' : 'failed';
-    path.failure = { reason: signal.aborted ? 'aborted' : 'setup-error', message: error.message };
-  } finally {
-    for (const node of prewarm.longLivedNodes) await driver.closeSession(node);
-    await driver.apply(strategy.teardown());
-  }
-  return path;
 }

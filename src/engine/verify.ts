@@ -4,7 +4,7 @@
  * and baseline, the proxy's eth1 for gre-proxy), and for gre-proxy the
  * proxy's nft counters must have moved.
  */
-import { runCommand } from '../exec/run-command.js';
+import { readCounters } from '../kernel/inspect.js';
 import type { Verification } from '../results/types.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import { PROXY_COUNTERS, PROXY_TABLE } from '../strategies/gre-proxy.js';
@@ -44,10 +44,9 @@ export async function verifyPath(
   return { expectedSources: [...expected], observedSources: observed, ...(proxyCounters === undefined ? {} : { proxyCounters }), ok, detail };
 }
 
+
 /** Packets counted by the proxy's named nft counters. */
 export async function readProxyCounters(netns: string): Promise<{ out: number; back: number }> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-j', 'list', 'counters', 'table', 'ip', PROXY_TABLE]);
-  const parsed = JSON.parse(result.stdout) as { nftables: Array<{ counter?: { name: string; packets: number } }> };
-  const packets = (name: string): number => parsed.nftables.find((item) => item.counter?.name === name)?.counter?.packets ?? 0;
-  return { out: packets(PROXY_COUNTERS.out), back: packets(PROXY_COUNTERS.back) };
+  const counters = await readCounters(netns, PROXY_TABLE);
+  return { out: counters[PROXY_COUNTERS.out] ?? 0, back: counters[PROXY_COUNTERS.back] ?? 0 };
 }

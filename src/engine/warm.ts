@@ -4,6 +4,7 @@
  */
 import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histogram.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
+import type { SteadyStateSpec } from '../probes/warmup.js';
 import type { WarmResult } from '../results/types.js';
 import type { WarmMetric } from '../scenario/schema.js';
 import type { Strategy, Target } from '../strategies/types.js';
@@ -18,6 +19,7 @@ export async function measureWarm(
   repetition: number,
 ): Promise<WarmResult[]> {
   const { workload } = ctx.scenario;
+  const steady = steadySpec(ctx);
   const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
   const results: WarmResult[] = [];
   for (const metric of workload.metrics) {
@@ -29,6 +31,7 @@ export async function measureWarm(
       port: metric === 'echo' ? target.echoPort : target.httpPort,
       requests: workload.requests,
       warmup: workload.warmup,
+      ...(steady === undefined ? {} : { steady }),
       concurrency: workload.concurrency,
       loop: workload.loop,
       ...(workload.rate === undefined ? {} : { rate: workload.rate }),
@@ -46,16 +49,33 @@ export async function measureWarm(
     results.push(result);
     const summary = summarize(decodeHistogram(result.histogram));
     const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
-    ctx.events.emit({ type: 'warm-done', strategy: strategy.name, repetition, metric, p50Us: summary.p50, p99Us: summary.p99, errors });
+    const warmup = result.warmup ?? [];
+    ctx.events.emit({
+      type: 'warm-done',
+      strategy: strategy.name,
+      repetition,
+      metric,
+      p50Us: summary.p50,
+      p99Us: summary.p99,
+      errors,
+      warmupRequests: Math.max(0, ...warmup.map((record) => record.requests)),
+      converged: warmup.every((record) => record.mode === 'fixed' || record.converged),
+    });
   }
   return results;
+}
+
+/** The scenario's steady-state criterion, or undefined for a fixed warm-up count. */
+export function steadySpec(ctx: EngineContext): SteadyStateSpec | undefined {
+  const { enabled, window, windows, tolerance, timeLimitMs } = ctx.scenario.workload.steadyState;
+  return enabled ? { window, windows, tolerance, timeLimitMs } : undefined;
 }
 
 /** Worst case: every request times out one after the other, plus slack for start-up. */
 function answerTimeoutMs(spec: MeasureSpec): number {
   const requests = spec.requests + spec.warmup;
   const byRate = spec.rate === undefined ? 0 : (requests / spec.rate) * 1000;
-  return Math.min(3_600_000, byRate + (requests * spec.timeoutMs) / spec.concurrency + 60_000);
+  return Math.min(3_600_000, byRate + (spec.steady?.timeLimitMs ?? 0) + (requests * spec.timeoutMs) / spec.concurrency + 60_000);
 }
 
 function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: MeasureSpec, instances: number): WarmResult {
@@ -78,9 +98,11 @@ function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: 
     errors,
     instances,
     durationUs: Math.max(0, ...events.map((event) => event.durationUs)),
+    warmup: events.map((event) => event.warmup),
     requested: {
       requests: spec.requests,
       warmup: spec.warmup,
+      ...(spec.steady === undefined ? {} : { steady: spec.steady }),
       concurrency: spec.concurrency,
       loop: spec.loop,
       ...(spec.rate === undefined ? {} : { rate: spec.rate }),

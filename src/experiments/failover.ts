@@ -19,7 +19,7 @@ import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, point
 import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { signalPid } from './daemon.js';
 import { Fleet } from './fleet.js';
-import { childPids, readCounters } from './kernel-read.js';
+import { childPids, readCounters } from '../kernel/inspect.js';
 import { applyTolerant, killAllIn } from './teardown.js';
 import { startStreams, unsentTally, until } from './load.js';
 import type { FailoverSpec } from './schema.js';

@@ -18,7 +18,7 @@ import { plan, type Op, type TunnelType } from '../topology/ops.js';
 import { pointsOf, tally } from './analysis.js';
 import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { Fleet, type FleetInstance } from './fleet.js';
-import { readCounters } from './kernel-read.js';
+import { readCounters } from '../kernel/inspect.js';
 import { measureOnInstance } from './load.js';
 import type { MtuSpec } from './schema.js';
 import { hostTablesPlan, singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';

@@ -15,7 +15,7 @@ import { plan } from '../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
 import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
 import { Fleet, type FleetInstance } from './fleet.js';
-import { conntrackCount, conntrackStats, readCounters } from './kernel-read.js';
+import { conntrackCount, conntrackStats, readCounters } from '../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from './load.js';
 import type { NatSpec } from './schema.js';
 import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';
@@ -166,7 +166,7 @@ async function runStep(
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, await conntrackCount(netns));
+      peak = Math.max(peak, (await conntrackCount(netns)) ?? 0);
       await pause(ctx, 200);
     }
   })();

@@ -19,7 +19,7 @@ import type { ProxyLayout } from '../topology/layout.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
 import { type ExperimentContext, recordFailure, say, strategyContext } from './context.js';
 import { Fleet } from './fleet.js';
-import { conntrackTcp, readCounters } from './kernel-read.js';
+import { conntrackTcp, readCounters } from '../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from './load.js';
 import { desiredProxies } from './policy.js';
 import type { ScalingSpec } from './schema.js';

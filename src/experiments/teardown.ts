@@ -12,7 +12,7 @@ import type { KernelDriver } from '../kernel/driver.js';
 import { isAlive } from '../kernel/processes.js';
 import type { Plan } from '../topology/ops.js';
 import { signalPid } from './daemon.js';
-import { pidsIn } from './kernel-read.js';
+import { pidsIn } from '../kernel/inspect.js';
 
 const GONE = /No such file|Cannot find device|does not exist|No such process|not found|Cannot open network namespace/i;
 

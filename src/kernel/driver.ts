@@ -13,7 +13,7 @@ import { netnsName } from '../topology/naming.js';
 import type { Op, Plan } from '../topology/ops.js';
 import { toSteps, type Step } from './batch.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
-import { renderOp, type KernelCommand } from './render.js';
+import { namesOtherNetns, renderOp } from './render.js';
 import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
 
@@ -109,8 +109,11 @@ export class KernelDriver {
     });
   }
 
-  private sessionFor(command: KernelCommand | undefined): IpSession | undefined {
+  private sessionFor(step: Step): IpSession | undefined {
+    const command = step.commands[0];
     if (command === undefined || command.tool !== 'ip') return undefined;
+    // Such a step runs in a process that exits, so the descriptor it leaks goes with it.
+    if (command.ctx !== 'root' && step.commands.some(namesOtherNetns)) return undefined;
     if (command.ctx === 'root') return this.leastBusyRoot();
     return this.sessions.get(command.ctx.netns);
   }
@@ -167,7 +170,7 @@ export class KernelDriver {
   private async runStep(step: Step & { ledger: LedgerEntry[] }, title: string): Promise<{ startUs: number; endUs: number; queuedUs: number }> {
     this.ledger.append(...step.ledger);
     try {
-      const session = this.sessionFor(step.commands[0]);
+      const session = this.sessionFor(step);
       if (session !== undefined) {
         return await session.run(step.commands.map((command) => (command.tool === 'ip' ? command.args.join(' ') : '')));
       }

@@ -133,6 +133,16 @@ const indent = (text: string): string =>
     .map((line) => `  ${line}`)
     .join('\n');
 
+/**
+ * True when the command names a namespace other than its own (`… netns NS`):
+ * iproute2's batch mode opens that namespace and never closes the descriptor,
+ * so a long-lived `ip -batch` session would keep every such namespace alive
+ * after `netns del` — with its links, addresses and conntrack entries.
+ */
+export function namesOtherNetns(command: KernelCommand): boolean {
+  return command.tool === 'ip' && command.args.includes('netns', 1);
+}
+
 export function contextKey(ctx: Context): string {
   return ctx === 'root' ? 'root' : ctx.netns;
 }

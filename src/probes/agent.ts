@@ -103,6 +103,7 @@ async function measureSafely(id: number, spec: MeasureSpec, signal: AbortSignal)
       errors: {},
       startedAt,
       durationUs: nowMicros() - startedAt,
+      warmup: { mode: 'fixed', requests: 0, durationUs: 0 },
       message: error instanceof Error ? error.message : String(error),
     };
   }

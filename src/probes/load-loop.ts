@@ -8,10 +8,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHistogram, recordMicros, type Histogram } from '../metrics/histogram.js';
 import { errorKind, nowMicros, type ErrorCounts, type RequestTrace } from './protocol.js';
+import { WarmupTracker, type SteadyStateSpec, type WarmupRecord } from './warmup.js';
 
 export interface LoopSpec {
   requests: number;
+  /** Warm-up requests: the count (fixed) or the least (with `steady`). */
   warmup: number;
+  /** End warm-up when the measurement is steady instead of after `warmup` requests. */
+  steady?: SteadyStateSpec;
   concurrency: number;
   loop: 'closed' | 'open';
   rate?: number;
@@ -46,6 +50,8 @@ export interface LoopResult {
   aborted: boolean;
   startedAt: number;
   durationUs: number;
+  /** How warm-up ended. */
+  warmup: WarmupRecord;
   /** With `trace`: every measured request (connection events are added by the caller). */
   trace?: RequestTrace;
 }
@@ -73,74 +79,100 @@ class TraceRecorder {
   }
 }
 
-/** One request; resolves when the response is complete, rejects on error. */
-export type Operation = () => Promise<void>;
+/**
+ * One request; resolves when the response is complete, rejects on error. It
+ * may resolve with its own end time (monotonic µs) when work after the timed
+ * part belongs to it (closing a connection after a handshake).
+ */
+export type Operation = () => Promise<number | void>;
+
+/** What the measured part of a loop records into. */
+class Recorder {
+  readonly histogram = createHistogram('latency');
+  readonly errors: ErrorCounts = {};
+  constructor(
+    readonly raw: Histogram | undefined,
+    readonly tracer: TraceRecorder | undefined,
+  ) {}
+  ok(intended: number, sent: number, done: number): void {
+    recordMicros(this.histogram, done - intended);
+    if (this.raw !== undefined) recordMicros(this.raw, done - sent);
+    this.tracer?.record(intended, sent, done, undefined);
+  }
+  failed(intended: number, sent: number, error: unknown): void {
+    const kind = errorKind(error);
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+    this.tracer?.record(intended, sent, nowMicros(), error ?? 'error');
+  }
+}
 
 export async function runLoop(spec: LoopSpec, operation: Operation, signal: AbortSignal): Promise<LoopResult> {
-  const histogram = createHistogram('latency');
-  const errors: ErrorCounts = {};
-  const fail = (error: unknown): void => {
-    const kind = errorKind(error);
-    errors[kind] = (errors[kind] ?? 0) + 1;
-  };
-  const total = spec.warmup + (spec.loop === 'open' && spec.stages !== undefined ? spec.stages.reduce((sum, stage) => sum + stage.requests, 0) : spec.requests);
   const startedAt = nowMicros();
   const tracer = spec.trace === true ? new TraceRecorder(startedAt) : undefined;
-  const traced = tracer === undefined ? {} : { trace: tracer.trace };
-  if (spec.loop === 'closed') {
-    let issued = 0;
-    const worker = async (): Promise<void> => {
-      while (!signal.aborted) {
-        const index = issued++;
-        if (index >= total) return;
-        const start = nowMicros();
-        try {
-          await operation();
-          const done = nowMicros();
-          if (index >= spec.warmup) {
-            recordMicros(histogram, done - start);
-            tracer?.record(start, start, done, undefined);
-          }
-        } catch (error) {
-          if (index >= spec.warmup) {
-            fail(error);
-            tracer?.record(start, start, nowMicros(), error ?? 'error');
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: spec.concurrency }, worker));
-    return { histogram, errors, aborted: signal.aborted, startedAt, durationUs: nowMicros() - startedAt, ...traced };
-  }
+  const recorder = new Recorder(spec.loop === 'open' ? createHistogram('latency') : undefined, tracer);
+  const warmup = new WarmupTracker(spec.warmup, spec.steady, startedAt);
+  if (spec.loop === 'closed') await closedLoop(spec, operation, signal, warmup, recorder);
+  else await openLoop(spec, operation, signal, warmup, recorder);
+  return {
+    histogram: recorder.histogram,
+    ...(recorder.raw === undefined ? {} : { raw: recorder.raw }),
+    errors: recorder.errors,
+    aborted: signal.aborted,
+    startedAt,
+    durationUs: nowMicros() - startedAt,
+    warmup: warmup.record(),
+    ...(tracer === undefined ? {} : { trace: tracer.trace }),
+  };
+}
 
-  const raw = createHistogram('latency');
+/** `concurrency` workers, each sending its next request when the previous one completes. */
+async function closedLoop(spec: LoopSpec, operation: Operation, signal: AbortSignal, warmup: WarmupTracker, recorder: Recorder): Promise<void> {
+  let measuredIssued = 0;
+  const worker = async (): Promise<void> => {
+    while (!signal.aborted) {
+      const warming = warmup.claim();
+      if (!warming && measuredIssued++ >= spec.requests) return;
+      const start = nowMicros();
+      try {
+        const done = (await operation()) ?? nowMicros();
+        if (warming) warmup.add(done - start, done);
+        else recorder.ok(start, start, done);
+      } catch (error) {
+        if (warming) warmup.add(undefined, nowMicros());
+        else recorder.failed(start, start, error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+}
+
+/**
+ * A fixed schedule (wrk2-style). A steady-state warm-up runs its own schedule
+ * at `rate` until it converges; the measured schedule then starts afresh.
+ */
+async function openLoop(spec: LoopSpec, operation: Operation, signal: AbortSignal, warmup: WarmupTracker, recorder: Recorder): Promise<void> {
+  const rate = spec.rate ?? 1;
+  const inflight = new Set<Promise<void>>();
   let outstanding = 0;
   let slotFreed: (() => void) | undefined;
-  const inflight = new Set<Promise<void>>();
-  const scheduleStart = nowMicros();
-  for (let index = 0; index < total && !signal.aborted; index++) {
-    const intended = scheduleStart + scheduleOffset(index, spec.warmup, spec.rate ?? 1, spec.stages);
+  const send = async (intended: number, measured: boolean): Promise<void> => {
     await waitUntil(intended, signal);
     while (outstanding >= spec.concurrency && !signal.aborted) {
       await new Promise<void>((resolve) => (slotFreed = resolve));
     }
-    if (signal.aborted) break;
+    if (signal.aborted) return;
     outstanding++;
     const sent = nowMicros();
-    const measured = index >= spec.warmup;
     const task = operation()
       .then(
-        () => {
-          if (!measured) return;
-          const done = nowMicros();
-          recordMicros(histogram, done - intended);
-          recordMicros(raw, done - sent);
-          tracer?.record(intended, sent, done, undefined);
+        (end) => {
+          const done = end ?? nowMicros();
+          if (measured) recorder.ok(intended, sent, done);
+          else warmup.add(done - sent, done);
         },
         (error: unknown) => {
-          if (!measured) return;
-          fail(error);
-          tracer?.record(intended, sent, nowMicros(), error ?? 'error');
+          if (measured) recorder.failed(intended, sent, error);
+          else warmup.add(undefined, nowMicros());
         },
       )
       .finally(() => {
@@ -150,9 +182,22 @@ export async function runLoop(spec: LoopSpec, operation: Operation, signal: Abor
         slotFreed = undefined;
       });
     inflight.add(task);
+  };
+
+  let fixedWarmup = spec.warmup;
+  if (spec.steady !== undefined) {
+    const start = nowMicros();
+    for (let index = 0; !warmup.done && !signal.aborted; index++) await send(start + index * (1_000_000 / rate), false);
+    await Promise.all(inflight);
+    fixedWarmup = 0;
+  }
+  const measured = spec.stages !== undefined ? spec.stages.reduce((sum, stage) => sum + stage.requests, 0) : spec.requests;
+  const scheduleStart = nowMicros();
+  for (let index = 0; index < fixedWarmup + measured && !signal.aborted; index++) {
+    const warming = index < fixedWarmup && warmup.claim();
+    await send(scheduleStart + scheduleOffset(index, fixedWarmup, rate, spec.stages), !warming);
   }
   await Promise.all(inflight);
-  return { histogram, raw, errors, aborted: signal.aborted, startedAt, durationUs: nowMicros() - startedAt, ...traced };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** One warm measurement: builds the client for the metric and runs the load loop. */
-import { Pool } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { runLoop, type Operation } from './load-loop.js';
 import { connectOnce, EchoClient, exchangeOnce, httpGet } from './operations.js';
@@ -46,19 +46,17 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       break;
     }
     case 'keepalive': {
-      const pool = new Pool(origin, {
-        connections: spec.concurrency,
-        pipelining: 1,
-        keepAliveTimeout: 60_000,
-        connectTimeout: spec.timeoutMs,
-      });
+      const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
+      // One connection needs no pool; several are pooled, one request on each at a time.
+      const dispatcher: Dispatcher =
+        spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
       const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
       if (spec.trace === true) {
-        pool.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
-        pool.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
+        dispatcher.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
+        dispatcher.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
       }
-      operation = () => httpGet(pool, path, spec.timeoutMs, false, body);
-      close = () => pool.close();
+      operation = () => httpGet(dispatcher, path, spec.timeoutMs, false, body);
+      close = () => dispatcher.close();
       break;
     }
     case 'echo': {
@@ -93,6 +91,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       errors: result.errors,
       startedAt: result.startedAt,
       durationUs: result.durationUs,
+      warmup: result.warmup,
       ...(trace === undefined ? {} : { trace }),
     };
   } finally {

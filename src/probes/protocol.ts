@@ -6,6 +6,7 @@
  * process on the host shares, so probe and orchestrator timestamps compare.
  */
 import type { WarmMetric } from '../scenario/schema.js';
+import type { SteadyStateSpec, WarmupRecord } from './warmup.js';
 
 export interface MeasureSpec {
   metric: WarmMetric;
@@ -13,7 +14,10 @@ export interface MeasureSpec {
   /** HTTP port (connect, keepalive, newconn) or echo port (echo). */
   port: number;
   requests: number;
+  /** Warm-up requests: the count, or with `steady` the least. */
   warmup: number;
+  /** End warm-up when consecutive windows agree (steady state), not after a count. */
+  steady?: SteadyStateSpec;
   concurrency: number;
   loop: 'closed' | 'open';
   /** Requests per second (open loop). */
@@ -129,6 +133,8 @@ export interface MeasureResultEvent {
   errors: ErrorCounts;
   startedAt: number;
   durationUs: number;
+  /** How warm-up ended (requests it took, whether it converged). */
+  warmup: WarmupRecord;
   message?: string;
   /** When the spec asked for `trace`. */
   trace?: RequestTrace;

@@ -3,7 +3,7 @@
  * the shared summaries and histograms). Kept apart from the chart specs so
  * each can be tested as plain data.
  */
-import { MEASURED_PHASES, type InstanceResult, type PathResult, type RunResult } from '../results/types.js';
+import { MEASURED_PHASES, NETWORK_PHASES, type InstanceResult, type PathResult, type RunResult } from '../results/types.js';
 import { METRICS, type StrategyName, type WarmMetric } from '../scenario/schema.js';
 import { percentileCurve } from './percentile-curve.js';
 import { runSummaries } from './summaries.js';
@@ -57,8 +57,12 @@ export interface ChartData {
   /** Every burst size run, ascending. */
   burstSizes: number[];
   latency: Partial<Record<WarmMetric, LatencyPoint[]>>;
+  /** The per-instance cold path: network phases only. */
   measuredPhases: PhaseSegment[];
+  /** The harness's own part: waiting in a burst and starting the runtime. */
+  harnessPhases: PhaseSegment[];
   modeledPhases: PhaseSegment[];
+  /** Cold path (network phases) per burst size. */
   burstTotals: BurstPoint[];
   burstModeled: BurstPoint[];
   failures: FailurePoint[];
@@ -75,6 +79,7 @@ export function chartData(run: RunResult): ChartData {
     burstSizes: [...new Set(summaries.flatMap((summary) => summary.bursts.map((burst) => burst.size)))].sort((a, b) => a - b),
     latency: {},
     measuredPhases: [],
+    harnessPhases: [],
     modeledPhases: [],
     burstTotals: [],
     burstModeled: [],
@@ -90,11 +95,12 @@ export function chartData(run: RunResult): ChartData {
     if (summary.coldStart.total.count > 0) {
       const row = summary.outcome === 'completed' ? path : `${path} (${summary.outcome})`;
       MEASURED_PHASES.forEach((phase, order) => {
-        data.measuredPhases.push({ row, path, segment: phase, source: 'measured', meanUs: summary.coldStart.phases[phase].mean, order });
+        const target = NETWORK_PHASES.includes(phase) ? data.measuredPhases : data.harnessPhases;
+        target.push({ row, path, segment: phase, source: 'measured', meanUs: summary.coldStart.phases[phase].mean, order });
       });
     }
     for (const burst of [...summary.bursts].sort((a, b) => a.size - b.size)) {
-      if (burst.total.count > 0) data.burstTotals.push({ path, size: burst.size, stat: 'p50', us: burst.total.p50 }, { path, size: burst.size, stat: 'p99', us: burst.total.p99 });
+      if (burst.network.count > 0) data.burstTotals.push({ path, size: burst.size, stat: 'p50', us: burst.network.p50 }, { path, size: burst.size, stat: 'p99', us: burst.network.p99 });
       if (burst.modeled.count > 0) data.burstModeled.push({ path, size: burst.size, stat: 'p50', us: burst.modeled.p50 }, { path, size: burst.size, stat: 'p99', us: burst.modeled.p99 });
       for (const [reason, count] of Object.entries(burst.failures)) if (count > 0) data.failures.push({ path, size: burst.size, reason, count });
       const { instances, conntrackEntries, ...counts } = burst.resources;

@@ -59,20 +59,21 @@ export function chartSpecs(data: ChartData): ChartSpec[] {
     charts.push({
       id: 'phases',
       section: 'cold-start',
-      title: 'Cold-start phases per path',
+      title: 'Cold start per path: the path, the harness and the modeled control plane, each on its own axis',
       caption:
-        'Mean time per phase over every successful instance; means add up to the mean cold start (percentiles would not). ' +
-        'The hatched bars below are MODELED control-plane time in virtual time: never slept, on their own axis, never added to the measured bars.',
-      spec: phasesSpec(data.paths, data.measuredPhases, data.modeledPhases),
+        'Mean time per phase over every successful instance (means add up; percentiles would not). Top: the per-instance cold path, what the path costs. ' +
+        'Middle: the harness, the same on every path (instances waiting for each other in a burst, the function runtime starting). ' +
+        'Bottom, hatched: MODELED control-plane time in virtual time, never slept and never added to the measured bars.',
+      spec: phasesSpec(data.paths, data.measuredPhases, data.modeledPhases, data.harnessPhases),
     });
   }
   if (data.burstTotals.length > 0) {
     charts.push({
       id: 'burst-coldstart',
       section: 'bursts',
-      title: 'Measured cold start vs burst size',
-      caption: 'p50 (solid) and p99 (dashed) of burst start → first response, K instances started at once, repetitions merged.',
-      spec: burstSpec(data.burstTotals, 'measured cold start (µs)'),
+      title: 'Cold path per instance vs burst size',
+      caption: 'p50 (solid) and p99 (dashed) of the network phases per instance, K instances started at once, repetitions merged.',
+      spec: burstSpec(data.burstTotals, 'measured cold path'),
     });
   }
   if (data.burstModeled.length > 0) {
@@ -81,7 +82,7 @@ export function chartSpecs(data: ChartData): ChartSpec[] {
       section: 'bursts',
       title: 'MODELED control-plane time vs burst size (virtual time)',
       caption: 'p50 (solid) and p99 (dashed) of the modeled control-plane time per instance, API throttling included. Virtual time: not part of the measured cold start.',
-      spec: burstSpec(data.burstModeled, 'modeled control plane (virtual µs)'),
+      spec: burstSpec(data.burstModeled, 'modeled control plane (virtual time)'),
     });
   }
   if (data.failures.length > 0) {
@@ -136,16 +137,19 @@ export function latencySpec(metric: WarmMetric, points: readonly LatencyPoint[])
   };
 }
 
-export function phasesSpec(paths: readonly StrategyName[], measured: readonly PhaseSegment[], modeled: readonly PhaseSegment[]): TopLevelSpec {
+export function phasesSpec(paths: readonly StrategyName[], measured: readonly PhaseSegment[], modeled: readonly PhaseSegment[], harness: readonly PhaseSegment[] = []): TopLevelSpec {
   const panels = [
     ...(measured.length > 0
-      ? [phasePanel(measured, { title: 'measured (wall clock): mean per phase', axis: 'mean µs (wall clock)', legend: 'measured phase', label: 'mean', colors: MEASURED_COLORS, domain: MEASURED_PHASES, hatched: false })]
+      ? [phasePanel(measured, { title: 'cold path per instance (measured, wall clock): mean per phase', axis: 'mean (wall clock)', legend: 'measured phase', label: 'mean', colors: MEASURED_COLORS, domain: MEASURED_PHASES, hatched: false })]
+      : []),
+    ...(harness.length > 0
+      ? [phasePanel(harness, { title: 'the harness, shown apart: waiting in a burst and starting the runtime (measured)', axis: 'mean (wall clock)', legend: 'harness phase', label: 'mean', colors: MEASURED_COLORS, domain: MEASURED_PHASES, hatched: false })]
       : []),
     ...(modeled.length > 0
       ? [
           phasePanel(modeled, {
             title: 'MODELED control plane (virtual time, never added to the measured bars)',
-            axis: 'mean µs of VIRTUAL time (modeled, not slept)',
+            axis: 'mean of VIRTUAL time (modeled, not slept)',
             legend: 'modeled step',
             label: 'modeled',
             colors: MODELED_COLORS,
@@ -163,6 +167,13 @@ export function phasesSpec(paths: readonly StrategyName[], measured: readonly Ph
     spacing: 24,
     resolve: { scale: { x: 'independent', color: 'independent' }, legend: { color: 'independent' } },
   };
+}
+
+/** The unit a person reads for values up to `maxUs`: µs, ms or s. */
+export function readableUnit(maxUs: number): { name: 'µs' | 'ms' | 's'; divisor: number } {
+  if (maxUs >= 2_000_000) return { name: 's', divisor: 1_000_000 };
+  if (maxUs >= 2_000) return { name: 'ms', divisor: 1_000 };
+  return { name: 'µs', divisor: 1 };
 }
 
 interface PanelStyle {
@@ -186,12 +197,14 @@ function phasePanel(segments: readonly PhaseSegment[], style: PanelStyle) {
     const totalUs = segments.filter((segment) => segment.row === row).reduce((sum, segment) => sum + segment.meanUs, 0);
     return { row, totalUs, label: `${style.label} ${formatMicros(totalUs)}` };
   });
+  const longest = Math.max(1, ...totals.map((total) => total.totalUs));
+  const unit = readableUnit(longest);
   // Room after the longest bar for its label.
-  const domainMax = Math.max(1, ...totals.map((total) => total.totalUs)) * 1.25;
+  const domainMax = (longest * 1.25) / unit.divisor;
   const y = { field: 'row', type: 'nominal' as const, title: null, sort: rows, axis: { labelLimit: 240 } };
-  const x = { field: 'meanUs', type: 'quantitative' as const, stack: 'zero' as const, title: style.axis, scale: { domain: [0, domainMax] } };
+  const x = { field: 'value', type: 'quantitative' as const, stack: 'zero' as const, title: `${style.axis} (${unit.name})`, scale: { domain: [0, domainMax] } };
   const order = { field: 'order', type: 'quantitative' as const };
-  const values = [...segments];
+  const values = segments.map((segment) => ({ ...segment, value: segment.meanUs / unit.divisor }));
   return {
     title: style.title,
     width: WIDTH,
@@ -213,25 +226,26 @@ function phasePanel(segments: readonly PhaseSegment[], style: PanelStyle) {
           ]
         : []),
       {
-        data: { values: totals },
+        data: { values: totals.map((total) => ({ ...total, value: total.totalUs / unit.divisor })) },
         mark: { type: 'text' as const, align: 'left' as const, dx: 4, fontSize: 11, fontStyle: style.hatched ? 'italic' : 'normal' },
-        encoding: { y, x: { field: 'totalUs', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+        encoding: { y, x: { field: 'value', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
       },
     ],
   };
 }
 
 export function burstSpec(points: readonly BurstPoint[], yTitle: string): TopLevelSpec {
+  const unit = readableUnit(Math.max(1, ...points.map((point) => point.us)));
   return {
     $schema: SCHEMA,
     config: CONFIG,
     width: WIDTH,
     height: 220,
-    data: { values: [...points] },
+    data: { values: points.map((point) => ({ ...point, value: point.us / unit.divisor })) },
     mark: { type: 'line', point: true, strokeWidth: 1.5 },
     encoding: {
       x: { field: 'size', type: 'ordinal', title: 'burst size K (instances started at once)', sort: 'ascending', axis: { labelAngle: 0 } },
-      y: { field: 'us', type: 'quantitative', title: yTitle },
+      y: { field: 'value', type: 'quantitative', title: `${yTitle} (${unit.name})` },
       color: pathColor(points),
       strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p99'], range: [[1, 0], [5, 3]] }, legend: { symbolType: 'stroke' } },
     },

@@ -16,7 +16,7 @@ import { marked } from 'marked';
 import type { TopLevelSpec } from 'vega-lite';
 import { experimentsChartSpecs, experimentsMarkdown } from '../experiments/report.js';
 import { renderSvg } from './render-svg.js';
-import { burstTable, coldStartTable, figureColumns, metricTable, modelTable, resourcesTable, warmTable, type Table } from './tables.js';
+import { burstTable, coldStartTable, figureColumns, metricTable, modelTable, pathCostTable, repetitionsTable, resourcesTable, warmTable, type Table } from './tables.js';
 import { computeVerdict, verdictContext } from './verdict.js';
 import { verdictLines } from './verdict-text.js';
 
@@ -40,10 +40,12 @@ export async function htmlReport(run: RunResult): Promise<string> {
     ...verdictLines(computeVerdict(paths, verdictContext(run))).map((line) => `<li><strong>${escapeHtml(line.topic)}:</strong> ${escapeHtml(line.text)}</li>`),
     '</ul></section>',
     `<section id="cold-start"><h2>Cold start</h2>${section('cold-start', 'No instance completed a cold start.')}${tableHtml(coldStartTable(paths))}</section>`,
-    `<section id="bursts"><h2>Bursts</h2>${section('bursts', 'No burst was measured.')}${tableHtml(burstTable(paths))}</section>`,
+    `<section id="path-cost">${tableHtml(pathCostTable(run), 'h2')}</section>`,
     `<section id="warm"><h2>Warm requests</h2>${section('warm', 'No warm request was measured.')}${tableHtml(warmTable(paths))}</section>`,
+    `<section id="bursts"><h2>Bursts</h2>${section('bursts', 'No burst was measured.')}${tableHtml(burstTable(paths))}</section>`,
     `<section id="resources"><h2>Resources</h2>${section('resources', 'No burst recorded its resources.')}${tableHtml(resourcesTable(paths))}</section>`,
     await experimentsHtml(run),
+    `<section id="repetitions">${tableHtml(repetitionsTable(run), 'h2')}</section>`,
     `<section id="figures">${tableHtml(metricTable(run), 'h2')}</section>`,
     `<section id="model">${tableHtml(modelTable(run), 'h2')}</section>`,
     `<section id="environment"><h2>Environment</h2>${environmentHtml(run)}</section>`,

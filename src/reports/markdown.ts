@@ -7,7 +7,7 @@ import type { RunResult } from '../results/types.js';
 import { missingData } from './completeness.js';
 import { runHeadline, environmentLine } from './headline.js';
 import { runSummaries } from './summaries.js';
-import { burstTable, coldStartTable, figureColumns, resourcesTable, warmTable, type Table } from './tables.js';
+import { burstTable, coldStartTable, figureColumns, pathCostTable, repetitionsTable, resourcesTable, warmTable, type Table } from './tables.js';
 import { computeVerdict, verdictContext } from './verdict.js';
 import { verdictLines } from './verdict-text.js';
 
@@ -20,7 +20,7 @@ export function markdownReport(run: RunResult): string {
   }
   for (const note of run.notes) lines.push(`> **Note:** ${escapeInline(note)}`, '');
   lines.push('## Verdict', '', ...verdictLines(computeVerdict(paths, verdictContext(run))).map((line) => `- **${line.topic}:** ${escapeInline(line.text)}`), '');
-  for (const table of [coldStartTable(paths), burstTable(paths), warmTable(paths), resourcesTable(paths)]) {
+  for (const table of [coldStartTable(paths), pathCostTable(run), warmTable(paths), burstTable(paths), resourcesTable(paths), repetitionsTable(run)]) {
     if (table.rows.length > 0) lines.push(...markdownTable(table), '');
   }
   const experiments = experimentsMarkdown(run);

@@ -7,7 +7,9 @@ import { formatMicros } from '../cli/format.js';
 import type { HistogramSummary } from '../metrics/histogram.js';
 import type { PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
-import { METRICS } from '../scenario/schema.js';
+import type { PairedDifference } from '../metrics/paired.js';
+import { costsOverBaseline, repetitionFigures } from '../results/path-costs.js';
+import { METRICS, type WarmMetric } from '../scenario/schema.js';
 import type { ResourceCounts } from '../strategies/types.js';
 import { metricRows } from './metric-rows.js';
 import { runSummaries } from './summaries.js';
@@ -41,22 +43,96 @@ const pathLabel = (path: PathSummary): string => (path.outcome === 'completed' ?
 export function coldStartTable(paths: readonly PathSummary[]): Table {
   return {
     title: 'Cold start per path',
-    note: 'Measured: burst start → first response, all burst sizes and repetitions merged. Network: namespace, container link, attach, first connect and TTFB only. Modeled: control-plane time in virtual time, shown apart and never added to the measured columns.',
-    header: ['path', 'ok / attempted', 'p50', 'p90', 'p99', 'p99.9', 'max', 'network p50', 'modeled p50', 'modeled p99'],
+    note:
+      'Cold path: the per-instance network work (namespace, container link, attach, first connect, TTFB) — what a path costs. ' +
+      'Queued and runtime start are the harness (instances waiting for each other in a burst, the function runtime starting), the same on every path. ' +
+      'Modeled: control-plane time in virtual time, shown apart and never added to the measured columns. Means add up; percentiles would not.',
+    header: ['path', 'ok / attempted', 'cold path p50', 'cold path p99', 'queued mean', 'runtime start mean', 'burst start → response p50', 'modeled p50', 'modeled p99'],
     rows: paths.map((path) => {
       const attempted = path.bursts.reduce((sum, burst) => sum + burst.attempted, 0);
-      const { modeled } = path.coldStart;
+      const { modeled, network, phases, total } = path.coldStart;
       return [
         pathLabel(path),
         `${path.coldStart.instances} / ${attempted}`,
-        ...percentiles(path.coldStart.total),
-        micros(path.coldStart.network, path.coldStart.network.p50),
+        micros(network, network.p50),
+        micros(network, network.p99),
+        micros(phases.queued, phases.queued.mean),
+        micros(phases['runtime-start'], phases['runtime-start'].mean),
+        micros(total, total.p50),
         micros(modeled, modeled.p50),
         micros(modeled, modeled.p99),
       ];
     }),
   };
 }
+
+/** Each path's cost over baseline per metric, paired by repetition, with the reference's cost beside it. */
+export function pathCostTable(run: RunResult): Table {
+  const rows: string[][] = [];
+  for (const cost of costsOverBaseline(run)) {
+    const agreement = (metric: WarmMetric): string => {
+      const check = cost.agreement.find((item) => item.metric === metric);
+      if (check === undefined) return '–';
+      return `${check.ok ? 'agrees' : 'DISAGREES'}: ${formatSigned(check.coldpath)} vs ${formatSigned(check.reference)} (bound ${formatMicros(check.bound)})`;
+    };
+    for (const [metric, difference] of Object.entries(cost.warm) as Array<[WarmMetric, PairedDifference]>) {
+      rows.push([
+        cost.strategy,
+        metric,
+        formatSigned(difference.mean),
+        interval(difference),
+        difference.values.map(formatSigned).join(', '),
+        cost.reference === undefined || (metric !== 'echo' && metric !== 'keepalive') ? '–' : formatSigned(cost.reference.mean),
+        agreement(metric),
+      ]);
+    }
+    if (cost.coldPath !== undefined) {
+      rows.push([cost.strategy, 'cold path', formatSigned(cost.coldPath.mean), interval(cost.coldPath), cost.coldPath.values.map(formatSigned).join(', '), '–', '–']);
+    }
+  }
+  return {
+    title: 'Path cost over baseline',
+    note:
+      'p50 of the path minus p50 of baseline, in each repetition (the unit that replicates), then the mean and its 95 % t-interval. ' +
+      'The reference is sockperf TCP ping-pong from the same container to the same service host; coldpath\'s echo and keep-alive costs must agree with its cost within the bound.',
+    header: ['path', 'metric', 'cost (mean)', '95 % CI', 'per repetition', 'sockperf cost', 'check'],
+    rows,
+  };
+}
+
+/** One row per path and repetition: the order, what was measured, how warm-up and settling went. */
+export function repetitionsTable(run: RunResult): Table {
+  const rows: string[][] = [];
+  for (const path of run.paths) {
+    const figures = repetitionFigures(path);
+    for (const rep of path.repetitions) {
+      const figure = figures.find((item) => item.repetition === rep.index);
+      const warmups = rep.warm.flatMap((result) => result.warmup ?? []);
+      const settles = rep.settles ?? [];
+      rows.push([
+        String(rep.index + 1),
+        rep.slot === undefined ? '–' : String(rep.slot + 1),
+        path.strategy,
+        figure?.coldPath === undefined ? '–' : formatMicros(figure.coldPath),
+        ...(['keepalive', 'echo'] as const).map((metric) => (figure?.warm[metric] === undefined ? '–' : formatMicros(figure.warm[metric] ?? 0))),
+        figure?.reference === undefined ? '–' : formatMicros(figure.reference),
+        warmups.length === 0 ? '–' : `${Math.max(...warmups.map((w) => w.requests))}${warmups.some((w) => w.mode === 'steady' && !w.converged) ? ' (not steady)' : ''}`,
+        settles.length === 0 ? '–' : `${Math.round(settles.reduce((sum, item) => sum + item.waitedMs, 0))} ms${settles.every((item) => item.completed) ? '' : ' (incomplete)'}`,
+      ]);
+    }
+  }
+  rows.sort((a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1]));
+  return {
+    title: 'Repetitions',
+    note: 'Each path in each repetition, in the order measured (p50s). Warm-up: requests until the slowest metric was steady. Settle: time spent waiting for the kernel between this block\'s stages.',
+    header: ['repetition', 'order', 'path', 'cold path', 'keep-alive', 'echo', 'sockperf', 'warm-up requests', 'settle'],
+    rows,
+  };
+}
+
+const formatSigned = (us: number): string => `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
+const interval = (difference: PairedDifference): string =>
+  difference.n < 2 ? '– (1 repetition)' : `${formatSigned(difference.low)} to ${formatSigned(difference.high)}`;
 
 export function warmTable(paths: readonly PathSummary[]): Table {
   const baseline = paths.find((path) => path.strategy === 'baseline');

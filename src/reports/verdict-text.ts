@@ -4,7 +4,10 @@
  * way; every figure in them is a p50 or p99 the tables also show.
  */
 import { formatMicros } from '../cli/format.js';
-import { CLEAR_MARGIN, type BurstFailure, type ColdStartVerdict, type EniLimit, type ModeledCost, type RankedPath, type Verdict } from './verdict.js';
+import { holds, type PairedDifference } from '../metrics/paired.js';
+import type { PathCost } from '../results/path-costs.js';
+import type { WarmMetric } from '../scenario/schema.js';
+import type { BurstFailure, ColdStartVerdict, Discipline, EniLimit, ModeledCost, RankedPath, Verdict } from './verdict.js';
 import { formatRatio, formatReasons, joinWords, plural } from './text.js';
 
 export interface VerdictLine {
@@ -14,11 +17,13 @@ export interface VerdictLine {
 
 export function verdictLines(verdict: Verdict): VerdictLine[] {
   const lines: VerdictLine[] = [
-    { topic: 'Cold start (measured, p50)', text: coldStartText(verdict.coldStart) },
+    { topic: 'Cold path per instance (measured, p50 of the network phases)', text: coldStartText(verdict.coldStart) },
     { topic: 'Modeled control plane (virtual time, never added to measured figures)', text: modeledText(verdict.modeled) },
-    { topic: 'Proxy cost per request (p50)', text: proxyText(verdict.proxy) },
+    { topic: 'Cost per request over baseline (p50 difference, 95 % CI over repetitions)', text: costsText(verdict) },
     { topic: 'ENI as bursts grow', text: eniText(verdict.eni) },
   ];
+  const checks = referenceProblems(verdict);
+  if (checks !== '') lines.push({ topic: 'Reference disagrees', text: checks });
   const others = verdict.failures.filter((failure) => failure.strategy !== 'eni');
   if (others.length > 0) lines.push({ topic: 'Other paths failing as bursts grow', text: `${others.map(failureText).join(' ')}` });
   if (verdict.unverified.length > 0) {
@@ -27,6 +32,7 @@ export function verdictLines(verdict: Verdict): VerdictLine[] {
       text: `the user service saw unexpected source addresses on ${joinWords(verdict.unverified)}: traffic may not have taken the path its figures are reported under.`,
     });
   }
+  lines.push({ topic: 'How these figures were taken', text: disciplineText(verdict.discipline) });
   return lines;
 }
 
@@ -36,32 +42,30 @@ const signedMicros = (us: number): string => `${us < 0 ? '−' : '+'}${formatMic
 /** A path's name, marked when its figures cover only part of what was planned. */
 const named = (path: RankedPath): string => `${path.strategy}${path.complete ? '' : ' (incomplete)'}`;
 const ranked = (path: RankedPath): string => `${named(path)} ${formatMicros(path.p50)}`;
-const percent = (share: number): string => `${Math.round(share * 100)} %`;
+
+/** `+3.6ms (95 % CI 2.1ms–5.1ms)`, or the single difference with the number of repetitions. */
+export function differenceText(difference: PairedDifference): string {
+  if (difference.n < 2) return `${signedMicros(difference.mean)} (1 repetition: no interval)`;
+  return `${signedMicros(difference.mean)} (95 % CI ${signedMicros(difference.low)} to ${signedMicros(difference.high)}, ${difference.n} repetitions)`;
+}
+
+/** A difference stated only when it holds across repetitions. */
+function comparedText(name: string, against: string, difference: PairedDifference | undefined): string {
+  if (difference === undefined) return `${name}: not measured in the same repetitions as ${against}`;
+  if (holds(difference)) return `${name} ${difference.mean > 0 ? 'slower' : 'faster'} than ${against} by ${differenceText({ ...difference, mean: Math.abs(difference.mean), low: Math.min(Math.abs(difference.low), Math.abs(difference.high)), high: Math.max(Math.abs(difference.low), Math.abs(difference.high)) })}`;
+  return `${name}: no measurable difference from ${against} at this precision (${differenceText(difference)})`;
+}
 
 function coldStartText(verdict: ColdStartVerdict | undefined): string {
-  if (verdict === undefined) return 'no path completed a cold start, so there is no winner.';
-  const parts: string[] = [];
-  const [winner, runnerUp] = verdict.ranking;
-  const floor = verdict.baseline === undefined ? '' : `baseline (no VPC crossing) ${formatMicros(verdict.baseline.p50)}`;
-  if (winner === undefined) {
-    parts.push(`only baseline was measured (${formatMicros(verdict.baseline?.p50 ?? 0)}): no VPC path to compare.`);
-  } else if (runnerUp === undefined || verdict.margin === undefined) {
-    parts.push(`only ${named(winner)} crossed into the VPC: ${formatMicros(winner.p50)} (p99 ${formatMicros(winner.p99)}, n = ${winner.count})${floor === '' ? '' : `, against ${floor}`}.`);
-  } else {
-    const lead = verdict.clear
-      ? `${named(winner)} wins: ${formatMicros(winner.p50)} against ${formatMicros(runnerUp.p50)} for the runner-up ${named(runnerUp)}, which takes ${formatRatio(verdict.margin)} as long (${signedMicros(runnerUp.p50 - winner.p50)}).`
-      : `no clear winner: ${named(winner)} ${formatMicros(winner.p50)} and ${named(runnerUp)} ${formatMicros(runnerUp.p50)} are within ` +
-        `${Math.round((CLEAR_MARGIN - 1) * 100)} % of each other (${formatRatio(verdict.margin)}; n = ${winner.count} and ${runnerUp.count}).`;
-    parts.push(lead, `Order: ${verdict.ranking.map(ranked).join(', ')}${floor === '' ? '' : `; ${floor}`}.`);
-  }
-  if (Number.isFinite(verdict.runtimeShare.min)) {
-    const { min, max } = verdict.runtimeShare;
-    parts.push(`Runtime start (the probe process: the same work on every path) is ${min === max ? percent(min) : `${Math.round(min * 100)}–${percent(max)}`} of the mean cold start.`);
-  }
-  const fastest = verdict.network[0];
-  const slowest = verdict.network[verdict.network.length - 1];
-  if (verdict.network.length > 1 && fastest !== undefined && slowest !== undefined) {
-    parts.push(`Network phases alone (no queueing, no runtime start): ${verdict.network.map(ranked).join(', ')} (${formatRatio(slowest.p50 / fastest.p50)} from fastest to slowest).`);
+  if (verdict === undefined) return 'no path completed a cold start.';
+  const parts = [`${verdict.ranking.map(ranked).join(', ')}.`];
+  const compared = verdict.againstBaseline.map((item) => comparedText(item.strategy, 'baseline', item.difference));
+  if (compared.length > 0) parts.push(`Per repetition, against baseline: ${compared.join('; ')}.`);
+  const { queuedUs, runtimeStartUs, totalUs } = verdict.harness;
+  if (totalUs > 0) {
+    parts.push(
+      `Shown apart, the same on every path: waiting for the harness's other instances in a burst (${formatMicros(queuedUs)} per instance on average) and starting the function runtime (${formatMicros(runtimeStartUs)}), of ${formatMicros(totalUs)} from burst start to first response.`,
+    );
   }
   return parts.join(' ');
 }
@@ -71,7 +75,7 @@ function modeledText(costs: readonly ModeledCost[]): string {
   const parts: string[] = [];
   for (const cost of costs) {
     if (cost.perInstance === undefined) continue;
-    const scale = cost.measuredP50 === undefined || cost.measuredP50 === 0 ? '' : ` — ${formatRatio(cost.perInstance.p50 / cost.measuredP50)} its measured cold start`;
+    const scale = cost.measuredP50 === undefined || cost.measuredP50 === 0 ? '' : ` — ${formatRatio(cost.perInstance.p50 / cost.measuredP50)} its measured cold path (${formatMicros(cost.measuredP50)})`;
     parts.push(
       `${cost.strategy} waits ${formatMicros(cost.perInstance.p50)} per instance (p50; p99 ${formatMicros(cost.perInstance.p99)}) for the cloud API on its cold path${scale}.`,
     );
@@ -83,22 +87,48 @@ function modeledText(costs: readonly ModeledCost[]): string {
   return parts.join(' ');
 }
 
-function proxyText(proxy: Verdict['proxy']): string {
-  if (proxy.kind === 'not-measured') return `not measured: ${proxy.why}.`;
-  const perMetric = proxy.costs.map(
-    (cost) =>
-      `${cost.metric} ${formatMicros(cost.proxyP50)} = ${cost.comparisons
-        .map((c) => `${formatRatio(c.ratio)} ${c.against} (${formatMicros(c.p50)}, ${signedMicros(c.extraUs)})`)
-        .join(', ')}`,
+const METRIC_WORDS: Record<WarmMetric, string> = { keepalive: 'keep-alive request', newconn: 'new connection', echo: 'TCP round trip', connect: 'TCP handshake' };
+
+function costsText(verdict: Verdict): string {
+  const costs = verdict.costs;
+  if (costs.kind === 'not-measured') return `not measured: ${costs.why}.`;
+  const parts = costs.overBaseline.map((cost) => {
+    const metrics = (Object.entries(cost.warm) as Array<[WarmMetric, PairedDifference]>).map(([metric, difference]) => `${METRIC_WORDS[metric]} ${differenceText(difference)}`);
+    const reference = cost.reference === undefined ? '' : `; sockperf round trip ${differenceText(cost.reference)}`;
+    return `${cost.strategy}: ${metrics.join(', ')}${reference}.`;
+  });
+  const proxy = costs.proxyOverPeering;
+  if (proxy !== undefined) {
+    const keepalive = proxy.warm.keepalive ?? proxy.warm.echo;
+    if (keepalive !== undefined) parts.push(`Against peering, the nearest alternative: ${comparedText('gre-proxy', 'peering', keepalive)} per ${proxy.warm.keepalive === undefined ? 'round trip' : 'keep-alive request'}.`);
+  }
+  for (const item of costs.missing) parts.push(`Not measured: ${item.why}.`);
+  if (verdict.reference?.tool === 'none') parts.push(`No reference instrument checked these costs: ${verdict.reference.reason}.`);
+  return parts.join(' ');
+}
+
+/** Paths whose cost by coldpath and by the reference differ by more than the stated bound. */
+function referenceProblems(verdict: Verdict): string {
+  if (verdict.costs.kind !== 'measured') return '';
+  const problems = verdict.costs.overBaseline.flatMap((cost: PathCost) =>
+    cost.agreement
+      .filter((agreement) => !agreement.ok)
+      .map(
+        (agreement) =>
+          `${cost.strategy} ${METRIC_WORDS[agreement.metric]}: coldpath says ${signedMicros(agreement.coldpath)}, sockperf ${signedMicros(agreement.reference)} over baseline ` +
+          `(differ by ${formatMicros(Math.abs(agreement.coldpath - agreement.reference))}; bound ${formatMicros(agreement.bound)})`,
+      ),
   );
-  const nearest = proxy.costs.flatMap((cost) => (cost.comparisons[0] === undefined ? [] : [{ metric: cost.metric, comparison: cost.comparisons[0] }]));
-  const slower = nearest.filter((item) => item.comparison.ratio >= CLEAR_MARGIN);
-  const against = nearest[0]?.comparison.against ?? 'the reference';
-  const summary =
-    slower.length === 0
-      ? `gre-proxy is within ${Math.round((CLEAR_MARGIN - 1) * 100)} % of ${against} or faster on every metric.`
-      : `gre-proxy is more than ${Math.round((CLEAR_MARGIN - 1) * 100)} % slower than ${against} on ${joinWords(slower.map((item) => item.metric))} (${slower.length} of ${nearest.length} metrics).`;
-  return `${perMetric.join('; ')}. ${summary}`;
+  return problems.length === 0 ? '' : `${problems.join('; ')}. Treat these costs as the harness's, not the path's, until the difference is explained.`;
+}
+
+function disciplineText(discipline: Discipline): string {
+  const parts: string[] = [];
+  if (discipline.orders === undefined) parts.push('paths measured one after another (a run of schema 1: no interleaving, no settling, no steady-state warm-up)');
+  else parts.push(`path order ${discipline.order ?? ''} over ${plural(discipline.orders.length, 'repetition')} (${discipline.orders.map((order) => order.join(' → ')).join('; ')})`);
+  if (discipline.steady.total > 0) parts.push(`warm-up reached a steady state in ${discipline.steady.converged} of ${discipline.steady.total} measurements`);
+  if (discipline.settles.total > 0) parts.push(`the kernel settled between stages in ${discipline.settles.completed} of ${discipline.settles.total} waits (median ${Math.round(discipline.settles.medianMs)} ms)`);
+  return `${parts.join('; ')}.`;
 }
 
 function failureText(failure: BurstFailure): string {

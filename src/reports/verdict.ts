@@ -1,26 +1,22 @@
 /**
- * The verdict of a run as findings computed from the numbers: which path wins
- * cold start and by how much, what the modeled control plane adds (apart,
- * never summed into measured figures), what the proxy costs per request
- * against peering and baseline (p50 ratios), and where each path, eni first
- * of all, starts failing as bursts grow. Wording lives in verdict-text.ts;
- * this module only decides, so it can be tested on hand-built summaries.
+ * The verdict of a run as findings computed from the numbers. Cold start
+ * leads with the per-instance cold path (measured network phases), each path
+ * against the floor with a 95 % interval over repetitions; the harness's own
+ * queueing and runtime start are shown apart; modeled control-plane time is
+ * apart too, never summed into measured figures. Per-request cost of each
+ * path is a paired difference with its interval, beside the same difference
+ * by the reference instrument; a difference is stated only when it holds
+ * across repetitions. Wording lives in verdict-text.ts; this module only
+ * decides, so it can be tested on hand-built inputs.
  */
 import type { HistogramSummary } from '../metrics/histogram.js';
+import type { PairedDifference } from '../metrics/paired.js';
+import { costsOverBaseline, pathCost, type PathCost } from '../results/path-costs.js';
 import type { PathSummary } from '../results/summary.js';
-import type { RunResult } from '../results/types.js';
-import { METRICS, type StrategyName, type WarmMetric } from '../scenario/schema.js';
+import type { ReferenceSetup, RunResult } from '../results/types.js';
+import type { StrategyName } from '../scenario/schema.js';
 import { buildLayout } from '../topology/layout.js';
 import { runSummaries } from './summaries.js';
-
-/**
- * A cold-start lead smaller than this ratio is reported as no clear winner:
- * with the tens of instances a run has, run-to-run spread is of this order.
- */
-export const CLEAR_MARGIN = 1.1;
-
-/** The paths the proxy is compared with, nearest alternative first. */
-const PROXY_REFERENCES: readonly StrategyName[] = ['peering', 'baseline'];
 
 export interface RankedPath {
   strategy: StrategyName;
@@ -32,21 +28,16 @@ export interface RankedPath {
 }
 
 export interface ColdStartVerdict {
-  /**
-   * VPC paths (all but baseline) fastest first, by p50 of the measured cold
-   * start (burst start → first response). Empty when only baseline ran.
-   */
+  /** Every path by p50 of its per-instance cold path (network phases), fastest first. */
   ranking: RankedPath[];
-  /** Runner-up p50 ÷ winner p50; undefined with fewer than two VPC paths. */
-  margin: number | undefined;
-  /** The winner leads by at least CLEAR_MARGIN. */
-  clear: boolean;
-  /** The floor every path is compared with: no VPC crossing. */
-  baseline: RankedPath | undefined;
-  /** Every path (baseline included) by p50 of its network phases only: what the path itself costs. */
-  network: RankedPath[];
-  /** Smallest and largest share of the mean cold start spent starting the runtime (the probe process), over paths. */
-  runtimeShare: { min: number; max: number };
+  /** Each path against baseline: the per-repetition cold-path p50s, paired. */
+  againstBaseline: Array<{ strategy: StrategyName; difference: PairedDifference | undefined }>;
+  /**
+   * The harness's own part of a burst, the same on every path and never
+   * leading the verdict: mean wait behind other instances' stages and mean
+   * runtime start per instance, over all paths (µs).
+   */
+  harness: { queuedUs: number; runtimeStartUs: number; totalUs: number };
 }
 
 export interface ModeledCost {
@@ -55,23 +46,19 @@ export interface ModeledCost {
   perInstance: HistogramSummary | undefined;
   /** Modeled control-plane time once per path, before the first instance (virtual µs). */
   prewarmUs: number;
-  /** Measured cold-start p50 of the same path, for scale (µs); undefined when not measured. */
+  /** Measured per-instance cold path (network phases) p50 of the same path, for scale (µs); undefined when not measured. */
   measuredP50: number | undefined;
 }
 
-export interface ProxyComparison {
-  against: StrategyName;
-  p50: number;
-  /** Proxy p50 ÷ reference p50. */
-  ratio: number;
-  /** Proxy p50 − reference p50 (µs; negative when the proxy was faster). */
-  extraUs: number;
-}
-
-export interface ProxyCost {
-  metric: WarmMetric;
-  proxyP50: number;
-  comparisons: ProxyComparison[];
+/** What the run did to make its figures trustworthy, as recorded. */
+export interface Discipline {
+  /** Order of the paths per repetition; undefined for a schema-1 run (paths one after another). */
+  orders: StrategyName[][] | undefined;
+  order: string | undefined;
+  /** Warm measurements whose warm-up reached a steady state, of those with a steady-state criterion. */
+  steady: { converged: number; total: number };
+  /** Settles that completed, of all, and the median wait (ms). */
+  settles: { completed: number; total: number; medianMs: number };
 }
 
 export interface BurstFailure {
@@ -101,12 +88,23 @@ export type EniLimit =
 export interface Verdict {
   coldStart: ColdStartVerdict | undefined;
   modeled: ModeledCost[];
-  proxy: { kind: 'measured'; costs: ProxyCost[] } | Unmeasured;
+  /** Per-request cost of each path over baseline, with the reference beside it. */
+  costs:
+    | {
+        kind: 'measured';
+        overBaseline: PathCost[];
+        proxyOverPeering: PathCost | undefined;
+        /** Paths without warm figures to compare, and why. */
+        missing: Array<{ strategy: StrategyName; why: string }>;
+      }
+    | Unmeasured;
+  reference: ReferenceSetup | undefined;
   eni: EniLimit;
   /** First failing burst of every path that had one, in path order. */
   failures: BurstFailure[];
   /** Paths whose traffic reached the service from unexpected source addresses. */
   unverified: StrategyName[];
+  discipline: Discipline;
 }
 
 /** What the verdict needs from run.json besides the per-path summaries. */
@@ -116,6 +114,11 @@ export interface VerdictContext {
   eniAddresses: number | undefined;
   /** Modeled control-plane time spent once per path before t0 (virtual µs). */
   prewarmModeledUs: Partial<Record<StrategyName, number>>;
+  /** Paired differences over baseline (path-costs.ts). */
+  costs: PathCost[];
+  proxyOverPeering: PathCost | undefined;
+  reference: ReferenceSetup | undefined;
+  discipline: Discipline;
 }
 
 export function verdictContext(run: RunResult): VerdictContext {
@@ -123,7 +126,15 @@ export function verdictContext(run: RunResult): VerdictContext {
   for (const path of run.paths) {
     prewarmModeledUs[path.strategy] = path.prewarm.modeled.reduce((sum, step) => sum + step.throttleUs + step.durationUs, 0);
   }
-  return { eniQuota: run.scenario.eni.quotaPerVpc, eniAddresses: eniAddresses(run), prewarmModeledUs };
+  return {
+    eniQuota: run.scenario.eni.quotaPerVpc,
+    eniAddresses: eniAddresses(run),
+    prewarmModeledUs,
+    costs: costsOverBaseline(run),
+    proxyOverPeering: pathCost(run, 'gre-proxy', 'peering'),
+    reference: run.reference,
+    discipline: discipline(run),
+  };
 }
 
 export function runVerdict(run: RunResult): Verdict {
@@ -136,12 +147,14 @@ export function computeVerdict(paths: readonly PathSummary[], context: VerdictCo
     return failure === undefined ? [] : [failure];
   });
   return {
-    coldStart: coldStartVerdict(paths),
+    coldStart: coldStartVerdict(paths, context),
     modeled: modeledCosts(paths, context),
-    proxy: proxyCost(paths),
+    costs: perRequestCosts(paths, context),
+    reference: context.reference,
     eni: eniLimit(paths, context, failures),
     failures,
     unverified: paths.filter((path) => path.verified === false).map((path) => path.strategy),
+    discipline: context.discipline,
   };
 }
 
@@ -152,22 +165,22 @@ function rank(paths: readonly PathSummary[], pick: (path: PathSummary) => Histog
     .sort((a, b) => a.p50 - b.p50);
 }
 
-function coldStartVerdict(paths: readonly PathSummary[]): ColdStartVerdict | undefined {
-  const all = rank(paths, (path) => path.coldStart.total);
-  if (all.length === 0) return undefined;
-  const ranking = all.filter((path) => path.strategy !== 'baseline');
-  const [winner, runnerUp] = ranking;
-  const margin = winner === undefined || runnerUp === undefined ? undefined : runnerUp.p50 / winner.p50;
-  const shares = paths
-    .filter((path) => path.coldStart.total.count > 0 && path.coldStart.total.mean > 0)
-    .map((path) => path.coldStart.phases['runtime-start'].mean / path.coldStart.total.mean);
+function coldStartVerdict(paths: readonly PathSummary[], context: VerdictContext): ColdStartVerdict | undefined {
+  const ranking = rank(paths, (path) => path.coldStart.network);
+  if (ranking.length === 0) return undefined;
+  const measured = paths.filter((path) => path.coldStart.total.count > 0);
+  const weight = measured.reduce((sum, path) => sum + path.coldStart.total.count, 0);
+  const mean = (pick: (path: PathSummary) => number): number => (weight === 0 ? 0 : measured.reduce((sum, path) => sum + pick(path) * path.coldStart.total.count, 0) / weight);
   return {
     ranking,
-    margin,
-    clear: margin === undefined || margin >= CLEAR_MARGIN,
-    baseline: all.find((path) => path.strategy === 'baseline'),
-    network: rank(paths, (path) => path.coldStart.network),
-    runtimeShare: { min: Math.min(...shares), max: Math.max(...shares) },
+    againstBaseline: ranking
+      .filter((path) => path.strategy !== 'baseline')
+      .map((path) => ({ strategy: path.strategy, difference: context.costs.find((cost) => cost.strategy === path.strategy)?.coldPath })),
+    harness: {
+      queuedUs: mean((path) => path.coldStart.phases.queued.mean),
+      runtimeStartUs: mean((path) => path.coldStart.phases['runtime-start'].mean),
+      totalUs: mean((path) => path.coldStart.total.mean),
+    },
   };
 }
 
@@ -177,29 +190,34 @@ function modeledCosts(paths: readonly PathSummary[], context: VerdictContext): M
       strategy: path.strategy,
       perInstance: path.coldStart.modeled.count > 0 ? path.coldStart.modeled : undefined,
       prewarmUs: context.prewarmModeledUs[path.strategy] ?? 0,
-      measuredP50: path.coldStart.total.count > 0 ? path.coldStart.total.p50 : undefined,
+      measuredP50: path.coldStart.network.count > 0 ? path.coldStart.network.p50 : undefined,
     }))
     .filter((cost) => cost.perInstance !== undefined || cost.prewarmUs > 0);
 }
 
-function proxyCost(paths: readonly PathSummary[]): Verdict['proxy'] {
-  const proxy = paths.find((path) => path.strategy === 'gre-proxy');
-  const costs: ProxyCost[] = [];
-  for (const metric of METRICS) {
-    const own = proxy?.warm[metric];
-    if (own === undefined || own.count === 0) continue;
-    const comparisons = PROXY_REFERENCES.flatMap((against): ProxyComparison[] => {
-      const reference = paths.find((path) => path.strategy === against)?.warm[metric];
-      if (reference === undefined || reference.count === 0 || reference.p50 <= 0) return [];
-      return [{ against, p50: reference.p50, ratio: own.p50 / reference.p50, extraUs: own.p50 - reference.p50 }];
-    });
-    if (comparisons.length > 0) costs.push({ metric, proxyP50: own.p50, comparisons });
-  }
-  if (costs.length > 0) return { kind: 'measured', costs };
-  if (proxy === undefined || !Object.values(proxy.warm).some((summary) => summary.count > 0)) return unmeasured(proxy, 'gre-proxy', 'warm requests');
-  const references = PROXY_REFERENCES.map((name) => paths.find((path) => path.strategy === name));
-  const reason = references.map((path, i) => unmeasured(path, PROXY_REFERENCES[i] ?? '', 'warm requests').why).join('; ');
-  return { kind: 'not-measured', why: `nothing to compare the proxy with: ${reason}` };
+function perRequestCosts(paths: readonly PathSummary[], context: VerdictContext): Verdict['costs'] {
+  const measured = context.costs.filter((cost) => Object.keys(cost.warm).length > 0);
+  const missing = paths
+    .filter((path) => path.strategy !== 'baseline' && !measured.some((cost) => cost.strategy === path.strategy))
+    .map((path) => ({ strategy: path.strategy, why: unmeasured(path, path.strategy, 'warm requests').why }));
+  if (measured.length > 0) return { kind: 'measured', overBaseline: measured, proxyOverPeering: context.proxyOverPeering, missing };
+  const baseline = paths.find((path) => path.strategy === 'baseline');
+  if (baseline === undefined || !Object.values(baseline.warm).some((summary) => summary.count > 0)) return unmeasured(baseline, 'baseline', 'warm requests');
+  return { kind: 'not-measured', why: missing.length === 0 ? 'no path but baseline ran' : missing.map((item) => item.why).join('; ') };
+}
+
+/** The measurement discipline as recorded in run.json. */
+export function discipline(run: RunResult): Discipline {
+  const warm = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.warm.flatMap((result) => result.warmup ?? [])));
+  const steady = warm.filter((record) => record.mode === 'steady');
+  const settles = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.settles ?? []));
+  const waits = settles.map((settle) => settle.waitedMs).sort((a, b) => a - b);
+  return {
+    orders: run.schedule?.map((item) => item.order),
+    order: run.schedule === undefined ? undefined : run.scenario.order,
+    steady: { converged: steady.filter((record) => record.mode === 'steady' && record.converged).length, total: steady.length },
+    settles: { completed: settles.filter((settle) => settle.completed).length, total: settles.length, medianMs: waits[Math.floor(waits.length / 2)] ?? 0 },
+  };
 }
 
 function firstFailure(path: PathSummary): BurstFailure | undefined {

@@ -32,12 +32,22 @@ export function readRun(location: string, field = 'RUN'): RunResult {
   if (head.schema !== RUN_SCHEMA) {
     throw new ColdpathError(`${field}: ${file} is not a coldpath run (schema ${JSON.stringify(head.schema)})`, { kind: 'input', field });
   }
+  if (head.schemaVersion === 1) return migrateFromV1(data as Record<string, unknown>);
   if (head.schemaVersion !== RUN_SCHEMA_VERSION) {
-    throw new ColdpathError(`${field}: ${file} has schema version ${JSON.stringify(head.schemaVersion)}; this coldpath reads version ${RUN_SCHEMA_VERSION}`, {
+    throw new ColdpathError(`${field}: ${file} has schema version ${JSON.stringify(head.schemaVersion)}; this coldpath reads versions 1 and ${RUN_SCHEMA_VERSION}`, {
       kind: 'input',
       field,
       hint: 'render or compare it with the coldpath version that wrote it',
     });
   }
   return data as RunResult;
+}
+
+/**
+ * Schema 1 → 2: version 2 only added fields (schedule, reference, settles,
+ * warm-up records, helper CPUs), all optional to readers; a version-1 run
+ * measured its paths one after another, without settling or a reference.
+ */
+function migrateFromV1(data: Record<string, unknown>): RunResult {
+  return { ...data, schemaVersion: RUN_SCHEMA_VERSION } as unknown as RunResult;
 }

@@ -9,9 +9,11 @@ import type { ModeledStep } from '../model/control-plane.js';
 import type { ModeledPhaseSpec, ModeledPhaseId } from '../model/profiles.js';
 import type { Scenario, StrategyName, WarmMetric } from '../scenario/schema.js';
 import type { FailureReason, ResourceCounts, TunnelChoice } from '../strategies/types.js';
+import type { SteadyStateSpec, WarmupRecord } from '../probes/warmup.js';
 
 export const RUN_SCHEMA = 'coldpath/run';
-export const RUN_SCHEMA_VERSION = 1;
+/** 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up, the sockperf reference. */
+export const RUN_SCHEMA_VERSION = 2;
 
 /** Measured cold-start phases, in timeline order. */
 export const MEASURED_PHASES = [
@@ -42,7 +44,8 @@ export interface Fingerprint {
   tunnelSupport: { gre: boolean; ipip: boolean; vxlan: boolean };
   /** Encapsulation the gre-proxy path used in this run (null when it did not run). */
   tunnelUsed: string | null;
-  cpuPlacement: { placement: 'pinned' | 'none'; probes: number[]; services: number[]; burstProbes: number[] };
+  /** `helpers`: CPUs of the helper threads of pinned probes and servers (absent in schema 1). */
+  cpuPlacement: { placement: 'pinned' | 'none'; probes: number[]; services: number[]; burstProbes: number[]; helpers?: number[] };
   clock: 'CLOCK_MONOTONIC';
 }
 
@@ -97,13 +100,52 @@ export interface WarmResult {
   errors: Record<string, number>;
   instances: number;
   durationUs: number;
-  requested: { requests: number; warmup: number; concurrency: number; loop: 'closed' | 'open'; rate?: number };
+  requested: { requests: number; warmup: number; concurrency: number; loop: 'closed' | 'open'; rate?: number; steady?: SteadyStateSpec };
+  /** How each instance's warm-up ended (absent in schema 1). */
+  warmup?: WarmupRecord[];
 }
+
+/** A wait between stages for the kernel and the CPUs to finish the last stage's work (engine/settle.ts). */
+export interface SettleResult {
+  /** The stage that had just ended, e.g. `burst K=8` or `path teardown`. */
+  after: string;
+  waitedMs: number;
+  /** False when the wait hit settle.timeoutMs (or the run was interrupted) with work pending. */
+  completed: boolean;
+  /** Links of deleted namespaces still present in surviving ones when the wait began. */
+  lingeringLinks: number;
+  /** Namespaces whose conntrack table was flushed. */
+  conntrackFlushed: number;
+  /** Busy share of all CPUs in the last window, %. */
+  busyPercent: number;
+  /** What was still pending when the wait gave up. */
+  pending?: string;
+}
+
+/** The reference instrument of a run (engine/reference.ts). */
+export type ReferenceSetup =
+  | { tool: 'sockperf'; version: string; port: number; seconds: number; messageBytes: number }
+  | { tool: 'none'; reason: string };
+
+/** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
+export type ReferenceResult =
+  | { tool: 'sockperf'; outcome: 'completed'; metric: 'echo'; histogram: string; durationUs: number }
+  | { tool: 'sockperf'; outcome: 'errored'; message: string; durationUs: number };
 
 export interface RepetitionResult {
   index: number;
+  /** Place of this path in the repetition's order, 0 = first (absent in schema 1). */
+  slot?: number;
+  /** Measured time to build the path's shared objects in this repetition, µs. */
+  prewarmUs?: number;
   bursts: BurstResult[];
   warm: WarmResult[];
+  /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
+  reference?: ReferenceResult;
+  /** Waits for the kernel between this block's stages, in order. */
+  settles?: SettleResult[];
+  /** The path check of this repetition alone. */
+  verification?: Verification;
 }
 
 export interface Verification {
@@ -151,6 +193,10 @@ export interface RunResult {
     phases: Record<ModeledPhaseId, ModeledPhaseSpec>;
     apiBucket: { capacity: number; refillPerSecond: number };
   };
+  /** Order of the paths in each repetition (absent in schema 1: paths ran one after another). */
+  schedule?: Array<{ repetition: number; order: StrategyName[] }>;
+  /** The second instrument beside coldpath's own (absent in schema 1). */
+  reference?: ReferenceSetup;
   paths: PathResult[];
   /** Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order. */
   experiments: ExperimentResult[];

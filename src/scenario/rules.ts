@@ -70,11 +70,13 @@ export function crossFieldProblems(s: Scenario): Problem[] {
   // Per host: network, gateway (bridge) and broadcast are not for pods.
   const podsPerHost = 2 ** (32 - s.platform.podPrefix) - 3;
   const largestBurst = Math.max(...s.burst.sizes);
-  const needed = Math.max(largestBurst, s.workload.instances);
+  // Every path keeps its warm instances for the whole run, beside the burst being measured.
+  const warmInstances = s.workload.instances * s.strategies.length;
+  const needed = largestBurst + warmInstances;
   if (needed > podsPerHost * s.functionHosts) {
     problems.push({
       path: 'burst.sizes',
-      message: `a burst of ${needed} needs ${needed} pod addresses; ${s.functionHosts} host(s) with /${s.platform.podPrefix} pod subnets hold ${podsPerHost * s.functionHosts}`,
+      message: `a burst of ${largestBurst} beside ${warmInstances} warm instance(s) (workload.instances per path) needs ${needed} pod addresses; ${s.functionHosts} host(s) with /${s.platform.podPrefix} pod subnets hold ${podsPerHost * s.functionHosts}`,
     });
   }
   if (s.workload.loop === 'open' && s.workload.rate === undefined) {
@@ -89,6 +91,9 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     names.add(service.name);
     if (service.httpPort === service.echoPort) {
       problems.push({ path: `services.${index}.echoPort`, message: `got ${service.echoPort}; it must differ from httpPort` });
+    }
+    if (s.reference.tool !== 'none' && (service.httpPort === s.reference.port || service.echoPort === s.reference.port)) {
+      problems.push({ path: 'reference.port', message: `got ${s.reference.port}; services.${index} (${service.name}) listens there already — the sockperf server needs a port of its own` });
     }
   });
   if (new Set(s.strategies).size !== s.strategies.length) {

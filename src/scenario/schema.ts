@@ -65,11 +65,39 @@ const service = z
   })
   .strict();
 
+const steadyState = z
+  .object({
+    enabled: z.boolean().default(true).describe('End warm-up when the latency is steady instead of after a fixed count of requests.'),
+    window: z.number().int().min(10).max(100_000).default(250).describe('Requests per window; each window gives one median.'),
+    windows: z.number().int().min(2).max(20).default(4).describe('Consecutive windows whose medians must agree (four windows also catch a slow downward drift).'),
+    tolerance: z.number().min(0.001).max(1).default(0.05).describe('Largest relative spread of those medians, (max − min) / min.'),
+    timeLimitMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(4000)
+      .describe('Longest warm-up per metric and instance; the measurement then starts anyway and is marked not converged.'),
+  })
+  .strict()
+  .describe('Steady-state warm-up: Node.js JIT, connection pools and caches settle before anything is recorded.');
+
 const workload = z
   .object({
-    metrics: z.array(z.enum(METRICS)).min(1).default([...METRICS]).describe('Warm-path measurements per path.'),
+    metrics: z
+      .array(z.enum(METRICS))
+      .min(1)
+      .default(['keepalive', 'newconn', 'echo'])
+      .describe('Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect + request + close, like netperf TCP_CRR), echo (TCP ping-pong, like sockperf), connect (handshake only).'),
     requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
-    warmup: z.number().int().min(0).max(1_000_000).default(500).describe('Requests sent and discarded before measuring (Node.js needs some hundreds to reach steady state).'),
+    warmup: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(200)
+      .describe('Requests sent and discarded before measuring: the least, when steadyState is enabled; the exact count otherwise.'),
+    steadyState: steadyState.prefault({}),
     concurrency: z.number().int().min(1).max(1024).default(1).describe('Connections (closed loop: outstanding requests) per probe.'),
     loop: z.enum(['closed', 'open']).default('closed').describe('closed: next request when one completes; open: constant rate, coordinated-omission corrected.'),
     rate: z.number().positive().max(1_000_000).optional().describe('Requests per second per probe (open loop only).'),
@@ -87,7 +115,7 @@ const workload = z
 
 const burst = z
   .object({
-    sizes: z.array(z.number().int().min(1).max(512)).min(1).default([1, 8, 32]).describe('Instances cold-started at once, one burst per size.'),
+    sizes: z.array(z.number().int().min(1).max(512)).min(1).default([1, 8]).describe('Instances cold-started at once, one burst per size.'),
     parallelism: z.number().int().min(1).max(64).default(2).describe('Instances in flight at once in each stage of a burst (a host agent has bounded workers); also the number of root `ip` sessions.'),
     mode: z
       .enum(['staged', 'pipelined'])
@@ -110,12 +138,52 @@ const cpu = z
     placement: z.enum(['pinned', 'none']).default('pinned').describe('pinned: probes and servers run on the CPUs below (taskset); none: the scheduler decides.'),
     probes: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for probes. Default: the last CPU.'),
     services: z.array(z.number().int().min(0)).min(1).optional().describe('CPUs for servers. Default: the same as probes.'),
+    helpers: z
+      .array(z.number().int().min(0))
+      .optional()
+      .describe(
+        "CPUs for the helper threads of pinned probes and servers (V8's compiler and GC workers, libuv's pool); their main threads stay on the CPUs above. Default: every other CPU; [] = keep them with the main thread.",
+      ),
     burstProbes: z
       .enum(['all', 'pinned'])
       .default('all')
       .describe('Probes started in a burst: all = any CPU (start-up is CPU-bound; one CPU would serialise K runtimes), pinned = the probe CPUs.'),
   })
   .strict();
+
+const settle = z
+  .object({
+    timeoutMs: z.number().int().min(0).max(60_000).default(2000).describe('Longest wait for the kernel to finish cleaning up after a stage (0 = do not wait).'),
+    quietPercent: z
+      .number()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe('Busy share of all CPUs (/proc/stat, 50 ms windows) below which the machine counts as quiet again.'),
+  })
+  .strict()
+  .describe('Between stages the engine waits until the kernel has reclaimed what the last stage deleted, conntrack state is flushed and the CPUs are quiet.');
+
+const reference = z
+  .object({
+    tool: z
+      .enum(['auto', 'sockperf', 'none'])
+      .default('auto')
+      .describe('auto: sockperf where it is installed, else a note in every output; sockperf: required; none: no reference.'),
+    port: z.number().int().min(1).max(65535).default(11111).describe('TCP port of the sockperf server beside each service.'),
+    repetitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(1)
+      .describe('Repetitions in which each path is also measured by the reference (the first ones); each sockperf client sleeps 2 s before it measures.'),
+    seconds: z.number().int().min(1).max(60).default(1).describe('sockperf -t: seconds per measurement (sockperf discards its first 400 ms).'),
+    echoBoundUs: z.number().min(0).default(5).describe('Largest difference between the path cost by coldpath echo and by the reference before the verdict flags it (µs).'),
+    keepaliveBoundUs: z.number().min(0).default(10).describe('The same for keep-alive requests (µs).'),
+  })
+  .strict()
+  .describe('A second instrument on the same container and service: sockperf TCP ping-pong gives the floor and each path cost.');
 
 const controlPlane = z
   .object({
@@ -183,6 +251,12 @@ export const scenarioSchema = z
     workload: workload.prefault({}),
     burst: burst.prefault({}),
     repetitions: z.number().int().min(1).max(100).default(3).describe('Times each path is measured; compare uses the spread.'),
+    order: z
+      .enum(['rotate', 'shuffle', 'listed'])
+      .default('rotate')
+      .describe('Order of the paths in each repetition: rotate = repetition r starts r places further along the list; shuffle = seeded random order per repetition; listed = the same order every time.'),
+    settle: settle.prefault({}),
+    reference: reference.prefault({}),
     cpu: cpu.prefault({}),
     controlPlane: controlPlane.prefault({}),
     eni: eni.prefault({}),

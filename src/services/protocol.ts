@@ -20,6 +20,8 @@ export type ServiceCommand =
 export interface ServiceStats {
   /** Connections accepted per peer address, HTTP and echo together. */
   sources: Record<string, number>;
+  /** Connections already reset when accepted (the `connect` metric's), whose peer the kernel no longer reports. */
+  unidentified: number;
   httpConnections: number;
   echoConnections: number;
   requests: number;

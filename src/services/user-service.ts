@@ -15,13 +15,14 @@ const send = (event: ServiceEvent): void => {
 };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as UserServiceArgs;
-const stats: ServiceStats = { sources: {}, httpConnections: 0, echoConnections: 0, requests: 0 };
+const stats: ServiceStats = { sources: {}, unidentified: 0, httpConnections: 0, echoConnections: 0, requests: 0 };
 let delayMicros = args.delayMicros ?? 0;
 const bodies = new Map<number, Buffer>();
 
 const countSource = (socket: Socket): void => {
-  const address = socket.remoteAddress ?? 'unknown';
-  stats.sources[address] = (stats.sources[address] ?? 0) + 1;
+  const address = socket.remoteAddress;
+  if (address === undefined) stats.unidentified++;
+  else stats.sources[address] = (stats.sources[address] ?? 0) + 1;
 };
 
 function body(size: number): Buffer {
@@ -82,6 +83,7 @@ function control(command: ServiceCommand): void {
       return;
     case 'reset':
       stats.sources = {};
+      stats.unidentified = 0;
       stats.httpConnections = 0;
       stats.echoConnections = 0;
       stats.requests = 0;

@@ -13,6 +13,7 @@ export function baselineStrategy(ctx: StrategyContext): Strategy {
     release: () => {},
     teardown: () => plan('baseline: nothing to tear down', []),
     target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    natNodes: () => [],
     resources: () => ({ ...NO_RESOURCES }),
   };
 }

@@ -42,15 +42,16 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
       owned.add(instance.id);
       const address = host(layout.user.subnet, number);
       const port = taggedIfname(layout.tag, `e${instance.id}`);
+      // Created from the instance's side (see containerLinkPlan), then enslaved to the VPC bridge.
       const ops: Op[] = [
-        { kind: 'veth.add', node: layout.user.node, dev: port, peerNode: instance.node, peerDev: ENI_DEV },
-        { kind: 'link.set', node: layout.user.node, dev: port, master: layout.user.bridge, up: true },
+        { kind: 'veth.add', node: instance.node, dev: ENI_DEV, peerNode: layout.user.node, peerDev: port },
         { kind: 'addr.add', node: instance.node, dev: ENI_DEV, cidr: `${address}/${layout.user.subnet.prefix}` },
         { kind: 'link.set', node: instance.node, dev: ENI_DEV, up: true },
       ];
       if (layout.user.cidr.prefix < layout.user.subnet.prefix) {
         ops.push({ kind: 'route.add', node: instance.node, dst: layout.user.cidr.text, via: layout.user.router, dev: ENI_DEV });
       }
+      ops.push({ kind: 'link.set', node: layout.user.node, dev: port, master: layout.user.bridge, up: true });
       return { ok: true, plan: plan(`instance ${instance.id}: attach ENI ${address}`, ops), expectedSource: address };
     },
     release(instance) {
@@ -61,6 +62,7 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
     // Each ENI's veth disappears with its instance's namespace.
     teardown: () => plan('eni: nothing shared', []),
     target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    natNodes: () => [],
     resources: (instances) => ({
       ...NO_RESOURCES,
       userVpcInterfaces: instances,

@@ -70,6 +70,8 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
       for (const p of proxies) ops.push(...proxyNodeDeleteOps(layout, p));
       return plan('gre-proxy: remove tunnels, SNAT and proxies', ops);
     },
+    // The hosts masquerade pods (ip-masq-agent), the proxies masquerade onto eth1.
+    natNodes: () => [...proxies.map((p) => p.node), ...layout.hosts.map((h) => h.node)],
     target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
     resources: () => ({
       ...NO_RESOURCES,

@@ -46,6 +46,7 @@ export function peeringStrategy(ctx: StrategyContext): Strategy {
     // Deleting the link removes both ends and every route through it.
     teardown: () => plan('peering: remove link', [{ kind: 'link.del', node: platform.node, dev: peering.platformDev }]),
     target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    natNodes: () => [],
     resources: () => ({ ...NO_RESOURCES, routeEntries: userRoutes.length + platformRoutes.length, peeringConnections: 1 }),
   };
 }

@@ -78,6 +78,8 @@ export interface Strategy {
   release(instance: InstanceLayout): void;
   /** Removes the shared objects. */
   teardown(): Plan;
+  /** Nodes where the path keeps NAT (conntrack) state: counted in bursts, flushed between blocks where they outlive the path. */
+  natNodes(): string[];
   target(): Target;
   /** Resources held with `instances` instances alive. */
   resources(instances: number): ResourceCounts;

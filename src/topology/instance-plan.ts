@@ -37,13 +37,15 @@ export function namespacePlan(instance: InstanceLayout): Plan {
 
 export function containerLinkPlan(instance: InstanceLayout): Plan {
   const { node, host: h } = instance;
+  // The pair is created from the container's side, in the one short-lived `ip` that configures
+  // the container: the host's long-lived session must never open the container's namespace.
   return plan(`instance ${instance.id}: container link`, [
-    { kind: 'veth.add', node: h.node, dev: instance.hostPort, peerNode: node, peerDev: 'eth0' },
-    { kind: 'link.set', node: h.node, dev: instance.hostPort, master: h.podBridge, up: true },
+    { kind: 'veth.add', node, dev: 'eth0', peerNode: h.node, peerDev: instance.hostPort },
     { kind: 'link.set', node, dev: 'lo', up: true },
     { kind: 'addr.add', node, dev: 'eth0', cidr: `${instance.podAddress}/${h.podSubnet.prefix}` },
     { kind: 'link.set', node, dev: 'eth0', up: true },
     { kind: 'route.add', node, dst: 'default', via: h.podGateway },
+    { kind: 'link.set', node: h.node, dev: instance.hostPort, master: h.podBridge, up: true },
   ]);
 }
 

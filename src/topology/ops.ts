@@ -71,3 +71,16 @@ export interface Plan {
 
 export const plan = (title: string, ops: Op[]): Plan => ({ title, ops });
 
+
+/**
+ * The ends of the plan's veth pairs that lie outside `node`: links that live on
+ * in other nodes until the kernel has reclaimed `node` after it is deleted.
+ */
+export function peerLinksOutside(target: Plan, node: string): Array<{ node: string; dev: string }> {
+  return target.ops.flatMap((op) => {
+    if (op.kind !== 'veth.add') return [];
+    if (op.node === node) return [{ node: op.peerNode, dev: op.peerDev }];
+    if (op.peerNode === node) return [{ node: op.node, dev: op.dev }];
+    return [];
+  });
+}

@@ -18,7 +18,7 @@ describe('coldpath run: baseline', () => {
     const dir = join(out, runId!);
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunResult;
 
-    expect(run.schemaVersion).toBe(1);
+    expect(run.schemaVersion).toBe(2);
     expect(run.outcome).toBe('completed');
     expect(run.scenario.strategies).toEqual(['baseline']);
     expect(run.fingerprint.kernel).not.toBe('');

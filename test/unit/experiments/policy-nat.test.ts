@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { exhaustedBy, failed, natLimitPlan, remedyFor } from '../../../src/experiments/nat.js';
 import { desiredProxies } from '../../../src/experiments/policy.js';
-import { parseConntrack, parseConntrackStats } from '../../../src/experiments/kernel-read.js';
+import { parseConntrack, parseConntrackStats } from '../../../src/kernel/inspect.js';
 import { singleProxy } from '../../../src/experiments/single-proxy.js';
 import { scheduleOffset } from '../../../src/probes/load-loop.js';
 import { parseScenario } from '../../../src/scenario/load.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toSteps } from '../../../src/kernel/batch.js';
-import { renderOp } from '../../../src/kernel/render.js';
+import { namesOtherNetns, renderOp } from '../../../src/kernel/render.js';
 import type { Op } from '../../../src/topology/ops.js';
 
 const nsOf = (node: string): string => `coldpath-abcd-${node}`;
@@ -30,5 +30,18 @@ describe('batching', () => {
     expect(steps[0]?.input).toBe('netns add coldpath-abcd-a\nnetns add coldpath-abcd-b\n');
     expect(steps[1]?.input).toBe('link set dev lo up\nlink add name br0 type bridge\n');
     expect(steps[4]?.input).toBe('table ip t\ndelete table ip t\ntable ip t {\n  chain c {\n  }\n}\n');
+  });
+});
+
+describe('commands that open another namespace', () => {
+  // iproute2's batch mode never closes the namespace it opens for `… netns NS`; the driver
+  // keeps such commands out of long-lived sessions, which would keep NS alive after `netns del`.
+  it('are recognised by the netns argument, not by their own context', () => {
+    const veth = renderOp({ kind: 'veth.add', node: 'c', dev: 'eth0', peerNode: 'h', peerDev: 'p0' }, nsOf);
+    const set = renderOp({ kind: 'link.set', node: 'h', dev: 'p0', master: 'br', up: true }, nsOf);
+    const add = renderOp({ kind: 'node.add', node: 'c', role: 'container' }, nsOf);
+    expect(veth.map(namesOtherNetns)).toEqual([true]);
+    expect(set.map(namesOtherNetns)).toEqual([false]);
+    expect(add.map(namesOtherNetns)).toEqual([false]);
   });
 });

@@ -46,7 +46,9 @@ describe('chart specs', () => {
 
   it('keeps modeled time out of the measured bars, on its own hatched, labelled panel and axis', () => {
     const spec = small.find((chart) => chart.id === 'phases')?.spec as unknown as { vconcat: Panel[]; resolve: unknown };
-    const [measured, modeled] = spec.vconcat;
+    const [measured, harness, modeled] = spec.vconcat;
+    expect(harness?.title).toMatch(/^the harness, shown apart/);
+    expect(harness?.layer[0]?.data.values.map((segment) => segment.segment)).toEqual(expect.arrayContaining(['queued', 'runtime-start']));
     expect(measured?.layer[0]?.data.values.every((segment) => segment.source === 'measured')).toBe(true);
     expect(measured?.layer.some((layer) => layer.mark.fill === HATCH_FILL)).toBe(false);
     expect(modeled?.title).toMatch(/^MODELED .*virtual time/);
@@ -64,9 +66,11 @@ describe('chart specs', () => {
     ]);
   });
 
-  it('draws measured phase means that add up to the mean cold start', () => {
+  it('draws the cold path apart from the harness, and together their means add up to the mean cold start', () => {
     const run = loadRun('run-small');
-    const segments = chartData(run).measuredPhases.filter((segment) => segment.path === 'eni');
+    const data = chartData(run);
+    expect(data.measuredPhases.map((segment) => segment.segment)).not.toContain('runtime-start');
+    const segments = [...data.measuredPhases, ...data.harnessPhases].filter((segment) => segment.path === 'eni');
     const instances = run.paths[1]?.repetitions.flatMap((rep) => rep.bursts.flatMap((burst) => burst.instances)) ?? [];
     const meanTotal = instances.reduce((sum, instance) => sum + (instance.totalUs ?? 0), 0) / instances.length;
     // Histogram means are exact to 0.1 % (3 significant digits).

@@ -34,7 +34,7 @@ describe('report.html', () => {
 
   it('holds the verdict, the tables, the environment and the resolved scenario', async () => {
     const html = await page();
-    for (const text of ['Verdict', 'Cold start (measured, p50)', 'Proxy cost per request (p50)', 'ENI as bursts grow', 'Cold start per path', 'All figures (µs)', 'Environment', 'Resolved scenario']) {
+    for (const text of ['Verdict', 'Cold path per instance', 'Cost per request over baseline', 'ENI as bursts grow', 'Cold start per path', 'Path cost over baseline', 'Repetitions', 'All figures (µs)', 'Environment', 'Resolved scenario']) {
       expect(html).toContain(text);
     }
     expect(html).toContain(small.fingerprint.gitSha);
@@ -50,7 +50,7 @@ describe('report.html', () => {
     const html = await htmlReport(aborted);
     expect(html).toContain('<aside class="missing"><h2>Missing from this run</h2>');
     for (const gap of missingData(aborted)) expect(html).toContain(`<li>${escapeHtml(gap.text)}</li>`);
-    expect(html).toContain('not measured: gre-proxy skipped (aborted: run interrupted before this path).');
+    expect(html).toContain('gre-proxy skipped (aborted: run interrupted before this path)');
   });
 
   it('escapes text that comes from the run', async () => {

@@ -1,67 +1,109 @@
 import { describe, expect, it } from 'vitest';
+import { pairedDifference } from '../../../src/metrics/paired.js';
+import type { PathCost } from '../../../src/results/path-costs.js';
+import type { StrategyName } from '../../../src/scenario/schema.js';
 import { computeVerdict, runVerdict, type VerdictContext } from '../../../src/reports/verdict.js';
 import { verdictLines } from '../../../src/reports/verdict-text.js';
 import { burstSummary, figures, loadRun, pathSummary, runWithEniFailures } from './helpers.js';
 
-const context: VerdictContext = { eniQuota: 250, eniAddresses: 242, prewarmModeledUs: {} };
+const context: VerdictContext = {
+  eniQuota: 250,
+  eniAddresses: 242,
+  prewarmModeledUs: {},
+  costs: [],
+  proxyOverPeering: undefined,
+  reference: undefined,
+  discipline: { orders: [['baseline', 'gre-proxy'], ['gre-proxy', 'baseline']], order: 'rotate', steady: { converged: 4, total: 4 }, settles: { completed: 6, total: 6, medianMs: 55 } },
+};
 const text = (lines: ReturnType<typeof verdictLines>, topic: string): string => lines.find((line) => line.topic.startsWith(topic))?.text ?? '';
+const series = (...values: number[]): Map<number, number> => new Map(values.map((value, repetition) => [repetition, value]));
 
-describe('cold-start verdict', () => {
-  it('names the fastest VPC path and its margin over the runner-up, baseline apart as the floor', () => {
+/** A path cost from per-repetition p50s of both paths. */
+function cost(strategy: StrategyName, values: { echo: [number[], number[]]; keepalive?: [number[], number[]]; reference?: [number[], number[]]; coldPath?: [number[], number[]] }): PathCost {
+  const d = (pair: [number[], number[]] | undefined) => (pair === undefined ? undefined : pairedDifference(series(...pair[0]), series(...pair[1])));
+  const warm: PathCost['warm'] = { echo: d(values.echo)! };
+  if (values.keepalive !== undefined) warm.keepalive = d(values.keepalive)!;
+  return { strategy, against: 'baseline', warm, coldPath: d(values.coldPath), reference: d(values.reference), agreement: [] };
+}
+
+describe('cold-path verdict', () => {
+  it('ranks every path by its per-instance cold path and states a difference only where it holds across repetitions', () => {
+    const costs = [
+      cost('eni', { echo: [[30, 31, 30], [33, 34, 33]], coldPath: [[10_000, 11_000, 10_500], [6_000, 6_500, 6_200]] }),
+      cost('gre-proxy', { echo: [[48, 49, 50], [33, 34, 33]], coldPath: [[6_000, 7_500, 5_800], [6_000, 6_500, 6_200]] }),
+    ];
     const verdict = computeVerdict(
-      [pathSummary('baseline', { total: 90_000 }), pathSummary('eni', { total: 300_000 }), pathSummary('peering', { total: 150_000 }), pathSummary('gre-proxy', { total: 120_000 })],
-      context,
+      [pathSummary('baseline', { total: 300_000, network: 6_200 }), pathSummary('eni', { total: 310_000, network: 10_500 }), pathSummary('gre-proxy', { total: 290_000, network: 6_400 })],
+      { ...context, costs },
     );
-    expect(verdict.coldStart?.ranking.map((path) => path.strategy)).toEqual(['gre-proxy', 'peering', 'eni']);
-    expect(verdict.coldStart?.baseline?.strategy).toBe('baseline');
-    expect(verdict.coldStart?.margin).toBeCloseTo(1.25);
-    expect(verdict.coldStart?.clear).toBe(true);
-    const line = text(verdictLines(verdict), 'Cold start');
-    expect(line).toContain('gre-proxy wins: 120ms against 150ms for the runner-up peering, which takes 1.25× as long (+30.0ms)');
-    expect(line).toContain('baseline (no VPC crossing) 90.0ms');
+    expect(verdict.coldStart?.ranking.map((path) => path.strategy)).toEqual(['baseline', 'gre-proxy', 'eni']);
+    const line = text(verdictLines(verdict), 'Cold path per instance');
+    expect(line).toMatch(/^baseline 6\.20ms, gre-proxy 6\.40ms, eni 10\.5ms\./);
+    expect(line).toContain('eni slower than baseline by +4.27ms (95 % CI');
+    expect(line).toContain('gre-proxy: no measurable difference from baseline at this precision');
   });
 
-  it('calls a lead under 10 % no clear winner', () => {
-    const verdict = computeVerdict([pathSummary('eni', { total: 104_000 }), pathSummary('peering', { total: 100_000 })], context);
-    expect(verdict.coldStart?.clear).toBe(false);
-    expect(text(verdictLines(verdict), 'Cold start')).toMatch(/^no clear winner: peering 100ms and eni 104ms are within 10 %/);
-  });
-
-  it('marks a winner from an unfinished path as incomplete, and has no winner without data', () => {
-    const verdict = computeVerdict([pathSummary('eni', { total: 50_000, outcome: 'aborted' }), pathSummary('peering', { total: 100_000 })], context);
-    expect(text(verdictLines(verdict), 'Cold start')).toContain('eni (incomplete) wins');
+  it('shows the harness apart: queueing and runtime start never lead', () => {
+    const verdict = computeVerdict([pathSummary('baseline', { total: 300_000, network: 6_000 })], context);
+    expect(verdict.coldStart?.harness.totalUs).toBe(300_000);
+    expect(text(verdictLines(verdict), 'Cold path per instance')).toContain('Shown apart, the same on every path');
     expect(computeVerdict([pathSummary('eni'), pathSummary('peering')], context).coldStart).toBeUndefined();
+  });
+
+  it('marks an unfinished path as incomplete', () => {
+    const verdict = computeVerdict([pathSummary('eni', { total: 50_000, network: 9_000, outcome: 'aborted' }), pathSummary('peering', { total: 100_000, network: 5_000 })], context);
+    expect(text(verdictLines(verdict), 'Cold path per instance')).toContain('eni (incomplete) 9.00ms');
   });
 });
 
-describe('proxy cost verdict', () => {
-  it('compares gre-proxy p50 with peering and baseline per metric', () => {
-    const warm = (p50: number) => ({ keepalive: { ...figures({ p50, count: 100 }), errors: 0, errorKinds: {} } });
-    const verdict = computeVerdict(
-      [pathSummary('baseline', { warm: warm(100) }), pathSummary('peering', { warm: warm(120) }), pathSummary('gre-proxy', { warm: warm(180) })],
-      context,
-    );
-    expect(verdict.proxy).toEqual({
-      kind: 'measured',
-      costs: [
-        {
-          metric: 'keepalive',
-          proxyP50: 180,
-          comparisons: [
-            { against: 'peering', p50: 120, ratio: 1.5, extraUs: 60 },
-            { against: 'baseline', p50: 100, ratio: 1.8, extraUs: 80 },
-          ],
-        },
-      ],
-    });
-    const line = text(verdictLines(verdict), 'Proxy cost');
-    expect(line).toContain('keepalive 180µs = 1.50× peering (120µs, +60µs), 1.80× baseline (100µs, +80µs)');
-    expect(line).toContain('more than 10 % slower than peering on keepalive (1 of 1 metrics)');
+describe('cost per request', () => {
+  it('states each path cost over baseline with its interval and the reference beside it', () => {
+    const costs = [cost('gre-proxy', { echo: [[48, 49, 50], [33, 34, 34]], keepalive: [[89, 88, 84], [67, 70, 65]], reference: [[34], [20]] })];
+    const verdict = computeVerdict([pathSummary('baseline', { warm: { echo: { ...figures({ p50: 34, count: 3000 }), errors: 0, errorKinds: {} } } }), pathSummary('gre-proxy')], { ...context, costs });
+    const line = text(verdictLines(verdict), 'Cost per request over baseline');
+    expect(line).toContain('gre-proxy: TCP round trip +15µs (95 % CI +14µs to +17µs, 3 repetitions), keep-alive request +20µs (95 % CI');
+    expect(line).toContain('sockperf round trip +14µs (1 repetition: no interval)');
   });
 
-  it('says why when the proxy was not measured', () => {
-    const verdict = computeVerdict([pathSummary('peering'), pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' })], context);
-    expect(verdict.proxy).toEqual({ kind: 'not-measured', why: 'gre-proxy skipped (aborted: run interrupted before this path)' });
+  it('says "no measurable difference" when the interval holds zero', () => {
+    const proxyOverPeering = cost('gre-proxy', { echo: [[40, 50, 45], [44, 42, 47]], keepalive: [[80, 95, 70], [85, 78, 90]] });
+    const verdict = computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [proxyOverPeering], proxyOverPeering: { ...proxyOverPeering, against: 'peering' } });
+    expect(text(verdictLines(verdict), 'Cost per request')).toContain('gre-proxy: no measurable difference from peering at this precision');
+  });
+
+  it('flags a path cost the reference disagrees with, and says when there is no reference', () => {
+    const disagreeing: PathCost = {
+      ...cost('gre-proxy', { echo: [[48], [33]], reference: [[34], [20]] }),
+      agreement: [{ metric: 'echo', repetitions: [0], coldpath: 26, reference: 14, bound: 5, ok: false }],
+    };
+    const lines = verdictLines(computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [disagreeing], reference: { tool: 'sockperf', version: '3.7', port: 11111, seconds: 1, messageBytes: 64 } }));
+    expect(text(lines, 'Reference disagrees')).toBe(
+      "gre-proxy TCP round trip: coldpath says +26µs, sockperf +14µs over baseline (differ by 12µs; bound 5µs). Treat these costs as the harness's, not the path's, until the difference is explained.",
+    );
+    const without = verdictLines(computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [cost('gre-proxy', { echo: [[48], [33]] })], reference: { tool: 'none', reason: 'sockperf is not installed' } }));
+    expect(text(without, 'Cost per request')).toContain('No reference instrument checked these costs: sockperf is not installed.');
+    expect(text(without, 'Reference disagrees')).toBe('');
+  });
+
+  it('says why when nothing could be compared', () => {
+    const verdict = computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' })], context);
+    expect(verdict.costs).toEqual({ kind: 'not-measured', why: 'baseline has no warm requests' });
+    const measured = computeVerdict(
+      [pathSummary('baseline', { warm: { echo: { ...figures({ p50: 30, count: 10 }), errors: 0, errorKinds: {} } } }), pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' })],
+      context,
+    );
+    expect(measured.costs).toEqual({ kind: 'not-measured', why: 'gre-proxy skipped (aborted: run interrupted before this path)' });
+  });
+});
+
+describe('measurement discipline', () => {
+  it('says how the figures were taken: order, steady warm-up, settling', () => {
+    const line = text(verdictLines(computeVerdict([pathSummary('baseline')], context)), 'How these figures were taken');
+    expect(line).toBe(
+      'path order rotate over 2 repetitions (baseline → gre-proxy; gre-proxy → baseline); warm-up reached a steady state in 4 of 4 measurements; the kernel settled between stages in 6 of 6 waits (median 55 ms).',
+    );
+    const old = computeVerdict([pathSummary('baseline')], { ...context, discipline: { orders: undefined, order: undefined, steady: { converged: 0, total: 0 }, settles: { completed: 0, total: 0, medianMs: 0 } } });
+    expect(text(verdictLines(old), 'How these figures were taken')).toMatch(/^paths measured one after another \(a run of schema 1/);
   });
 });
 
@@ -96,17 +138,25 @@ describe('verdict of recorded runs', () => {
     expect(verdict.eni).toMatchObject({ kind: 'failed', first: { size: 8, failed: 3, attempted: 8, reasons: { 'eni-quota': 2, 'subnet-exhausted': 1 }, cleanUpTo: 4 } });
   });
 
-  it('keeps modeled control-plane time apart from the measured cold start', () => {
+  it('keeps modeled control-plane time apart from the measured cold path', () => {
     const verdict = runVerdict(loadRun('run-small'));
-    const eni = verdict.modeled.find((cost) => cost.strategy === 'eni');
+    const eni = verdict.modeled.find((item) => item.strategy === 'eni');
     expect(eni?.perInstance?.p50).toBe(4_296_703);
-    expect(eni?.measuredP50).toBe(275_711);
-    expect(verdict.modeled.map((cost) => [cost.strategy, cost.prewarmUs])).toEqual([
+    expect(eni?.measuredP50).toBe(31_807);
+    expect(verdict.modeled.map((item) => [item.strategy, item.prewarmUs])).toEqual([
       ['eni', 0],
       ['peering', 9_941_818],
       ['gre-proxy', 5_734_948],
     ]);
     // The measured ranking uses measured figures only: eni is not pushed back by its modeled seconds.
-    expect(verdict.coldStart?.ranking[0]?.strategy).toBe('eni');
+    expect(verdict.coldStart?.ranking.map((path) => path.strategy)).toEqual(['gre-proxy', 'peering', 'baseline', 'eni']);
+  });
+
+  it('pairs the repetitions of a recorded run (schema 1, read through its migration)', () => {
+    const verdict = runVerdict(loadRun('run-small'));
+    if (verdict.costs.kind !== 'measured') throw new Error(verdict.costs.why);
+    const proxy = verdict.costs.overBaseline.find((item) => item.strategy === 'gre-proxy');
+    expect(proxy?.warm.echo?.n).toBe(2);
+    expect(verdict.discipline.orders).toBeUndefined();
   });
 });

@@ -20,7 +20,12 @@ describe('scenario validation', () => {
   it('accepts an empty scenario and fills every default', () => {
     const scenario = parseScenario({});
     expect(scenario.strategies).toEqual(['baseline', 'eni', 'peering', 'gre-proxy']);
-    expect(scenario.burst.sizes).toEqual([1, 8, 32]);
+    expect(scenario.burst.sizes).toEqual([1, 8]);
+    expect(scenario.order).toBe('rotate');
+    expect(scenario.workload.metrics).toEqual(['keepalive', 'newconn', 'echo']);
+    expect(scenario.workload.steadyState).toEqual({ enabled: true, window: 250, windows: 4, tolerance: 0.05, timeLimitMs: 4000 });
+    expect(scenario.reference).toMatchObject({ tool: 'auto', port: 11111, repetitions: 1 });
+    expect(scenario.settle).toEqual({ timeoutMs: 2000, quietPercent: 20 });
     expect(scenario.workload.loop).toBe('closed');
     expect(scenario.proxy.ipMasqAgent.masqLinkLocal).toBe(false);
     expect(scenario.services[0]?.name).toBe('svc');
@@ -42,7 +47,10 @@ describe('scenario validation', () => {
     ['service name too long for an interface', { services: [{ name: 'database1' }] }, /services\.0\.name: got "database1"; expected 1–6 lowercase letters .*15-character interface names/],
     ['same http and echo port', { services: [{ name: 'db', httpPort: 9000, echoPort: 9000 }] }, /services\.0\.echoPort: got 9000; it must differ from httpPort/],
     ['port out of range', { services: [{ name: 'db', httpPort: 70000 }] }, /services\.0\.httpPort: got 70000; expected ≤ 65535/],
-    ['burst too large for pod subnets', { burst: { sizes: [300] } }, /burst\.sizes: a burst of 300 needs 300 pod addresses; 1 host\(s\) with \/24 pod subnets hold 253/],
+    ['burst too large for pod subnets', { burst: { sizes: [300] } }, /burst\.sizes: a burst of 300 beside 4 warm instance\(s\) \(workload\.instances per path\) needs 304 pod addresses; 1 host\(s\) with \/24 pod subnets hold 253/],
+    ['reference port taken by a service', { reference: { port: 8080 } }, /reference\.port: got 8080; services\.0 \(svc\) listens there already/],
+    ['unknown path order', { order: 'random' }, /order: got "random"; expected one of "rotate", "shuffle", "listed"/],
+    ['steady-state tolerance out of range', { workload: { steadyState: { tolerance: 2 } } }, /workload\.steadyState\.tolerance: got 2; expected ≤ 1/],
     ['too many hosts for pod CIDR', { functionHosts: 3, platform: { podCidr: '100.64.0.0/23' } }, /functionHosts: got 3; platform\.podCidr 100\.64\.0\.0\/23 holds only 2/],
     ['platform too small', { platform: { cidr: '198.18.0.0/26' } }, /platform\.cidr: got \/26; expected \/24 or larger/],
     ['pods overlap platform', { platform: { podCidr: '198.18.0.0/16' } }, /platform\.podCidr 198\.18\.0\.0\/16 overlaps platform\.cidr/],

@@ -1,7 +1,8 @@
 /**
- * Read-only looks into experiment namespaces: nft named counters, conntrack
+ * Looks into coldpath's namespaces: links, nft named counters, conntrack
  * entries, a process's children. Every command goes through runCommand
- * (argv, no shell); nothing here changes kernel state.
+ * (argv, no shell); nothing here changes kernel state but `flushConntrack`,
+ * which empties the connection-tracking table of one of coldpath's own namespaces.
  */
 import { readFileSync } from 'node:fs';
 import { runCommand } from '../exec/run-command.js';
@@ -16,10 +17,31 @@ export async function readCounters(netns: string, table: string): Promise<Record
   return counters;
 }
 
-/** Connection-tracking entries in a namespace (its own table). */
-export async function conntrackCount(netns: string): Promise<number> {
+/** Connection-tracking entries in a namespace (its own table); null when unreadable. */
+export async function conntrackCount(netns: string): Promise<number | null> {
   const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { reject: false, timeoutMs: 5000 });
-  return result.exitCode === 0 ? Number(result.stdout.trim()) : 0;
+  return result.exitCode === 0 ? Number(result.stdout.trim()) : null;
+}
+
+/** Empties a namespace's conntrack table (conntrack-tools); false when that failed or the tool is missing. */
+export async function flushConntrack(netns: string): Promise<boolean> {
+  const result = await runCommand(['ip', 'netns', 'exec', netns, 'conntrack', '--flush'], { reject: false, timeoutMs: 5000 });
+  return result.exitCode === 0;
+}
+
+/** Names of the links in a namespace (`ip -o link show`, without the `@peer` suffix). */
+export async function linkNames(netns: string): Promise<Set<string>> {
+  const result = await runCommand(['ip', '-n', netns, '-o', 'link', 'show'], { timeoutMs: 5000 });
+  return parseLinkNames(result.stdout);
+}
+
+export function parseLinkNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const match = /^\d+:\s+([^:@\s]+)/.exec(line);
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  return names;
 }
 
 /**

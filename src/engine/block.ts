@@ -1,0 +1,141 @@
+/**
+ * One block: one path measured in one repetition. The path's shared objects
+ * are built (prewarm), bursts cold-start instances, the path's warm instances
+ * are measured (started in its first block, kept warm afterwards), the
+ * reference instrument measures the same container and service, the user
+ * service proves which path the traffic took, and the shared objects are
+ * removed again — so that the next block, of another path, starts from the
+ * same base topology. Between stages the engine settles (settle.ts).
+ */
+import { ColdpathError, isColdpathError } from '../errors.js';
+import { decodeHistogram, summarize } from '../metrics/histogram.js';
+import { pinThreads } from '../exec/pin-threads.js';
+import type { RepetitionResult, SettleResult } from '../results/types.js';
+import type { ServiceProcess } from '../services/service-process.js';
+import type { Target } from '../strategies/types.js';
+import { runBurst } from './burst.js';
+import type { EngineContext } from './context.js';
+import { stopInstances, type LiveInstance } from './instance.js';
+import type { PathState } from './path-state.js';
+import { measureReference } from './reference.js';
+import { settle, type SettleRequest } from './settle.js';
+import { verifyPath } from './verify.js';
+import { measureWarm } from './warm.js';
+
+export interface BlockContext {
+  engine: EngineContext;
+  services: ReadonlyMap<string, ServiceProcess>;
+  /** Measure the reference in this block. */
+  reference: boolean;
+}
+
+export async function measureBlock(block: BlockContext, path: PathState, repetition: number, slot: number): Promise<void> {
+  const ctx = block.engine;
+  const { strategy } = path;
+  const name = strategy.name;
+  const prewarm = strategy.prewarm();
+  if (!prewarm.ok) {
+    path.fail(prewarm.reason, prewarm.message);
+    return;
+  }
+  const target = strategy.target();
+  const rep: RepetitionResult = { index: repetition, slot, bursts: [], warm: [], settles: [] };
+  path.result.repetitions.push(rep);
+  const settled = async (request: SettleRequest): Promise<void> => {
+    const result = await settle(ctx, request);
+    rep.settles?.push(result);
+    emitSettle(ctx, name, result);
+  };
+  const service = block.services.get(target.serviceNode);
+  await service?.reset();
+  ctx.events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
+  const applied = await ctx.driver.apply(prewarm.plan);
+  rep.prewarmUs = applied.endUs - applied.startUs;
+  if (path.result.repetitions.length === 1) {
+    path.result.prewarm = {
+      measuredUs: rep.prewarmUs,
+      modeled: prewarm.modeled.length === 0 ? [] : (ctx.model.burst(1, prewarm.modeled)[0] ?? []),
+    };
+  }
+  for (const node of prewarm.longLivedNodes) ctx.driver.openSession(node);
+  const natNodes = strategy.natNodes();
+  const expectedSources = new Set<string>();
+  try {
+    for (const size of ctx.scenario.burst.sizes) {
+      if (ctx.signal.aborted) break;
+      const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls: strategy.modeledColdPath, conntrackNodes: natNodes, record: true });
+      rep.bursts.push(burst.result);
+      for (const instance of burst.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
+      await settled({ after: `burst K=${size}`, lingering: await stopInstances(ctx, strategy, burst.live) });
+    }
+    if (ctx.signal.aborted) return;
+    if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition);
+    for (const instance of path.warm) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
+    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition);
+    const client = path.warm[0];
+    if (block.reference && client !== undefined && !ctx.signal.aborted) {
+      rep.reference = await measureReference(ctx, client.layout.node, target.address);
+      emitReference(ctx, name, repetition, rep.reference);
+    }
+    rep.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], prewarm.longLivedNodes);
+  } finally {
+    for (const node of prewarm.longLivedNodes) await ctx.driver.closeSession(node);
+    await ctx.driver.apply(strategy.teardown());
+    const surviving = natNodes.filter((node) => !prewarm.longLivedNodes.includes(node));
+    await settled({ after: 'path teardown', flushConntrack: surviving });
+  }
+}
+
+/** The path's warm instances: cold-started like any other, then kept for every later block. */
+async function startWarmInstances(ctx: EngineContext, path: PathState, target: Target, repetition: number): Promise<LiveInstance[]> {
+  const warm = await runBurst(ctx, path.strategy, target, {
+    size: ctx.scenario.workload.instances,
+    repetition,
+    modeledCalls: path.strategy.modeledColdPath,
+    conntrackNodes: [],
+    record: false,
+  });
+  const ready = warm.live.filter((instance) => warm.result.instances.find((r) => r.id === instance.layout.id)?.outcome === 'ok');
+  const broken = warm.live.filter((instance) => !ready.includes(instance));
+  if (broken.length > 0) await stopInstances(ctx, path.strategy, broken);
+  if (ready.length === 0) {
+    const failure = warm.result.instances[0];
+    throw new ColdpathError(`${path.strategy.name}: no warm instance could start: ${failure?.message ?? 'unknown'}`, { kind: 'runtime' });
+  }
+  for (const instance of ready) {
+    const pid = instance.probe?.pid;
+    if (pid !== undefined) await pinThreads(pid, ctx.placement.probes, ctx.placement.helpers ?? []);
+  }
+  return ready;
+}
+
+/** Runs every block of the schedule; a path whose block fails is not measured again. */
+export async function runBlock(block: BlockContext, path: PathState, repetition: number, slot: number): Promise<void> {
+  try {
+    await measureBlock(block, path, repetition, slot);
+  } catch (error) {
+    if (!isColdpathError(error)) throw error;
+    const aborted = block.engine.signal.aborted;
+    path.fail(aborted ? 'aborted' : 'setup-error', error.message, aborted ? 'aborted' : 'failed');
+  }
+}
+
+function emitSettle(ctx: EngineContext, strategy: PathState['strategy']['name'], result: SettleResult): void {
+  ctx.events.emit({
+    type: 'settle',
+    strategy,
+    after: result.after,
+    waitedMs: result.waitedMs,
+    completed: result.completed,
+    ...(result.pending === undefined ? {} : { pending: result.pending }),
+  });
+}
+
+function emitReference(ctx: EngineContext, strategy: PathState['strategy']['name'], repetition: number, reference: RepetitionResult['reference']): void {
+  if (reference?.outcome !== 'completed') {
+    ctx.events.emit({ type: 'note', message: `${strategy}: reference measurement failed: ${reference?.outcome === 'errored' ? reference.message : 'unknown'}` });
+    return;
+  }
+  const summary = summarize(decodeHistogram(reference.histogram));
+  ctx.events.emit({ type: 'reference-done', strategy, repetition, p50Us: summary.p50, p99Us: summary.p99 });
+}

@@ -1,0 +1,126 @@
+/**
+ * What each path costs over the floor (baseline), per repetition and with an
+ * interval, next to the same cost measured by the reference instrument: the
+ * figures behind the verdict, the console summary and the path-cost table.
+ */
+import { decodeHistogram, mergeEncoded, summarize } from '../metrics/histogram.js';
+import { pairedDifference, type PairedDifference } from '../metrics/paired.js';
+import { METRICS, type StrategyName, type WarmMetric } from '../scenario/schema.js';
+import { mergeNamed } from './summary.js';
+import type { PathResult, RunResult } from './types.js';
+
+/** One path's figures in one repetition (p50s, µs). */
+export interface RepetitionFigures {
+  repetition: number;
+  /** Place in the repetition's order (undefined in schema-1 runs). */
+  slot: number | undefined;
+  warm: Partial<Record<WarmMetric, number>>;
+  /** The per-instance cold path: network phases, every burst of the repetition. */
+  coldPath: number | undefined;
+  /** sockperf round trip, where the reference ran. */
+  reference: number | undefined;
+}
+
+export function repetitionFigures(path: PathResult): RepetitionFigures[] {
+  return path.repetitions.map((rep) => {
+    const warm: RepetitionFigures['warm'] = {};
+    for (const result of rep.warm) {
+      const summary = summarize(decodeHistogram(result.histogram));
+      if (summary.count > 0) warm[result.metric] = summary.p50;
+    }
+    const network = summarize(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'network'));
+    const reference = rep.reference?.outcome === 'completed' ? summarize(decodeHistogram(rep.reference.histogram)).p50 : undefined;
+    return { repetition: rep.index, slot: rep.slot, warm, coldPath: network.count > 0 ? network.p50 : undefined, reference };
+  });
+}
+
+export type Series = WarmMetric | 'coldPath' | 'reference';
+
+export function seriesOf(figures: readonly RepetitionFigures[], series: Series): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const figure of figures) {
+    const value = series === 'coldPath' ? figure.coldPath : series === 'reference' ? figure.reference : figure.warm[series];
+    if (value !== undefined) values.set(figure.repetition, value);
+  }
+  return values;
+}
+
+/** The metrics whose path cost the reference checks, and the scenario field with each bound. */
+export const CHECKED_METRICS = [
+  { metric: 'echo', bound: 'echoBoundUs' },
+  { metric: 'keepalive', bound: 'keepaliveBoundUs' },
+] as const;
+
+export interface Agreement {
+  metric: 'echo' | 'keepalive';
+  /** Repetitions in which both paths had a reference. */
+  repetitions: number[];
+  /** Path cost by coldpath in those repetitions (mean of paired p50 differences, µs). */
+  coldpath: number;
+  /** Path cost by the reference in the same repetitions. */
+  reference: number;
+  bound: number;
+  ok: boolean;
+}
+
+export interface PathCost {
+  strategy: StrategyName;
+  against: StrategyName;
+  /** Per warm metric: the paired p50 difference (this path − the other). */
+  warm: Partial<Record<WarmMetric, PairedDifference>>;
+  coldPath: PairedDifference | undefined;
+  /** The same difference by the reference instrument. */
+  reference: PairedDifference | undefined;
+  /** coldpath's cost against the reference's, in the repetitions both measured. */
+  agreement: Agreement[];
+}
+
+export function pathCost(run: RunResult, strategy: StrategyName, against: StrategyName): PathCost | undefined {
+  const path = run.paths.find((p) => p.strategy === strategy);
+  const other = run.paths.find((p) => p.strategy === against);
+  if (path === undefined || other === undefined || strategy === against) return undefined;
+  const mine = repetitionFigures(path);
+  const theirs = repetitionFigures(other);
+  const difference = (series: Series): PairedDifference | undefined => pairedDifference(seriesOf(mine, series), seriesOf(theirs, series));
+  const warm: PathCost['warm'] = {};
+  for (const metric of METRICS) {
+    const d = difference(metric);
+    if (d !== undefined) warm[metric] = d;
+  }
+  const reference = difference('reference');
+  const agreement: Agreement[] = [];
+  if (reference !== undefined) {
+    const referenced = new Set([...seriesOf(mine, 'reference').keys()].filter((repetition) => seriesOf(theirs, 'reference').has(repetition)));
+    for (const { metric, bound } of CHECKED_METRICS) {
+      const only = (values: Map<number, number>): Map<number, number> => new Map([...values].filter(([repetition]) => referenced.has(repetition)));
+      const byColdpath = pairedDifference(only(seriesOf(mine, metric)), only(seriesOf(theirs, metric)));
+      const byReference = pairedDifference(only(seriesOf(mine, 'reference')), only(seriesOf(theirs, 'reference')));
+      if (byColdpath === undefined || byReference === undefined) continue;
+      const limit = run.scenario.reference?.[bound] ?? Number.POSITIVE_INFINITY;
+      agreement.push({
+        metric,
+        repetitions: [...referenced].sort((a, b) => a - b),
+        coldpath: byColdpath.mean,
+        reference: byReference.mean,
+        bound: limit,
+        ok: Math.abs(byColdpath.mean - byReference.mean) <= limit,
+      });
+    }
+  }
+  return { strategy, against, warm, coldPath: difference('coldPath'), reference, agreement };
+}
+
+/** Every path's cost over baseline (none when baseline did not run). */
+export function costsOverBaseline(run: RunResult): PathCost[] {
+  return run.paths.flatMap((path) => {
+    const cost = path.strategy === 'baseline' ? undefined : pathCost(run, path.strategy, 'baseline');
+    return cost === undefined ? [] : [cost];
+  });
+}
+
+/** Reference round trips of a path, all repetitions merged (µs p50), or undefined. */
+export function referenceP50(path: PathResult): number | undefined {
+  const encoded = path.repetitions.flatMap((rep) => (rep.reference?.outcome === 'completed' ? [rep.reference.histogram] : []));
+  if (encoded.length === 0) return undefined;
+  return summarize(mergeEncoded('latency', encoded)).p50;
+}
