@@ -7,7 +7,7 @@ import { ColdpathError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Fingerprint } from '../results/types.js';
 
-export function resolvePlacement(scenario: Scenario, cpuCount = os.cpus().length): Fingerprint['cpuPlacement'] {
+export function resolvePlacement(scenario: Scenario, cpuCount = Math.max(1, os.availableParallelism())): Fingerprint['cpuPlacement'] {
   const { placement } = scenario.cpu;
   if (placement === 'none') return { placement, probes: [], services: [], burstProbes: [], helpers: [] };
   // Default: probes and servers share the last CPU — the lowest, least bimodal latency (notes/machine-facts.md).

@@ -38,6 +38,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
           path,
           timeoutMs: spec.timeoutMs,
           ...(body === undefined ? {} : { body }),
+          ...(spec.closer === undefined ? {} : { closer: spec.closer }),
           ...(spec.trace === true
             ? { onConnect: () => connections.push([nowMicros(), 1, slot]), onClose: () => connections.push([nowMicros(), -1, slot]) }
             : {}),

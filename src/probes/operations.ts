@@ -156,13 +156,15 @@ export interface ExchangeSpec {
   /** Called when the connection is up and when it is closed (connection traces). */
   onConnect?: () => void;
   onClose?: () => void;
+  /** Who closes first (see MeasureSpec.closer); default server. */
+  closer?: 'client' | 'server';
 }
 
 /**
  * Connect, one request, the whole response, close: netperf TCP_CRR with an
- * HTTP payload. Resolves with the time the response was complete. The server
- * closes first (`Connection: close`), as HTTP/1.1 servers do, and the probe
- * closes when it sees that FIN: the TIME_WAIT state stays with the server, so
+ * HTTP payload. Resolves with the time the response was complete. By default
+ * the server closes first (`Connection: close`), as HTTP/1.1 servers do, and
+ * the probe closes when it sees that FIN: TIME_WAIT stays with the server, so
  * thousands of requests do not use up the container's ephemeral ports (a port
  * search that slows every later connect is the harness's load, not the path's).
  */
@@ -199,7 +201,7 @@ export function exchangeOnce(spec: ExchangeSpec): Promise<number> {
         return;
       }
       completeAt = nowMicros();
-      if (ended) done();
+      if (ended || spec.closer === 'client') done();
     });
     socket.once('error', (error) => done(error));
     socket.once('end', () => {

@@ -73,7 +73,7 @@ export class WarmupTracker {
     if (this.window.length >= this.steady.window) {
       this.medians.push(median(this.window));
       this.window.length = 0;
-      if (this.medians.length > KEPT_WINDOWS) this.medians.shift();
+      if (this.medians.length > Math.max(KEPT_WINDOWS, this.steady.windows)) this.medians.shift();
     }
     if (this.completed >= this.minRequests && isSteady(this.medians, this.steady)) {
       this.converged = true;

@@ -43,7 +43,7 @@ describe('coldpath run: baseline', () => {
     const keepalive = rep.warm.find((w) => w.metric === 'keepalive')!;
     expect(keepalive.outcome).toBe('completed');
     expect(decodeHistogram(keepalive.histogram).totalCount).toBe(200);
-    expect(rep.warm.map((w) => w.metric)).toEqual(['connect', 'keepalive', 'newconn', 'echo']);
+    expect(rep.warm.map((w) => w.metric)).toEqual(['keepalive', 'newconn', 'echo']);
 
     expect(existsSync(join(dir, 'summary.csv'))).toBe(true);
     expect(readFileSync(join(dir, 'summary.csv'), 'utf8')).toMatch(/^path,metric,source,unit,count/);

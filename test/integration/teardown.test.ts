@@ -60,7 +60,7 @@ describe('teardown', () => {
   it('Ctrl-C stops measuring, keeps what was measured (aborted), tears down and exits 130', async () => {
     const out = tempDir();
     const { child, tag, output } = await startCli(['run', scenarioFile({ repetitions: 2, burst: { sizes: [1, 4] }, workload: { requests: 3000, warmup: 100 } }), '--out', out]);
-    await waitFor(() => /keepalive rep 1/.test(output()), 60_000, 'the first warm measurement');
+    await waitFor(() => /keepalive: p50/.test(output()), 60_000, 'the first warm measurement');
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(130);
