@@ -57,6 +57,8 @@ export function startStreams(
       rate: spec.rate,
       timeoutMs: options.timeoutMs,
       trace: true,
+      // undici's pool reports connections opening and closing: the trace shows which survived.
+      httpClient: 'undici',
       // Churn as a client that drops its connections: the measured NAT figures assume the client's TIME_WAIT.
       closer: 'client',
       ...(spec.stages === undefined ? {} : { stages: spec.stages }),
@@ -125,6 +127,7 @@ export function measureOnInstance(
     loop: 'closed',
     timeoutMs: options.timeoutMs,
     trace: true,
+    httpClient: 'undici',
     ...(options.path === undefined ? {} : { path: options.path }),
     ...(options.uploadBytes === undefined ? {} : { method: 'POST' as const, uploadBytes: options.uploadBytes }),
   };

@@ -2,7 +2,7 @@
 import { Client, Pool, type Dispatcher } from 'undici';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { runLoop, type Operation } from './load-loop.js';
-import { connectOnce, EchoClient, exchangeOnce, httpGet } from './operations.js';
+import { connectOnce, EchoClient, exchangeOnce, httpGet, KeepAliveClient } from './operations.js';
 import { nowMicros, type MeasureResultEvent, type MeasureSpec } from './protocol.js';
 
 export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal): Promise<MeasureResultEvent> {
@@ -47,11 +47,27 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       break;
     }
     case 'keepalive': {
+      const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
+      if (spec.httpClient !== 'undici') {
+        const clients = Array.from({ length: spec.concurrency }, () => new KeepAliveClient(spec.host, spec.port, path, spec.timeoutMs, body));
+        // Each closed-loop worker takes a free connection: one request per connection at a time.
+        const free = [...clients];
+        operation = async () => {
+          const client = free.pop();
+          if (client === undefined) throw new Error('no free keep-alive connection');
+          try {
+            await client.request();
+          } finally {
+            free.push(client);
+          }
+        };
+        close = async () => clients.forEach((client) => client.close());
+        break;
+      }
       const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
       // One connection needs no pool; several are pooled, one request on each at a time.
       const dispatcher: Dispatcher =
         spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
-      const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
       if (spec.trace === true) {
         dispatcher.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
         dispatcher.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));

@@ -130,6 +130,81 @@ export class EchoClient {
   }
 }
 
+/**
+ * HTTP/1.1 requests on one kept connection, with the least client work a
+ * request can take (what wrk does): a prepared request, the response read
+ * until its Content-Length is in. Reconnects on the next request after a loss.
+ */
+export class KeepAliveClient {
+  private socket: Socket | undefined;
+  private pending: { reader: ResponseReader; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private readonly prepared: Buffer;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    path: string,
+    private readonly timeoutMs: number,
+    body?: Buffer,
+  ) {
+    const head =
+      body === undefined
+        ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
+        : `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    this.prepared = body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  }
+
+  private open(): Promise<Socket> {
+    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.host, port: this.port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new ProbeError('ETIMEDOUT', `connect to ${this.host}:${this.port} timed out`)), this.timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.on('data', (chunk: Buffer) => {
+        const pending = this.pending;
+        if (pending === undefined) return;
+        const status = pending.reader.push(chunk);
+        if (status === undefined) return;
+        this.settle(status === 200 ? undefined : new ProbeError(`HTTP_${status}`, `HTTP ${status}`));
+      });
+      socket.on('close', () => this.settle(new ProbeError('ECONNRESET', 'connection closed before the response was complete')));
+      this.socket = socket;
+    });
+  }
+
+  private settle(error?: Error): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    clearTimeout(pending.timer);
+    if (error === undefined) pending.resolve();
+    else pending.reject(error);
+  }
+
+  async request(): Promise<void> {
+    const socket = await this.open();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        this.settle(new ProbeError('ETIMEDOUT', `no response from ${this.host}:${this.port} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pending = { reader: new ResponseReader(), resolve, reject, timer };
+      socket.write(this.prepared);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+}
+
 /** Accumulates an HTTP/1.1 response until its Content-Length is complete. */
 class ResponseReader {
   private buffered: Buffer = Buffer.alloc(0);

@@ -32,6 +32,13 @@ export interface MeasureSpec {
   /** Request body size for POST, bytes; default 0. */
   uploadBytes?: number;
   /**
+   * keepalive: `minimal` (default) — a prepared request on a raw kept socket,
+   * as wrk does, so the figure is the path and the server; `undici` — Node's
+   * HTTP client with its pool, reconnects and connection events (experiments
+   * that trace which connections survive a failover).
+   */
+  httpClient?: 'minimal' | 'undici';
+  /**
    * newconn: who closes first. `server` (default): the probe closes when the
    * server's FIN arrives, so TIME_WAIT stays with the server and thousands of
    * requests do not use up the container's ephemeral ports. `client`: the probe

@@ -39,8 +39,10 @@ functionHosts: 1
 proxy: { count: 1 }
 repetitions: 1
 burst: { sizes: [2] }
-workload: { requests: 200, warmup: 50, metrics: [keepalive] }
+workload: { requests: 200, warmup: 50, metrics: [keepalive], steadyState: { enabled: false } }
 cpu: { placement: none }
+# The tier proves the GRE path, not figures: no reference, a fixed warm-up.
+reference: { tool: none }
 `;
 
 interface Evidence {

@@ -105,7 +105,9 @@ describe('path costs of a schema-1 run', () => {
       const theirs = repetitionFigures(pathOf(r, 'baseline'))[0]!.warm.echo as number;
       return mine - theirs;
     };
-    const coldpathEcho = echoDifference(run);
+    // The cost over both repetitions; references record whole µs, so the fixture's half-µs cost is rounded for them.
+    const coldpathEcho = pathCost(run, 'gre-proxy', 'baseline')!.warm.echo!.mean;
+    const whole = (us: number): number => Math.round(us);
 
     it('repetitionFigures and referenceP50 read the reference', () => {
       const modified = withReferences(run, 40, 90);
@@ -132,11 +134,11 @@ describe('path costs of a schema-1 run', () => {
 
     it('agreement ok when the reference sees the same echo cost within echoBoundUs', () => {
       const baselineUs = 50;
-      const modified = withReferences(run, baselineUs, baselineUs + coldpathEcho + 3);
+      const modified = withReferences(run, baselineUs, baselineUs + whole(coldpathEcho + 3));
       const cost = pathCost(modified, 'gre-proxy', 'baseline')!;
-      expect(cost.reference).toMatchObject({ n: 1, mean: coldpathEcho + 3, values: [coldpathEcho + 3] });
+      expect(cost.reference).toMatchObject({ n: 1, mean: whole(coldpathEcho + 3), values: [whole(coldpathEcho + 3)] });
       const echo = cost.agreement.find((a) => a.metric === 'echo')!;
-      expect(echo).toEqual({ metric: 'echo', repetitions: [0], coldpath: coldpathEcho, reference: coldpathEcho + 3, bound: 5, ok: true });
+      expect(echo).toEqual({ metric: 'echo', repetitions: [0], coldpath: coldpathEcho, reference: whole(coldpathEcho + 3), bound: 5, ok: true });
       const keepalive = cost.agreement.find((a) => a.metric === 'keepalive')!;
       expect(keepalive.bound).toBe(10);
       expect(keepalive.repetitions).toEqual([0]);
@@ -145,41 +147,41 @@ describe('path costs of a schema-1 run', () => {
 
     it('agreement not ok when the reference difference is far from coldpath echo difference', () => {
       const baselineUs = 50;
-      const modified = withReferences(run, baselineUs, baselineUs + coldpathEcho + 40);
+      const modified = withReferences(run, baselineUs, baselineUs + whole(coldpathEcho + 40));
       const echo = pathCost(modified, 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'echo')!;
       expect(echo.coldpath).toBe(coldpathEcho);
-      expect(echo.reference).toBe(coldpathEcho + 40);
+      expect(echo.reference).toBe(whole(coldpathEcho + 40));
       expect(echo.ok).toBe(false);
     });
 
-    it('agreement compares in the repetitions the reference measured only', () => {
-      const modified = withReferences(run, 50, 50 + coldpathEcho);
+    it('agreement compares the cost over every repetition with the reference, not repetition 0 alone', () => {
+      const modified = withReferences(run, 50, 50 + whole(coldpathEcho));
       const cost = pathCost(modified, 'gre-proxy', 'baseline')!;
       // In the fixture, the echo cost over both repetitions differs from repetition 0's.
-      expect(cost.warm.echo!.mean).not.toBe(coldpathEcho);
+      expect(echoDifference(run)).not.toBe(coldpathEcho);
       const echo = cost.agreement.find((a) => a.metric === 'echo')!;
-      expect(echo.coldpath).toBe(coldpathEcho);
-      expect(echo.reference).toBe(coldpathEcho);
+      expect(echo.coldpath).toBe(cost.warm.echo!.mean);
+      expect(echo.repetitions).toEqual([0]);
       expect(echo.ok).toBe(true);
     });
 
     it('the bound is inclusive, either side', () => {
-      const echoOk = (offset: number): boolean =>
-        pathCost(withReferences(run, 50, 50 + coldpathEcho + offset), 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'echo')!.ok;
-      expect(echoOk(5)).toBe(true);
-      expect(echoOk(-5)).toBe(true);
+      // A reference cost `gap` µs away from coldpath's (whole µs: the fixture's cost ends in .5, so gaps of 5 are ±4.5 and ±5.5).
+      const echoOk = (gap: number): boolean =>
+        pathCost(withReferences(run, 50, 50 + whole(coldpathEcho + gap)), 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'echo')!.ok;
+      expect(echoOk(4.5)).toBe(true);
+      expect(echoOk(-4.5)).toBe(true);
       expect(echoOk(6)).toBe(false);
       expect(echoOk(-6)).toBe(false);
     });
 
     it('keep-alive is checked against the same reference difference with its own bound', () => {
-      const modified = withReferences(run, 50, 50 + coldpathEcho);
+      const modified = withReferences(run, 50, 50 + whole(coldpathEcho));
       const keepalive = pathCost(modified, 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'keepalive')!;
-      const mine = repetitionFigures(pathOf(run, 'gre-proxy'))[0]!.warm.keepalive as number;
-      const theirs = repetitionFigures(pathOf(run, 'baseline'))[0]!.warm.keepalive as number;
-      expect(keepalive.coldpath).toBe(mine - theirs);
-      expect(keepalive.reference).toBe(coldpathEcho);
-      expect(keepalive.ok).toBe(Math.abs(mine - theirs - coldpathEcho) <= 10);
+      const cost = pathCost(run, 'gre-proxy', 'baseline')!.warm.keepalive!.mean;
+      expect(keepalive.coldpath).toBe(cost);
+      expect(keepalive.reference).toBe(whole(coldpathEcho));
+      expect(keepalive.ok).toBe(Math.abs(cost - whole(coldpathEcho)) <= 10);
     });
 
     it('without reference bounds in the scenario, the bound is infinite', () => {
