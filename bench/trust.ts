@@ -50,7 +50,9 @@ function runDefault(order: Measured['order']): { run: RunResult; wallS: number }
   if (result.status !== 0) throw new Error(`coldpath run (${order}) exited ${result.status}: ${result.stderr}`);
   const [runId] = readdirSync(out);
   const run = readRun(join(out, runId ?? ''));
-  rmSync(out, { recursive: true, force: true });
+  // COLDPATH_BENCH_KEEP=1 keeps every run directory for a closer look.
+  if (process.env['COLDPATH_BENCH_KEEP'] === '1') console.log(`  kept ${join(out, runId ?? '')}`);
+  else rmSync(out, { recursive: true, force: true });
   return { run, wallS };
 }
 
@@ -97,7 +99,9 @@ for (let round = 0; round < ROUNDS; round++) {
     const { run, wallS } = runDefault(order);
     fingerprint ??= run.fingerprint;
     runs.push(measured(order, run, wallS));
-    console.log(`round ${round + 1}, ${order}: ${wallS.toFixed(1)} s`);
+    const blocks = run.paths.flatMap((path) => path.repetitions.map((rep) => ({ name: `${path.strategy} rep ${rep.index + 1}`, ms: rep.wallMs ?? 0 })));
+    const slowest = blocks.sort((a, b) => b.ms - a.ms)[0];
+    console.log(`round ${round + 1}, ${order}: ${wallS.toFixed(1)} s (slowest block: ${slowest?.name ?? '–'}, ${((slowest?.ms ?? 0) / 1000).toFixed(1)} s)`);
   }
 }
 

@@ -39,6 +39,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     return;
   }
   const target = strategy.target();
+  const started = performance.now();
   const rep: RepetitionResult = { index: repetition, slot, bursts: [], warm: [], settles: [] };
   path.result.repetitions.push(rep);
   const settled = async (request: SettleRequest): Promise<void> => {
@@ -83,6 +84,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     await ctx.driver.apply(strategy.teardown());
     const surviving = natNodes.filter((node) => !prewarm.longLivedNodes.includes(node));
     await settled({ after: 'path teardown', flushConntrack: surviving });
+    rep.wallMs = Math.round(performance.now() - started);
   }
 }
 

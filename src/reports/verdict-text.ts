@@ -128,6 +128,11 @@ function disciplineText(discipline: Discipline): string {
   else parts.push(`path order ${discipline.order ?? ''} over ${plural(discipline.orders.length, 'repetition')} (${discipline.orders.map((order) => order.join(' → ')).join('; ')})`);
   if (discipline.steady.total > 0) parts.push(`warm-up reached a steady state in ${discipline.steady.converged} of ${discipline.steady.total} measurements`);
   if (discipline.settles.total > 0) parts.push(`the kernel settled between stages in ${discipline.settles.completed} of ${discipline.settles.total} waits (median ${Math.round(discipline.settles.medianMs)} ms)`);
+  if (discipline.erroredWarm.length > 0) {
+    parts.push(
+      `requests failed in ${discipline.erroredWarm.map((item) => `${item.strategy} ${item.metric} of repetition ${item.repetition + 1} (${item.errors})`).join(', ')}: those repetitions' figures are suspect`,
+    );
+  }
   return `${parts.join('; ')}.`;
 }
 

@@ -59,6 +59,8 @@ export interface Discipline {
   steady: { converged: number; total: number };
   /** Settles that completed, of all, and the median wait (ms). */
   settles: { completed: number; total: number; medianMs: number };
+  /** Warm measurements (path × repetition × metric) with failed requests. */
+  erroredWarm: Array<{ strategy: StrategyName; repetition: number; metric: string; errors: number }>;
 }
 
 export interface BurstFailure {
@@ -217,6 +219,14 @@ export function discipline(run: RunResult): Discipline {
     order: run.schedule === undefined ? undefined : run.scenario.order,
     steady: { converged: steady.filter((record) => record.mode === 'steady' && record.converged).length, total: steady.length },
     settles: { completed: settles.filter((settle) => settle.completed).length, total: settles.length, medianMs: waits[Math.floor(waits.length / 2)] ?? 0 },
+    erroredWarm: run.paths.flatMap((path) =>
+      path.repetitions.flatMap((rep) =>
+        rep.warm.flatMap((result) => {
+          const errors = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
+          return errors === 0 ? [] : [{ strategy: path.strategy, repetition: rep.index, metric: result.metric, errors }];
+        }),
+      ),
+    ),
   };
 }
 

@@ -138,6 +138,8 @@ export interface RepetitionResult {
   slot?: number;
   /** Measured time to build the path's shared objects in this repetition, µs. */
   prewarmUs?: number;
+  /** Wall time of the whole block (this path in this repetition), ms. */
+  wallMs?: number;
   bursts: BurstResult[];
   warm: WarmResult[];
   /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */

@@ -13,7 +13,7 @@ const context: VerdictContext = {
   costs: [],
   proxyOverPeering: undefined,
   reference: undefined,
-  discipline: { orders: [['baseline', 'gre-proxy'], ['gre-proxy', 'baseline']], order: 'rotate', steady: { converged: 4, total: 4 }, settles: { completed: 6, total: 6, medianMs: 55 } },
+  discipline: { orders: [['baseline', 'gre-proxy'], ['gre-proxy', 'baseline']], order: 'rotate', steady: { converged: 4, total: 4 }, settles: { completed: 6, total: 6, medianMs: 55 }, erroredWarm: [] },
 };
 const text = (lines: ReturnType<typeof verdictLines>, topic: string): string => lines.find((line) => line.topic.startsWith(topic))?.text ?? '';
 const series = (...values: number[]): Map<number, number> => new Map(values.map((value, repetition) => [repetition, value]));
@@ -102,8 +102,9 @@ describe('measurement discipline', () => {
     expect(line).toBe(
       'path order rotate over 2 repetitions (baseline → gre-proxy; gre-proxy → baseline); warm-up reached a steady state in 4 of 4 measurements; the kernel settled between stages in 6 of 6 waits (median 55 ms).',
     );
-    const old = computeVerdict([pathSummary('baseline')], { ...context, discipline: { orders: undefined, order: undefined, steady: { converged: 0, total: 0 }, settles: { completed: 0, total: 0, medianMs: 0 } } });
+    const old = computeVerdict([pathSummary('baseline')], { ...context, discipline: { orders: undefined, order: undefined, steady: { converged: 0, total: 0 }, settles: { completed: 0, total: 0, medianMs: 0 }, erroredWarm: [{ strategy: 'peering', repetition: 1, metric: 'keepalive', errors: 21 }] } });
     expect(text(verdictLines(old), 'How these figures were taken')).toMatch(/^paths measured one after another \(a run of schema 1/);
+    expect(text(verdictLines(old), 'How these figures were taken')).toContain('requests failed in peering keepalive of repetition 2 (21): those repetitions\' figures are suspect');
   });
 });
 
