@@ -1,5 +1,6 @@
 /**
- * Cross-check against the tools experts trust: on the same paths and CPUs,
+ * Cross-check against the tools experts trust: on the same paths and CPUs (main
+ * threads of the Node.js probe and service on one CPU, their helper threads on the other, as in a run),
  * coldpath's echo (TCP ping-pong) next to sockperf ping-pong, and coldpath's
  * keep-alive HTTP next to wrk. The absolute figures differ by the client and
  * server runtimes (C vs Node.js); what must agree is the *path cost*: the
@@ -8,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineProcess } from '../src/exec/line-process.js';
+import { pinThreads } from '../src/exec/pin-threads.js';
 import { runCommand } from '../src/exec/run-command.js';
 import { KernelDriver } from '../src/kernel/driver.js';
 import { Ledger } from '../src/kernel/ledger.js';
@@ -24,6 +26,7 @@ import { newRunTag } from '../src/topology/naming.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const CPU = '1';
+const HELPER_CPU = 0;
 const SOCKPERF_PORT = 11111;
 
 const ledger = Ledger.create(newRunTag())!;
@@ -81,20 +84,21 @@ try {
   ];
   for (const { service } of targets) {
     const netns = driver.netnsOf(service.node);
-    longRunning.push(
-      await ServiceProcess.start({
-        netns,
-        args: { name: service.name, bind: '0.0.0.0', httpPort: service.httpPort, echoPort: service.echoPort, responseBytes: 64, delayMicros: 0 },
-        cpus: [Number(CPU)],
-        onSpawn: ledger.recordSpawn(netns),
-      }),
-    );
+    const server = await ServiceProcess.start({
+      netns,
+      args: { name: service.name, bind: '0.0.0.0', httpPort: service.httpPort, echoPort: service.echoPort, responseBytes: 64, delayMicros: 0 },
+      cpus: [Number(CPU)],
+      onSpawn: ledger.recordSpawn(netns),
+    });
+    longRunning.push(server);
+    if (server.pid !== undefined) await pinThreads(server.pid, [Number(CPU)], [HELPER_CPU]);
     inNetns(service.node, ['sockperf', 'server', '--tcp', '-i', '0.0.0.0', '-p', String(SOCKPERF_PORT)], `sockperf server on ${service.node}`);
   }
   await sleep(500);
   const probe = new ProbeProcess({ netns: driver.netnsOf(instance.node), args: {}, cpus: [Number(CPU)], onSpawn: ledger.recordSpawn(driver.netnsOf(instance.node)), label: 'probe' });
   longRunning.push(probe);
   await probe.ready(30_000);
+  if (probe.pid !== undefined) await pinThreads(probe.pid, [Number(CPU)], [HELPER_CPU]);
 
   const rows: Array<{ path: string; tool: string; p50: number; p99: number }> = [];
   for (const { path, service } of targets) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
-const benches = ['micro', 'topology', 'burst', 'default-scenario'];
+const benches = ['micro', 'topology', 'burst', 'trust'];
 let failed = false;
 for (const name of benches) {
   console.log(`\n=== ${name} ===`);

@@ -8,7 +8,7 @@
  *   (b) the two orders agree within 20 % on every warm p50 and cold-path p50;
  *   (c) the default scenario's wall time (budget 60 s);
  *   (d) keep-alive p50 ≤ 2 × echo p50 on every path (steady state).
- * Writes its raw output (with the machine's fingerprint) to docs/bench/trust.json.
+ * Writes its raw output (with the machine's fingerprint) to docs/bench/trust-<date>.json.
  * Run as root: `node dist/bench/trust.js [rounds]`.
  */
 import { spawnSync } from 'node:child_process';
@@ -152,5 +152,7 @@ const verdict = {
 console.log(`\nresult: (a) ${verdict.a ? 'met' : 'MISSED'}, (b) ${verdict.b ? 'met' : 'MISSED'}, (c) ${verdict.c ? 'met' : 'MISSED'}, (d) ${verdict.d ? 'met' : 'MISSED'}`);
 const dir = join(PACKAGE_ROOT, 'docs', 'bench');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'trust.json'), `${JSON.stringify({ benchmark: 'bench/trust.ts', date: new Date().toISOString(), rounds: ROUNDS, fingerprint, runs, orderChecks, ratioChecks, verdict }, null, 1)}\n`);
-console.log(`raw output: ${join('docs', 'bench', 'trust.json')}`);
+const date = new Date().toISOString();
+const file = `trust-${date.slice(0, 16).replace(':', '')}.json`;
+writeFileSync(join(dir, file), `${JSON.stringify({ benchmark: 'bench/trust.ts', date, rounds: ROUNDS, fingerprint, runs, orderChecks, ratioChecks, verdict }, null, 1)}\n`);
+console.log(`raw output: ${join('docs', 'bench', file)}`);

@@ -111,7 +111,7 @@ async function startWarmInstances(ctx: EngineContext, path: PathState, target: T
   return ready;
 }
 
-/** Runs every block of the schedule; a path whose block fails is not measured again. */
+/** Measures one block; an expected failure fails the path, which is then not measured again. */
 export async function runBlock(block: BlockContext, path: PathState, repetition: number, slot: number): Promise<void> {
   try {
     await measureBlock(block, path, repetition, slot);

@@ -25,15 +25,13 @@ import type { StrategyContext, TunnelChoice } from '../strategies/types.js';
 import { basePlan } from '../topology/base-plan.js';
 import { buildLayout } from '../topology/layout.js';
 import { newRunTag } from '../topology/naming.js';
-import { runBlock } from './block.js';
 import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
-import { stopInstances } from './instance.js';
 import { resolvePlacement } from './placement.js';
 import { warmUpServices } from './service-warmup.js';
-import { combineVerifications, PathState } from './path-state.js';
 import { referenceSetup, startReferenceServers } from './reference.js';
 import { buildSchedule } from './schedule.js';
+import { measureSchedule } from './measure-schedule.js';
 import { settle } from './settle.js';
 
 export interface RunOptions {
@@ -138,7 +136,6 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     experiments: [],
     notes,
   };
-  const unsettled = new Set<string>();
   const services: ServiceProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
@@ -179,38 +176,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
     const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
-    const paths = new Map(scenario.strategies.map((name) => [name, new PathState(createStrategy(name, strategyContext))]));
-    const block = { engine: ctx, services: servicesByNode };
-    try {
-      for (const { repetition, order } of result.schedule ?? []) {
-        for (const [slot, name] of order.entries()) {
-          const path = paths.get(name);
-          if (path === undefined || path.finished || signal.aborted) continue;
-          events.emit({ type: 'block-start', strategy: name, repetition, repetitions: scenario.repetitions, slot, paths: order.length });
-          await runBlock({ ...block, reference: reference.tool === 'sockperf' && repetition < scenario.reference.repetitions }, path, repetition, slot);
-          const rep = path.result.repetitions.find((r) => r.index === repetition);
-          events.emit({ type: 'block-done', strategy: name, repetition, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });
-          if (rep?.settles?.some((settled) => !settled.completed)) unsettled.add(name);
-        }
-      }
-    } finally {
-      // Warm instances live across blocks; they go before the experiments build their own.
-      for (const path of paths.values()) await stopInstances(ctx, path.strategy, path.warm);
-    }
-    for (const path of paths.values()) {
-      if (path.result.repetitions.length === 0 && path.result.outcome === 'completed') {
-        path.result.outcome = 'skipped';
-        path.result.failure = { reason: 'aborted', message: 'run interrupted before this path' };
-      } else if (signal.aborted && path.result.outcome === 'completed') {
-        path.result.outcome = 'aborted';
-      }
-      const verification = combineVerifications(path.result.repetitions.flatMap((rep) => (rep.verification === undefined ? [] : [rep.verification])));
-      if (verification !== undefined) path.result.verification = verification;
-      result.paths.push(path.result);
-      events.emit({ type: 'path-done', strategy: path.strategy.name, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });
-    }
-    if (unsettled.size > 0) {
-      notes.push(`settling between stages hit settle.timeoutMs (${scenario.settle.timeoutMs} ms) on ${[...unsettled].join(', ')}: see each repetition's settles in run.json`);
+    const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
+    const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], { services: servicesByNode, reference: reference.tool === 'sockperf' });
+    result.paths.push(...measured.paths);
+    if (measured.unsettled.length > 0) {
+      notes.push(`settling between stages hit settle.timeoutMs (${scenario.settle.timeoutMs} ms) on ${measured.unsettled.join(', ')}: see each repetition's settles in run.json`);
     }
     if (scenario.experiments.length > 0 && !signal.aborted) {
       events.emit({ type: 'stage', message: `experiments: ${scenario.experiments.map((e) => e.name ?? e.kind).join(', ')}` });
