@@ -105,7 +105,7 @@ try {
     rows.push({ path, tool: 'sockperf ping-pong (C, RTT)', ...(await sockperf(instance.node, service.address)) });
     rows.push({ path, tool: 'coldpath echo (Node.js, RTT)', ...(await coldpath(probe, 'echo', service.address, service.echoPort)) });
     rows.push({ path, tool: 'wrk keep-alive (C client)', ...(await wrk(instance.node, service.address, service.httpPort)) });
-    rows.push({ path, tool: 'coldpath keepalive (undici)', ...(await coldpath(probe, 'keepalive', service.address, service.httpPort)) });
+    rows.push({ path, tool: 'coldpath keepalive (minimal client)', ...(await coldpath(probe, 'keepalive', service.address, service.httpPort)) });
   }
   console.log(`cross-check: one container, client and servers pinned to CPU ${CPU}, ${SECONDS} s per tool run; gre-proxy over VXLAN`);
   console.table(rows.map((row) => ({ path: row.path, tool: row.tool, 'p50 µs': row.p50.toFixed(1), 'p99 µs': row.p99.toFixed(1) })));

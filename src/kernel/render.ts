@@ -25,7 +25,7 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
     case 'node.del':
       return [{ tool: 'ip', ctx: 'root', args: ['netns', 'del', nsOf(op.node)] }];
     case 'bridge.add':
-      return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'bridge'])];
+      return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), ...(op.mac === undefined ? [] : ['address', op.mac]), 'type', 'bridge'])];
     case 'veth.add':
       return [
         ipIn(op.node, nsOf, [

@@ -29,7 +29,7 @@ export function basePlan(layout: Layout): Plan {
   // Platform VPC router: bridge, gateway address, routes to every host's pod subnet.
   ops.push(
     { kind: 'link.set', node: platform.node, dev: 'lo', up: true },
-    { kind: 'bridge.add', node: platform.node, dev: platform.bridge },
+    { kind: 'bridge.add', node: platform.node, dev: platform.bridge, mac: platform.bridgeMac },
     { kind: 'addr.add', node: platform.node, dev: platform.bridge, cidr: onPlatform(layout, platform.router) },
     { kind: 'link.set', node: platform.node, dev: platform.bridge, up: true },
   );
@@ -50,7 +50,7 @@ export function basePlan(layout: Layout): Plan {
   // User VPC router: bridge with the subnet's gateway address.
   ops.push(
     { kind: 'link.set', node: user.node, dev: 'lo', up: true },
-    { kind: 'bridge.add', node: user.node, dev: user.bridge },
+    { kind: 'bridge.add', node: user.node, dev: user.bridge, mac: user.bridgeMac },
     { kind: 'addr.add', node: user.node, dev: user.bridge, cidr: onUserSubnet(layout, user.router) },
     { kind: 'link.set', node: user.node, dev: user.bridge, up: true },
   );
@@ -68,7 +68,7 @@ export function basePlan(layout: Layout): Plan {
       { kind: 'addr.add', node: h.node, dev: h.uplink, cidr: onPlatform(layout, h.address) },
       { kind: 'link.set', node: h.node, dev: h.uplink, up: true },
       { kind: 'route.add', node: h.node, dst: 'default', via: platform.router },
-      { kind: 'bridge.add', node: h.node, dev: h.podBridge },
+      { kind: 'bridge.add', node: h.node, dev: h.podBridge, mac: h.podBridgeMac },
       { kind: 'addr.add', node: h.node, dev: h.podBridge, cidr: `${h.podGateway}/${h.podSubnet.prefix}` },
       { kind: 'link.set', node: h.node, dev: h.podBridge, up: true },
     );

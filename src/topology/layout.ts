@@ -25,6 +25,8 @@ export const MAX_PROXIES = 8;
 export interface HostLayout {
   index: number;
   node: string;
+  /** Fixed address of the pod bridge (the pods' gateway): see bridgeMac. */
+  podBridgeMac: string;
   /** Address on the platform VPC. */
   address: string;
   /** The host's NIC inside its namespace. */
@@ -63,8 +65,8 @@ export interface ProxyLayout {
 
 export interface Layout {
   tag: string;
-  platform: { cidr: Cidr; node: string; bridge: string; router: string };
-  user: { cidr: Cidr; subnet: Cidr; node: string; bridge: string; router: string };
+  platform: { cidr: Cidr; node: string; bridge: string; bridgeMac: string; router: string };
+  user: { cidr: Cidr; subnet: Cidr; node: string; bridge: string; bridgeMac: string; router: string };
   pods: Cidr;
   tunnel: Cidr;
   hosts: HostLayout[];
@@ -101,6 +103,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
       podSubnet,
       podGateway: host(podSubnet, 1),
       podBridge: ifname('cbr'),
+      podBridgeMac: bridgeMac(tag, 16 + h),
       tunnelDev: ifname('tun'),
       tunnelAddress: host(tunnel, 128 + h, 'platform.tunnelCidr'),
     };
@@ -134,8 +137,8 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
   const peeringLink = parseCidr(PEERING_LINK_CIDR);
   return {
     tag,
-    platform: { cidr: platform, node: 'pvpc', bridge: ifname('br'), router: host(platform, 1) },
-    user: { cidr: userVpc, subnet: userSubnet, node: 'uvpc', bridge: ifname('br'), router: host(userSubnet, 1) },
+    platform: { cidr: platform, node: 'pvpc', bridge: ifname('br'), bridgeMac: bridgeMac(tag, 1), router: host(platform, 1) },
+    user: { cidr: userVpc, subnet: userSubnet, node: 'uvpc', bridge: ifname('br'), bridgeMac: bridgeMac(tag, 2), router: host(userSubnet, 1) },
     pods,
     tunnel,
     hosts,
@@ -152,6 +155,17 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
       userAddress: host(peeringLink, 2),
     },
   };
+}
+
+/**
+ * A bridge's fixed, locally administered address, unique per run (tag) and bridge. Measured: a
+ * bridge without one takes the lowest MAC of its ports, so a burst's ENI or container ports
+ * change the gateway's address; neighbours that still hold the old one lose their frames until
+ * their ARP entry expires (tens of seconds of timeouts on a warm connection).
+ */
+export function bridgeMac(tag: string, index: number): string {
+  const hex = tag.padStart(4, '0').slice(-4);
+  return `02:${hex.slice(0, 2)}:${hex.slice(2, 4)}:00:00:${(index & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 /** `address/prefix` for a host of the platform VPC. */

@@ -11,7 +11,11 @@ export type TunnelType = 'gre' | 'ipip' | 'vxlan';
 
 export type Op =
   | { kind: 'node.add'; node: string; role: NodeRole }
-  | { kind: 'bridge.add'; node: string; dev: string; mtu?: number }
+  /**
+   * A bridge. `mac` fixes its address: without it Linux gives a bridge the lowest address of its
+   * ports, so every port that comes or goes can change the gateway's MAC under its neighbours.
+   */
+  | { kind: 'bridge.add'; node: string; dev: string; mtu?: number; mac?: string }
   /** A veth pair created inside `node`, its peer placed directly in `peerNode`. */
   | { kind: 'veth.add'; node: string; dev: string; peerNode: string; peerDev: string; mtu?: number }
   | { kind: 'link.set'; node: string; dev: string; up?: boolean; master?: string; mtu?: number }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { containerLinkPlan, instanceLayout, namespacePlan } from '../../../src/topology/instance-plan.js';
-import { buildLayout } from '../../../src/topology/layout.js';
+import { bridgeMac, buildLayout } from '../../../src/topology/layout.js';
 import { peerLinksOutside } from '../../../src/topology/ops.js';
 
 describe('peerLinksOutside', () => {
@@ -27,5 +27,20 @@ describe('peerLinksOutside', () => {
   it('each instance its own port', () => {
     const other = instanceLayout(layout, 3, 0, 1);
     expect(peerLinksOutside(containerLinkPlan(other), other.node)).toEqual([{ node: 'fh0', dev: 'cpabcdc3' }]);
+  });
+});
+
+describe('bridge addresses', () => {
+  // A bridge without a fixed address takes the lowest MAC of its ports: ports of a burst would
+  // change the gateway's address under neighbours that cached the old one.
+  it('every bridge of the base topology has a fixed, locally administered address, unique in the run', async () => {
+    const { basePlan } = await import('../../../src/topology/base-plan.js');
+    const layout = buildLayout(parseScenario({ functionHosts: 3 }), '1a2b');
+    const bridges = basePlan(layout).ops.filter((op) => op.kind === 'bridge.add');
+    expect(bridges).toHaveLength(5);
+    const macs = bridges.map((op) => (op.kind === 'bridge.add' ? op.mac : undefined));
+    for (const mac of macs) expect(mac).toMatch(/^02:1a:2b:00:00:[0-9a-f]{2}$/);
+    expect(new Set(macs).size).toBe(5);
+    expect(bridgeMac('1a2b', 16)).toBe('02:1a:2b:00:00:10');
   });
 });
