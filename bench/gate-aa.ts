@@ -64,10 +64,9 @@ function scenarioInput(delayUs: number): ScenarioInput {
     strategies: ['baseline', 'gre-proxy'],
     repetitions: 3,
     burst: { sizes: [1, 4] },
-    // Warm-up 3000, not 300: the user service lives through the whole run and JIT-warms over its
-    // first few thousand requests; with 300 (or 1000) repetition 1 is up to 3× slower than
-    // repetition 3 — a drift that is not noise and drowns a 200 µs effect (docs/compare.md).
-    workload: { requests: 500, warmup: 3000 },
+    // Warm-up ends at a steady state (the default): a fixed count of 300 (or 1000) left repetition 1
+    // up to 3× slower than repetition 3 — a drift that is not noise and drowns a 200 µs effect (docs/compare.md).
+    workload: { requests: 500 },
     services: [{ name: 'svc', responseDelayUs: delayUs }],
   };
 }

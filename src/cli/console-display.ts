@@ -8,7 +8,7 @@ import type { PairedDifference } from '../metrics/paired.js';
 import { costsOverBaseline, referenceP50 } from '../results/path-costs.js';
 import { summarizeRun, type PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
-import { formatMicros, table } from './format.js';
+import { formatMicros, formatSignedMicros, table } from '../format.js';
 
 export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
   const interactive = stream.isTTY === true;
@@ -74,9 +74,8 @@ const cell = (summary: { count: number; p50: number; p99: number }): string =>
 /** `+16µs ±4µs`: the mean cost and half its 95 % interval. */
 const costCell = (difference: PairedDifference | undefined): string => {
   if (difference === undefined) return '–';
-  const sign = difference.mean < 0 ? '−' : '+';
   const half = Number.isFinite(difference.high) ? ` ±${formatMicros((difference.high - difference.low) / 2)}` : '';
-  return `${sign}${formatMicros(Math.abs(difference.mean))}${half}`;
+  return `${formatSignedMicros(difference.mean)}${half}`;
 };
 
 export function summaryTable(run: RunResult): string {

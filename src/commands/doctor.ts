@@ -5,7 +5,7 @@
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
 import { installHint, TOOLS, which } from '../env/tools.js';
-import { table } from '../cli/format.js';
+import { table } from '../format.js';
 
 interface Check {
   name: string;

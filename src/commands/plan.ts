@@ -5,16 +5,15 @@
 import { renderOp } from '../kernel/render.js';
 import { toHostLine, toShellLine } from '../kernel/shell.js';
 import { inputError } from '../errors.js';
-import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { createStrategy } from '../strategies/index.js';
 import type { TunnelChoice } from '../strategies/types.js';
 import { basePlan, baseTeardownPlan } from '../topology/base-plan.js';
-import { containerLinkPlan, instanceLayout, namespacePlan } from '../topology/instance-plan.js';
+import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan } from '../topology/instance-plan.js';
 import { buildLayout } from '../topology/layout.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
-import { parseStrategies } from './run.js';
+import { loadScenario, parseStrategies } from '../scenario/load.js';
 
 /** The tag printed plans use; a run picks a random one. */
 export const PLAN_TAG = '0000';
@@ -38,7 +37,7 @@ export function scenarioPlans(scenario: Scenario): Plan[] {
     const attach = strategy.attach(instance);
     plans.push(namespacePlan(instance), containerLinkPlan(instance));
     if (attach.ok) plans.push(attach.plan);
-    plans.push({ title: `${name}: instance 0 delete`, ops: [{ kind: 'node.del', node: instance.node }] });
+    plans.push({ ...instanceDeletePlan([instance]), title: `${name}: instance 0 delete` });
     strategy.release(instance);
     plans.push(strategy.teardown());
   }

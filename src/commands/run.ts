@@ -8,8 +8,7 @@ import { writeReports } from '../reports/write.js';
 import { readRun, writeRunJson } from '../results/store.js';
 import { compareAfterRun, settingsFrom, type CompareCommandOptions } from './compare.js';
 import type { RunResult } from '../results/types.js';
-import { loadScenario } from '../scenario/load.js';
-import { STRATEGIES, type StrategyName } from '../scenario/schema.js';
+import { loadScenario, parseStrategies } from '../scenario/load.js';
 
 export interface RunCommandOptions extends CompareCommandOptions {
   strategies?: string;
@@ -24,15 +23,6 @@ export interface RunCommandResult {
   run: RunResult;
   dir: string;
   exitCode: number;
-}
-
-export function parseStrategies(text: string): StrategyName[] {
-  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !(STRATEGIES as readonly string[]).includes(name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw inputError('--strategies', `${JSON.stringify(text)} names ${unknown.length > 0 ? `unknown path(s) ${unknown.join(', ')}` : 'no path'}`, `choose from ${STRATEGIES.join(', ')}`);
-  }
-  return names as StrategyName[];
 }
 
 /**

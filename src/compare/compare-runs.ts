@@ -3,7 +3,7 @@
  * (path, metric, limit) checks from the defaults and the threshold rules,
  * feeds each to the bootstrap or the exact test, and records the verdict.
  */
-import { formatMicros } from '../cli/format.js';
+import { formatMicros } from '../format.js';
 import { inputError } from '../errors.js';
 import type { RunResult } from '../results/types.js';
 import type { StrategyName } from '../scenario/schema.js';

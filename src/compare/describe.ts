@@ -2,7 +2,7 @@
  * The cells of one finding as text (BASE, NEW, change, interval, limit),
  * shared by the console, Markdown and JUnit renderers so they never disagree.
  */
-import { formatMicros } from '../cli/format.js';
+import { formatMicros, formatPercent } from '../format.js';
 import { rate, type Proportion } from './fisher.js';
 import type { Comparison, Finding, Verdict } from './types.js';
 import { intervalText, percentChange } from './verdict.js';
@@ -18,7 +18,6 @@ export interface Cells {
 
 const fraction = (p: Proportion): string => `${p.events}/${p.trials}`;
 const points = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pp`;
-const pct = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
 
 export function cells(finding: Finding): Cells {
   switch (finding.type) {
@@ -29,7 +28,7 @@ export function cells(finding: Finding): Cells {
         next: formatMicros(estimate.next),
         change: percentChange(estimate.ratio),
         interval: intervalText(estimate.ci),
-        limit: limit.source === 'min-effect' ? `±${pct(limit.increase)}` : `+${pct(limit.increase)} (-t)`,
+        limit: limit.source === 'min-effect' ? `±${formatPercent(limit.increase)}` : `+${formatPercent(limit.increase)} (-t)`,
       };
     }
     case 'rate-change': {
@@ -53,10 +52,10 @@ export function cells(finding: Finding): Cells {
     case 'observed-limit':
       return {
         base: '',
-        next: finding.unit === 'rate' ? `${pct(rate(finding.observed))} (${fraction(finding.observed)})` : String(finding.observed.events),
+        next: finding.unit === 'rate' ? `${formatPercent(rate(finding.observed))} (${fraction(finding.observed)})` : String(finding.observed.events),
         change: '',
         interval: '',
-        limit: `${finding.limit.operator} ${finding.unit === 'rate' ? pct(finding.limit.value) : String(finding.limit.value)}`,
+        limit: `${finding.limit.operator} ${finding.unit === 'rate' ? formatPercent(finding.limit.value) : String(finding.limit.value)}`,
       };
     case 'path-outcome':
       return { base: finding.base, next: finding.next, change: '', interval: '', limit: '' };
@@ -72,7 +71,7 @@ export const shortSha = (sha: string): string => (/^[0-9a-f]{40}$/.test(sha) ? s
 
 export function methodLine(comparison: Comparison): string {
   const { settings } = comparison;
-  const effect = (value: number): string => `±${pct(Math.max(value, settings.minEffect))}`;
+  const effect = (value: number): string => `±${formatPercent(Math.max(value, settings.minEffect))}`;
   return (
     `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}); ` +
     `a change counts when the whole CI clears ${effect(settings.minEffect)} (warm p50), ${effect(settings.tailEffect)} (warm p90/p99), ${effect(settings.coldStartEffect)} (cold start) unless a -t rule sets it; ` +

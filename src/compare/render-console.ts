@@ -1,5 +1,5 @@
 /** The console view of a comparison: header, one table row per finding, the reasons that matter, the outcome. */
-import { table } from '../cli/format.js';
+import { table } from '../format.js';
 import { cells, envMismatchLine, methodLine, routine, shortSha, VERDICT_ORDER } from './describe.js';
 import { countVerdicts, exitCodeOf, type Comparison, type Verdict } from './types.js';
 

@@ -4,6 +4,7 @@
  * on these machines moves medians by several percent from run to run, and
  * a gate that fails on "significant but tiny" cries wolf (docs/compare.md).
  */
+import { formatPercent } from '../format.js';
 import type { Interval, LevelEstimate, RatioEstimate } from './bootstrap.js';
 import { rate, type Proportion } from './fisher.js';
 import type { Operator } from './thresholds.js';
@@ -35,7 +36,6 @@ export const percentChange = (ratio: number): string => {
 
 export const intervalText = (ci: Interval): string => `${percentChange(ci.low)} … ${percentChange(ci.high)}`;
 
-const percent = (fraction: number): string => `${Number((fraction * 100).toPrecision(3))}%`;
 
 export function judgeRatio(estimate: RatioEstimate, increase: number, quartiles?: Quartiles): Judgement<RelativeVerdict> {
   const { ci } = estimate;
@@ -43,19 +43,19 @@ export function judgeRatio(estimate: RatioEstimate, increase: number, quartiles?
     // One repetition on a side: run-to-run spread is unknown, so only a change far beyond
     // the minimum effect, with the bulk of the two distributions apart, is called.
     const bound = (1 + increase) ** 2;
-    const rule = `only a change beyond ±${percent(bound - 1)} with disjoint interquartile ranges is called with 1 repetition`;
+    const rule = `only a change beyond ±${formatPercent(bound - 1)} with disjoint interquartile ranges is called with 1 repetition`;
     if (ci.low > bound && quartiles !== undefined && quartiles.next.p25 > quartiles.base.p75) {
-      return { verdict: 'regressed', reason: `1 repetition, but CI ${intervalText(ci)} is above +${percent(bound - 1)} and NEW's p25 is above BASE's p75` };
+      return { verdict: 'regressed', reason: `1 repetition, but CI ${intervalText(ci)} is above +${formatPercent(bound - 1)} and NEW's p25 is above BASE's p75` };
     }
     if (ci.high < 1 / bound && quartiles !== undefined && quartiles.next.p75 < quartiles.base.p25) {
-      return { verdict: 'improved', reason: `1 repetition, but CI ${intervalText(ci)} is below −${percent(1 - 1 / bound)} and NEW's p75 is below BASE's p25` };
+      return { verdict: 'improved', reason: `1 repetition, but CI ${intervalText(ci)} is below −${formatPercent(1 - 1 / bound)} and NEW's p75 is below BASE's p25` };
     }
     return { verdict: 'inconclusive', reason: `${rule}; run ≥ 3 repetitions` };
   }
   const upper = 1 + increase;
   const lower = 1 / upper;
-  const band = `±${percent(increase)}`;
-  if (ci.low > upper) return { verdict: 'regressed', reason: `95% CI ${intervalText(ci)} lies above +${percent(increase)}` };
+  const band = `±${formatPercent(increase)}`;
+  if (ci.low > upper) return { verdict: 'regressed', reason: `95% CI ${intervalText(ci)} lies above +${formatPercent(increase)}` };
   if (ci.high < lower) return { verdict: 'improved', reason: `95% CI ${intervalText(ci)} lies below ${percentChange(lower)}` };
   if (ci.low >= lower && ci.high <= upper) return { verdict: 'unchanged', reason: `95% CI ${intervalText(ci)} lies within ${band}` };
   return { verdict: 'inconclusive', reason: `95% CI ${intervalText(ci)} crosses the ${band} limit; more repetitions narrow it` };
@@ -69,7 +69,7 @@ export function judgeLevel(estimate: LevelEstimate, operator: Operator, limit: n
   const range = `95% CI ${format(ci.low)} … ${format(ci.high)}`;
   // With one repetition the interval knows nothing of run-to-run spread: demand a margin of the minimum effect.
   const margin = estimate.method === 'within-histogram' ? 1 + minEffect : 1;
-  const note = estimate.method === 'within-histogram' ? ` (1 repetition: margin ${percent(minEffect)})` : '';
+  const note = estimate.method === 'within-histogram' ? ` (1 repetition: margin ${formatPercent(minEffect)})` : '';
   if (breaches(ci.low, operator, limit * margin)) return { verdict: 'failed', reason: `${range} is entirely over ${format(limit)}${note}` };
   if (holds(ci.high, operator, limit / margin)) return { verdict: 'passed', reason: `${range} is entirely under ${format(limit)}${note}` };
   return { verdict: 'inconclusive', reason: `${range} straddles ${format(limit)}${note}` };

@@ -49,19 +49,20 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
   };
   const service = block.services.get(target.serviceNode);
   await service?.reset();
-  ctx.events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
-  const applied = await ctx.driver.apply(prewarm.plan);
-  rep.prewarmUs = applied.endUs - applied.startUs;
-  if (path.result.repetitions.length === 1) {
-    path.result.prewarm = {
-      measuredUs: rep.prewarmUs,
-      modeled: prewarm.modeled.length === 0 ? [] : (ctx.model.burst(1, prewarm.modeled)[0] ?? []),
-    };
-  }
-  for (const node of prewarm.longLivedNodes) ctx.driver.openSession(node);
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
   try {
+    // Inside the try: a prewarm that fails half-way is torn down like a complete one.
+    ctx.events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
+    const applied = await ctx.driver.apply(prewarm.plan);
+    rep.prewarmUs = applied.endUs - applied.startUs;
+    if (path.result.repetitions.length === 1) {
+      path.result.prewarm = {
+        measuredUs: rep.prewarmUs,
+        modeled: prewarm.modeled.length === 0 ? [] : (ctx.model.burst(1, prewarm.modeled)[0] ?? []),
+      };
+    }
+    for (const node of prewarm.longLivedNodes) ctx.driver.openSession(node);
     for (const size of ctx.scenario.burst.sizes) {
       if (ctx.signal.aborted) break;
       const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls: strategy.modeledColdPath, conntrackNodes: natNodes, record: true });
@@ -78,7 +79,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
       rep.reference = await measureReference(ctx, client.layout.node, target.address);
       emitReference(ctx, name, repetition, rep.reference);
     }
-    rep.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], prewarm.longLivedNodes);
+    rep.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources]);
   } finally {
     for (const node of prewarm.longLivedNodes) await ctx.driver.closeSession(node);
     await ctx.driver.apply(strategy.teardown());

@@ -17,15 +17,15 @@ export async function verifyPath(
   target: Target,
   service: ServiceProcess | undefined,
   expectedSources: string[],
-  proxyNodes: readonly string[],
 ): Promise<Verification> {
   const observed = service === undefined ? {} : (await service.stats()).sources;
   const expected = new Set(expectedSources);
   const unexpected = Object.keys(observed).filter((address) => !expected.has(address));
   let proxyCounters: Verification['proxyCounters'];
-  if (strategy.name === 'gre-proxy') {
+  const forwarding = strategy.forwardingNodes();
+  if (forwarding.length > 0) {
     proxyCounters = { out: 0, back: 0 };
-    for (const node of proxyNodes) {
+    for (const node of forwarding) {
       const counters = await readProxyCounters(ctx.driver.netnsOf(node));
       proxyCounters.out += counters.out;
       proxyCounters.back += counters.back;

@@ -5,7 +5,7 @@
  * measured time, and its bars carry a hatch fill and the word "modeled".
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatMicros } from '../cli/format.js';
+import { formatMicros } from '../format.js';
 import { MODELED_PHASES } from '../model/profiles.js';
 import { MEASURED_PHASES } from '../results/types.js';
 import { STRATEGIES, type StrategyName, type WarmMetric } from '../scenario/schema.js';

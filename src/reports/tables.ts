@@ -3,7 +3,7 @@
  * concern, so report.md and report.html show the same figures formatted the
  * same way. Empty histograms show as `–`, never as 0.
  */
-import { formatMicros } from '../cli/format.js';
+import { formatMicros, formatSignedMicros } from '../format.js';
 import type { HistogramSummary } from '../metrics/histogram.js';
 import type { PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
@@ -73,21 +73,21 @@ export function pathCostTable(run: RunResult): Table {
     const agreement = (metric: WarmMetric): string => {
       const check = cost.agreement.find((item) => item.metric === metric);
       if (check === undefined) return '–';
-      return `${check.ok ? 'agrees' : 'DISAGREES'}: ${formatSigned(check.coldpath)} vs ${formatSigned(check.reference)} (bound ${formatMicros(check.bound)})`;
+      return `${check.ok ? 'agrees' : 'DISAGREES'}: ${formatSignedMicros(check.coldpath)} vs ${formatSignedMicros(check.reference)} (bound ${formatMicros(check.bound)})`;
     };
     for (const [metric, difference] of Object.entries(cost.warm) as Array<[WarmMetric, PairedDifference]>) {
       rows.push([
         cost.strategy,
         metric,
-        formatSigned(difference.mean),
+        formatSignedMicros(difference.mean),
         interval(difference),
-        difference.values.map(formatSigned).join(', '),
-        cost.reference === undefined || (metric !== 'echo' && metric !== 'keepalive') ? '–' : formatSigned(cost.reference.mean),
+        difference.values.map(formatSignedMicros).join(', '),
+        cost.reference === undefined || (metric !== 'echo' && metric !== 'keepalive') ? '–' : formatSignedMicros(cost.reference.mean),
         agreement(metric),
       ]);
     }
     if (cost.coldPath !== undefined) {
-      rows.push([cost.strategy, 'cold path', formatSigned(cost.coldPath.mean), interval(cost.coldPath), cost.coldPath.values.map(formatSigned).join(', '), '–', '–']);
+      rows.push([cost.strategy, 'cold path', formatSignedMicros(cost.coldPath.mean), interval(cost.coldPath), cost.coldPath.values.map(formatSignedMicros).join(', '), '–', '–']);
     }
   }
   return {
@@ -130,9 +130,8 @@ export function repetitionsTable(run: RunResult): Table {
   };
 }
 
-const formatSigned = (us: number): string => `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
 const interval = (difference: PairedDifference): string =>
-  difference.n < 2 ? '– (1 repetition)' : `${formatSigned(difference.low)} to ${formatSigned(difference.high)}`;
+  difference.n < 2 ? '– (1 repetition)' : `${formatSignedMicros(difference.low)} to ${formatSignedMicros(difference.high)}`;
 
 export function warmTable(paths: readonly PathSummary[]): Table {
   const baseline = paths.find((path) => path.strategy === 'baseline');

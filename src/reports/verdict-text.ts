@@ -3,7 +3,7 @@
  * lines (topic + sentence) that report.md and report.html render the same
  * way; every figure in them is a p50 or p99 the tables also show.
  */
-import { formatMicros } from '../cli/format.js';
+import { formatMicros, formatSignedMicros } from '../format.js';
 import { holds, type PairedDifference } from '../metrics/paired.js';
 import type { PathCost } from '../results/path-costs.js';
 import type { WarmMetric } from '../scenario/schema.js';
@@ -37,7 +37,6 @@ export function verdictLines(verdict: Verdict): VerdictLine[] {
 }
 
 /** µs with a sign, for differences. */
-const signedMicros = (us: number): string => `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
 
 /** A path's name, marked when its figures cover only part of what was planned. */
 const named = (path: RankedPath): string => `${path.strategy}${path.complete ? '' : ' (incomplete)'}`;
@@ -45,8 +44,8 @@ const ranked = (path: RankedPath): string => `${named(path)} ${formatMicros(path
 
 /** `+3.6ms (95 % CI 2.1ms–5.1ms)`, or the single difference with the number of repetitions. */
 export function differenceText(difference: PairedDifference): string {
-  if (difference.n < 2) return `${signedMicros(difference.mean)} (1 repetition: no interval)`;
-  return `${signedMicros(difference.mean)} (95 % CI ${signedMicros(difference.low)} to ${signedMicros(difference.high)}, ${difference.n} repetitions)`;
+  if (difference.n < 2) return `${formatSignedMicros(difference.mean)} (1 repetition: no interval)`;
+  return `${formatSignedMicros(difference.mean)} (95 % CI ${formatSignedMicros(difference.low)} to ${formatSignedMicros(difference.high)}, ${difference.n} repetitions)`;
 }
 
 /** A difference stated only when it holds across repetitions. */
@@ -115,7 +114,7 @@ function referenceProblems(verdict: Verdict): string {
       .filter((agreement) => !agreement.ok)
       .map(
         (agreement) =>
-          `${cost.strategy} ${METRIC_WORDS[agreement.metric]}: coldpath says ${signedMicros(agreement.coldpath)}, sockperf ${signedMicros(agreement.reference)} over baseline ` +
+          `${cost.strategy} ${METRIC_WORDS[agreement.metric]}: coldpath says ${formatSignedMicros(agreement.coldpath)}, sockperf ${formatSignedMicros(agreement.reference)} over baseline ` +
           `(differ by ${formatMicros(Math.abs(agreement.coldpath - agreement.reference))}; bound ${formatMicros(agreement.bound)})`,
       ),
   );

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ColdpathError } from '../errors.js';
-import { scenarioSchema, type Scenario } from './schema.js';
+import { ColdpathError, inputError } from '../errors.js';
+import { scenarioSchema, STRATEGIES, type Scenario, type StrategyName } from './schema.js';
 import { crossFieldProblems, type Problem } from './rules.js';
 
 export interface LoadedScenario {
@@ -96,4 +96,14 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
+}
+
+/** A comma-separated list of paths from the command line (`--strategies eni,gre-proxy`), in that order. */
+export function parseStrategies(text: string): StrategyName[] {
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(STRATEGIES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw inputError('--strategies', `${JSON.stringify(text)} names ${unknown.length > 0 ? `unknown path(s) ${unknown.join(', ')}` : 'no path'}`, `choose from ${STRATEGIES.join(', ')}`);
+  }
+  return names as StrategyName[];
 }

@@ -1,6 +1,7 @@
 /** The floor: the same service inside the function's own (platform) VPC; nothing crosses VPCs. */
 import { plan } from '../topology/ops.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
+import { serviceTarget } from './target.js';
 
 export function baselineStrategy(ctx: StrategyContext): Strategy {
   const service = ctx.layout.platformServices[0];
@@ -12,8 +13,9 @@ export function baselineStrategy(ctx: StrategyContext): Strategy {
     attach: (instance) => ({ ok: true, plan: plan(`instance ${instance.id}: baseline attach`, []), expectedSource: instance.podAddress }),
     release: () => {},
     teardown: () => plan('baseline: nothing to tear down', []),
-    target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    target: () => serviceTarget(service),
     natNodes: () => [],
+    forwardingNodes: () => [],
     resources: () => ({ ...NO_RESOURCES }),
   };
 }

@@ -10,6 +10,7 @@ import { plan, type Op } from '../topology/ops.js';
 import type { InstanceLayout } from '../topology/instance-plan.js';
 import { Ipam } from './ipam.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
+import { serviceTarget } from './target.js';
 
 export const ENI_DEV = 'eni0';
 
@@ -61,8 +62,9 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
     },
     // Each ENI's veth disappears with its instance's namespace.
     teardown: () => plan('eni: nothing shared', []),
-    target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    target: () => serviceTarget(service),
     natNodes: () => [],
+    forwardingNodes: () => [],
     resources: (instances) => ({
       ...NO_RESOURCES,
       userVpcInterfaces: instances,

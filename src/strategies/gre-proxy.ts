@@ -11,6 +11,7 @@ import type { HostLayout, ProxyLayout } from '../topology/layout.js';
 import { masqChain, masqConfig, type MasqConfig } from './ip-masq-agent.js';
 import { proxyNodeDeleteOps, proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
+import { serviceTarget } from './target.js';
 
 export { PROXY_COUNTERS, PROXY_TABLE, VXLAN_PORT } from './proxy-node.js';
 export const UNDERLAY_MTU = 1500;
@@ -72,7 +73,8 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
     },
     // The hosts masquerade pods (ip-masq-agent), the proxies masquerade onto eth1.
     natNodes: () => [...proxies.map((p) => p.node), ...layout.hosts.map((h) => h.node)],
-    target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    forwardingNodes: () => proxies.map((p) => p.node),
+    target: () => serviceTarget(service),
     resources: () => ({
       ...NO_RESOURCES,
       userVpcInterfaces: proxies.length,

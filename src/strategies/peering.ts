@@ -8,6 +8,7 @@
  */
 import { plan, type Op } from '../topology/ops.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
+import { serviceTarget } from './target.js';
 
 export function peeringStrategy(ctx: StrategyContext): Strategy {
   const { layout, scenario } = ctx;
@@ -45,8 +46,9 @@ export function peeringStrategy(ctx: StrategyContext): Strategy {
     release: () => {},
     // Deleting the link removes both ends and every route through it.
     teardown: () => plan('peering: remove link', [{ kind: 'link.del', node: platform.node, dev: peering.platformDev }]),
-    target: () => ({ address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name }),
+    target: () => serviceTarget(service),
     natNodes: () => [],
+    forwardingNodes: () => [],
     resources: () => ({ ...NO_RESOURCES, routeEntries: userRoutes.length + platformRoutes.length, peeringConnections: 1 }),
   };
 }

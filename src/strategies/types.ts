@@ -80,6 +80,8 @@ export interface Strategy {
   teardown(): Plan;
   /** Nodes where the path keeps NAT (conntrack) state: counted in bursts, flushed between blocks where they outlive the path. */
   natNodes(): string[];
+  /** Nodes that must forward the path's traffic: their nft path counters must move (path verification). */
+  forwardingNodes(): string[];
   target(): Target;
   /** Resources held with `instances` instances alive. */
   resources(instances: number): ResourceCounts;
