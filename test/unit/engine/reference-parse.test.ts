@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFullLog } from '../../../src/engine/reference.js';
+import { parseFullLog, referenceSetup } from '../../../src/engine/reference.js';
+import { ColdpathError } from '../../../src/errors.js';
+import { parseScenario } from '../../../src/scenario/load.js';
 import { parseLinkNames } from '../../../src/kernel/inspect.js';
 
 /** Shaped like `sockperf ping-pong --tcp --full-log FILE`: a header, the round trips, a summary. */
@@ -62,5 +67,33 @@ describe('parseLinkNames', () => {
     const text = ['    link/ether 9e:4f:00:aa:bb:cc brd ff:ff:ff:ff:ff:ff', 'Cannot open network namespace "x": No such file or directory', '2: eth0: <BROADCAST> mtu 1500'].join('\n');
     expect([...parseLinkNames(text)]).toEqual(['eth0']);
     expect(parseLinkNames('').size).toBe(0);
+  });
+});
+
+describe('referenceSetup without sockperf', () => {
+  // `which` reads PATH when called: an empty directory stands for a machine without sockperf.
+  const withoutSockperf = async <T>(body: () => Promise<T>): Promise<T> => {
+    const saved = process.env['PATH'];
+    process.env['PATH'] = mkdtempSync(join(tmpdir(), 'coldpath-empty-path-'));
+    try {
+      return await body();
+    } finally {
+      process.env['PATH'] = saved;
+    }
+  };
+
+  it('auto: no reference, and a note that says how to get one', async () => {
+    const setup = await withoutSockperf(() => referenceSetup(parseScenario({})));
+    expect(setup).toEqual({ tool: 'none', reason: 'sockperf is not installed (apt-get install -y sockperf): no second instrument checks this run' });
+  });
+
+  it('sockperf: an environment error naming reference.tool, before anything is built', async () => {
+    const error = await withoutSockperf(() => referenceSetup(parseScenario({ reference: { tool: 'sockperf' } })).then(() => undefined, (e: unknown) => e));
+    expect(error).toBeInstanceOf(ColdpathError);
+    expect(error).toMatchObject({ kind: 'environment', field: 'reference.tool', message: 'reference.tool: sockperf is not installed' });
+  });
+
+  it('none: no reference, said so', async () => {
+    expect(await referenceSetup(parseScenario({ reference: { tool: 'none' } }))).toEqual({ tool: 'none', reason: 'reference.tool is none' });
   });
 });
