@@ -37,3 +37,11 @@ export function pairedDifference(a: ReadonlyMap<number, number>, b: ReadonlyMap<
 export function holds(difference: PairedDifference | undefined): boolean {
   return difference !== undefined && difference.n >= 2 && (difference.low > 0 || difference.high < 0);
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

@@ -5,6 +5,7 @@
  * time limit; a measurement that starts at the limit is marked not converged.
  */
 import { nowMicros } from '../clock.js';
+import { median } from '../metrics/paired.js';
 
 export interface SteadyStateSpec {
   /** Requests per window. */
@@ -96,10 +97,4 @@ export function isSteady(medians: readonly number[], steady: Pick<SteadyStateSpe
   const last = medians.slice(-steady.windows);
   const low = Math.min(...last);
   return low > 0 && (Math.max(...last) - low) / low <= steady.tolerance;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
