@@ -1,9 +1,8 @@
 /**
  * When warm-up is over. `fixed`: after a count of requests. `steady`: after
- * the medians of consecutive windows of requests show no trend any more (JIT
- * compilation, caches and connection pools have settled; see isSteady),
- * bounded by a time limit; a measurement that starts at the limit is marked
- * not converged.
+ * the medians of consecutive windows of requests agree within a tolerance
+ * (JIT compilation, caches and connection pools have settled), bounded by a
+ * time limit; a measurement that starts at the limit is marked not converged.
  */
 import { nowMicros } from '../clock.js';
 import { median } from '../metrics/paired.js';
@@ -13,7 +12,7 @@ export interface SteadyStateSpec {
   window: number;
   /** Consecutive windows whose medians must agree. */
   windows: number;
-  /** Largest relative change between the older and the newer half of those medians. */
+  /** Largest relative spread of those medians: (max − min) / min. */
   tolerance: number;
   /** Longest warm-up; the measurement then starts anyway, marked not converged. */
   timeLimitMs: number;
@@ -92,24 +91,10 @@ export class WarmupTracker {
   }
 }
 
-/** Medians may scatter this many times the tolerance around a level that no longer moves. */
-const SPREAD_FACTOR = 4;
-
-/**
- * Steady: over the last `windows` window medians, the newer half's mean is
- * within `tolerance` of the older half's — no trend left (JIT compilation,
- * warming caches and pools all move the level one way) — and no median is
- * more than SPREAD_FACTOR × tolerance above the lowest. Jitter of a level that
- * has stopped moving does not hold warm-up back; a drift does.
- */
+/** The last `windows` medians agree within the tolerance. */
 export function isSteady(medians: readonly number[], steady: Pick<SteadyStateSpec, 'windows' | 'tolerance'>): boolean {
   if (medians.length < steady.windows) return false;
   const last = medians.slice(-steady.windows);
   const low = Math.min(...last);
-  if (!(low > 0) || (Math.max(...last) - low) / low > SPREAD_FACTOR * steady.tolerance) return false;
-  const half = last.length >> 1;
-  const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const older = mean(last.slice(0, half));
-  const newer = mean(last.slice(last.length - half));
-  return Math.abs(newer - older) / older <= steady.tolerance;
+  return low > 0 && (Math.max(...last) - low) / low <= steady.tolerance;
 }

@@ -69,14 +69,14 @@ const steadyState = z
   .object({
     enabled: z.boolean().default(true).describe('End warm-up when the latency is steady instead of after a fixed count of requests.'),
     window: z.number().int().min(10).max(100_000).default(250).describe('Requests per window; each window gives one median.'),
-    windows: z.number().int().min(2).max(20).default(4).describe('Consecutive windows compared: the mean median of the newer half against the older half.'),
-    tolerance: z.number().min(0.001).max(1).default(0.05).describe('Largest relative change between the two halves (no trend left); the medians may also scatter by at most 4 × this.'),
+    windows: z.number().int().min(2).max(20).default(4).describe('Consecutive windows whose medians must agree (four windows also catch a slow downward drift).'),
+    tolerance: z.number().min(0.001).max(1).default(0.05).describe('Largest relative spread of those medians, (max − min) / min.'),
     timeLimitMs: z
       .number()
       .int()
       .min(100)
       .max(600_000)
-      .default(3000)
+      .default(4000)
       .describe('Longest warm-up per metric and instance; the measurement then starts anyway and is marked not converged.'),
   })
   .strict()
