@@ -76,7 +76,7 @@ const steadyState = z
       .int()
       .min(100)
       .max(600_000)
-      .default(4000)
+      .default(3000)
       .describe('Longest warm-up per metric and instance; the measurement then starts anyway and is marked not converged.'),
   })
   .strict()
