@@ -5,7 +5,7 @@ import { experiment, expectNothingLeft, runExperimentScenario } from './experime
 describe('experiment: nat', () => {
   it('exhausts a 16-port MASQUERADE and reports it', async () => {
     const { cli, run } = await runExperimentScenario([
-      { kind: 'nat', name: 'nat', ports: { first: 40000, count: 16 }, timeWaitSeconds: 1, stepMs: 1500, timeoutMs: 1200, steps: [{ rate: 20, held: 0 }, { rate: 20, held: 16 }] },
+      { kind: 'nat', name: 'nat', ports: { first: 40000, count: 16 }, timeWaitSeconds: 1, stepMs: 1500, timeoutMs: 1200, steps: [{ rate: 10, held: 0 }, { rate: 20, held: 16 }] },
     ]);
     expect(cli.code, cli.stderr).toBe(0);
     const nat = experiment(run, 'nat', 'nat');
@@ -13,6 +13,8 @@ describe('experiment: nat', () => {
     const m = nat.measured!;
     expect(m.ports).toEqual({ first: 40000, last: 40015, count: 16 });
     const [free, full] = m.steps;
+    // Churn alone, below ports ÷ TIME_WAIT (10/s < 16 ports / 1 s): nothing fails. (At 20/s it depends on
+    // whether the kernel reuses a port in TIME_WAIT in time: 0 or 1 of 30 failed, run to run.)
     expect(free!.failed).toBe(0);
     // All 16 ports held: new connections cannot get a NAT mapping; the kernel drops their SYNs.
     // Not all: a SYN dropped for want of a mapping is retried after 1 s and may then find a port
