@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = join(import.meta.dirname, '..', '..', 'src');
 
 /** Bottom first. Root files (errors.ts, clock.ts, paths.ts, format.ts) are leaves. */
-export const LAYERS = [
+const LAYERS = [
   ['errors', 'clock', 'paths', 'format'],
   ['metrics'],
   ['exec'],
@@ -34,7 +34,7 @@ export const LAYERS = [
 ] as const;
 
 /** Imports against the layering that exist today, each with why; issue 11 removes them. */
-export const KNOWN_BACK_EDGES: Record<string, string> = {
+const KNOWN_BACK_EDGES: Record<string, string> = {
   'scenario -> topology': 'scenario/schema.ts validates CIDRs with topology/addressing.ts',
   'scenario -> experiments': "the scenario's experiments field is the experiments' own zod schema",
   'env -> results': 'the Fingerprint type lives in results/types.ts',
@@ -58,7 +58,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Folder-level edges `a -> b` from every relative import and re-export, `import type` included. */
-export function importEdges(files: ReadonlyArray<{ file: string; text: string }>): Set<string> {
+function importEdges(files: ReadonlyArray<{ file: string; text: string }>): Set<string> {
   const edges = new Set<string>();
   for (const { file, text } of files) {
     for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'/g)) {
@@ -72,7 +72,7 @@ export function importEdges(files: ReadonlyArray<{ file: string; text: string }>
 }
 
 /** Edges that go up (or sideways within a layer) and are not known. */
-export function violations(edges: ReadonlySet<string>, layers: ReadonlyArray<readonly string[]>, known: Readonly<Record<string, string>>): string[] {
+function violations(edges: ReadonlySet<string>, layers: ReadonlyArray<readonly string[]>, known: Readonly<Record<string, string>>): string[] {
   const rank = new Map(layers.flatMap((layer, index) => layer.map((unit) => [unit, index] as const)));
   return [...edges]
     .filter((edge) => {
