@@ -132,6 +132,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     },
     schedule: buildSchedule(scenario.strategies, scenario.repetitions, scenario.order, scenario.seed),
     reference,
+    limits: { eniAddresses: Math.max(0, layout.eniPool.last - layout.eniPool.first + 1) },
     paths: [],
     experiments: [],
     notes,

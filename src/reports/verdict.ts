@@ -15,7 +15,6 @@ import { costsOverBaseline, pathCost, type PathCost } from '../results/path-cost
 import type { PathSummary } from '../results/summary.js';
 import type { ReferenceSetup, RunResult } from '../results/types.js';
 import type { StrategyName } from '../scenario/schema.js';
-import { buildLayout } from '../topology/layout.js';
 import { runSummaries } from './summaries.js';
 
 export interface RankedPath {
@@ -130,7 +129,8 @@ export function verdictContext(run: RunResult): VerdictContext {
   }
   return {
     eniQuota: run.scenario.eni.quotaPerVpc,
-    eniAddresses: eniAddresses(run),
+    // Recorded by the run that measured; never re-derived from this version's address plan.
+    eniAddresses: run.limits?.eniAddresses,
     prewarmModeledUs,
     costs: costsOverBaseline(run),
     proxyOverPeering: pathCost(run, 'gre-proxy', 'peering'),
@@ -259,15 +259,4 @@ function unmeasured(path: PathSummary | undefined, name: string, what: string): 
   if (path === undefined) return { kind: 'not-measured', why: `${name} was not part of this run` };
   if (path.outcome !== 'completed') return { kind: 'not-measured', why: `${name} ${path.outcome}${path.failure === undefined ? '' : ` (${path.failure})`}` };
   return { kind: 'not-measured', why: `${name} has no ${what}` };
-}
-
-/** The ENI address pool the scenario's layout leaves in the user subnet (see topology/layout.ts). */
-function eniAddresses(run: RunResult): number | undefined {
-  try {
-    const pool = buildLayout(run.scenario, run.tag).eniPool;
-    return Math.max(0, pool.last - pool.first + 1);
-  } catch {
-    // A result written by another version may not lay out any more; the verdict then omits the figure.
-    return undefined;
-  }
 }

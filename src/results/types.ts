@@ -199,6 +199,8 @@ export interface RunResult {
   schedule?: Array<{ repetition: number; order: StrategyName[] }>;
   /** The second instrument beside coldpath's own (absent in schema 1). */
   reference?: ReferenceSetup;
+  /** Limits of this run's address plan that reports quote (absent in schema 1). */
+  limits?: { /** User-subnet addresses left for ENIs after reserved, service and proxy addresses. */ eniAddresses: number };
   paths: PathResult[];
   /** Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order. */
   experiments: ExperimentResult[];

@@ -52,6 +52,8 @@ describe('trustworthy figures: mechanisms', () => {
       }
     }
     expect(result.reference).toEqual({ tool: 'none', reason: 'reference.tool is none' });
+    // Facts the reports quote are recorded by the run itself.
+    expect(result.limits).toEqual({ eniAddresses: 242 });
     expect(result.notes).toContain('no reference measurement: reference.tool is none');
     expect(namespacesOf(result.tag)).toEqual([]);
     expect(rootNamespaceState()).toBe(before);

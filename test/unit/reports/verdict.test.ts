@@ -153,6 +153,14 @@ describe('verdict of recorded runs', () => {
     expect(verdict.coldStart?.ranking.map((path) => path.strategy)).toEqual(['gre-proxy', 'peering', 'baseline', 'eni']);
   });
 
+  it("quotes the ENI address limit the run recorded, never one derived from this version's address plan", () => {
+    const run = loadRun('run-small');
+    expect(runVerdict(run).eni).toEqual({ kind: 'held', largestSize: 4, quota: 250, addresses: undefined });
+    run.limits = { eniAddresses: 17 };
+    expect(runVerdict(run).eni).toEqual({ kind: 'held', largestSize: 4, quota: 250, addresses: 17 });
+    expect(text(verdictLines(runVerdict(run)), 'ENI')).toContain('This scenario leaves 17 user-subnet addresses for ENIs');
+  });
+
   it('pairs the repetitions of a recorded run (schema 1, read through its migration)', () => {
     const verdict = runVerdict(loadRun('run-small'));
     if (verdict.costs.kind !== 'measured') throw new Error(verdict.costs.why);
