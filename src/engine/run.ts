@@ -6,6 +6,7 @@
  * between stages; and always tears everything down by replaying the ledger.
  */
 import { ColdpathError, isColdpathError } from '../errors.js';
+import type { LineProcess } from '../exec/line-process.js';
 import { pinThreads } from '../exec/pin-threads.js';
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { fingerprint } from '../env/fingerprint.js';
@@ -138,6 +139,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     notes,
   };
   const services: ServiceProcess[] = [];
+  const referenceServers: LineProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
   const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
@@ -164,7 +166,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
     if (reference.tool === 'sockperf') {
       events.emit({ type: 'stage', message: `starting the reference: sockperf ${reference.version} servers beside the services` });
-      await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices]);
+      referenceServers.push(...(await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices])));
     } else {
       notes.push(`no reference measurement: ${reference.reason}`);
       events.emit({ type: 'note', message: `no reference measurement: ${reference.reason}` });
@@ -197,7 +199,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       : { message: error instanceof Error ? error.message : String(error) };
   } finally {
     events.emit({ type: 'teardown' });
-    await Promise.allSettled(services.map((service) => service.stop()));
+    await Promise.allSettled([...services, ...referenceServers].map((server) => server.stop()));
     await driver.closeAll();
     const report = await undo(ledger.read());
     if (report.errors.length === 0) ledger.remove();

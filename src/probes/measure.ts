@@ -49,19 +49,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     case 'keepalive': {
       const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
       if (spec.httpClient !== 'undici') {
-        const clients = Array.from({ length: spec.concurrency }, () => new KeepAliveClient(spec.host, spec.port, path, spec.timeoutMs, body));
-        // Each closed-loop worker takes a free connection: one request per connection at a time.
-        const free = [...clients];
-        operation = async () => {
-          const client = free.pop();
-          if (client === undefined) throw new Error('no free keep-alive connection');
-          try {
-            await client.request();
-          } finally {
-            free.push(client);
-          }
-        };
-        close = async () => clients.forEach((client) => client.close());
+        ({ operation, close } = oneRequestPerConnection(spec.concurrency, () => new KeepAliveClient(spec.host, spec.port, path, spec.timeoutMs, body), (client) => client.request()));
         break;
       }
       const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
@@ -77,21 +65,8 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       break;
     }
     case 'echo': {
-      const clients = Array.from({ length: spec.concurrency }, () => new EchoClient(spec.host, spec.port, spec.timeoutMs));
       const payload = Buffer.alloc(spec.payloadBytes ?? 64, 0x61);
-      let next = 0;
-      // Each closed-loop worker takes the next free client: one request per connection at a time.
-      const free = [...clients];
-      operation = async () => {
-        const client = free.pop() ?? clients[next++ % clients.length];
-        if (client === undefined) throw new Error('no echo client');
-        try {
-          await client.roundTrip(payload);
-        } finally {
-          free.push(client);
-        }
-      };
-      close = async () => clients.forEach((client) => client.close());
+      ({ operation, close } = oneRequestPerConnection(spec.concurrency, () => new EchoClient(spec.host, spec.port, spec.timeoutMs), (client) => client.roundTrip(payload)));
       break;
     }
   }
@@ -114,4 +89,26 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
   } finally {
     await close();
   }
+}
+
+/**
+ * `concurrency` kept connections; each request takes a free one, so no
+ * connection ever carries two requests at once (the load loop never has more
+ * than `concurrency` in flight).
+ */
+function oneRequestPerConnection<C extends { close(): void }>(concurrency: number, open: () => C, use: (client: C) => Promise<void>): { operation: Operation; close: () => Promise<void> } {
+  const clients = Array.from({ length: concurrency }, open);
+  const free = [...clients];
+  return {
+    operation: async () => {
+      const client = free.pop();
+      if (client === undefined) throw new Error('no free connection');
+      try {
+        await use(client);
+      } finally {
+        free.push(client);
+      }
+    },
+    close: async () => clients.forEach((client) => client.close()),
+  };
 }

@@ -66,93 +66,25 @@ export function httpGet(dispatcher: Dispatcher, path: string, timeoutMs: number,
   });
 }
 
-/** A persistent TCP connection that sends `payload` and waits for it to come back. */
-export class EchoClient {
+/**
+ * Reads one reply of an exchange chunk by chunk: undefined while it is
+ * incomplete, null once it is complete, an Error when it is complete but wrong.
+ */
+type ReplyReader = (chunk: Buffer) => Error | null | undefined;
+
+/**
+ * One TCP connection kept for many exchanges, one at a time: send a request,
+ * read its reply. Reconnects on the next exchange after a loss.
+ */
+class KeptConnection {
   private socket: Socket | undefined;
-  private pending: { expected: number; received: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+  private pending: { read: ReplyReader; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
     private readonly timeoutMs: number,
   ) {}
-
-  private open(): Promise<Socket> {
-    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port, noDelay: true });
-      socket.once('connect', () => resolve(socket));
-      socket.once('error', reject);
-      socket.on('data', (chunk: Buffer) => {
-        const pending = this.pending;
-        if (pending === undefined) return;
-        pending.received += chunk.length;
-        if (pending.received >= pending.expected) {
-          this.pending = undefined;
-          pending.resolve();
-        }
-      });
-      socket.on('close', () => {
-        const pending = this.pending;
-        this.pending = undefined;
-        pending?.reject(new ProbeError('ECONNRESET', 'echo connection closed'));
-      });
-      this.socket = socket;
-    });
-  }
-
-  async roundTrip(payload: Buffer): Promise<void> {
-    const socket = await this.open();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        socket.destroy();
-        reject(new ProbeError('ETIMEDOUT', 'echo timed out'));
-      }, this.timeoutMs);
-      this.pending = {
-        expected: payload.length,
-        received: 0,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      socket.write(payload);
-    });
-  }
-
-  close(): void {
-    this.socket?.destroy();
-  }
-}
-
-/**
- * HTTP/1.1 requests on one kept connection, with the least client work a
- * request can take (what wrk does): a prepared request, the response read
- * until its Content-Length is in. Reconnects on the next request after a loss.
- */
-export class KeepAliveClient {
-  private socket: Socket | undefined;
-  private pending: { reader: ResponseReader; resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
-  private readonly prepared: Buffer;
-
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-    path: string,
-    private readonly timeoutMs: number,
-    body?: Buffer,
-  ) {
-    const head =
-      body === undefined
-        ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
-        : `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`;
-    this.prepared = body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
-  }
 
   private open(): Promise<Socket> {
     if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
@@ -168,13 +100,13 @@ export class KeepAliveClient {
         reject(error);
       });
       socket.on('data', (chunk: Buffer) => {
-        const pending = this.pending;
-        if (pending === undefined) return;
-        const status = pending.reader.push(chunk);
-        if (status === undefined) return;
-        this.settle(status === 200 ? undefined : new ProbeError(`HTTP_${status}`, `HTTP ${status}`));
+        const outcome = this.pending?.read(chunk);
+        if (outcome !== undefined) this.settle(outcome ?? undefined);
       });
-      socket.on('close', () => this.settle(new ProbeError('ECONNRESET', 'connection closed before the response was complete')));
+      // A connection given up after a timeout closes later: it must not fail the next exchange.
+      socket.on('close', () => {
+        if (this.socket === socket) this.settle(new ProbeError('ECONNRESET', 'connection closed before the reply was complete'));
+      });
       this.socket = socket;
     });
   }
@@ -188,20 +120,70 @@ export class KeepAliveClient {
     else pending.reject(error);
   }
 
-  async request(): Promise<void> {
+  async exchange(request: Buffer, read: ReplyReader): Promise<void> {
     const socket = await this.open();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
+        this.settle(new ProbeError('ETIMEDOUT', `no reply from ${this.host}:${this.port} within ${this.timeoutMs} ms`));
         socket.destroy();
-        this.settle(new ProbeError('ETIMEDOUT', `no response from ${this.host}:${this.port} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending = { reader: new ResponseReader(), resolve, reject, timer };
-      socket.write(this.prepared);
+      this.pending = { read, resolve, reject, timer };
+      socket.write(request);
     });
   }
 
   close(): void {
     this.socket?.destroy();
+  }
+}
+
+/** A persistent TCP connection that sends `payload` and waits for it to come back. */
+export class EchoClient {
+  private readonly connection: KeptConnection;
+
+  constructor(host: string, port: number, timeoutMs: number) {
+    this.connection = new KeptConnection(host, port, timeoutMs);
+  }
+
+  roundTrip(payload: Buffer): Promise<void> {
+    let received = 0;
+    return this.connection.exchange(payload, (chunk) => ((received += chunk.length) >= payload.length ? null : undefined));
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
+
+/**
+ * HTTP/1.1 requests on one kept connection, with the least client work a
+ * request can take (what wrk does): a prepared request, the response read
+ * until its Content-Length is in.
+ */
+export class KeepAliveClient {
+  private readonly connection: KeptConnection;
+  private readonly prepared: Buffer;
+
+  constructor(host: string, port: number, path: string, timeoutMs: number, body?: Buffer) {
+    this.connection = new KeptConnection(host, port, timeoutMs);
+    const head =
+      body === undefined
+        ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
+        : `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    this.prepared = body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  }
+
+  request(): Promise<void> {
+    const reader = new ResponseReader();
+    return this.connection.exchange(this.prepared, (chunk) => {
+      const status = reader.push(chunk);
+      if (status === undefined) return undefined;
+      return status === 200 ? null : new ProbeError(`HTTP_${status}`, `HTTP ${status}`);
+    });
+  }
+
+  close(): void {
+    this.connection.close();
   }
 }
 

@@ -90,6 +90,8 @@ export function pathCost(run: RunResult, strategy: StrategyName, against: Strate
   const reference = difference('reference');
   const agreement: Agreement[] = [];
   if (reference !== undefined) {
+    const theirReferences = seriesOf(theirs, 'reference');
+    const repetitions = [...seriesOf(mine, 'reference').keys()].filter((repetition) => theirReferences.has(repetition)).sort((a, b) => a - b);
     // coldpath's cost over every repetition against the reference's. Not paired with the reference's
     // repetitions alone, and the median of the per-repetition differences rather than their mean:
     // one disturbed block (measured: one in ten or so on these machines) must not decide the check.
@@ -100,7 +102,7 @@ export function pathCost(run: RunResult, strategy: StrategyName, against: Strate
       const typical = median(byColdpath.values);
       agreement.push({
         metric,
-        repetitions: [...seriesOf(mine, 'reference').keys()].filter((repetition) => seriesOf(theirs, 'reference').has(repetition)).sort((a, b) => a - b),
+        repetitions,
         coldpath: typical,
         reference: reference.mean,
         bound: limit,
