@@ -1,6 +1,6 @@
 /** `coldpath run`: measure every path of a scenario and write reports/<run-id>/. */
 import { join } from 'node:path';
-import { attachConsole, summaryTable } from '../cli/console-display.js';
+import { attachConsole, summaryTable } from '../display/console-display.js';
 import { RunEvents } from '../engine/events.js';
 import { runScenario } from '../engine/run.js';
 import { inputError } from '../errors.js';

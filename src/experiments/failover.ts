@@ -22,7 +22,7 @@ import { Fleet } from './fleet.js';
 import { childPids, readCounters } from '../kernel/inspect.js';
 import { applyTolerant, killAllIn } from './teardown.js';
 import { startStreams, unsentTally, until } from './load.js';
-import type { FailoverSpec } from './schema.js';
+import type { FailoverSpec } from '../scenario/experiments.js';
 import type { FailoverMeasured, FailoverResult, FailoverStream } from './types.js';
 import { findKeepalived, VrrpNode } from './vrrp-node.js';
 

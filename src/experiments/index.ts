@@ -12,7 +12,7 @@ import { runFailover } from './failover.js';
 import { runMtu } from './mtu.js';
 import { runNat } from './nat.js';
 import { runScaling } from './scaling.js';
-import type { ExperimentSpec } from './schema.js';
+import type { ExperimentSpec } from '../scenario/experiments.js';
 import type { ExperimentResult } from './types.js';
 import { findKeepalived } from './vrrp-node.js';
 

@@ -20,7 +20,7 @@ import { type ExperimentContext, recordFailure, say, strategyContext, userTarget
 import { Fleet, type FleetInstance } from './fleet.js';
 import { readCounters } from '../kernel/inspect.js';
 import { measureOnInstance } from './load.js';
-import type { MtuSpec } from './schema.js';
+import type { MtuSpec } from '../scenario/experiments.js';
 import { hostTablesPlan, singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';
 import { applyTolerant, killAllIn } from './teardown.js';
 import type { EncapsulationLatency, MtuCase, MtuResult, TenantCollision } from './types.js';

@@ -17,7 +17,7 @@ import { type ExperimentContext, recordFailure, say, strategyContext, userTarget
 import { Fleet, type FleetInstance } from './fleet.js';
 import { conntrackCount, conntrackStats, readCounters } from '../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from './load.js';
-import type { NatSpec } from './schema.js';
+import type { NatSpec } from '../scenario/experiments.js';
 import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';
 import { applyTolerant, killAllIn } from './teardown.js';
 import type { ErrorTally, NatMeasured, NatResult, NatStep } from './types.js';

@@ -22,7 +22,7 @@ import { Fleet } from './fleet.js';
 import { conntrackTcp, readCounters } from '../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from './load.js';
 import { desiredProxies } from './policy.js';
-import type { ScalingSpec } from './schema.js';
+import type { ScalingSpec } from '../scenario/experiments.js';
 import { applyTolerant, killAllIn } from './teardown.js';
 import type { ScalingEvent, ScalingMeasured, ScalingResult } from './types.js';
 

@@ -6,7 +6,7 @@
  * as everywhere in run.json. `measured` is absent when an experiment failed
  * before it could measure anything.
  */
-import type { FailoverMode } from './schema.js';
+import type { FailoverMode } from '../scenario/experiments.js';
 
 export type ExperimentOutcome = 'completed' | 'failed' | 'aborted';
 

@@ -1,5 +1,5 @@
 /** Rules that span fields; zod checks each field alone, these check them together. */
-import { contains, overlaps, parseCidr, size } from '../topology/addressing.js';
+import { contains, overlaps, parseCidr, size } from '../cidr.js';
 import type { Scenario } from './schema.js';
 
 export interface Problem {

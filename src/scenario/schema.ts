@@ -4,8 +4,8 @@
  * scenario. TSDoc on each field becomes the JSON Schema description.
  */
 import { z } from 'zod';
-import { experimentSchema } from '../experiments/schema.js';
-import { parseCidr } from '../topology/addressing.js';
+import { experimentSchema } from './experiments.js';
+import { parseCidr } from '../cidr.js';
 
 const NAME = /^[a-z][a-z0-9]{0,5}$/;
 

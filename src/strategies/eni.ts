@@ -4,7 +4,7 @@
  * an address from the user subnet's IPAM and a route for the user VPC. The
  * ENI quota per VPC and the subnet size are enforced as on a real platform.
  */
-import { host } from '../topology/addressing.js';
+import { host } from '../cidr.js';
 import { taggedIfname } from '../topology/naming.js';
 import { plan, type Op } from '../topology/ops.js';
 import type { InstanceLayout } from '../topology/instance-plan.js';

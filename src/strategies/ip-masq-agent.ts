@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ColdpathError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
-import { parseCidr } from '../topology/addressing.js';
+import { parseCidr } from '../cidr.js';
 
 export interface MasqConfig {
   nonMasqueradeCIDRs: string[];

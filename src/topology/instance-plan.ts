@@ -5,7 +5,7 @@
  */
 import type { HostLayout, Layout } from './layout.js';
 import { taggedIfname } from './naming.js';
-import { host } from './addressing.js';
+import { host } from '../cidr.js';
 import { plan, type Plan } from './ops.js';
 
 export interface InstanceLayout {

@@ -14,7 +14,7 @@
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { host, parseCidr, size, subnet, type Cidr } from './addressing.js';
+import { host, parseCidr, size, subnet, type Cidr } from '../cidr.js';
 import { taggedIfname } from './naming.js';
 
 /** Link network of the emulated peering connection (inside namespaces only). */

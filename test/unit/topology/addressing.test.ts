@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contains, host, hostCidr, overlaps, parseCidr, size, subnet } from '../../../src/topology/addressing.js';
+import { contains, host, hostCidr, overlaps, parseCidr, size, subnet } from '../../../src/cidr.js';
 import { checkIfname, netnsName, parseNetnsName, taggedIfname } from '../../../src/topology/naming.js';
 
 describe('CIDR arithmetic', () => {

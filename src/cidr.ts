@@ -3,7 +3,7 @@
  * integers is small enough to keep here).
  */
 import ipaddr from 'ipaddr.js';
-import { ColdpathError } from '../errors.js';
+import { ColdpathError } from './errors.js';
 
 export interface Cidr {
   /** Network address as a 32-bit unsigned integer. */
