@@ -8,13 +8,13 @@ import { ColdpathError, isColdpathError } from '../errors.js';
 import { which } from '../env/tools.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ExperimentContext } from './context.js';
-import { runFailover } from './failover.js';
-import { runMtu } from './mtu.js';
-import { runNat } from './nat.js';
-import { runScaling } from './scaling.js';
+import { runFailover } from './failover/experiment.js';
+import { runMtu } from './mtu/experiment.js';
+import { runNat } from './nat/experiment.js';
+import { runScaling } from './scaling/experiment.js';
 import type { ExperimentSpec } from '../scenario/experiments.js';
 import type { ExperimentResult } from './types.js';
-import { findKeepalived } from './vrrp-node.js';
+import { findKeepalived } from './failover/vrrp-node.js';
 
 export type { ExperimentContext } from './context.js';
 

@@ -9,7 +9,7 @@ import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { ExperimentContext } from './context.js';
 import type { ErrorTally } from './types.js';
 import { userTarget } from './context.js';
-import type { FleetInstance } from './fleet.js';
+import type { FleetInstance } from '../engine/experiment-instances.js';
 
 export interface StreamSpec {
   metric: 'keepalive' | 'newconn';

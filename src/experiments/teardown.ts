@@ -11,7 +11,7 @@ import { isColdpathError } from '../errors.js';
 import type { KernelDriver } from '../kernel/driver.js';
 import { isAlive } from '../kernel/processes.js';
 import type { Plan } from '../topology/ops.js';
-import { signalPid } from './daemon.js';
+import { signalPid } from '../services/daemon.js';
 import { pidsIn } from '../kernel/inspect.js';
 
 const GONE = /No such file|Cannot find device|does not exist|No such process|not found|Cannot open network namespace/i;

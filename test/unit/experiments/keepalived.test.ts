@@ -1,6 +1,6 @@
 /** keepalived.conf for the proxy pair, its command line, log parsing and VRRP's bound: text and arithmetic, no root. */
 import { describe, expect, it } from 'vitest';
-import { advertSeconds, keepalivedArgv, keepalivedConfig, parseTransition, vrrpBound } from '../../../src/strategies/keepalived.js';
+import { advertSeconds, keepalivedArgv, keepalivedConfig, parseTransition, vrrpBound } from '../../../src/experiments/failover/keepalived.js';
 
 const options = {
   routerId: 'coldpath-px0',

@@ -1,7 +1,7 @@
 /** The scaling policy, NAT limit rules and remedies, the probe's rate profile: arithmetic and plan text. */
 import { describe, expect, it } from 'vitest';
-import { exhaustedBy, failed, natLimitPlan, remedyFor } from '../../../src/experiments/nat.js';
-import { desiredProxies } from '../../../src/experiments/policy.js';
+import { exhaustedBy, failed, natLimitPlan, remedyFor } from '../../../src/experiments/nat/experiment.js';
+import { desiredProxies } from '../../../src/experiments/scaling/policy.js';
 import { parseConntrack, parseConntrackStats } from '../../../src/kernel/inspect.js';
 import { singleProxy } from '../../../src/experiments/single-proxy.js';
 import { scheduleOffset } from '../../../src/probes/load-loop.js';

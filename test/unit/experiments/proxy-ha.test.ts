@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderOp } from '../../../src/kernel/render.js';
 import { toShellLine } from '../../../src/kernel/shell.js';
 import { parseScenario } from '../../../src/scenario/load.js';
-import { haPair, haPrewarmPlan, haTeardownPlan } from '../../../src/strategies/proxy-ha.js';
+import { haPair, haPrewarmPlan, haTeardownPlan } from '../../../src/experiments/failover/proxy-ha.js';
 import { buildLayout } from '../../../src/topology/layout.js';
 import { netnsName } from '../../../src/topology/naming.js';
 import type { Plan } from '../../../src/topology/ops.js';

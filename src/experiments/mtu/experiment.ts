@@ -7,23 +7,23 @@
  * encapsulation this kernel has, against no encapsulation at all, and what
  * breaks when two tenants share a proxy without a tunnel key.
  */
-import { ColdpathError } from '../errors.js';
-import { probeKernelFeatures } from '../env/kernel-features.js';
-import { runCommand } from '../exec/run-command.js';
-import { encodeHistogram, mergeEncoded } from '../metrics/histogram.js';
-import type { MeasureResultEvent } from '../probes/protocol.js';
-import { tunnelMtu, UNDERLAY_MTU, VXLAN_PORT } from '../strategies/gre-proxy.js';
-import type { StrategyContext } from '../strategies/types.js';
-import { plan, type Op, type TunnelType } from '../topology/ops.js';
-import { pointsOf, tally } from './analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
-import { Fleet, type FleetInstance } from './fleet.js';
-import { readCounters } from '../kernel/inspect.js';
-import { measureOnInstance } from './load.js';
-import type { MtuSpec } from '../scenario/experiments.js';
-import { hostTablesPlan, singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';
-import { applyTolerant, killAllIn } from './teardown.js';
-import type { EncapsulationLatency, MtuCase, MtuResult, TenantCollision } from './types.js';
+import { ColdpathError } from '../../errors.js';
+import { probeKernelFeatures } from '../../env/kernel-features.js';
+import { runCommand } from '../../exec/run-command.js';
+import { encodeHistogram, mergeEncoded } from '../../metrics/histogram.js';
+import type { MeasureResultEvent } from '../../probes/protocol.js';
+import { tunnelMtu, UNDERLAY_MTU, VXLAN_PORT } from '../../strategies/gre-proxy.js';
+import type { StrategyContext } from '../../strategies/types.js';
+import { plan, type Op, type TunnelType } from '../../topology/ops.js';
+import { pointsOf, tally } from '../analysis.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
+import { Fleet, type FleetInstance } from '../../engine/experiment-instances.js';
+import { readCounters } from '../../kernel/inspect.js';
+import { measureOnInstance } from '../load.js';
+import type { MtuSpec } from '../../scenario/experiments.js';
+import { hostTablesPlan, singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from '../single-proxy.js';
+import { applyTolerant, killAllIn } from '../teardown.js';
+import type { EncapsulationLatency, MtuCase, MtuResult, TenantCollision } from '../types.js';
 
 /** On the user service: its "security group" admits no ICMP fragmentation-needed (AWS's default admits no ICMP at all). */
 const NO_ICMP_TABLE = 'coldpath_noicmp';

@@ -7,14 +7,14 @@
  */
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ColdpathError } from '../errors.js';
-import { runCommand } from '../exec/run-command.js';
-import { which } from '../env/tools.js';
-import type { KernelDriver } from '../kernel/driver.js';
-import { keepalivedArgv, parseTransition } from '../strategies/keepalived.js';
-import type { ProxyLayout } from '../topology/layout.js';
-import { Daemon } from './daemon.js';
-import type { VrrpTransition } from './types.js';
+import { ColdpathError } from '../../errors.js';
+import { runCommand } from '../../exec/run-command.js';
+import { which } from '../../env/tools.js';
+import type { KernelDriver } from '../../kernel/driver.js';
+import { keepalivedArgv, parseTransition } from './keepalived.js';
+import type { ProxyLayout } from '../../topology/layout.js';
+import { Daemon } from '../../services/daemon.js';
+import type { VrrpTransition } from '../types.js';
 
 export interface VipEvent {
   /** Monotonic µs of arrival. */

@@ -10,17 +10,17 @@
  * so it is emulated with nft `ct count over N`. Then the remedy is measured:
  * the failing step again, with SNAT spread over two addresses.
  */
-import { nowMicros } from '../clock.js';
-import { plan } from '../topology/ops.js';
-import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
-import { Fleet, type FleetInstance } from './fleet.js';
-import { conntrackCount, conntrackStats, readCounters } from '../kernel/inspect.js';
-import { pause, startStreams, unsentTally } from './load.js';
-import type { NatSpec } from '../scenario/experiments.js';
-import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from './single-proxy.js';
-import { applyTolerant, killAllIn } from './teardown.js';
-import type { ErrorTally, NatMeasured, NatResult, NatStep } from './types.js';
+import { nowMicros } from '../../clock.js';
+import { plan } from '../../topology/ops.js';
+import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
+import { Fleet, type FleetInstance } from '../../engine/experiment-instances.js';
+import { conntrackCount, conntrackStats, readCounters } from '../../kernel/inspect.js';
+import { pause, startStreams, unsentTally } from '../load.js';
+import type { NatSpec } from '../../scenario/experiments.js';
+import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from '../single-proxy.js';
+import { applyTolerant, killAllIn } from '../teardown.js';
+import type { ErrorTally, NatMeasured, NatResult, NatStep } from '../types.js';
 
 export const NAT_LIMIT_TABLE = 'coldpath_natlimit';
 const TIME_WAIT_SYSCTL = 'net.netfilter.nf_conntrack_tcp_timeout_time_wait';

@@ -12,12 +12,12 @@
  * of the map (drain: its established flows keep their mark and their
  * proxy), and only then removes its routes and the node.
  */
-import type { Layout, ProxyLayout } from '../topology/layout.js';
-import { plan, type Op, type Plan, type TunnelType } from '../topology/ops.js';
-import { HOST_TABLE, hostOps, tunnelMtu, VXLAN_PORT } from './gre-proxy.js';
-import { masqConfig } from './ip-masq-agent.js';
-import { proxyNodeDeleteOps, proxyNodeOps } from './proxy-node.js';
-import type { StrategyContext } from './types.js';
+import type { Layout, ProxyLayout } from '../../topology/layout.js';
+import { plan, type Op, type Plan, type TunnelType } from '../../topology/ops.js';
+import { HOST_TABLE, hostOps, tunnelMtu, VXLAN_PORT } from '../../strategies/gre-proxy.js';
+import { masqConfig } from '../../strategies/ip-masq-agent.js';
+import { proxyNodeDeleteOps, proxyNodeOps } from '../../strategies/proxy-node.js';
+import type { StrategyContext } from '../../strategies/types.js';
 
 /** Hosts: the flow-pinning table. */
 export const POOL_TABLE = 'coldpath_pool';

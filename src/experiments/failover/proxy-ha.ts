@@ -20,12 +20,12 @@
  *   own stack, so such unsolicited mid-flow packets to the user VIP are
  *   dropped (and counted) instead.
  */
-import type { Layout, ProxyLayout } from '../topology/layout.js';
-import { plan, type Op, type Plan, type TunnelType } from '../topology/ops.js';
-import { HOST_TABLE, hostOps, tunnelMtu } from './gre-proxy.js';
-import { masqConfig } from './ip-masq-agent.js';
-import { proxyNodeDeleteOps, proxyNodeOps } from './proxy-node.js';
-import type { StrategyContext } from './types.js';
+import type { Layout, ProxyLayout } from '../../topology/layout.js';
+import { plan, type Op, type Plan, type TunnelType } from '../../topology/ops.js';
+import { HOST_TABLE, hostOps, tunnelMtu } from '../../strategies/gre-proxy.js';
+import { masqConfig } from '../../strategies/ip-masq-agent.js';
+import { proxyNodeDeleteOps, proxyNodeOps } from '../../strategies/proxy-node.js';
+import type { StrategyContext } from '../../strategies/types.js';
 
 /** Shared link-layer address of the pair's VXLAN devices (locally administered). */
 export const HA_TUNNEL_MAC = '02:c0:1d:00:00:63';

@@ -7,23 +7,23 @@
  * what the kernel and keepalived did, and compared with VRRP's bound.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowMicros } from '../clock.js';
-import { mergeMeasurements } from '../metrics/histogram.js';
-import { ColdpathError } from '../errors.js';
-import type { MeasureResultEvent } from '../probes/protocol.js';
-import { keepalivedConfig, VRRP_INSTANCES, vrrpBound } from '../strategies/keepalived.js';
-import { haPair, haPrewarmPlan, haTeardownPlan, UNSOLICITED_COUNTER, VRIDS, type HaPair } from '../strategies/proxy-ha.js';
-import { PROXY_TABLE } from '../strategies/gre-proxy.js';
-import type { Op } from '../topology/ops.js';
-import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from './context.js';
-import { signalPid } from './daemon.js';
-import { Fleet } from './fleet.js';
-import { childPids, readCounters } from '../kernel/inspect.js';
-import { applyTolerant, killAllIn } from './teardown.js';
-import { startStreams, unsentTally, until } from './load.js';
-import type { FailoverSpec } from '../scenario/experiments.js';
-import type { FailoverMeasured, FailoverResult, FailoverStream } from './types.js';
+import { nowMicros } from '../../clock.js';
+import { mergeMeasurements } from '../../metrics/histogram.js';
+import { ColdpathError } from '../../errors.js';
+import type { MeasureResultEvent } from '../../probes/protocol.js';
+import { keepalivedConfig, VRRP_INSTANCES, vrrpBound } from './keepalived.js';
+import { haPair, haPrewarmPlan, haTeardownPlan, UNSOLICITED_COUNTER, VRIDS, type HaPair } from './proxy-ha.js';
+import { PROXY_TABLE } from '../../strategies/gre-proxy.js';
+import type { Op } from '../../topology/ops.js';
+import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
+import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
+import { signalPid } from '../../services/daemon.js';
+import { Fleet } from '../../engine/experiment-instances.js';
+import { childPids, readCounters } from '../../kernel/inspect.js';
+import { applyTolerant, killAllIn } from '../teardown.js';
+import { startStreams, unsentTally, until } from '../load.js';
+import type { FailoverSpec } from '../../scenario/experiments.js';
+import type { FailoverMeasured, FailoverResult, FailoverStream } from '../types.js';
 import { findKeepalived, VrrpNode } from './vrrp-node.js';
 
 /** Warm-up before measured requests: connections open, JIT warm. */

@@ -10,21 +10,21 @@
  * through it all, proxies over time.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowMicros } from '../clock.js';
-import { mergeMeasurements } from '../metrics/histogram.js';
-import { PROXY_TABLE } from '../strategies/gre-proxy.js';
-import { addProxyPlan, NEW_FLOWS_COUNTER, pinPlan, poolHostsPlan, poolHostsTeardown, poolMark, poolShape, removeProxyPlan, type PoolShape } from '../strategies/proxy-pool.js';
-import type { StrategyContext } from '../strategies/types.js';
-import type { ProxyLayout } from '../topology/layout.js';
-import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from './analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext } from './context.js';
-import { Fleet } from './fleet.js';
-import { conntrackTcp, readCounters } from '../kernel/inspect.js';
-import { pause, startStreams, unsentTally } from './load.js';
+import { nowMicros } from '../../clock.js';
+import { mergeMeasurements } from '../../metrics/histogram.js';
+import { PROXY_TABLE } from '../../strategies/gre-proxy.js';
+import { addProxyPlan, NEW_FLOWS_COUNTER, pinPlan, poolHostsPlan, poolHostsTeardown, poolMark, poolShape, removeProxyPlan, type PoolShape } from './proxy-pool.js';
+import type { StrategyContext } from '../../strategies/types.js';
+import type { ProxyLayout } from '../../topology/layout.js';
+import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
+import { type ExperimentContext, recordFailure, say, strategyContext } from '../context.js';
+import { Fleet } from '../../engine/experiment-instances.js';
+import { conntrackTcp, readCounters } from '../../kernel/inspect.js';
+import { pause, startStreams, unsentTally } from '../load.js';
 import { desiredProxies } from './policy.js';
-import type { ScalingSpec } from '../scenario/experiments.js';
-import { applyTolerant, killAllIn } from './teardown.js';
-import type { ScalingEvent, ScalingMeasured, ScalingResult } from './types.js';
+import type { ScalingSpec } from '../../scenario/experiments.js';
+import { applyTolerant, killAllIn } from '../teardown.js';
+import type { ScalingEvent, ScalingMeasured, ScalingResult } from '../types.js';
 
 const WARMUP_MS = 300;
 

@@ -3,7 +3,7 @@
  * load wants. Kept apart from the controller that acts on it so it is
  * unit-tested on numbers alone.
  */
-import type { ScalingSpec } from '../scenario/experiments.js';
+import type { ScalingSpec } from '../../scenario/experiments.js';
 
 /**
  * Proxies wanted for `total` load: ceil(total ÷ target), at least one;

@@ -7,7 +7,7 @@
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
 import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
-import type { ExperimentContext } from './context.js';
+import type { ExperimentContext } from '../experiments/context.js';
 
 /** Starting a probe costs ≈0.1 s alone; on a loaded 2-CPU host, much more. */
 const READY_TIMEOUT_MS = 60_000;
