@@ -16,7 +16,8 @@ import { KernelDriver } from '../kernel/driver.js';
 import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
-import { preflightExperiments, runExperiments } from '../experiments/index.js';
+import { preflightExperiments } from '../experiments/index.js';
+import { runExperiments } from './experiments.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import { ServiceProcess } from '../services/service-process.js';
@@ -61,7 +62,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   buildLayout(scenario, 'ffff'); // interface names and addresses fit
   const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
   if (needsProxy) masqConfig(scenario);
-  preflightExperiments(scenario);
+  preflightExperiments(scenario.experiments);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
@@ -187,7 +188,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     }
     if (scenario.experiments.length > 0 && !signal.aborted) {
       events.emit({ type: 'stage', message: `experiments: ${scenario.experiments.map((e) => e.name ?? e.kind).join(', ')}` });
-      result.experiments = await runExperiments({ engine: ctx, services: servicesByNode, tunnel: strategyContext.tunnel });
+      result.experiments = await runExperiments(ctx, servicesByNode, strategyContext);
     }
     if (signal.aborted) result.outcome = 'aborted';
   } catch (error) {

@@ -1,79 +1,40 @@
 /**
- * Runs the scenario's proxy-operations experiments after the paths, one at a
- * time, each building and tearing down its own proxies. What an experiment
- * needs from the environment (keepalived, conntrack) is checked for all of
- * them first, so a missing tool fails the run before any is built.
+ * The experiments coldpath knows, by kind, as `strategies/index.ts` lists
+ * the paths. The engine runs them (engine/experiments.ts); reports render
+ * their results (`reportOf`).
  */
-import { ColdpathError, isColdpathError } from '../errors.js';
-import { which } from '../env/tools.js';
-import type { Scenario } from '../scenario/schema.js';
-import type { ExperimentContext } from './context.js';
-import { runFailover } from './failover/experiment.js';
-import { runMtu } from './mtu/experiment.js';
-import { runNat } from './nat/experiment.js';
-import { runScaling } from './scaling/experiment.js';
+import type { Block, ChartFigure } from '../report-data.js';
 import type { ExperimentSpec } from '../scenario/experiments.js';
+import type { Experiment } from './experiment.js';
+import { failover } from './failover/experiment.js';
+import { mtu } from './mtu/experiment.js';
+import { nat } from './nat/experiment.js';
+import { scaling } from './scaling/experiment.js';
 import type { ExperimentResult } from './types.js';
-import { findKeepalived } from './failover/vrrp-node.js';
 
-export type { ExperimentContext } from './context.js';
+type Kind = ExperimentSpec['kind'];
+type Registry = { [K in Kind]: Experiment<Extract<ExperimentSpec, { kind: K }>, Extract<ExperimentResult, { kind: K }>> };
+
+const EXPERIMENTS: Registry = { failover, mtu, nat, scaling };
 
 /**
- * Environment checks for every experiment of a scenario; throws an
- * environment error naming the missing package. Cheap and side-effect free:
- * the engine may call it from its preflight.
+ * The plug-in of a kind. The registry's type ties each kind's spec to its
+ * result; a lookup by a runtime kind loses that link, so it is widened here,
+ * in one place: callers pass a spec or result of that same kind.
  */
-export function preflightExperiments(scenario: Pick<Scenario, 'experiments'>): void {
-  scenario.experiments.forEach((spec, index) => {
-    if (spec.kind === 'failover') findKeepalived(spec.keepalived, `experiments.${index}.keepalived`);
-  });
-  if (scenario.experiments.some((spec) => spec.kind === 'scaling' || spec.kind === 'nat') && which('nft') === undefined) {
-    throw new ColdpathError('nft not found: NAT and pool experiments need nftables', { kind: 'environment', hint: 'apt-get install -y nftables' });
-  }
+export function experimentOf(kind: Kind): Experiment {
+  return EXPERIMENTS[kind] as unknown as Experiment;
 }
 
-export async function runExperiments(ctx: ExperimentContext): Promise<ExperimentResult[]> {
-  const { scenario, signal } = ctx.engine;
-  preflightExperiments(scenario);
-  const results: ExperimentResult[] = [];
-  for (const [index, spec] of scenario.experiments.entries()) {
-    if (signal.aborted) {
-      results.push(notRun(spec, 'aborted', 'run interrupted before this experiment'));
-      continue;
-    }
-    try {
-      results.push(await runOne(ctx, spec, index));
-    } catch (error) {
-      if (!isColdpathError(error)) throw error;
-      // Environment and input errors concern the whole run: stop, as the engine would.
-      if (error.kind === 'environment' || error.kind === 'input') throw error;
-      results.push(notRun(spec, 'failed', error.message, error.hint));
-    }
-  }
-  return results;
+/** Environment checks of every experiment of a scenario, before anything is built. */
+export function preflightExperiments(specs: readonly ExperimentSpec[]): void {
+  specs.forEach((spec, index) => experimentOf(spec.kind).preflight(spec, `experiments.${index}`));
 }
 
-function runOne(ctx: ExperimentContext, spec: ExperimentSpec, index: number): Promise<ExperimentResult> {
-  switch (spec.kind) {
-    case 'failover':
-      return runFailover(ctx, spec, index);
-    case 'mtu':
-      return runMtu(ctx, spec);
-    case 'nat':
-      return runNat(ctx, spec);
-    case 'scaling':
-      return runScaling(ctx, spec);
-  }
+/** What a report shows of an experiment's result; nothing when it measured nothing. */
+export function reportOf(result: ExperimentResult): { blocks: Block[]; charts: ChartFigure[] } {
+  return experimentOf(result.kind).report(result);
 }
 
-function notRun(spec: ExperimentSpec, outcome: 'failed' | 'aborted', message: string, hint?: string): ExperimentResult {
-  return {
-    kind: spec.kind,
-    name: spec.name ?? spec.kind,
-    outcome,
-    message,
-    ...(hint === undefined ? {} : { hint }),
-    durationMs: 0,
-    notes: [],
-  } as ExperimentResult;
-}
+export type { Experiment } from './experiment.js';
+export type { ExperimentContext, ExperimentInstance, TeardownStep } from './context.js';

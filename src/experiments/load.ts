@@ -6,10 +6,8 @@
  */
 import { nowMicros } from '../clock.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
-import type { ExperimentContext } from './context.js';
+import type { ExperimentContext, ExperimentInstance } from './context.js';
 import type { ErrorTally } from './types.js';
-import { userTarget } from './context.js';
-import type { FleetInstance } from '../engine/experiment-instances.js';
 
 export interface StreamSpec {
   metric: 'keepalive' | 'newconn';
@@ -37,10 +35,10 @@ export interface RunningStreams {
  */
 export function startStreams(
   ctx: ExperimentContext,
-  streams: ReadonlyArray<{ spec: StreamSpec; instance: FleetInstance }>,
+  streams: ReadonlyArray<{ spec: StreamSpec; instance: ExperimentInstance }>,
   options: { durationMs: number; warmupMs: number; timeoutMs: number },
 ): RunningStreams {
-  const target = userTarget(ctx).layout;
+  const target = ctx.target.layout;
   const sentAt = nowMicros();
   let longestMs = 0;
   const expected: number[] = [];
@@ -71,13 +69,13 @@ export function startStreams(
     return instance.probe.measure(measure, expectedMs + options.timeoutMs * 3 + 60_000);
   });
   const onAbort = (): void => streams.forEach(({ instance }) => instance.probe.abort());
-  ctx.engine.signal.addEventListener('abort', onAbort, { once: true });
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   // An open loop whose connections are all stuck (a dead path) cannot keep its schedule: stop it
   // once the schedule is over and every request had its timeout; what was never sent is counted.
   const deadline = setTimeout(onAbort, longestMs + options.timeoutMs + 1000);
   const results = Promise.all(promises).finally(() => {
     clearTimeout(deadline);
-    ctx.engine.signal.removeEventListener('abort', onAbort);
+    ctx.signal.removeEventListener('abort', onAbort);
   });
   return { sentAt, measuredFrom: sentAt + options.warmupMs * 1000, results, abort: onAbort, expected };
 }
@@ -92,14 +90,14 @@ export function unsentTally(expected: number, sent: number): ErrorTally {
 /** Resolves after `ms` or when the run is interrupted. */
 export function pause(ctx: ExperimentContext, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    if (ms <= 0 || ctx.engine.signal.aborted) return resolve();
+    if (ms <= 0 || ctx.signal.aborted) return resolve();
     const done = (): void => {
       clearTimeout(timer);
-      ctx.engine.signal.removeEventListener('abort', done);
+      ctx.signal.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    ctx.engine.signal.addEventListener('abort', done, { once: true });
+    ctx.signal.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -107,16 +105,16 @@ export function pause(ctx: ExperimentContext, ms: number): Promise<void> {
 export async function until(ctx: ExperimentContext, atUs: number): Promise<void> {
   const remainingMs = (atUs - nowMicros()) / 1000;
   if (remainingMs > 2) await pause(ctx, Math.floor(remainingMs - 1));
-  while (nowMicros() < atUs && !ctx.engine.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
+  while (nowMicros() < atUs && !ctx.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** One closed-loop measurement on one instance (keep-alive over one connection unless `metric` says otherwise). */
 export function measureOnInstance(
   ctx: ExperimentContext,
-  instance: FleetInstance,
+  instance: ExperimentInstance,
   options: { metric?: 'keepalive' | 'newconn'; requests: number; warmup?: number; path?: string; uploadBytes?: number; timeoutMs: number },
 ): Promise<MeasureResultEvent> {
-  const target = userTarget(ctx).layout;
+  const target = ctx.target.layout;
   const spec: MeasureSpec = {
     metric: options.metric ?? 'keepalive',
     host: target.address,
@@ -132,8 +130,8 @@ export function measureOnInstance(
     ...(options.uploadBytes === undefined ? {} : { method: 'POST' as const, uploadBytes: options.uploadBytes }),
   };
   const onAbort = (): void => instance.probe.abort();
-  ctx.engine.signal.addEventListener('abort', onAbort, { once: true });
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   return instance.probe
     .measure(spec, (options.requests + (options.warmup ?? 0)) * (options.timeoutMs + 100) + 30_000)
-    .finally(() => ctx.engine.signal.removeEventListener('abort', onAbort));
+    .finally(() => ctx.signal.removeEventListener('abort', onAbort));
 }

@@ -4,6 +4,7 @@
  * without rendering. Modeled control-plane time never shares an axis with
  * measured time, and its bars carry a hatch fill and the word "modeled".
  */
+import { VEGA_LITE_SCHEMA as SCHEMA } from '../report-data.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMicros } from '../format.js';
 import { MODELED_PHASES } from '../model/profiles.js';
@@ -25,7 +26,6 @@ export interface ChartSpec {
   spec: TopLevelSpec;
 }
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 520;
 
 /** One colour per path in every chart (Okabe–Ito: readable with colour-vision deficiencies). */

@@ -9,12 +9,11 @@ import type { RunResult } from '../results/types.js';
 import { chartData } from './chart-data.js';
 import { chartSpecs, type ChartSection, type ChartSpec } from './chart-specs.js';
 import { missingData } from './completeness.js';
+import { EXPERIMENTS_HEADING, experimentSections } from './experiments.js';
 import { environmentLine, runHeadline } from './headline.js';
 import { HTML_STYLE } from './html-style.js';
 import { runSummaries } from './summaries.js';
-import { marked } from 'marked';
 import type { TopLevelSpec } from 'vega-lite';
-import { experimentsChartSpecs, experimentsMarkdown } from '../experiments/report.js';
 import { renderSvg } from './render-svg.js';
 import { burstTable, coldStartTable, figureColumns, metricTable, modelTable, pathCostTable, repetitionsTable, resourcesTable, warmTable, type Table } from './tables.js';
 import { computeVerdict, verdictContext } from './verdict.js';
@@ -65,20 +64,23 @@ export async function htmlReport(run: RunResult): Promise<string> {
   ].join('\n');
 }
 
-/**
- * The proxy-operations experiments: their Markdown section (rendered with
- * marked; run-provided text is escaped first) and their charts.
- */
+/** The proxy-operations experiments: per experiment its outcome, charts, text and tables, and notes. */
 async function experimentsHtml(run: RunResult): Promise<string> {
-  const markdown = experimentsMarkdown(run);
-  if (markdown === '') return '';
-  const charts = experimentsChartSpecs(run);
-  const svgs: string[] = [];
-  for (const [index, chart] of charts.entries()) {
-    svgs.push(`<figure class="chart"><figcaption><strong>${escapeHtml(chart.title)}</strong></figcaption>${await renderSvg(chart.spec as TopLevelSpec, `experiment-${index}`)}</figure>`);
+  const sections = experimentSections(run);
+  if (sections.length === 0) return '';
+  const parts: string[] = [];
+  let chartIndex = 0;
+  for (const section of sections) {
+    parts.push(`<h3>${escapeHtml(section.title)} <span class="outcome ${escapeHtml(section.outcome)}">${escapeHtml(section.outcome)}</span></h3>`);
+    if (section.problem !== undefined) parts.push(`<aside class="note">${escapeHtml(section.problem)}</aside>`);
+    for (const chart of section.charts) {
+      const svg = await renderSvg(chart.spec as TopLevelSpec, `experiment-${chartIndex++}`);
+      parts.push(`<figure class="chart"><figcaption><strong>${escapeHtml(chart.title)}</strong></figcaption>${svg}</figure>`);
+    }
+    for (const block of section.blocks) parts.push(block.type === 'text' ? `<p>${linkify(escapeHtml(block.text))}</p>` : tableHtml(block.table, 'h4'));
+    if (section.notes.length > 0) parts.push(`<ul>${section.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`);
   }
-  const body = await marked.parse(markdown.replace(/^## Proxy operations\n/, '').replaceAll('<', '&lt;'));
-  return `<section id="experiments"><h2>Proxy operations</h2>${svgs.join('\n')}${body}</section>`;
+  return `<section id="experiments"><h2>${EXPERIMENTS_HEADING}</h2>${parts.join('\n')}</section>`;
 }
 
 function figure(chart: ChartSpec, svg: string): string {
@@ -86,7 +88,7 @@ function figure(chart: ChartSpec, svg: string): string {
 }
 
 /** A table under its own heading: h3 inside a section, h2 when it is the section. */
-function tableHtml(table: Table, heading: 'h2' | 'h3' = 'h3'): string {
+function tableHtml(table: Table, heading: 'h2' | 'h3' | 'h4' = 'h3'): string {
   if (table.rows.length === 0) return '';
   const numeric = figureColumns(table);
   const cell = (tag: 'th' | 'td', text: string, index: number): string => `<${tag}${numeric[index] === true ? ' class="num"' : ''}>${linkify(escapeHtml(text))}</${tag}>`;

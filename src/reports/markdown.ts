@@ -2,9 +2,9 @@
  * report.md: the verdict and one table per concern, compact enough for a
  * pull-request comment. Deterministic: only the run's own timestamps appear.
  */
-import { experimentsMarkdown } from '../experiments/report.js';
 import type { RunResult } from '../results/types.js';
 import { missingData } from './completeness.js';
+import { EXPERIMENTS_HEADING, experimentSections } from './experiments.js';
 import { runHeadline, environmentLine } from './headline.js';
 import { runSummaries } from './summaries.js';
 import { burstTable, coldStartTable, figureColumns, pathCostTable, repetitionsTable, resourcesTable, warmTable, type Table } from './tables.js';
@@ -23,16 +23,24 @@ export function markdownReport(run: RunResult): string {
   for (const table of [coldStartTable(paths), pathCostTable(run), warmTable(paths), burstTable(paths), resourcesTable(paths), repetitionsTable(run)]) {
     if (table.rows.length > 0) lines.push(...markdownTable(table), '');
   }
-  const experiments = experimentsMarkdown(run);
-  if (experiments !== '') lines.push(experiments);
+  const experiments = experimentSections(run);
+  if (experiments.length > 0) {
+    lines.push(`## ${EXPERIMENTS_HEADING}`, '');
+    for (const section of experiments) {
+      lines.push(`### ${escapeInline(section.title)} — ${section.outcome}`, '');
+      if (section.problem !== undefined) lines.push(`> ${escapeInline(section.problem)}`, '');
+      for (const block of section.blocks) lines.push(...(block.type === 'text' ? [escapeInline(block.text)] : markdownTable(block.table, '####')), '');
+      if (section.notes.length > 0) lines.push(...section.notes.map((note) => `- ${escapeInline(note)}`), '');
+    }
+  }
   lines.push('Values are µs-resolution HdrHistogram percentiles. Charts, phases per instance and the environment: report.html; exact figures: summary.csv.', '');
   return lines.join('\n');
 }
 
-function markdownTable(table: Table): string[] {
+function markdownTable(table: Table, heading = '##'): string[] {
   const row = (cells: readonly string[]): string => `| ${cells.map((cell) => escapeInline(cell).replaceAll('|', '\\|')).join(' | ')} |`;
   return [
-    `## ${table.title}`,
+    `${heading} ${escapeInline(table.title)}`,
     '',
     `_${escapeInline(table.note)}_`,
     '',

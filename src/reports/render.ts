@@ -4,6 +4,7 @@
  * listed for the caller to report.
  */
 import type { RunResult } from '../results/types.js';
+import { experimentsCsv } from './experiments.js';
 import { hgrmFiles } from './hgrm.js';
 import { htmlReport } from './html.js';
 import { markdownReport } from './markdown.js';
@@ -28,6 +29,7 @@ const RENDERERS: Array<[string, Renderer]> = [
   ['summary.csv', one('summary.csv', summaryCsv)],
   ['phases.csv', one('phases.csv', phasesCsv)],
   ['*.hgrm', hgrmFiles],
+  ['experiments.csv', experimentsCsv],
   ['report.md', one('report.md', markdownReport)],
   ['report.html', one('report.html', htmlReport)],
   ['trace.json', one('trace.json', traceJson)],

@@ -4,6 +4,7 @@
  * same way. Empty histograms show as `–`, never as 0.
  */
 import { formatMicros, formatSignedMicros } from '../format.js';
+import type { Table } from '../report-data.js';
 import type { HistogramSummary } from '../metrics/histogram.js';
 import type { PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
@@ -15,18 +16,7 @@ import { metricRows } from './metric-rows.js';
 import { runSummaries } from './summaries.js';
 import { formatRatio, formatReasons } from './text.js';
 
-export interface Table {
-  title: string;
-  /** One sentence on what the figures are. */
-  note: string;
-  header: string[];
-  rows: string[][];
-}
-
-/** Which columns hold figures (judged by the first row), to right-align them in every renderer. */
-export function figureColumns(table: Table): boolean[] {
-  return table.header.map((_, i) => /^[\d–−+]/.test(table.rows[0]?.[i] ?? ''));
-}
+export { figureColumns, type Table } from '../report-data.js';
 
 const micros = (summary: HistogramSummary, value: number): string => (summary.count === 0 ? '–' : formatMicros(value));
 

@@ -1,5 +1,5 @@
 /**
- * A daemon an experiment runs inside a namespace (keepalived, `ip monitor`):
+ * A daemon run inside a namespace (keepalived, `ip monitor`):
  * started through LineProcess (argv, no shell, ledgered before it can do
  * anything), its stdout and stderr read line by line with the monotonic
  * arrival time of each line, signalled on purpose (crash, freeze, graceful
@@ -10,13 +10,22 @@ import { createInterface } from 'node:readline';
 import { nowMicros } from '../clock.js';
 import { LineProcess } from '../exec/line-process.js';
 import type { KernelDriver } from '../kernel/driver.js';
-import { isAlive } from '../kernel/processes.js';
 
 export interface DaemonLine {
   /** Monotonic µs at which the line arrived. */
   at: number;
   stream: 'stdout' | 'stderr';
   text: string;
+}
+
+export interface DaemonOptions {
+  /** Node whose namespace it runs in. */
+  node: string;
+  argv: string[];
+  /** Names it in errors and in the ledger. */
+  label: string;
+  /** Lines kept for `output()` and `waitFor`. Default 20 000. */
+  keepLines?: number;
 }
 
 export class Daemon {
@@ -29,7 +38,7 @@ export class Daemon {
   private exitedAt: number | undefined;
   private exitInfo: string | undefined;
 
-  constructor(driver: KernelDriver, options: { node: string; argv: string[]; label: string; keepLines?: number }) {
+  constructor(driver: KernelDriver, options: DaemonOptions) {
     this.driver = driver;
     this.label = options.label;
     this.netns = driver.netnsOf(options.node);
@@ -142,16 +151,5 @@ export class Daemon {
       await this.exited(2000);
     }
     await this.process.stop(500);
-  }
-}
-
-/** Sends a signal to a pid if it is alive; false when it is gone. */
-export function signalPid(pid: number | undefined, signal: NodeJS.Signals): boolean {
-  if (pid === undefined || !isAlive(pid)) return false;
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
   }
 }

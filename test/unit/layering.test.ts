@@ -13,7 +13,7 @@ const SRC = join(import.meta.dirname, '..', '..', 'src');
 
 /** Bottom first. Root files are leaves (cidr.ts uses errors.ts). */
 const LAYERS = [
-  ['errors', 'clock', 'paths', 'format'],
+  ['errors', 'clock', 'paths', 'format', 'report-data'],
   ['cidr'],
   ['metrics'],
   ['exec'],
@@ -39,7 +39,6 @@ const LAYERS = [
 const KNOWN_BACK_EDGES: Record<string, string> = {
   'env -> results': 'the Fingerprint type lives in results/types.ts',
   'results -> experiments': "run.json's experiment results are typed in experiments/types.ts",
-  'experiments -> engine': 'experiments run on the engine context and its instance life cycle (a second engine)',
 };
 
 /** The folder (or root file) a source file belongs to. */

@@ -16,14 +16,14 @@ import { haPair, haPrewarmPlan, haTeardownPlan, UNSOLICITED_COUNTER, VRIDS, type
 import { PROXY_TABLE } from '../../strategies/gre-proxy.js';
 import type { Op } from '../../topology/ops.js';
 import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
-import { signalPid } from '../../services/daemon.js';
-import { Fleet } from '../../engine/experiment-instances.js';
+import type { ExperimentContext } from '../context.js';
+import type { Experiment } from '../experiment.js';
+import { signalPid } from '../../kernel/processes.js';
 import { childPids, readCounters } from '../../kernel/inspect.js';
-import { applyTolerant, killAllIn } from '../teardown.js';
 import { startStreams, unsentTally, until } from '../load.js';
 import type { FailoverSpec } from '../../scenario/experiments.js';
 import type { FailoverMeasured, FailoverResult, FailoverStream } from '../types.js';
+import { failoverReport } from './report.js';
 import { findKeepalived, VrrpNode } from './vrrp-node.js';
 
 /** Warm-up before measured requests: connections open, JIT warm. */
@@ -42,84 +42,76 @@ const MODE_NOTES: Record<FailoverSpec['mode'], string> = {
     'graceful: keepalived on px0 gets SIGTERM: it sends a priority-0 advert and removes its VIPs, so px1 takes over after the skew time instead of 3 × advert_int.',
 };
 
-export async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, index: number): Promise<FailoverResult> {
-  const started = Date.now();
-  const sctx = strategyContext(ctx);
-  const pair = haPair(sctx);
-  const result: FailoverResult = {
-    kind: 'failover',
-    name: spec.name ?? 'failover',
-    outcome: 'completed',
-    durationMs: 0,
-    notes: [MODE_NOTES[spec.mode]],
-    config: {
-      mode: spec.mode,
-      advertIntervalMs: spec.advertIntervalMs,
-      priorities: spec.priorities,
-      vips: pair.vips,
-      tunnel: pair.type,
-      keepalived: spec.keepalived,
-      standbyDown: spec.standbyDown,
-    },
-  };
-  const binary = findKeepalived(spec.keepalived, `experiments.${index}.keepalived`);
-  const { driver } = ctx.engine;
-  let faultAt = 0;
-  const active = new VrrpNode(driver, pair.active, 'active');
-  const standby = new VrrpNode(driver, pair.standby, 'standby');
-  const fleet = new Fleet(ctx);
-  let applied = false;
-  try {
-    say(ctx, `failover (${spec.mode}): building the proxy pair ${pair.active.node}/${pair.standby.node} behind ${pair.vips.platform} and ${pair.vips.user}`);
-    applied = true;
-    await driver.apply(haPrewarmPlan(sctx, pair));
-    active.startMonitor();
-    standby.startMonitor();
-    await sleep(100); // `ip monitor` subscribes within milliseconds; no ready signal to wait for
-    await startPair(spec, pair, binary, active, standby);
+export const failover: Experiment<FailoverSpec, FailoverResult> = {
+  kind: 'failover',
+  preflight: (spec, field) => void findKeepalived(spec.keepalived, `${field}.keepalived`),
+  describe: (ctx, spec) => {
+    const pair = haPair(ctx.strategy);
+    return {
+      kind: 'failover',
+      name: spec.name ?? 'failover',
+      outcome: 'completed',
+      durationMs: 0,
+      notes: [MODE_NOTES[spec.mode]],
+      config: {
+        mode: spec.mode,
+        advertIntervalMs: spec.advertIntervalMs,
+        priorities: spec.priorities,
+        vips: pair.vips,
+        tunnel: pair.type,
+        keepalived: spec.keepalived,
+        standbyDown: spec.standbyDown,
+      },
+    };
+  },
+  run: runFailover,
+  report: failoverReport,
+};
 
-    const instances = await fleet.add(spec.load.length);
-    const service = userTarget(ctx);
-    const sanity = await instances[0]?.probe.first(15_000, { host: service.layout.address, port: service.layout.httpPort, path: '/', timeoutMs: 5000 });
-    if (sanity?.ok !== true) {
-      throw new ColdpathError(`traffic does not pass through the HA pair before the fault: ${sanity?.ok === false ? `${sanity.errorKind}: ${sanity.message}` : 'no answer'}`, {
-        kind: 'runtime',
-        hint: 'run `coldpath plan` and check the VIPs with keepalived\'s log',
-      });
-    }
-    await service.process?.reset();
+async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: FailoverResult, field: string): Promise<void> {
+  const pair = haPair(ctx.strategy);
+  const binary = findKeepalived(spec.keepalived, `${field}.keepalived`);
+  const active = new VrrpNode(ctx, pair.active, 'active');
+  const standby = new VrrpNode(ctx, pair.standby, 'standby');
+  ctx.say(`failover (${spec.mode}): building the proxy pair ${pair.active.node}/${pair.standby.node} behind ${pair.vips.platform} and ${pair.vips.user}`);
+  ctx.removeAtEnd({ plan: haTeardownPlan(ctx.strategy, pair), killIn: [pair.active.node, pair.standby.node] });
+  await ctx.driver.apply(haPrewarmPlan(ctx.strategy, pair));
+  active.startMonitor();
+  standby.startMonitor();
+  await sleep(100); // `ip monitor` subscribes within milliseconds; no ready signal to wait for
+  await startPair(spec, pair, binary, active, standby);
 
-    say(ctx, `failover (${spec.mode}): load for ${spec.beforeMs} ms, then the active proxy fails; ${spec.afterMs} ms after`);
-    const streams = startStreams(
-      ctx,
-      spec.load.map((stream, i) => ({ spec: stream, instance: instances[i] as (typeof instances)[number] })),
-      { durationMs: spec.beforeMs + spec.afterMs, warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
-    );
-    const faultTarget = streams.measuredFrom + spec.beforeMs * 1000;
-    await until(ctx, faultTarget);
-    faultAt = nowMicros();
-    const thawAtUs = await injectFault(ctx, spec, pair, active);
-    const events = await streams.results;
-    if (ctx.engine.signal.aborted) result.outcome = 'aborted';
-    const sources = (await service.process?.stats())?.sources ?? {};
-    const unsolicited = (await readCounters(standby.netns, PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
-    result.measured = measure(spec, pair, faultAt, events, streams.expected, instances.map((i) => i.layout.node), active, standby, sources, unsolicited, thawAtUs);
-    if (result.measured.verdict !== 'moved') {
-      result.notes.push(
-        spec.standbyDown
-          ? 'the standby was not running (standbyDown): nobody took the VIPs over, as expected.'
-          : `the VIPs did not (all) move to ${pair.standby.node} within afterMs (${spec.afterMs} ms).`,
-      );
-    }
-  } catch (error) {
-    recordFailure(ctx, result, error);
-  } finally {
-    await fleet.close().catch(() => {});
-    await Promise.allSettled([active.stop(), standby.stop()]);
-    if (applied) await teardown(ctx, pair, sctx, result);
-    result.durationMs = Date.now() - started;
+  const instances = await ctx.addInstances(spec.load.length);
+  const service = ctx.target;
+  const sanity = await instances[0]?.probe.first(15_000, { host: service.layout.address, port: service.layout.httpPort, path: '/', timeoutMs: 5000 });
+  if (sanity?.ok !== true) {
+    throw new ColdpathError(`traffic does not pass through the HA pair before the fault: ${sanity?.ok === false ? `${sanity.errorKind}: ${sanity.message}` : 'no answer'}`, {
+      kind: 'runtime',
+      hint: 'run `coldpath plan` and check the VIPs with keepalived\'s log',
+    });
   }
-  return result;
+  await service.process?.reset();
+
+  ctx.say(`failover (${spec.mode}): load for ${spec.beforeMs} ms, then the active proxy fails; ${spec.afterMs} ms after`);
+  const streams = startStreams(
+    ctx,
+    spec.load.map((stream, i) => ({ spec: stream, instance: instances[i] as (typeof instances)[number] })),
+    { durationMs: spec.beforeMs + spec.afterMs, warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
+  );
+  await until(ctx, streams.measuredFrom + spec.beforeMs * 1000);
+  const faultAt = nowMicros();
+  const thawAtUs = await injectFault(ctx, spec, pair, active);
+  const events = await streams.results;
+  const sources = (await service.process?.stats())?.sources ?? {};
+  const unsolicited = (await readCounters(standby.netns, PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
+  result.measured = measure(spec, pair, faultAt, events, streams.expected, instances.map((i) => i.layout.node), active, standby, sources, unsolicited, thawAtUs);
+  if (result.measured.verdict !== 'moved') {
+    result.notes.push(
+      spec.standbyDown
+        ? 'the standby was not running (standbyDown): nobody took the VIPs over, as expected.'
+        : `the VIPs did not (all) move to ${pair.standby.node} within afterMs (${spec.afterMs} ms).`,
+    );
+  }
 }
 
 /** keepalived on both, active first so it wins the election; the standby joins as BACKUP. */
@@ -162,10 +154,10 @@ async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaP
       // Child first: a parent killed first could not stop it, and a live child keeps advertising.
       signalPid(child, 'SIGKILL');
       signalPid(parent, 'SIGKILL');
-      await ctx.engine.driver.apply({ title: `failover: ${pair.active.node} crashes (links down)`, ops: linkDown(['eth0', 'eth1']) });
+      await ctx.driver.apply({ title: `failover: ${pair.active.node} crashes (links down)`, ops: linkDown(['eth0', 'eth1']) });
       return undefined;
     case 'link-down':
-      await ctx.engine.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
+      await ctx.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
       return undefined;
     case 'graceful':
       signalPid(parent, 'SIGTERM');
@@ -257,12 +249,4 @@ function measure(
     unsolicitedDropped: unsolicited,
     ...(thawAtUs === undefined ? {} : { thawAtUs, thawGapUs: thawGap?.us ?? null }),
   };
-}
-
-/** Removes the pair; whatever still runs in the proxies' namespaces is killed first. */
-async function teardown(ctx: ExperimentContext, pair: HaPair, sctx: ReturnType<typeof strategyContext>, result: FailoverResult): Promise<void> {
-  const { driver } = ctx.engine;
-  const killed = await killAllIn(driver, [pair.active.node, pair.standby.node]);
-  if (killed > 0) result.notes.push(`${killed} process(es) still ran in the proxies at teardown and were killed`);
-  for (const error of await applyTolerant(driver, haTeardownPlan(sctx, pair))) result.notes.push(`teardown: ${error}`);
 }

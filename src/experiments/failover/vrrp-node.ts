@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { ColdpathError } from '../../errors.js';
 import { runCommand } from '../../exec/run-command.js';
 import { which } from '../../env/tools.js';
-import type { KernelDriver } from '../../kernel/driver.js';
 import { keepalivedArgv, parseTransition } from './keepalived.js';
 import type { ProxyLayout } from '../../topology/layout.js';
-import { Daemon } from '../../services/daemon.js';
+import type { Daemon } from '../../services/daemon.js';
+import type { ExperimentContext } from '../context.js';
 import type { VrrpTransition } from '../types.js';
 
 export interface VipEvent {
@@ -52,11 +52,11 @@ export class VrrpNode {
   private readonly files: { config: string; pid: string; vrrpPid: string };
 
   constructor(
-    private readonly driver: KernelDriver,
+    private readonly ctx: ExperimentContext,
     readonly proxy: ProxyLayout,
     readonly role: 'active' | 'standby',
   ) {
-    const dir = driver.ledger.dir;
+    const dir = ctx.driver.ledger.dir;
     this.files = {
       config: join(dir, `keepalived-${proxy.node}.conf`),
       pid: join(dir, `keepalived-${proxy.node}.pid`),
@@ -65,7 +65,7 @@ export class VrrpNode {
   }
 
   get netns(): string {
-    return this.driver.netnsOf(this.proxy.node);
+    return this.ctx.driver.netnsOf(this.proxy.node);
   }
 
   get daemon(): Daemon | undefined {
@@ -74,7 +74,7 @@ export class VrrpNode {
 
   /** Kernel address events in the proxy's namespace, from now on. */
   startMonitor(): void {
-    this.monitor = new Daemon(this.driver, { node: this.proxy.node, argv: ['ip', '-o', 'monitor', 'address'], label: `ip monitor in ${this.proxy.node}` });
+    this.monitor = this.ctx.startDaemon({ node: this.proxy.node, argv: ['ip', '-o', 'monitor', 'address'], label: `ip monitor in ${this.proxy.node}` });
     this.monitor.onLine((line) => {
       const match = /^(Deleted )?\d+:\s+\S+\s+inet\s+([\d.]+)\//.exec(line.text);
       if (match !== null) this.vipEvents.push({ at: line.at, address: match[2] ?? '', added: match[1] === undefined });
@@ -93,7 +93,7 @@ export class VrrpNode {
         hint: 'a keepalived older than 2.x may not know an option; see its message above',
       });
     }
-    const daemon = new Daemon(this.driver, { node: this.proxy.node, argv: keepalivedArgv(binary, this.files), label: `keepalived on ${this.proxy.node}` });
+    const daemon = this.ctx.startDaemon({ node: this.proxy.node, argv: keepalivedArgv(binary, this.files), label: `keepalived on ${this.proxy.node}` });
     this.keepalived = daemon;
     daemon.onLine((line) => {
       const change = parseTransition(line.text);
@@ -131,11 +131,5 @@ export class VrrpNode {
   /** First time (monotonic µs) at or after `fromUs` that `address` was added / removed here. */
   vipChange(address: string, added: boolean, fromUs: number): number | undefined {
     return this.vipEvents.find((event) => event.address === address && event.added === added && event.at >= fromUs)?.at;
-  }
-
-  /** Stops keepalived (SIGCONT, SIGTERM: it removes its VIPs) and the monitor. */
-  async stop(): Promise<void> {
-    await this.keepalived?.stop(3000);
-    await this.monitor?.stop(1000);
   }
 }

@@ -16,13 +16,14 @@ import { tunnelMtu, UNDERLAY_MTU, VXLAN_PORT } from '../../strategies/gre-proxy.
 import type { StrategyContext } from '../../strategies/types.js';
 import { plan, type Op, type TunnelType } from '../../topology/ops.js';
 import { pointsOf, tally } from '../analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
-import { Fleet, type FleetInstance } from '../../engine/experiment-instances.js';
+import type { ExperimentContext, ExperimentInstance } from '../context.js';
+import type { Experiment } from '../experiment.js';
 import { readCounters } from '../../kernel/inspect.js';
 import { measureOnInstance } from '../load.js';
 import type { MtuSpec } from '../../scenario/experiments.js';
 import { hostTablesPlan, singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from '../single-proxy.js';
-import { applyTolerant, killAllIn } from '../teardown.js';
+import { applyTolerant } from '../../kernel/tolerant-teardown.js';
+import { mtuReport } from './report.js';
 import type { EncapsulationLatency, MtuCase, MtuResult, TenantCollision } from '../types.js';
 
 /** On the user service: its "security group" admits no ICMP fragmentation-needed (AWS's default admits no ICMP at all). */
@@ -30,63 +31,60 @@ const NO_ICMP_TABLE = 'coldpath_noicmp';
 /** On the proxy: counts the fragmentation-needed messages it sends (PMTUD at work). */
 const ICMP_COUNT_TABLE = 'coldpath_icmpcount';
 
-export async function runMtu(ctx: ExperimentContext, spec: MtuSpec): Promise<MtuResult> {
-  const started = Date.now();
-  const sctx = strategyContext(ctx);
+export const mtu: Experiment<MtuSpec, MtuResult> = {
+  kind: 'mtu',
+  preflight: () => {},
+  describe: (_ctx, spec) => ({ kind: 'mtu', name: spec.name ?? 'mtu', outcome: 'completed', durationMs: 0, notes: [] }),
+  run: runMtu,
+  report: mtuReport,
+};
+
+async function runMtu(ctx: ExperimentContext, spec: MtuSpec, result: MtuResult): Promise<void> {
+  const sctx = ctx.strategy;
   const sp = singleProxy(sctx);
-  const result: MtuResult = { kind: 'mtu', name: spec.name ?? 'mtu', outcome: 'completed', durationMs: 0, notes: [] };
-  const service = userTarget(ctx).layout;
-  const fleet = new Fleet(ctx);
-  try {
-    say(ctx, `mtu: proxy ${sp.proxy.node} over ${sp.type} (tunnel MTU ${sp.mtu}); ${spec.sizes.length} sizes × ${spec.directions.length} directions × ${spec.clamp.length} clamp × ${spec.pmtud.length} PMTUD variants`);
-    await ctx.engine.driver.apply(singleProxyPlan(sctx, sp));
-    await ctx.engine.driver.apply(icmpCounterPlan(sp));
-    const [instance] = await fleet.add(1);
-    if (instance === undefined) throw new Error('no instance');
-    const cases: MtuCase[] = [];
-    for (const clamp of spec.clamp) {
-      await ctx.engine.driver.apply(hostTablesPlan(sctx, sp, clamp));
-      for (const pmtud of spec.pmtud) {
-        await ctx.engine.driver.apply(pmtud === 'blocked' ? noIcmpPlan(service.node) : plan('user service: ICMP admitted', [{ kind: 'nft.table', node: service.node, family: 'ip', table: NO_ICMP_TABLE, body: '' }]));
-        for (const direction of spec.directions) {
-          for (const bytes of spec.sizes) {
-            if (ctx.engine.signal.aborted) break;
-            cases.push(await runCase(ctx, sp, instance, spec, { clamp, pmtud, direction, bytes }));
-          }
-        }
-      }
-    }
-    await applyTolerant(ctx.engine.driver, plan('user service: remove ICMP filter', [{ kind: 'nft.delete', node: service.node, family: 'ip', table: NO_ICMP_TABLE }]));
-    await ctx.engine.driver.apply(hostTablesPlan(sctx, sp, ctx.engine.scenario.proxy.mssClamp));
-    const encapsulations = spec.encapsulationRequests > 0 ? await encapsulationLatency(ctx, sctx, sp, instance, spec) : [];
-    const tenantCollision = spec.tenantCollision ? await collision(ctx, sp) : undefined;
-    result.measured = {
-      tunnel: sp.type,
-      underlayMtu: UNDERLAY_MTU,
-      tunnelMtu: sp.mtu,
-      clampedMss: sp.mtu - 40,
-      theoreticalMtu: { gre: tunnelMtu('gre', false), 'gre+key': tunnelMtu('gre', true), ipip: tunnelMtu('ipip', false), vxlan: tunnelMtu('vxlan', true) },
-      cases,
-      encapsulations,
-      ...(tenantCollision === undefined ? {} : { tenantCollision }),
-    };
-    result.notes.push(...explain(result.measured.cases, sp));
-    if (ctx.engine.signal.aborted) result.outcome = 'aborted';
-  } catch (error) {
-    recordFailure(ctx, result, error);
-  } finally {
-    await fleet.close().catch(() => {});
-    await killAllIn(ctx.engine.driver, [sp.proxy.node]);
-    const cleanup: Op[] = [
+  const service = ctx.target.layout;
+  ctx.removeAtEnd({
+    plan: plan('mtu: teardown', [
       ...singleProxyTeardown(sctx, sp).ops,
       { kind: 'nft.delete', node: service.node, family: 'ip', table: NO_ICMP_TABLE },
       // The unencapsulated route of the latency comparison (goes through eth0, so it outlives the tunnel).
-      ...ctx.engine.layout.hosts.map((h): Op => ({ kind: 'route.del', node: h.node, dst: ctx.engine.layout.user.cidr.text })),
-    ];
-    for (const error of await applyTolerant(ctx.engine.driver, plan('mtu: teardown', cleanup))) result.notes.push(`teardown: ${error}`);
-    result.durationMs = Date.now() - started;
+      ...ctx.layout.hosts.map((h): Op => ({ kind: 'route.del', node: h.node, dst: ctx.layout.user.cidr.text })),
+    ]),
+    killIn: [sp.proxy.node],
+  });
+  ctx.say(`mtu: proxy ${sp.proxy.node} over ${sp.type} (tunnel MTU ${sp.mtu}); ${spec.sizes.length} sizes × ${spec.directions.length} directions × ${spec.clamp.length} clamp × ${spec.pmtud.length} PMTUD variants`);
+  await ctx.driver.apply(singleProxyPlan(sctx, sp));
+  await ctx.driver.apply(icmpCounterPlan(sp));
+  const [instance] = await ctx.addInstances(1);
+  if (instance === undefined) throw new Error('no instance');
+  const cases: MtuCase[] = [];
+  for (const clamp of spec.clamp) {
+    await ctx.driver.apply(hostTablesPlan(sctx, sp, clamp));
+    for (const pmtud of spec.pmtud) {
+      await ctx.driver.apply(pmtud === 'blocked' ? noIcmpPlan(service.node) : plan('user service: ICMP admitted', [{ kind: 'nft.table', node: service.node, family: 'ip', table: NO_ICMP_TABLE, body: '' }]));
+      for (const direction of spec.directions) {
+        for (const bytes of spec.sizes) {
+          if (ctx.signal.aborted) break;
+          cases.push(await runCase(ctx, sp, instance, spec, { clamp, pmtud, direction, bytes }));
+        }
+      }
+    }
   }
-  return result;
+  await applyTolerant(ctx.driver, plan('user service: remove ICMP filter', [{ kind: 'nft.delete', node: service.node, family: 'ip', table: NO_ICMP_TABLE }]));
+  await ctx.driver.apply(hostTablesPlan(sctx, sp, ctx.scenario.proxy.mssClamp));
+  const encapsulations = spec.encapsulationRequests > 0 ? await encapsulationLatency(ctx, sctx, sp, instance, spec) : [];
+  const tenantCollision = spec.tenantCollision ? await collision(ctx, sp) : undefined;
+  result.measured = {
+    tunnel: sp.type,
+    underlayMtu: UNDERLAY_MTU,
+    tunnelMtu: sp.mtu,
+    clampedMss: sp.mtu - 40,
+    theoreticalMtu: { gre: tunnelMtu('gre', false), 'gre+key': tunnelMtu('gre', true), ipip: tunnelMtu('ipip', false), vxlan: tunnelMtu('vxlan', true) },
+    cases,
+    encapsulations,
+    ...(tenantCollision === undefined ? {} : { tenantCollision }),
+  };
+  result.notes.push(...explain(result.measured.cases, sp));
 }
 
 function noIcmpPlan(node: string): ReturnType<typeof plan> {
@@ -108,20 +106,20 @@ function icmpCounterPlan(sp: SingleProxy): ReturnType<typeof plan> {
 }
 
 /** Forgets learned path MTUs everywhere on the path, so each case starts as a new destination would. */
-async function flushPmtu(ctx: ExperimentContext, sp: SingleProxy, instance: FleetInstance): Promise<void> {
-  const nodes = [userTarget(ctx).layout.node, sp.proxy.node, instance.layout.node, ...ctx.engine.layout.hosts.map((h) => h.node)];
-  await Promise.all(nodes.map((node) => runCommand(['ip', '-n', ctx.engine.driver.netnsOf(node), 'route', 'flush', 'cache'], { reject: false, timeoutMs: 5000 })));
+async function flushPmtu(ctx: ExperimentContext, sp: SingleProxy, instance: ExperimentInstance): Promise<void> {
+  const nodes = [ctx.target.layout.node, sp.proxy.node, instance.layout.node, ...ctx.layout.hosts.map((h) => h.node)];
+  await Promise.all(nodes.map((node) => runCommand(['ip', '-n', ctx.driver.netnsOf(node), 'route', 'flush', 'cache'], { reject: false, timeoutMs: 5000 })));
 }
 
 async function runCase(
   ctx: ExperimentContext,
   sp: SingleProxy,
-  instance: FleetInstance,
+  instance: ExperimentInstance,
   spec: MtuSpec,
   variant: { clamp: boolean; pmtud: MtuCase['pmtud']; direction: MtuCase['direction']; bytes: number },
 ): Promise<MtuCase> {
   await flushPmtu(ctx, sp, instance);
-  const service = userTarget(ctx).layout;
+  const service = ctx.target.layout;
   const before = await icmpCounts(ctx, sp, service.node);
   const request = variant.direction === 'download' ? { path: `/bytes/${variant.bytes}` } : { uploadBytes: variant.bytes };
   // One request first: a black hole costs one timeout, not `requests` of them.
@@ -148,8 +146,8 @@ const mergeAll = (events: readonly MeasureResultEvent[]): string => encodeHistog
 
 async function icmpCounts(ctx: ExperimentContext, sp: SingleProxy, serviceNode: string): Promise<{ sent: number; dropped: number }> {
   const [proxy, service] = await Promise.all([
-    readCounters(ctx.engine.driver.netnsOf(sp.proxy.node), ICMP_COUNT_TABLE),
-    readCounters(ctx.engine.driver.netnsOf(serviceNode), NO_ICMP_TABLE),
+    readCounters(ctx.driver.netnsOf(sp.proxy.node), ICMP_COUNT_TABLE),
+    readCounters(ctx.driver.netnsOf(serviceNode), NO_ICMP_TABLE),
   ]);
   return { sent: proxy['frag_needed'] ?? 0, dropped: service['frag_needed'] ?? 0 };
 }
@@ -160,8 +158,8 @@ async function icmpCounts(ctx: ExperimentContext, sp: SingleProxy, serviceNode: 
  * the encapsulation's own cost. Encapsulations the kernel lacks are listed
  * with the reason.
  */
-async function encapsulationLatency(ctx: ExperimentContext, sctx: StrategyContext, sp: SingleProxy, instance: FleetInstance, spec: MtuSpec): Promise<EncapsulationLatency[]> {
-  say(ctx, `mtu: latency of each encapsulation (${spec.encapsulationRequests} keep-alive requests each)`);
+async function encapsulationLatency(ctx: ExperimentContext, sctx: StrategyContext, sp: SingleProxy, instance: ExperimentInstance, spec: MtuSpec): Promise<EncapsulationLatency[]> {
+  ctx.say(`mtu: latency of each encapsulation (${spec.encapsulationRequests} keep-alive requests each)`);
   const features = await probeKernelFeatures();
   const measureNow = async (): Promise<string> =>
     (await measureOnInstance(ctx, instance, { requests: spec.encapsulationRequests, warmup: Math.min(500, spec.encapsulationRequests), timeoutMs: spec.timeoutMs })).histogram;
@@ -176,19 +174,19 @@ async function encapsulationLatency(ctx: ExperimentContext, sctx: StrategyContex
     // Rebuild the proxy and the hosts' tunnels with this encapsulation, measure, restore.
     const alt: SingleProxy = { ...sp, type, key: type === 'ipip' ? undefined : sp.key, mtu: tunnelMtu(type, type !== 'ipip') };
     const altCtx: StrategyContext = { ...sctx, tunnel: { requested: type, used: type, reason: 'mtu experiment' } };
-    await applyTolerant(ctx.engine.driver, singleProxyTeardown(sctx, sp));
-    await ctx.engine.driver.apply(singleProxyPlan(altCtx, alt));
+    await applyTolerant(ctx.driver, singleProxyTeardown(sctx, sp));
+    await ctx.driver.apply(singleProxyPlan(altCtx, alt));
     results.push({ encapsulation: type, available: true, histogram: await measureNow(), mtu: alt.mtu });
-    await applyTolerant(ctx.engine.driver, singleProxyTeardown(altCtx, alt));
-    await ctx.engine.driver.apply(singleProxyPlan(sctx, sp));
+    await applyTolerant(ctx.driver, singleProxyTeardown(altCtx, alt));
+    await ctx.driver.apply(singleProxyPlan(sctx, sp));
   }
   // No encapsulation: the hosts' route to the user VPC goes to the proxy's platform address over eth0.
-  const userCidr = ctx.engine.layout.user.cidr.text;
-  const plain: Op[] = ctx.engine.layout.hosts.flatMap((h): Op[] => [
+  const userCidr = ctx.layout.user.cidr.text;
+  const plain: Op[] = ctx.layout.hosts.flatMap((h): Op[] => [
     { kind: 'route.del', node: h.node, dst: userCidr },
     { kind: 'route.add', node: h.node, dst: userCidr, via: sp.proxy.platformAddress, dev: h.uplink },
   ]);
-  await ctx.engine.driver.apply(plan('hosts: route to the user VPC without a tunnel', plain));
+  await ctx.driver.apply(plan('hosts: route to the user VPC without a tunnel', plain));
   results.unshift({ encapsulation: 'none', available: true, histogram: await measureNow(), mtu: UNDERLAY_MTU });
   return results;
 }
@@ -200,14 +198,14 @@ async function encapsulationLatency(ctx: ExperimentContext, sctx: StrategyContex
  * its own VNI is accepted.
  */
 async function collision(ctx: ExperimentContext, sp: SingleProxy): Promise<TenantCollision> {
-  say(ctx, 'mtu: two tenants on one proxy without a distinct key');
+  ctx.say('mtu: two tenants on one proxy without a distinct key');
   const dev = `${sp.proxy.tunnelDev.slice(0, 12)}t2`;
-  const key = sp.key ?? ctx.engine.scenario.tenantKey;
+  const key = sp.key ?? ctx.scenario.tenantKey;
   const attempt = async (tenantKey: number): Promise<{ command: string; error: string | null }> => {
     const op: Op = { kind: 'tunnel.add', node: sp.proxy.node, dev, type: 'vxlan', local: sp.proxy.platformAddress, key: tenantKey, port: VXLAN_PORT, underlay: 'eth0', mtu: sp.mtu };
-    const command = `ip -n ${ctx.engine.driver.netnsOf(sp.proxy.node)} link add name ${dev} mtu ${sp.mtu} type vxlan id ${tenantKey} local ${sp.proxy.platformAddress} dstport ${VXLAN_PORT} dev eth0 ttl 64`;
+    const command = `ip -n ${ctx.driver.netnsOf(sp.proxy.node)} link add name ${dev} mtu ${sp.mtu} type vxlan id ${tenantKey} local ${sp.proxy.platformAddress} dstport ${VXLAN_PORT} dev eth0 ttl 64`;
     try {
-      await ctx.engine.driver.apply(plan(`tenant B's tunnel on ${sp.proxy.node}, VNI ${tenantKey}`, [op]));
+      await ctx.driver.apply(plan(`tenant B's tunnel on ${sp.proxy.node}, VNI ${tenantKey}`, [op]));
       return { command, error: null };
     } catch (error) {
       if (!(error instanceof ColdpathError)) throw error;
@@ -215,9 +213,9 @@ async function collision(ctx: ExperimentContext, sp: SingleProxy): Promise<Tenan
     }
   };
   const same = await attempt(key);
-  if (same.error === null) await applyTolerant(ctx.engine.driver, plan('remove tenant B tunnel', [{ kind: 'link.del', node: sp.proxy.node, dev }]));
+  if (same.error === null) await applyTolerant(ctx.driver, plan('remove tenant B tunnel', [{ kind: 'link.del', node: sp.proxy.node, dev }]));
   const distinct = await attempt(key + 1);
-  await applyTolerant(ctx.engine.driver, plan('remove tenant B tunnel', [{ kind: 'link.del', node: sp.proxy.node, dev }]));
+  await applyTolerant(ctx.driver, plan('remove tenant B tunnel', [{ kind: 'link.del', node: sp.proxy.node, dev }]));
   return {
     tunnel: 'vxlan',
     sameKey: same,

@@ -13,13 +13,13 @@
 import { nowMicros } from '../../clock.js';
 import { plan } from '../../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext, userTarget } from '../context.js';
-import { Fleet, type FleetInstance } from '../../engine/experiment-instances.js';
+import type { ExperimentContext, ExperimentInstance } from '../context.js';
+import type { Experiment } from '../experiment.js';
 import { conntrackCount, conntrackStats, readCounters } from '../../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from '../load.js';
 import type { NatSpec } from '../../scenario/experiments.js';
 import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from '../single-proxy.js';
-import { applyTolerant, killAllIn } from '../teardown.js';
+import { natReport } from './report.js';
 import type { ErrorTally, NatMeasured, NatResult, NatStep } from '../types.js';
 
 export const NAT_LIMIT_TABLE = 'coldpath_natlimit';
@@ -68,78 +68,73 @@ export function natLimitPlan(sp: SingleProxy, spec: Pick<NatSpec, 'ports' | 'con
   ]);
 }
 
-export async function runNat(ctx: ExperimentContext, spec: NatSpec): Promise<NatResult> {
-  const started = Date.now();
-  const sctx = strategyContext(ctx);
+export const nat: Experiment<NatSpec, NatResult> = {
+  kind: 'nat',
+  preflight: () => {},
+  describe: (_ctx, spec) => ({ kind: 'nat', name: spec.name ?? 'nat', outcome: 'completed', durationMs: 0, notes: [] }),
+  run: runNat,
+  report: natReport,
+};
+
+async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult): Promise<void> {
+  const sctx = ctx.strategy;
   const sp = singleProxy(sctx);
-  const result: NatResult = { kind: 'nat', name: spec.name ?? 'nat', outcome: 'completed', durationMs: 0, notes: [] };
-  const fleet = new Fleet(ctx);
-  const { driver } = ctx.engine;
+  const { driver } = ctx;
   const netns = driver.netnsOf(sp.proxy.node);
-  try {
-    say(ctx, `nat: proxy ${sp.proxy.node}, MASQUERADE to ${spec.ports.count} port(s), TIME_WAIT ${spec.timeWaitSeconds} s; ${spec.steps.length} steps`);
-    await driver.apply(singleProxyPlan(sctx, sp));
-    await driver.apply(plan(`${sp.proxy.node}: conntrack TIME_WAIT ${spec.timeWaitSeconds} s`, [{ kind: 'sysctl', node: sp.proxy.node, key: TIME_WAIT_SYSCTL, value: String(spec.timeWaitSeconds) }]));
-    await driver.apply(natLimitPlan(sp, spec, undefined));
-    // Two instances: one churns, one holds connections (its own probe, so holding never waits behind a measurement).
-    const [churner, holder] = await fleet.add(2);
-    if (churner === undefined || holder === undefined) throw new Error('no instance');
-    const ref = nowMicros();
-    const points: RequestPoint[] = [];
-    const steps: NatStep[] = [];
-    for (const load of spec.steps) {
-      if (ctx.engine.signal.aborted) break;
-      say(ctx, `nat: ${load.rate} new connections/s with ${load.held} held open, for ${spec.stepMs} ms`);
-      steps.push(await runStep(ctx, netns, { churner, holder }, spec, load, ref, points));
-      // Let the step's entries expire: each step starts from an empty table.
-      await pause(ctx, spec.timeWaitSeconds * 1000 + 500);
-    }
-    const failing = steps.find((s) => failed(s) > spec.failureThreshold);
-    const top = Math.max(...spec.steps.map((s) => s.rate));
-    const measured: NatMeasured = {
-      ports: { first: spec.ports.first, last: spec.ports.first + spec.ports.count - 1, count: spec.ports.count },
-      timeWaitSeconds: spec.timeWaitSeconds,
-      conntrackLimit: spec.conntrackLimit ?? null,
-      timeWaitRate: spec.ports.count / spec.timeWaitSeconds,
-      steps,
-      failingAt: failing === undefined ? null : { rate: failing.rate, held: failing.held.requested },
-      exhausted: failing === undefined ? null : exhaustedBy(failing),
-      remedy: remedyFor(top, Math.max(...spec.steps.map((s) => s.held)), spec),
-      timeline: timeline(points, 0, Math.max(0, ...points.map((p) => p.done)) + 1, 250_000),
-    };
-    if (failing !== undefined && !ctx.engine.signal.aborted) {
-      // The remedy, measured: the failing step again with SNAT over two addresses (px0's and the next slot's: contiguous).
-      const addresses = [sp.proxy.userAddress, ctx.engine.layout.proxies[sp.proxy.index + 1]?.userAddress ?? sp.proxy.userAddress];
-      say(ctx, `nat: the failing step again, SNAT spread over ${addresses.join(' and ')}`);
-      await driver.apply(plan(`${sp.proxy.node}: a second SNAT address`, [{ kind: 'addr.add', node: sp.proxy.node, dev: 'eth1', cidr: `${addresses[1]}/${ctx.engine.layout.user.subnet.prefix}` }]));
-      await driver.apply(natLimitPlan(sp, spec, addresses));
-      const spread = await runStep(ctx, netns, { churner, holder }, spec, { rate: failing.rate, held: failing.held.requested }, ref, points);
-      measured.spread = { addresses, rate: failing.rate, held: spread.held, tally: pick(spread), histogram: spread.histogram, synIn: spread.synIn, synOut: spread.synOut };
-      measured.timeline = timeline(points, 0, Math.max(0, ...points.map((p) => p.done)) + 1, 250_000);
-    }
-    result.measured = measured;
-    result.notes.push(
-      `Each connection open through the proxy holds one source port per destination ip:port: with ${spec.ports.count} port(s), about ${spec.ports.count} concurrent connections to one service is the ceiling per SNAT address (kernel default range: ~28 000).`,
-      `Closed connections stay in conntrack for TIME_WAIT (${spec.timeWaitSeconds} s here, 120 s by default). A kernel that keeps their ports sustains only ports ÷ TIME_WAIT = ${round(measured.timeWaitRate)} new connections/s per destination and address; compare the churn-only steps to see whether this kernel reuses those ports.`,
-      'A SYN that NAT cannot map to a free port is dropped silently: the client retransmits it after 1 s and 3 s, so exhaustion shows first as ~1 s latency, then as connect timeouts.',
-      'nf_conntrack_max is read-only outside the initial network namespace on this kernel (EINVAL), so a table limit is emulated with nft `ct count` (which counts flows not yet closed, not TIME_WAIT entries).',
-    );
-    if (ctx.engine.signal.aborted) result.outcome = 'aborted';
-  } catch (error) {
-    recordFailure(ctx, result, error);
-  } finally {
-    await fleet.close().catch(() => {});
-    await killAllIn(driver, [sp.proxy.node]);
-    for (const error of await applyTolerant(driver, singleProxyTeardown(sctx, sp))) result.notes.push(`teardown: ${error}`);
-    result.durationMs = Date.now() - started;
+  ctx.removeAtEnd({ plan: singleProxyTeardown(sctx, sp), killIn: [sp.proxy.node] });
+  ctx.say(`nat: proxy ${sp.proxy.node}, MASQUERADE to ${spec.ports.count} port(s), TIME_WAIT ${spec.timeWaitSeconds} s; ${spec.steps.length} steps`);
+  await driver.apply(singleProxyPlan(sctx, sp));
+  await driver.apply(plan(`${sp.proxy.node}: conntrack TIME_WAIT ${spec.timeWaitSeconds} s`, [{ kind: 'sysctl', node: sp.proxy.node, key: TIME_WAIT_SYSCTL, value: String(spec.timeWaitSeconds) }]));
+  await driver.apply(natLimitPlan(sp, spec, undefined));
+  // Two instances: one churns, one holds connections (its own probe, so holding never waits behind a measurement).
+  const [churner, holder] = await ctx.addInstances(2);
+  if (churner === undefined || holder === undefined) throw new Error('no instance');
+  const ref = nowMicros();
+  const points: RequestPoint[] = [];
+  const steps: NatStep[] = [];
+  for (const load of spec.steps) {
+    if (ctx.signal.aborted) break;
+    ctx.say(`nat: ${load.rate} new connections/s with ${load.held} held open, for ${spec.stepMs} ms`);
+    steps.push(await runStep(ctx, netns, { churner, holder }, spec, load, ref, points));
+    // Let the step's entries expire: each step starts from an empty table.
+    await pause(ctx, spec.timeWaitSeconds * 1000 + 500);
   }
-  return result;
+  const failing = steps.find((s) => failed(s) > spec.failureThreshold);
+  const top = Math.max(...spec.steps.map((s) => s.rate));
+  const measured: NatMeasured = {
+    ports: { first: spec.ports.first, last: spec.ports.first + spec.ports.count - 1, count: spec.ports.count },
+    timeWaitSeconds: spec.timeWaitSeconds,
+    conntrackLimit: spec.conntrackLimit ?? null,
+    timeWaitRate: spec.ports.count / spec.timeWaitSeconds,
+    steps,
+    failingAt: failing === undefined ? null : { rate: failing.rate, held: failing.held.requested },
+    exhausted: failing === undefined ? null : exhaustedBy(failing),
+    remedy: remedyFor(top, Math.max(...spec.steps.map((s) => s.held)), spec),
+    timeline: timeline(points, 0, Math.max(0, ...points.map((p) => p.done)) + 1, 250_000),
+  };
+  if (failing !== undefined && !ctx.signal.aborted) {
+    // The remedy, measured: the failing step again with SNAT over two addresses (px0's and the next slot's: contiguous).
+    const addresses = [sp.proxy.userAddress, ctx.layout.proxies[sp.proxy.index + 1]?.userAddress ?? sp.proxy.userAddress];
+    ctx.say(`nat: the failing step again, SNAT spread over ${addresses.join(' and ')}`);
+    await driver.apply(plan(`${sp.proxy.node}: a second SNAT address`, [{ kind: 'addr.add', node: sp.proxy.node, dev: 'eth1', cidr: `${addresses[1]}/${ctx.layout.user.subnet.prefix}` }]));
+    await driver.apply(natLimitPlan(sp, spec, addresses));
+    const spread = await runStep(ctx, netns, { churner, holder }, spec, { rate: failing.rate, held: failing.held.requested }, ref, points);
+    measured.spread = { addresses, rate: failing.rate, held: spread.held, tally: pick(spread), histogram: spread.histogram, synIn: spread.synIn, synOut: spread.synOut };
+    measured.timeline = timeline(points, 0, Math.max(0, ...points.map((p) => p.done)) + 1, 250_000);
+  }
+  result.measured = measured;
+  result.notes.push(
+    `Each connection open through the proxy holds one source port per destination ip:port: with ${spec.ports.count} port(s), about ${spec.ports.count} concurrent connections to one service is the ceiling per SNAT address (kernel default range: ~28 000).`,
+    `Closed connections stay in conntrack for TIME_WAIT (${spec.timeWaitSeconds} s here, 120 s by default). A kernel that keeps their ports sustains only ports ÷ TIME_WAIT = ${round(measured.timeWaitRate)} new connections/s per destination and address; compare the churn-only steps to see whether this kernel reuses those ports.`,
+    'A SYN that NAT cannot map to a free port is dropped silently: the client retransmits it after 1 s and 3 s, so exhaustion shows first as ~1 s latency, then as connect timeouts.',
+    'nf_conntrack_max is read-only outside the initial network namespace on this kernel (EINVAL), so a table limit is emulated with nft `ct count` (which counts flows not yet closed, not TIME_WAIT entries).',
+  );
 }
 
 async function runStep(
   ctx: ExperimentContext,
   netns: string,
-  instances: { churner: FleetInstance; holder: FleetInstance },
+  instances: { churner: ExperimentInstance; holder: ExperimentInstance },
   spec: NatSpec,
   load: { rate: number; held: number },
   ref: number,
@@ -147,7 +142,7 @@ async function runStep(
 ): Promise<NatStep> {
   const before = await readCounters(netns, NAT_LIMIT_TABLE);
   const statsBefore = await conntrackStats(netns);
-  const target = userTarget(ctx).layout;
+  const target = ctx.target.layout;
   // Held connections first, to the same destination as the churn: they compete for the same ports.
   const holding =
     load.held === 0

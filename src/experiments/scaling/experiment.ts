@@ -16,14 +16,15 @@ import { PROXY_TABLE } from '../../strategies/gre-proxy.js';
 import { addProxyPlan, NEW_FLOWS_COUNTER, pinPlan, poolHostsPlan, poolHostsTeardown, poolMark, poolShape, removeProxyPlan, type PoolShape } from './proxy-pool.js';
 import type { StrategyContext } from '../../strategies/types.js';
 import type { ProxyLayout } from '../../topology/layout.js';
+import { plan } from '../../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
-import { type ExperimentContext, recordFailure, say, strategyContext } from '../context.js';
-import { Fleet } from '../../engine/experiment-instances.js';
+import type { ExperimentContext } from '../context.js';
+import type { Experiment } from '../experiment.js';
 import { conntrackTcp, readCounters } from '../../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from '../load.js';
 import { desiredProxies } from './policy.js';
 import type { ScalingSpec } from '../../scenario/experiments.js';
-import { applyTolerant, killAllIn } from '../teardown.js';
+import { scalingReport } from './report.js';
 import type { ScalingEvent, ScalingMeasured, ScalingResult } from '../types.js';
 
 const WARMUP_MS = 300;
@@ -37,85 +38,77 @@ interface Member {
   at: number;
 }
 
-export async function runScaling(ctx: ExperimentContext, spec: ScalingSpec): Promise<ScalingResult> {
-  const started = Date.now();
-  const sctx = strategyContext(ctx);
+export const scaling: Experiment<ScalingSpec, ScalingResult> = {
+  kind: 'scaling',
+  preflight: () => {},
+  describe: (_ctx, spec) => ({ kind: 'scaling', name: spec.name ?? 'scaling', outcome: 'completed', durationMs: 0, notes: [] }),
+  run: runScaling,
+  report: scalingReport,
+};
+
+async function runScaling(ctx: ExperimentContext, spec: ScalingSpec, result: ScalingResult): Promise<void> {
+  const sctx = ctx.strategy;
   const shape = poolShape(sctx);
-  const result: ScalingResult = { kind: 'scaling', name: spec.name ?? 'scaling', outcome: 'completed', durationMs: 0, notes: [] };
-  const fleet = new Fleet(ctx);
   const members: Member[] = [];
   // Every proxy slot a plan was applied for, complete or not: teardown removes them all.
   const touched = new Set<ProxyLayout>();
-  const { driver } = ctx.engine;
-  try {
-    say(ctx, `scaling: pool of ${spec.policy.min}–${spec.policy.max} proxies, target ${spec.policy.targetPerProxy} ${spec.policy.metric} per proxy`);
-    await driver.apply(poolHostsPlan(sctx, shape));
-    for (let i = 0; i < spec.policy.min; i++) members.push(await provision(ctx, sctx, shape, members, touched));
-    await driver.apply(pinPlan(ctx.engine.layout, serving(members)));
-    const instances = await fleet.add(spec.load.instances);
-    const share = spec.load.instances;
-    const streams = startStreams(
-      ctx,
-      instances.map((instance) => ({
-        instance,
-        spec: {
-          metric: spec.load.metric,
-          rate: (spec.load.stages[0]?.rate ?? 1) / share,
-          concurrency: spec.load.concurrency,
-          stages: spec.load.stages.map((s) => ({ rate: s.rate / share, requests: Math.max(1, Math.round(((s.rate / share) * s.durationMs) / 1000)) })),
-        },
-      })),
-      { durationMs: spec.load.stages.reduce((sum, s) => sum + s.durationMs, 0), warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
-    );
-    const ref = streams.measuredFrom;
-    const controller = new Controller(ctx, sctx, shape, spec, members, touched, ref);
-    let loadDone = false;
-    const done = streams.results.finally(() => {
-      loadDone = true;
-    });
-    while (!loadDone && !ctx.engine.signal.aborted) {
-      await controller.tick();
-      await Promise.race([pause(ctx, spec.policy.intervalMs), done.then(() => undefined, () => undefined)]);
-    }
-    const events = await done;
-    await controller.settle();
-    const points: RequestPoint[] = events.flatMap((event) => (event.trace === undefined ? [] : pointsOf(event.trace, ref)));
-    const tallies = events.map((event, i) => mergeTallies([tally(event.trace === undefined ? [] : pointsOf(event.trace, ref)), unsentTally(streams.expected[i] ?? 0, event.trace?.requests.length ?? 0)]));
-    const endUs = Math.max(spec.load.stages.reduce((sum, s) => sum + s.durationMs, 0) * 1000, ...points.map((p) => p.done)) + 1;
-    const eni = ctx.engine.model.burst(1, ['proxy.eni'])[0] ?? [];
-    const measured: ScalingMeasured = {
-      events: controller.events,
-      proxiesOverTime: controller.proxiesOverTime,
-      metricOverTime: controller.metricOverTime,
-      reactionUs: controller.events.flatMap((e) => (e.reactionUs === undefined ? [] : [e.reactionUs])),
-      modeledEniUs: eni.reduce((sum, step) => sum + step.throttleUs + step.durationUs, 0),
-      tally: mergeTallies(tallies),
-      histogram: mergeMeasurements(events).histogram,
-      timeline: timeline(points, 0, endUs, spec.bucketMs * 1000),
-      atMax: controller.atMax,
-      peakProxies: Math.max(0, ...controller.proxiesOverTime.map(([, serving, draining]) => serving + draining)),
-      stageStartsUs: stageStarts(spec),
-    };
-    result.measured = measured;
-    result.notes.push(
-      `Reaction time counts from the controller seeing the threshold crossed (it samples every ${spec.policy.intervalMs} ms, so add up to that from the load change) to the first new flow counted on the new proxy. A real scale-out also waits for the proxy's ENI (modeled here: ${Math.round(measured.modeledEniUs / 1000)} ms, not slept).`,
-      'New flows are pinned with a conntrack mark and policy routing on the hosts: established flows keep their proxy when the pool changes; only new flows move.',
-    );
-    if (measured.atMax !== null) result.notes.push(`The policy wanted ${measured.atMax.desired} proxies but max is ${spec.policy.max}: the pool stayed at its maximum while the load lasted.`);
-    if (ctx.engine.signal.aborted) result.outcome = 'aborted';
-  } catch (error) {
-    recordFailure(ctx, result, error);
-  } finally {
-    await fleet.close().catch(() => {});
-    await killAllIn(driver, [...touched].map((p) => p.node));
-    const errors: string[] = [];
-    members.splice(0);
-    for (const proxy of touched) errors.push(...(await applyTolerant(driver, removeProxyPlan(sctx, shape, proxy))));
-    errors.push(...(await applyTolerant(driver, poolHostsTeardown(sctx))));
-    for (const error of errors) result.notes.push(`teardown: ${error}`);
-    result.durationMs = Date.now() - started;
+  const { driver } = ctx;
+  ctx.removeAtEnd({ plan: poolHostsTeardown(sctx) });
+  ctx.removeAtEnd(() => ({ plan: plan('scaling: remove the pool', [...touched].flatMap((proxy) => removeProxyPlan(sctx, shape, proxy).ops)), killIn: [...touched].map((p) => p.node) }));
+  ctx.say(`scaling: pool of ${spec.policy.min}–${spec.policy.max} proxies, target ${spec.policy.targetPerProxy} ${spec.policy.metric} per proxy`);
+  await driver.apply(poolHostsPlan(sctx, shape));
+  for (let i = 0; i < spec.policy.min; i++) members.push(await provision(ctx, sctx, shape, members, touched));
+  await driver.apply(pinPlan(ctx.layout, serving(members)));
+  const instances = await ctx.addInstances(spec.load.instances);
+  const share = spec.load.instances;
+  const streams = startStreams(
+    ctx,
+    instances.map((instance) => ({
+      instance,
+      spec: {
+        metric: spec.load.metric,
+        rate: (spec.load.stages[0]?.rate ?? 1) / share,
+        concurrency: spec.load.concurrency,
+        stages: spec.load.stages.map((s) => ({ rate: s.rate / share, requests: Math.max(1, Math.round(((s.rate / share) * s.durationMs) / 1000)) })),
+      },
+    })),
+    { durationMs: spec.load.stages.reduce((sum, s) => sum + s.durationMs, 0), warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
+  );
+  const ref = streams.measuredFrom;
+  const controller = new Controller(ctx, sctx, shape, spec, members, touched, ref);
+  let loadDone = false;
+  const done = streams.results.finally(() => {
+    loadDone = true;
+  });
+  while (!loadDone && !ctx.signal.aborted) {
+    await controller.tick();
+    await Promise.race([pause(ctx, spec.policy.intervalMs), done.then(() => undefined, () => undefined)]);
   }
-  return result;
+  const events = await done;
+  await controller.settle();
+  const points: RequestPoint[] = events.flatMap((event) => (event.trace === undefined ? [] : pointsOf(event.trace, ref)));
+  const tallies = events.map((event, i) => mergeTallies([tally(event.trace === undefined ? [] : pointsOf(event.trace, ref)), unsentTally(streams.expected[i] ?? 0, event.trace?.requests.length ?? 0)]));
+  const endUs = Math.max(spec.load.stages.reduce((sum, s) => sum + s.durationMs, 0) * 1000, ...points.map((p) => p.done)) + 1;
+  const eni = ctx.model.burst(1, ['proxy.eni'])[0] ?? [];
+  const measured: ScalingMeasured = {
+    events: controller.events,
+    proxiesOverTime: controller.proxiesOverTime,
+    metricOverTime: controller.metricOverTime,
+    reactionUs: controller.events.flatMap((e) => (e.reactionUs === undefined ? [] : [e.reactionUs])),
+    modeledEniUs: eni.reduce((sum, step) => sum + step.throttleUs + step.durationUs, 0),
+    tally: mergeTallies(tallies),
+    histogram: mergeMeasurements(events).histogram,
+    timeline: timeline(points, 0, endUs, spec.bucketMs * 1000),
+    atMax: controller.atMax,
+    peakProxies: Math.max(0, ...controller.proxiesOverTime.map(([, serving, draining]) => serving + draining)),
+    stageStartsUs: stageStarts(spec),
+  };
+  result.measured = measured;
+  result.notes.push(
+    `Reaction time counts from the controller seeing the threshold crossed (it samples every ${spec.policy.intervalMs} ms, so add up to that from the load change) to the first new flow counted on the new proxy. A real scale-out also waits for the proxy's ENI (modeled here: ${Math.round(measured.modeledEniUs / 1000)} ms, not slept).`,
+    'New flows are pinned with a conntrack mark and policy routing on the hosts: established flows keep their proxy when the pool changes; only new flows move.',
+  );
+  if (measured.atMax !== null) result.notes.push(`The policy wanted ${measured.atMax.desired} proxies but max is ${spec.policy.max}: the pool stayed at its maximum while the load lasted.`);
 }
 
 const serving = (members: readonly Member[]): ProxyLayout[] => members.filter((m) => m.state === 'serving').map((m) => m.proxy).sort((a, b) => a.index - b.index);
@@ -133,11 +126,11 @@ function stageStarts(spec: ScalingSpec): number[] {
 /** Builds the lowest free proxy slot and the hosts' way to it (not yet taking new flows). */
 async function provision(ctx: ExperimentContext, sctx: StrategyContext, shape: PoolShape, members: readonly Member[], touched: Set<ProxyLayout>): Promise<Member> {
   const used = new Set(members.map((m) => m.proxy.index));
-  const proxy = ctx.engine.layout.proxies.find((p) => !used.has(p.index));
+  const proxy = ctx.layout.proxies.find((p) => !used.has(p.index));
   if (proxy === undefined) throw new Error('no free proxy slot');
   touched.add(proxy);
-  await ctx.engine.driver.apply(addProxyPlan(sctx, shape, proxy));
-  const counters = await readCounters(ctx.engine.driver.netnsOf(proxy.node), PROXY_TABLE);
+  await ctx.driver.apply(addProxyPlan(sctx, shape, proxy));
+  const counters = await readCounters(ctx.driver.netnsOf(proxy.node), PROXY_TABLE);
   return { proxy, state: 'serving', count: counters[NEW_FLOWS_COUNTER] ?? 0, at: nowMicros() };
 }
 
@@ -202,7 +195,7 @@ class Controller {
 
   /** Metric total over the pool: new flows per second (counter deltas) or established flows. */
   private async sample(): Promise<number> {
-    const { driver } = this.ctx.engine;
+    const { driver } = this.ctx;
     let total = 0;
     for (const member of this.members) {
       const netns = driver.netnsOf(member.proxy.node);
@@ -234,7 +227,7 @@ class Controller {
       member = await provision(this.ctx, this.sctx, this.shape, this.members, this.touched);
       this.members.push(member);
     }
-    await this.ctx.engine.driver.apply(pinPlan(this.ctx.engine.layout, serving(this.members)));
+    await this.ctx.driver.apply(pinPlan(this.ctx.layout, serving(this.members)));
     const ready = nowMicros();
     const event: ScalingEvent = {
       atUs: this.rel(ready),
@@ -254,10 +247,10 @@ class Controller {
 
   /** Polls the new proxy's flow counter until it moves: the proxy carries traffic. */
   private async watchFirstFlow(member: Member, crossedAt: number, event: ScalingEvent): Promise<void> {
-    const netns = this.ctx.engine.driver.netnsOf(member.proxy.node);
+    const netns = this.ctx.driver.netnsOf(member.proxy.node);
     const base = (await readCounters(netns, PROXY_TABLE))[NEW_FLOWS_COUNTER] ?? 0;
     const deadline = nowMicros() + 10_000_000;
-    while (nowMicros() < deadline && !this.ctx.engine.signal.aborted) {
+    while (nowMicros() < deadline && !this.ctx.signal.aborted) {
       const count = (await readCounters(netns, PROXY_TABLE))[NEW_FLOWS_COUNTER];
       if (count === undefined) return; // removed meanwhile
       if (count > base) {
@@ -274,7 +267,7 @@ class Controller {
     if (victim === undefined) return;
     victim.state = 'draining';
     victim.drainSince = nowMicros();
-    await this.ctx.engine.driver.apply(pinPlan(this.ctx.engine.layout, serving(this.members)));
+    await this.ctx.driver.apply(pinPlan(this.ctx.layout, serving(this.members)));
     this.events.push({ atUs: this.rel(nowMicros()), action: 'drain', proxy: victim.proxy.node, metric: round(total), desired, serving: active });
     this.lastAction = nowMicros();
   }
@@ -283,7 +276,7 @@ class Controller {
   private async finishDrains(total: number, desired: number): Promise<void> {
     const draining = this.members.filter((m) => m.state === 'draining');
     if (draining.length === 0) return;
-    const { driver, layout } = this.ctx.engine;
+    const { driver, layout } = this.ctx;
     const byMark: Record<string, number> = {};
     for (const h of layout.hosts) {
       for (const [mark, count] of Object.entries((await conntrackTcp(driver.netnsOf(h.node))).establishedByMark)) byMark[mark] = (byMark[mark] ?? 0) + count;

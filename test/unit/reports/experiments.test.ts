@@ -1,8 +1,10 @@
-/** Report pieces render from run.json alone; old files without `experiments` render nothing. */
+/** Experiment sections render from run.json alone, as data placed by every renderer; old files without `experiments` render nothing. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as vl from 'vega-lite';
-import { experimentsChartSpecs, experimentsMarkdown, ms } from '../../../src/experiments/report.js';
+import { ms } from '../../../src/experiments/report-format.js';
+import { experimentSections, experimentsCsv } from '../../../src/reports/experiments.js';
+import { markdownReport } from '../../../src/reports/markdown.js';
 import type { ExperimentResult } from '../../../src/experiments/types.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
 import type { RunResult } from '../../../src/results/types.js';
@@ -71,15 +73,16 @@ describe('experiments report', () => {
   it('renders nothing for a run without experiments (old run.json files have no field)', () => {
     const old = { ...base } as Partial<RunResult>;
     delete old.experiments;
-    expect(experimentsMarkdown(old as RunResult)).toBe('');
-    expect(experimentsChartSpecs(old as RunResult)).toEqual([]);
+    expect(markdownReport(old as RunResult)).not.toContain('Proxy operations');
+    expect(experimentSections(old as RunResult)).toEqual([]);
+    expect(experimentsCsv(old as RunResult).size).toBe(0);
   });
 
   it('a section per experiment with its figures', () => {
-    const text = experimentsMarkdown({ ...base, experiments });
-    expect(text).toMatch(/^## Proxy operations\n/);
+    const text = markdownReport({ ...base, experiments });
+    expect(text).toMatch(/\n## Proxy operations\n/);
     expect(text).toContain('### failover: crash — completed');
-    expect(text).toContain('| VRRP bound (3 × advert_int + skew) | 36.1 ms (skew 6.1 ms) |');
+    expect(text).toContain('| VRRP bound (3 × advert\\_int + skew) | 36.1 ms (skew 6.1 ms) |');
     expect(text).toContain('| gap without a successful response | 37.8 ms (7.4 ms → 45.2 ms) |');
     expect(text).toContain('4 → 4 / 0 / 0');
     expect(text).toContain('### mtu: mtu — failed\n\n> broke (hint: fix it)');
@@ -88,13 +91,20 @@ describe('experiments report', () => {
   });
 
   it('vega-lite specs that compile', () => {
-    const charts = experimentsChartSpecs({ ...base, experiments });
+    const charts = experimentSections({ ...base, experiments }).flatMap((section) => section.charts);
     expect(charts.map((c) => c.title)).toEqual([
       'crash: responses per 50 ms around the failover (crash)',
       'pool: proxies and load over time',
       'pool: responses over time while the pool scales',
     ]);
     for (const chart of charts) expect(() => vl.compile(chart.spec as vl.TopLevelSpec)).not.toThrow();
+  });
+
+  it('experiments.csv holds every table cell in long form', () => {
+    const csv = experimentsCsv({ ...base, experiments }).get('experiments.csv') ?? '';
+    expect(csv.split('\n')[0]).toBe('experiment,table,row,column,value');
+    expect(csv).toContain('failover: crash,crash: the failover,2,value,36.1 ms (skew 6.1 ms)');
+    expect(csv).toContain('scaling: pool,pool: controller actions,1,reaction,75 ms');
   });
 
   it('formats durations', () => {

@@ -1,18 +1,18 @@
 /**
- * Teardown for experiments: a plan applied op by op, so one object that is
- * already gone (a half-applied set-up, a link that went with its namespace)
- * does not keep the rest from being removed. "Does not exist" answers are
+ * Teardown that tolerates what is already gone (used for experiments): a
+ * plan applied op by op, so one object that is already gone (a half-applied
+ * set-up, a link that went with its namespace) does not keep the rest from
+ * being removed. "Does not exist" answers are
  * expected and ignored; anything else becomes a note on the result.
  * Processes left in a namespace are killed and waited for first: a
  * namespace is only freed when its last process has exited.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isColdpathError } from '../errors.js';
-import type { KernelDriver } from '../kernel/driver.js';
-import { isAlive } from '../kernel/processes.js';
+import type { KernelDriver } from './driver.js';
+import { isAlive, signalPid } from './processes.js';
 import type { Plan } from '../topology/ops.js';
-import { signalPid } from '../services/daemon.js';
-import { pidsIn } from '../kernel/inspect.js';
+import { pidsIn } from './inspect.js';
 
 const GONE = /No such file|Cannot find device|does not exist|No such process|not found|Cannot open network namespace/i;
 
