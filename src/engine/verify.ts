@@ -1,14 +1,14 @@
 /**
  * Proof that traffic took the intended path: the user service records each
  * connection's source address (ENI address for eni, pod address for peering
- * and baseline, the proxy's eth1 for gre-proxy), and for gre-proxy the
- * proxy's nft counters must have moved.
+ * and baseline, the proxy's eth1 for gre-proxy), and the path's own nft
+ * counters (the strategy's `pathCounters`: gre-proxy's proxies) must have moved.
  */
 import { readCounters } from '../kernel/inspect.js';
 import type { Verification } from '../results/types.js';
 import type { ServiceProcess } from '../services/service-process.js';
-import { PROXY_COUNTERS, PROXY_TABLE } from '../strategies/gre-proxy.js';
-import type { Strategy, Target } from '../strategies/types.js';
+import type { KernelDriver } from '../kernel/driver.js';
+import type { PathCounter, Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 
 export async function verifyPath(
@@ -22,15 +22,8 @@ export async function verifyPath(
   const expected = new Set(expectedSources);
   const unexpected = Object.keys(observed).filter((address) => !expected.has(address));
   let proxyCounters: Verification['proxyCounters'];
-  const forwarding = strategy.forwardingNodes();
-  if (forwarding.length > 0) {
-    proxyCounters = { out: 0, back: 0 };
-    for (const node of forwarding) {
-      const counters = await readProxyCounters(ctx.driver.netnsOf(node));
-      proxyCounters.out += counters.out;
-      proxyCounters.back += counters.back;
-    }
-  }
+  const pathCounters = strategy.pathCounters();
+  if (pathCounters.length > 0) proxyCounters = await readPathCounters(ctx.driver, pathCounters);
   const sawTraffic = Object.keys(observed).length > 0;
   const countersOk = proxyCounters === undefined || (proxyCounters.out > 0 && proxyCounters.back > 0);
   const ok = sawTraffic && unexpected.length === 0 && countersOk;
@@ -44,9 +37,13 @@ export async function verifyPath(
   return { expectedSources: [...expected], observedSources: observed, ...(proxyCounters === undefined ? {} : { proxyCounters }), ok, detail };
 }
 
-
-/** Packets counted by the proxy's named nft counters. */
-export async function readProxyCounters(netns: string): Promise<{ out: number; back: number }> {
-  const counters = await readCounters(netns, PROXY_TABLE);
-  return { out: counters[PROXY_COUNTERS.out] ?? 0, back: counters[PROXY_COUNTERS.back] ?? 0 };
+/** Packets the path's counters counted, out and back, summed over its nodes. */
+export async function readPathCounters(driver: Pick<KernelDriver, 'netnsOf'>, counters: readonly PathCounter[]): Promise<{ out: number; back: number }> {
+  const total = { out: 0, back: 0 };
+  for (const counter of counters) {
+    const counts = await readCounters(driver.netnsOf(counter.node), counter.table);
+    total.out += counts[counter.out] ?? 0;
+    total.back += counts[counter.back] ?? 0;
+  }
+  return total;
 }

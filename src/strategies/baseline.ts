@@ -15,7 +15,7 @@ export function baselineStrategy(ctx: StrategyContext): Strategy {
     teardown: () => plan('baseline: nothing to tear down', []),
     target: () => serviceTarget(service),
     natNodes: () => [],
-    forwardingNodes: () => [],
+    pathCounters: () => [],
     resources: () => ({ ...NO_RESOURCES }),
   };
 }

@@ -64,7 +64,7 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
     teardown: () => plan('eni: nothing shared', []),
     target: () => serviceTarget(service),
     natNodes: () => [],
-    forwardingNodes: () => [],
+    pathCounters: () => [],
     resources: (instances) => ({
       ...NO_RESOURCES,
       userVpcInterfaces: instances,

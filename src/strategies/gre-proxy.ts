@@ -9,7 +9,7 @@
 import { plan, type Op, type TunnelType } from '../topology/ops.js';
 import type { HostLayout, ProxyLayout } from '../topology/layout.js';
 import { masqChain, masqConfig, type MasqConfig } from './ip-masq-agent.js';
-import { proxyNodeDeleteOps, proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
+import { PROXY_COUNTERS, PROXY_TABLE, proxyNodeDeleteOps, proxyNodeOps, VXLAN_PORT } from './proxy-node.js';
 import { NO_RESOURCES, type Strategy, type StrategyContext } from './types.js';
 import { serviceTarget } from './target.js';
 
@@ -73,7 +73,7 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
     },
     // The hosts masquerade pods (ip-masq-agent), the proxies masquerade onto eth1.
     natNodes: () => [...proxies.map((p) => p.node), ...layout.hosts.map((h) => h.node)],
-    forwardingNodes: () => proxies.map((p) => p.node),
+    pathCounters: () => proxies.map((p) => ({ node: p.node, table: PROXY_TABLE, ...PROXY_COUNTERS })),
     target: () => serviceTarget(service),
     resources: () => ({
       ...NO_RESOURCES,

@@ -48,7 +48,7 @@ export function peeringStrategy(ctx: StrategyContext): Strategy {
     teardown: () => plan('peering: remove link', [{ kind: 'link.del', node: platform.node, dev: peering.platformDev }]),
     target: () => serviceTarget(service),
     natNodes: () => [],
-    forwardingNodes: () => [],
+    pathCounters: () => [],
     resources: () => ({ ...NO_RESOURCES, routeEntries: userRoutes.length + platformRoutes.length, peeringConnections: 1 }),
   };
 }

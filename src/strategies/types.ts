@@ -80,11 +80,20 @@ export interface Strategy {
   teardown(): Plan;
   /** Nodes where the path keeps NAT (conntrack) state: counted in bursts, flushed between blocks where they outlive the path. */
   natNodes(): string[];
-  /** Nodes that must forward the path's traffic: their nft path counters must move (path verification). */
-  forwardingNodes(): string[];
+  /** Named nft counters that must move, out and back, when traffic takes this path (path verification); [] when nothing forwards. */
+  pathCounters(): PathCounter[];
   target(): Target;
   /** Resources held with `instances` instances alive. */
   resources(instances: number): ResourceCounts;
+}
+
+/** A pair of named nft counters in a node's table, counting the path's packets each way. */
+export interface PathCounter {
+  node: string;
+  /** nft table (family ip) that holds the counters. */
+  table: string;
+  out: string;
+  back: string;
 }
 
 export const NO_RESOURCES: ResourceCounts = {

@@ -4,7 +4,8 @@
  * stay still); traffic from a plain instance goes through the proxy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readProxyCounters } from '../../src/engine/verify.js';
+import { readPathCounters } from '../../src/engine/verify.js';
+import { PROXY_COUNTERS, PROXY_TABLE } from '../../src/strategies/gre-proxy.js';
 import { KernelDriver } from '../../src/kernel/driver.js';
 import { Ledger } from '../../src/kernel/ledger.js';
 import { undo } from '../../src/kernel/teardown.js';
@@ -73,15 +74,15 @@ describe('path isolation', () => {
     await driver.apply(namespacePlan(plain));
     await driver.apply(containerLinkPlan(plain));
 
-    const px = driver.netnsOf(layout.proxies[0]!.node);
-    const start = await readProxyCounters(px);
+    const counters = [{ node: layout.proxies[0]!.node, table: PROXY_TABLE, ...PROXY_COUNTERS }];
+    const start = await readPathCounters(driver, counters);
     await curlFrom(driver, withEni.node, url);
     await curlFrom(driver, withEni.node, url);
-    expect(await readProxyCounters(px)).toEqual(start);
+    expect(await readPathCounters(driver, counters)).toEqual(start);
     expect((await service.stats()).sources).toEqual({ [attach.expectedSource]: 2 });
 
     await curlFrom(driver, plain.node, url);
-    const after = await readProxyCounters(px);
+    const after = await readPathCounters(driver, counters);
     expect(after.out).toBeGreaterThan(start.out);
     expect(after.back).toBeGreaterThan(start.back);
     expect((await service.stats()).sources).toEqual({ [attach.expectedSource]: 2, [layout.proxies[0]!.userAddress]: 1 });
