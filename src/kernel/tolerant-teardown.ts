@@ -25,7 +25,8 @@ export async function applyTolerant(driver: KernelDriver, plan: Plan): Promise<s
     } catch (error) {
       if (!isColdpathError(error)) throw error;
       const text = `${error.message}\n${error.stderr ?? ''}`;
-      if (!GONE.test(text)) errors.push(error.message);
+      const why = error.stderr?.split('\n').find((line) => line.trim() !== '');
+      if (!GONE.test(text)) errors.push(why === undefined ? error.message : `${error.message}: ${why.trim()}`);
     }
   }
   return errors;
