@@ -45,7 +45,6 @@ export async function doctorCommand(): Promise<number> {
     feature('vxlan', 'kernel: vxlan', false, 'CONFIG_VXLAN (the fallback tunnel)');
     feature('gre', 'kernel: gre', false, 'CONFIG_NET_IPGRE (modprobe ip_gre); without it gre-proxy runs over VXLAN');
     feature('ipip', 'kernel: ipip', false, 'CONFIG_NET_IPIP (modprobe ipip); needed only for tunnel: ipip');
-    feature('netem', 'kernel: netem', false, 'CONFIG_NET_SCH_NETEM; optional (delay injection)');
     const choice = chooseTunnel('auto', features);
     checks.push({
       name: 'tunnel: auto',

@@ -15,7 +15,6 @@ export interface KernelFeatures {
   gre: boolean;
   ipip: boolean;
   vxlan: boolean;
-  netem: boolean;
   nftNat: boolean;
   /** Failure texts, for doctor. */
   errors: Record<string, string>;
@@ -42,7 +41,7 @@ export async function probeKernelFeatures(): Promise<KernelFeatures> {
   for (let attempt = 0; ledger === undefined && attempt < 20; attempt++) ledger = Ledger.create(newRunTag());
   if (ledger === undefined) throw new Error('no free run tag');
   const netns = netnsName(ledger.tag, 'probe');
-  const features: KernelFeatures = { veth: false, bridge: false, gre: false, ipip: false, vxlan: false, netem: false, nftNat: false, errors: {} };
+  const features: KernelFeatures = { veth: false, bridge: false, gre: false, ipip: false, vxlan: false, nftNat: false, errors: {} };
   try {
     ledger.append({ t: 'netns', name: netns });
     await runCommand(['ip', 'netns', 'add', netns], { hint: 'network namespaces need root (or a user namespace with CAP_SYS_ADMIN)' });
@@ -51,9 +50,6 @@ export async function probeKernelFeatures(): Promise<KernelFeatures> {
       (features[feature] as boolean) = result.exitCode === 0;
       if (result.exitCode !== 0) features.errors[feature] = result.stderr.trim();
     }
-    const netem = await runCommand(['ip', 'netns', 'exec', netns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false });
-    features.netem = netem.exitCode === 0;
-    if (!features.netem) features.errors['netem'] = netem.stderr.trim();
     const nft = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-f', '-'], { input: NFT_NAT, reject: false });
     features.nftNat = nft.exitCode === 0;
     if (!features.nftNat) features.errors['nftNat'] = nft.stderr.trim();

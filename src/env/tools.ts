@@ -16,7 +16,6 @@ export const TOOLS: readonly Tool[] = [
   { command: 'nft', debian: 'nftables', neededFor: 'MASQUERADE, pod SNAT, MSS clamp, path counters', required: true },
   { command: 'taskset', debian: 'util-linux', neededFor: 'CPU placement of probes and servers', required: true },
   { command: 'sysctl', debian: 'procps', neededFor: 'ip_forward inside namespaces', required: true },
-  { command: 'tc', debian: 'iproute2', neededFor: 'netem delay injection (optional)', required: false },
   { command: 'keepalived', debian: 'keepalived', neededFor: 'proxy HA pair (VRRP) experiments', required: false },
   { command: 'conntrack', debian: 'conntrack', neededFor: 'flushing NAT state between stages; NAT table inspection', required: false },
   { command: 'sockperf', debian: 'sockperf', neededFor: 'the reference measurement beside every path (sockperf ping-pong)', required: false },

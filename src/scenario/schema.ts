@@ -88,7 +88,7 @@ const workload = z
       .array(z.enum(METRICS))
       .min(1)
       .default(['keepalive', 'newconn', 'echo'])
-      .describe('Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect + request + close, like netperf TCP_CRR), echo (TCP ping-pong, like sockperf), connect (handshake only).'),
+      .describe('Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only).'),
     requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
     warmup: z
       .number()
