@@ -4,11 +4,12 @@
  * writes Markdown and JUnit XML, and returns the exit code:
  * 0 nothing regressed ·
  * 1 BASE or NEW is invalid, whatever the verdicts: the run errored or was
- *   interrupted, a path failed, was cut short or took another route (path
- *   verification), or a path cost disagrees with sockperf's beyond its bound
- *   (unless --allow-reference-disagreement) — 1 as `coldpath run` exits for
- *   such a run, and never 99, so a pipeline that tolerates regressions
- *   (allowed exit 99) still stops on a broken measurement ·
+ *   interrupted, a path failed or was cut short, a path failed its
+ *   verification (took another route), or a path cost disagrees with
+ *   sockperf's beyond its bound (unless --allow-reference-disagreement) —
+ *   1 as `coldpath run` exits for a run that errored or took the wrong route,
+ *   and never 99, so a pipeline that tolerates regressions (allowed exit 99)
+ *   still stops on a broken measurement ·
  * 99 something regressed or broke a threshold ·
  * (thrown input errors → 2: unreadable run, other schema, unlike environments,
  * bad --threshold or --min-effect).

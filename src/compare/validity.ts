@@ -93,7 +93,7 @@ function verification(label: RunLabel, path: PathResult, planned: number): Inval
       run: label,
       check: 'verification',
       observed,
-      reason: `${label}: ${path.strategy} took another route${where} (path verification: ${detail}); its figures describe that route, not ${path.strategy}`,
+      reason: `${label}: ${path.strategy} failed path verification${where}: ${detail}; its figures may not be ${path.strategy}'s`,
     },
   ];
 }

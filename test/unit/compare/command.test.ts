@@ -57,7 +57,7 @@ describe('coldpath compare: exit codes', () => {
     const misrouted = join(dir, 'misrouted');
     writeRunJson(withVerifications(base, { path: 'peering', repetition: 1, detail: 'svc saw unexpected sources 169.254.252.1' }), misrouted);
     expect(compareCommand(FIXTURE, misrouted, {})).toBe(1);
-    expect(stdout).toMatch(/invalid\s+peering verification: NEW: peering took another route in repetition 2 of 3/);
+    expect(stdout).toMatch(/invalid\s+peering verification: NEW: peering failed path verification in repetition 2 of 3/);
     expect(stdout).toMatch(/INVALID RUN \(exit 1\): NEW cannot be judged/);
     expect(compareCommand(misrouted, FIXTURE, {})).toBe(1);
 
@@ -165,6 +165,6 @@ describe('coldpath run --baseline (compareAfterRun)', () => {
     const broken = join(dir, 'broken-baseline');
     writeRunJson(withVerifications(base, { path: 'eni', repetition: 0, detail: 'svc saw no connection' }), broken);
     expect(compareAfterRun(base, broken, {})).toBe(1);
-    expect(stdout).toMatch(/BASE: eni took another route in repetition 1 of 3 \(path verification: svc saw no connection\)/);
+    expect(stdout).toMatch(/BASE: eni failed path verification in repetition 1 of 3: svc saw no connection; /);
   });
 });

@@ -45,7 +45,7 @@ describe('compare: path verification failed', () => {
     const [finding, ...more] = invalid(comparison);
     expect(more).toEqual([]);
     expect(finding).toMatchObject({ path: 'peering', metric: 'verification', run: 'NEW', verdict: 'invalid', observed: 'failed in rep 2' });
-    expect(finding?.reason).toBe(`NEW: peering took another route in repetition 2 of 3 (path verification: ${MISROUTED}); its figures describe that route, not peering`);
+    expect(finding?.reason).toBe(`NEW: peering failed path verification in repetition 2 of 3: ${MISROUTED}; its figures may not be peering's`);
     expect(exitCodeOf(comparison)).toBe(1);
   });
 
@@ -64,12 +64,12 @@ describe('compare: path verification failed', () => {
   it('several repetitions, and a schema-1 run with only the path-level check', () => {
     const twice = withVerifications(three, { path: 'eni', repetition: 0, detail: MISROUTED });
     twice.paths[1]!.repetitions[2]!.verification = { ...twice.paths[1]!.repetitions[0]!.verification!, detail: 'later' };
-    expect(invalid(compare(three, twice))[0]?.reason).toMatch(/^NEW: eni took another route in repetitions 1, 3 of 3 \(path verification: svc saw unexpected/);
+    expect(invalid(compare(three, twice))[0]?.reason).toMatch(/^NEW: eni failed path verification in repetitions 1, 3 of 3: svc saw unexpected/);
 
     const old = structuredClone(three);
     old.paths[3]!.verification = { ...old.paths[3]!.verification!, ok: false, detail: 'proxy nft counters did not move' };
     const [finding] = invalid(compare(three, old));
-    expect(finding?.reason).toBe('NEW: gre-proxy took another route (path verification: proxy nft counters did not move); its figures describe that route, not gre-proxy');
+    expect(finding?.reason).toBe('NEW: gre-proxy failed path verification: proxy nft counters did not move; its figures may not be gre-proxy\'s');
   });
 });
 
@@ -155,14 +155,14 @@ describe('compare: an invalid run in every output', () => {
     const text = renderConsole(comparison);
     expect(text).toMatch(/^peering\s+reference\.keepalive\s+−38µs \(sockperf −4µs\)\s+±10µs\s+✗ invalid$/m);
     expect(text).toMatch(/^peering\s+verification\s+failed in rep 1\s+✗ invalid$/m);
-    expect(text).toContain(`  invalid      peering verification: NEW: peering took another route in repetition 1 of 3 (path verification: ${MISROUTED})`);
+    expect(text).toContain(`  invalid      peering verification: NEW: peering failed path verification in repetition 1 of 3: ${MISROUTED}`);
     expect(text).toMatch(/\nINVALID RUN \(exit 1\): BASE and NEW cannot be judged; 2 invalid, /);
   });
 
   it('Markdown: the heading and the list name the invalid runs', async () => {
     const text = renderMarkdown(comparison);
     expect(text).toContain('### coldpath compare: ❌ invalid run (BASE and NEW)');
-    expect(text).toContain('- **peering** `verification` invalid: NEW: peering took another route in repetition 1 of 3');
+    expect(text).toContain('- **peering** `verification` invalid: NEW: peering failed path verification in repetition 1 of 3');
     await expect(text).toMatchFileSnapshot('__golden__/compare-invalid.md');
   });
 
@@ -172,7 +172,7 @@ describe('compare: an invalid run in every output', () => {
     const failed = cases.filter((c) => childrenNamed(c, 'failure')[0]?.attributes['type'] === 'invalid');
     expect(failed.map((c) => `${c.attributes['classname']} ${c.attributes['name']}`)).toEqual(['coldpath.compare.peering BASE reference.keepalive', 'coldpath.compare.peering NEW verification']);
     const failure = childrenNamed(failed[1]!, 'failure')[0]!;
-    expect(failure.attributes['message']).toBe(`invalid: NEW: peering took another route in repetition 1 of 3 (path verification: ${MISROUTED}); its figures describe that route, not peering`);
+    expect(failure.attributes['message']).toBe(`invalid: NEW: peering failed path verification in repetition 1 of 3: ${MISROUTED}; its figures may not be peering's`);
     expect(failure.text).toMatch(/^NEW failed in rep 1\n/);
     expect(Number(root.attributes['failures'])).toBe(2);
   });
