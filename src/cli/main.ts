@@ -1,7 +1,7 @@
 /**
  * The coldpath command line. Each subcommand lives in src/commands/; this
  * file parses arguments and maps errors to exit codes:
- * 0 ok · 1 failure · 2 bad input · 3 missing environment · 99 regression · 130 interrupted.
+ * 0 ok · 1 failure (compare: an invalid run) · 2 bad input · 3 missing environment · 99 regression · 130 interrupted.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -29,6 +29,7 @@ function withGateOptions(command: Command, prefix: string): Command {
     .option('-t, --threshold <rule...>', `${prefix}per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms`)
     .option('--min-effect <percent>', `${prefix}smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t`, '10')
     .option('--allow-env-mismatch', `${prefix}compare even when the environment fingerprints differ`)
+    .option('--allow-reference-disagreement', `${prefix}a path cost that disagrees with sockperf's beyond its bound is a note instead of an invalid run (exit 1)`)
     .option('--markdown <file>', `${prefix}also append the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)`)
     .option('--junit <file>', `${prefix}also write the verdict as JUnit XML`);
 }
@@ -41,7 +42,7 @@ const runCommand = program
   .option('-o, --out <dir>', 'directory for run results', 'reports')
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
-  .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression');
+  .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression, 1 when either run is invalid');
 withGateOptions(runCommand, 'with --baseline: ').action(async (scenario: string | undefined, options: RunCommandOptions) => {
   const { runCommandMain } = await import('../commands/run.js');
   exitCode = (await runCommandMain(scenario, options)).exitCode;
@@ -86,7 +87,7 @@ program
 
 const compareCommand = program
   .command('compare')
-  .description('compare two runs per path and metric; exit 99 when something regressed')
+  .description('compare two runs per path and metric; exit 99 when something regressed, 1 when either run is invalid')
   .argument('<base>', 'the reference run (directory or run.json)')
   .argument('<new>', 'the run under test (directory or run.json)');
 withGateOptions(compareCommand, '').action(async (base: string, next: string, options: CompareCommandOptions) => {

@@ -2,7 +2,15 @@
  * `coldpath compare BASE NEW`: the regression gate (method: docs/compare.md,
  * logic: src/compare/). Reads two runs, prints the verdict table, optionally
  * writes Markdown and JUnit XML, and returns the exit code:
- * 0 nothing regressed · 99 something regressed or broke a threshold ·
+ * 0 nothing regressed ·
+ * 1 BASE or NEW is invalid, whatever the verdicts: the run errored or was
+ *   interrupted, a path failed or was cut short, a path failed its
+ *   verification (took another route), or a path cost disagrees with
+ *   sockperf's beyond its bound (unless --allow-reference-disagreement) —
+ *   1 as `coldpath run` exits for a run that errored or took the wrong route,
+ *   and never 99, so a pipeline that tolerates regressions (allowed exit 99)
+ *   still stops on a broken measurement ·
+ * 99 something regressed or broke a threshold ·
  * (thrown input errors → 2: unreadable run, other schema, unlike environments,
  * bad --threshold or --min-effect).
  */
@@ -24,6 +32,8 @@ export interface CompareCommandOptions {
   minEffect?: string | undefined;
   /** `--allow-env-mismatch`: compare unlike environments, saying so in every output. Default false. */
   allowEnvMismatch?: boolean | undefined;
+  /** `--allow-reference-disagreement`: a path cost sockperf contradicts is a note, not an invalid run. Default false. */
+  allowReferenceDisagreement?: boolean | undefined;
   /** `--markdown FILE`: append the verdict as Markdown (created if missing). Default none. */
   markdown?: string | undefined;
   /** `--junit FILE`: write the verdict as JUnit XML (replaced if present). Default none. */
@@ -45,12 +55,25 @@ function normalize(options: Record<string, unknown> | CompareCommandOptions): Co
   const o = options as Record<string, unknown>;
   const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const threshold = Array.isArray(o['threshold']) ? o['threshold'].map(String) : str(o['threshold']);
-  return { threshold, minEffect: str(o['minEffect']), allowEnvMismatch: o['allowEnvMismatch'] === true, markdown: str(o['markdown']), junit: str(o['junit']) };
+  return {
+    threshold,
+    minEffect: str(o['minEffect']),
+    allowEnvMismatch: o['allowEnvMismatch'] === true,
+    allowReferenceDisagreement: o['allowReferenceDisagreement'] === true,
+    markdown: str(o['markdown']),
+    junit: str(o['junit']),
+  };
 }
 
 export function settingsFrom(options: CompareCommandOptions): CompareSettings {
   const rules = options.threshold === undefined ? [] : typeof options.threshold === 'string' ? [options.threshold] : options.threshold;
-  return { ...DEFAULT_SETTINGS, minEffect: parseMinEffect(options.minEffect), thresholds: parseThresholds(rules), allowEnvMismatch: options.allowEnvMismatch === true };
+  return {
+    ...DEFAULT_SETTINGS,
+    minEffect: parseMinEffect(options.minEffect),
+    thresholds: parseThresholds(rules),
+    allowEnvMismatch: options.allowEnvMismatch === true,
+    allowReferenceDisagreement: options.allowReferenceDisagreement === true,
+  };
 }
 
 /** Appends like `>>` (what $GITHUB_STEP_SUMMARY expects), separated from earlier content by a blank line. */
@@ -92,7 +115,8 @@ export function compareCommand(base: string, next: string, options: Record<strin
 
 /**
  * For `coldpath run --baseline FILE`: compares the run just measured with an
- * earlier one. Returns 0 or 99; throws input errors (exit 2) like `compare`.
+ * earlier one. Returns 0, 1 (an invalid baseline, or a reference disagreement
+ * in this run) or 99; throws input errors (exit 2) like `compare`.
  */
 export function compareAfterRun(newRun: RunResult, baselineLocation: string, options: CompareCommandOptions = {}): number {
   const normalized = normalize(options);

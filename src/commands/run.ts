@@ -15,7 +15,7 @@ export interface RunCommandOptions extends CompareCommandOptions {
   out: string;
   repetitions?: string;
   quiet?: boolean;
-  /** Compare with this earlier run after measuring; exit 99 on a regression. */
+  /** Compare with this earlier run after measuring; exit 99 on a regression, 1 when either run is invalid. */
   baseline?: string;
 }
 

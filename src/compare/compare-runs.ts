@@ -2,6 +2,7 @@
  * Compares two runs path by path and metric by metric: builds the list of
  * (path, metric, limit) checks from the defaults and the threshold rules,
  * feeds each to the bootstrap or the exact test, and records the verdict.
+ * Whether each run can be judged at all is checked first (validity.ts).
  */
 import { formatMicros } from '../format.js';
 import { inputError } from '../errors.js';
@@ -15,6 +16,7 @@ import { DEFAULT_METRICS, metricName, PERCENTILES, sameMetric, type MetricId } f
 import { poolViews, valueAtPercentile } from './quantiles.js';
 import type { Threshold } from './thresholds.js';
 import type { Comparison, Finding, RelativeLimit } from './types.js';
+import { checkValidity } from './validity.js';
 import { DEFAULT_RATE_MIN_POINTS, judgeLevel, judgeObserved, judgeRates, judgeRatio } from './verdict.js';
 
 export interface CompareSettings {
@@ -35,6 +37,8 @@ export interface CompareSettings {
   thresholds: readonly Threshold[];
   /** Compare runs whose fingerprints differ (every output then says so). Default false. */
   allowEnvMismatch: boolean;
+  /** A path cost that disagrees with sockperf's beyond its bound is a note, not an invalid run. Default false. */
+  allowReferenceDisagreement: boolean;
   /** Bootstrap resamples per latency check. Default 4000. */
   iterations: number;
   /** Seed of every bootstrap draw: same runs, same verdicts. Default 1. */
@@ -47,6 +51,7 @@ export const DEFAULT_SETTINGS: CompareSettings = {
   coldStartEffect: 1,
   thresholds: [],
   allowEnvMismatch: false,
+  allowReferenceDisagreement: false,
   iterations: DEFAULT_BOOTSTRAP.iterations,
   seed: DEFAULT_BOOTSTRAP.seed,
 };
@@ -104,12 +109,7 @@ function quartilesOf(reps: readonly RepetitionView[]): { p25: number; p75: numbe
 function comparePath(base: PathSamples, next: PathSamples, settings: CompareSettings): Finding[] {
   const path = next.path;
   const findings: Finding[] = [];
-  if (base.outcome !== 'completed' || next.outcome !== 'completed') {
-    const detail = (label: string, samples: PathSamples): string => `${label} ${samples.outcome}${samples.failure === undefined ? '' : ` (${samples.failure})`}`;
-    const both = `${detail('BASE', base)}, ${detail('NEW', next)}`;
-    const verdict = base.outcome === 'completed' && next.outcome === 'failed' ? 'regressed' : base.outcome === 'failed' && next.outcome === 'completed' ? 'improved' : 'inconclusive';
-    findings.push({ type: 'path-outcome', path, metric: 'path', verdict, base: base.outcome, next: next.outcome, reason: both });
-  }
+  // A path that did not complete is an invalid run (validity.ts); what it measured is still compared.
   if (base.repetitions === 0 || next.repetitions === 0) return findings;
 
   const metrics: MetricId[] = [...DEFAULT_METRICS];
@@ -168,7 +168,6 @@ function comparePath(base: PathSamples, next: PathSamples, settings: CompareSett
 
 function runNotes(label: string, run: RunResult): string[] {
   const notes: string[] = [];
-  if (run.outcome !== 'completed') notes.push(`${label} run ${run.outcome}${run.error === undefined ? '' : `: ${run.error.message}`}; only what it measured is compared`);
   const reps = [...new Set(run.paths.filter((p) => p.outcome !== 'skipped').map((p) => p.repetitions.length))];
   if (reps.some((n) => n < 2)) notes.push(`${label} has 1 repetition on some path: latency verdicts there need a huge, clearly separated change (run ≥ 3 repetitions)`);
   return notes;
@@ -191,7 +190,9 @@ export function compareRuns(base: RunResult, next: RunResult, settings: CompareS
   onlyIn('BASE', baseData, nextData);
   onlyIn('NEW', nextData, baseData);
 
-  const findings: Finding[] = [];
+  const validity = [checkValidity('BASE', base, settings), checkValidity('NEW', next, settings)];
+  notes.push(...validity.flatMap((v) => v.notes));
+  const findings: Finding[] = validity.flatMap((v) => v.findings);
   for (const [path, nextSamples] of nextData) {
     const baseSamples = baseData.get(path);
     if (baseSamples !== undefined) findings.push(...comparePath(baseSamples, nextSamples, settings));

@@ -57,15 +57,21 @@ export function cells(finding: Finding): Cells {
         interval: '',
         limit: `${finding.limit.operator} ${finding.unit === 'rate' ? formatPercent(finding.limit.value) : String(finding.limit.value)}`,
       };
-    case 'path-outcome':
-      return { base: finding.base, next: finding.next, change: '', interval: '', limit: '' };
+    case 'invalid-run':
+      return {
+        base: finding.run === 'BASE' ? finding.observed : '',
+        next: finding.run === 'NEW' ? finding.observed : '',
+        change: '',
+        interval: '',
+        limit: finding.bound === undefined ? '' : `±${formatMicros(finding.bound)}`,
+      };
     case 'no-data':
       return { base: 'n/a', next: 'n/a', change: '', interval: '', limit: '' };
   }
 }
 
 /** Display order of verdicts in summaries: what needs attention first. */
-export const VERDICT_ORDER: readonly Verdict[] = ['regressed', 'failed', 'inconclusive', 'improved', 'unchanged', 'passed'];
+export const VERDICT_ORDER: readonly Verdict[] = ['invalid', 'regressed', 'failed', 'inconclusive', 'improved', 'unchanged', 'passed'];
 
 export const shortSha = (sha: string): string => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
 

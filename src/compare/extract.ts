@@ -20,9 +20,6 @@ export interface RepetitionView {
 
 export interface PathSamples {
   path: StrategyName;
-  outcome: PathResult['outcome'];
-  /** `reason: message` when the path failed or was cut short. */
-  failure: string | undefined;
   repetitions: number;
   /** Per series, one view per repetition that recorded at least one value (in repetition order). */
   latency: Map<LatencySeries, RepetitionView[]>;
@@ -66,8 +63,6 @@ function pathSamples(path: PathResult): PathSamples {
   }
   return {
     path: path.strategy,
-    outcome: path.outcome,
-    failure: path.failure === undefined ? undefined : `${path.failure.reason}: ${path.failure.message}`,
     repetitions: path.repetitions.length,
     latency,
     measured,

@@ -1,9 +1,9 @@
 /** The console view of a comparison: header, one table row per finding, the reasons that matter, the outcome. */
 import { table } from '../format.js';
 import { cells, envMismatchLine, methodLine, routine, shortSha, VERDICT_ORDER } from './describe.js';
-import { countVerdicts, exitCodeOf, type Comparison, type Verdict } from './types.js';
+import { countVerdicts, EXIT_REGRESSION, exitCodeOf, invalidRuns, type Comparison, type Verdict } from './types.js';
 
-const MARK: Record<Verdict, string> = { regressed: '✗', failed: '✗', improved: '↑', unchanged: '=', passed: '✓', inconclusive: '?' };
+const MARK: Record<Verdict, string> = { invalid: '✗', regressed: '✗', failed: '✗', improved: '↑', unchanged: '=', passed: '✓', inconclusive: '?' };
 
 const runLine = (label: string, ref: Comparison['base']): string =>
   `  ${label.padEnd(4)}  ${ref.runId}  ${shortSha(ref.gitSha)}  ${ref.startedAt}${ref.outcome === 'completed' ? '' : `  [${ref.outcome}]`}${ref.location === '' ? '' : `  (${ref.location})`}`;
@@ -12,7 +12,10 @@ export function summaryLine(comparison: Comparison): string {
   const counts = countVerdicts(comparison.findings);
   const parts = VERDICT_ORDER.filter((verdict) => counts[verdict] > 0).map((verdict) => `${counts[verdict]} ${verdict}`);
   const code = exitCodeOf(comparison);
-  return `${code === 99 ? 'REGRESSION' : 'no regression'} (exit ${code}): ${parts.length === 0 ? 'nothing compared' : parts.join(', ')}`;
+  const invalid = invalidRuns(comparison);
+  const outcome = invalid.length > 0 ? 'INVALID RUN' : code === EXIT_REGRESSION ? 'REGRESSION' : 'no regression';
+  const judged = invalid.length > 0 ? `${invalid.join(' and ')} cannot be judged; ` : '';
+  return `${outcome} (exit ${code}): ${judged}${parts.length === 0 ? 'nothing compared' : parts.join(', ')}`;
 }
 
 export function renderConsole(comparison: Comparison): string {

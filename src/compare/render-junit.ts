@@ -1,9 +1,10 @@
 /**
  * The comparison as JUnit XML, which every CI system displays: one
  * testsuite per path, one testcase per metric. regressed / failed =
- * <failure> with the numbers; inconclusive = <skipped> (visible in every
- * JUnit viewer, never fails a build); the numbers of every case in
- * <system-out>.
+ * <failure> with the numbers; invalid = <failure type="invalid"> named by
+ * the run and check (`NEW verification`) in the path's suite (`run` for a
+ * whole run); inconclusive = <skipped> (visible in every JUnit viewer, never
+ * fails a build); the numbers of every case in <system-out>.
  */
 import { cells, envMismatchLine, methodLine } from './describe.js';
 import { FAILING_VERDICTS, type Comparison, type Finding } from './types.js';
@@ -26,16 +27,22 @@ const attrs = (values: Record<string, string | number>): string =>
 
 function numbers(finding: Finding): string {
   const c = cells(finding);
-  const parts = [c.base === '' ? '' : `BASE ${c.base}`, `NEW ${c.next}`, c.change === '' ? '' : `change ${c.change}`, c.interval === '' ? '' : `95% CI / p ${c.interval}`, c.limit === '' ? '' : `limit ${c.limit}`];
+  const parts = [c.base === '' ? '' : `BASE ${c.base}`, c.next === '' ? '' : `NEW ${c.next}`, c.change === '' ? '' : `change ${c.change}`, c.interval === '' ? '' : `95% CI / p ${c.interval}`, c.limit === '' ? '' : `limit ${c.limit}`];
   return parts.filter((part) => part !== '').join(', ');
 }
 
+/** Fails the build: a regression, a broken limit, an invalid run. */
+const isFailure = (finding: Finding): boolean => finding.verdict === 'invalid' || FAILING_VERDICTS.includes(finding.verdict);
+
+/** BASE and NEW can both be invalid for the same check: the run tells their cases apart. */
+const caseName = (finding: Finding): string => (finding.type === 'invalid-run' ? `${finding.run} ${finding.metric}` : finding.metric);
+
 function testcase(finding: Finding, mismatch: string | undefined): string[] {
-  const head = `    <testcase${attrs({ classname: `coldpath.compare.${finding.path}`, name: finding.metric, time: 0 })}>`;
+  const head = `    <testcase${attrs({ classname: `coldpath.compare.${finding.path}`, name: caseName(finding), time: 0 })}>`;
   const summary = `${finding.verdict}: ${numbers(finding)}`;
   const out = [summary, finding.reason, ...(mismatch === undefined ? [] : [mismatch])].join('\n');
   const lines = [head];
-  if (FAILING_VERDICTS.includes(finding.verdict)) {
+  if (isFailure(finding)) {
     lines.push(`      <failure${attrs({ type: finding.verdict, message: `${finding.verdict}: ${finding.reason}` })}>${xmlEscape(`${numbers(finding)}\n${finding.reason}`)}</failure>`);
   } else if (finding.verdict === 'inconclusive') {
     lines.push(`      <skipped${attrs({ message: `inconclusive: ${finding.reason}` })}/>`);
@@ -49,7 +56,6 @@ export function renderJunit(comparison: Comparison): string {
   const found: string[] = [...new Set(comparison.findings.map((finding) => finding.path))];
   // Nothing compared still yields a suite, so its properties (notes, env mismatch) reach the CI.
   const paths = found.length === 0 ? ['compare'] : found;
-  const isFailure = (f: Finding): boolean => FAILING_VERDICTS.includes(f.verdict);
   const total = { tests: comparison.findings.length, failures: comparison.findings.filter(isFailure).length, skipped: comparison.findings.filter((f) => f.verdict === 'inconclusive').length };
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: 'coldpath compare', ...total, errors: 0, time: 0 })}>`];
   for (const path of paths) {

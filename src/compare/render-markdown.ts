@@ -1,13 +1,14 @@
 /**
  * The comparison as GitHub-flavoured Markdown: for a PR comment or
- * $GITHUB_STEP_SUMMARY. Short on top (outcome, what regressed), the full
+ * $GITHUB_STEP_SUMMARY. Short on top (outcome, what is invalid or regressed), the full
  * table below, the reasons folded away.
  */
 import { cells, envMismatchLine, methodLine, routine, shortSha } from './describe.js';
 import { summaryLine } from './render-console.js';
-import { exitCodeOf, FAILING_VERDICTS, type Comparison, type Verdict } from './types.js';
+import { EXIT_REGRESSION, exitCodeOf, FAILING_VERDICTS, invalidRuns, type Comparison, type Verdict } from './types.js';
 
 const LABEL: Record<Verdict, string> = {
+  invalid: '❌ **invalid**',
   regressed: '❌ **regressed**',
   failed: '❌ **failed**',
   improved: '✅ improved',
@@ -21,12 +22,13 @@ const md = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, 
 const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
 
 export function renderMarkdown(comparison: Comparison): string {
-  const regressed = exitCodeOf(comparison) === 99;
-  const lines: string[] = [`### coldpath compare: ${regressed ? '❌ regression' : '✅ no regression'}`, ''];
+  const invalid = invalidRuns(comparison);
+  const outcome = invalid.length > 0 ? `❌ invalid run (${invalid.join(' and ')})` : exitCodeOf(comparison) === EXIT_REGRESSION ? '❌ regression' : '✅ no regression';
+  const lines: string[] = [`### coldpath compare: ${outcome}`, ''];
   lines.push(`**BASE** ${code(comparison.base.runId)} (${code(shortSha(comparison.base.gitSha))}) → **NEW** ${code(comparison.next.runId)} (${code(shortSha(comparison.next.gitSha))})`, '');
   const mismatch = envMismatchLine(comparison);
   if (mismatch !== undefined) lines.push(`> ⚠️ **${md(mismatch)}**`, '');
-  const failing = comparison.findings.filter((finding) => FAILING_VERDICTS.includes(finding.verdict));
+  const failing = comparison.findings.filter((finding) => finding.verdict === 'invalid' || FAILING_VERDICTS.includes(finding.verdict));
   if (failing.length > 0) {
     lines.push(...failing.map((finding) => `- **${finding.path}** ${code(finding.metric)} ${finding.verdict}: ${md(finding.reason)}`), '');
   }

@@ -19,6 +19,7 @@ import { stopInstances, type LiveInstance } from './instance.js';
 import type { PathState } from './path-state.js';
 import { measureReference } from './reference.js';
 import { settle, type SettleRequest } from './settle.js';
+import { withTestMisroute } from './test-hooks.js';
 import { verifyPath } from './verify.js';
 import { measureWarm } from './warm.js';
 
@@ -31,7 +32,7 @@ export interface BlockContext {
 
 export async function measureBlock(block: BlockContext, path: PathState, repetition: number, slot: number): Promise<void> {
   const ctx = block.engine;
-  const { strategy } = path;
+  const strategy = withTestMisroute(path.strategy, ctx.layout);
   const name = strategy.name;
   const prewarm = strategy.prewarm();
   if (!prewarm.ok) {

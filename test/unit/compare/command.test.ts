@@ -6,7 +6,7 @@ import { appendMarkdown, compareAfterRun, compareCommand, parseMinEffect } from 
 import { ColdpathError } from '../../../src/errors.js';
 import { writeRunJson } from '../../../src/results/store.js';
 import { childrenNamed, parseXml } from './xml-check.js';
-import { FIXTURE, loadFixture, scaleRun, threeRepetitions } from './helpers.js';
+import { FIXTURE, loadFixture, scaleRun, threeRepetitions, withReferences, withVerifications } from './helpers.js';
 
 let dir: string;
 let stdout: string;
@@ -50,6 +50,22 @@ describe('coldpath compare: exit codes', () => {
     expect(compareCommand(baseDir, newDir, { minEffect: '10' })).toBe(99);
     expect(stdout).toMatch(/REGRESSION \(exit 99\)/);
     expect(stdout).toMatch(/regressed\s+gre-proxy keepalive.p50: 95% CI/);
+  });
+
+  it('1 when NEW or BASE is invalid, naming the path and the repetition; --allow-reference-disagreement lets a disagreement through', () => {
+    const base = threeRepetitions(loadFixture());
+    const misrouted = join(dir, 'misrouted');
+    writeRunJson(withVerifications(base, { path: 'peering', repetition: 1, detail: 'svc saw unexpected sources 169.254.252.1' }), misrouted);
+    expect(compareCommand(FIXTURE, misrouted, {})).toBe(1);
+    expect(stdout).toMatch(/invalid\s+peering verification: NEW: peering failed path verification in repetition 2 of 3/);
+    expect(stdout).toMatch(/INVALID RUN \(exit 1\): NEW cannot be judged/);
+    expect(compareCommand(misrouted, FIXTURE, {})).toBe(1);
+
+    const disagreeing = join(dir, 'disagreeing');
+    writeRunJson(withReferences(base, { 'gre-proxy': 3 }), disagreeing);
+    expect(compareCommand(disagreeing, disagreeing, {})).toBe(1);
+    expect(compareCommand(disagreeing, disagreeing, { allowReferenceDisagreement: true })).toBe(0);
+    expect(stdout).toContain('let through by --allow-reference-disagreement');
   });
 
   it('2 for a missing file, a file of another schema or version, bad options', () => {
@@ -142,5 +158,13 @@ describe('coldpath run --baseline (compareAfterRun)', () => {
     expect(stdout).toContain('(this run)');
     expect(compareAfterRun(scaleRun(base, 3, { paths: ['eni'] }), join(baseDir, 'run.json'), { threshold: 'eni:coldstart.p50<+10%' })).toBe(99);
     expect(inputErrorOf(() => compareAfterRun(base, join(dir, 'missing'))).message).toMatch(/--baseline: cannot read/);
+  });
+
+  it('exits 1 against an invalid baseline, whatever this run measured', () => {
+    const base = threeRepetitions(loadFixture());
+    const broken = join(dir, 'broken-baseline');
+    writeRunJson(withVerifications(base, { path: 'eni', repetition: 0, detail: 'svc saw no connection' }), broken);
+    expect(compareAfterRun(base, broken, {})).toBe(1);
+    expect(stdout).toMatch(/BASE: eni failed path verification in repetition 1 of 3: svc saw no connection; /);
   });
 });

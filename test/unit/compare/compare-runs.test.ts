@@ -90,15 +90,17 @@ describe('compare: injected changes', () => {
     expect(rows.map((f) => `${f.path} ${f.verdict}`)).toEqual(['baseline passed', 'eni passed', 'peering passed', 'gre-proxy failed']);
   });
 
-  it('a path that fails in NEW regresses', () => {
+  it('a path that fails in NEW makes NEW invalid (validity.test.ts), not regressed', () => {
     const broken = structuredClone(three);
     const path = broken.paths[3]!;
     path.outcome = 'failed';
     path.failure = { reason: 'setup-error', message: 'nft: no such table' };
     path.repetitions = [];
-    const finding = find(compare(three, broken), 'gre-proxy', 'path');
-    expect(finding.verdict).toBe('regressed');
+    const comparison = compare(three, broken);
+    const finding = find(comparison, 'gre-proxy', 'outcome');
+    expect(finding.verdict).toBe('invalid');
     expect(finding.reason).toContain('nft: no such table');
+    expect(exitCodeOf(comparison)).toBe(1);
   });
 });
 

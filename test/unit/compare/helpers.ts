@@ -87,3 +87,41 @@ export function threeRepetitions(run: RunResult, thirdFactor = 1.03): RunResult 
 export function jitter(run: RunResult, factors: readonly number[]): RunResult {
   return factors.reduce((current, factor, repetition) => scaleRun(current, factor, { repetitions: [repetition] }), run);
 }
+
+/** A copy in which every repetition of every path recorded a path verification: passed, except `failure`'s repetition (0-based). */
+export function withVerifications(run: RunResult, failure?: { path: StrategyName; repetition: number; detail: string }): RunResult {
+  const copy = structuredClone(run);
+  for (const path of copy.paths) {
+    for (const rep of path.repetitions) {
+      const ok = failure === undefined || path.strategy !== failure.path || rep.index !== failure.repetition;
+      rep.verification = {
+        expectedSources: ['100.64.0.2'],
+        observedSources: ok ? { '100.64.0.2': 4 } : { '169.254.252.1': 4 },
+        ok,
+        detail: ok ? 'svc saw only the expected 1 source address(es)' : (failure?.detail ?? ''),
+      };
+    }
+  }
+  return copy;
+}
+
+/**
+ * A copy with sockperf measured in repetition 0: baseline's round trip 20 µs, each listed path's 20 µs + its cost,
+ * and the scenario's default bounds (echo 5 µs, keep-alive 10 µs).
+ */
+export function withReferences(run: RunResult, costs: Partial<Record<StrategyName, number>>): RunResult {
+  const copy = structuredClone(run);
+  copy.scenario.reference = { tool: 'sockperf', port: 11111, repetitions: 1, seconds: 1, echoBoundUs: 5, keepaliveBoundUs: 10 };
+  const roundTrip = (micros: number): string => {
+    const histogram = createHistogram('latency');
+    histogram.recordValueWithCount(micros, 1000);
+    return encodeHistogram(histogram);
+  };
+  for (const path of copy.paths) {
+    const cost = path.strategy === 'baseline' ? 0 : costs[path.strategy];
+    const rep = path.repetitions.find((r) => r.index === 0);
+    if (cost === undefined || rep === undefined) continue;
+    rep.reference = { tool: 'sockperf', outcome: 'completed', metric: 'echo', histogram: roundTrip(20 + cost), durationUs: 1_000_000 };
+  }
+  return copy;
+}
