@@ -26,7 +26,7 @@ let exitCode = 0;
 /** The regression gate's options, shared by `compare` and `run --baseline`. */
 function withGateOptions(command: Command, prefix: string): Command {
   return command
-    .option('-t, --threshold <rule...>', `${prefix}per-metric rules such as keepalive.p99<+10% or coldstart.p50<5ms`)
+    .option('-t, --threshold <rule...>', `${prefix}per-metric rules such as keepalive.p99<+10% or coldpath.p50<50ms`)
     .option('--min-effect <percent>', `${prefix}smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t`, '10')
     .option('--allow-env-mismatch', `${prefix}compare even when the environment fingerprints differ`)
     .option('--allow-reference-disagreement', `${prefix}a path cost that disagrees with sockperf's beyond its bound is a note instead of an invalid run (exit 1)`)

@@ -60,7 +60,7 @@ export type Effects = Pick<CompareSettings, 'minEffect' | 'tailEffect' | 'coldSt
 
 /** The minimum effect of a latency metric when no threshold sets one. */
 export function defaultEffect(metric: Extract<MetricId, { kind: 'latency' }>, effects: Effects): number {
-  if (metric.series === 'coldstart') return Math.max(effects.coldStartEffect, effects.minEffect);
+  if (metric.series === 'coldpath' || metric.series === 'coldstart') return Math.max(effects.coldStartEffect, effects.minEffect);
   return metric.percentile === 'p50' ? effects.minEffect : Math.max(effects.tailEffect, effects.minEffect);
 }
 

@@ -1,7 +1,8 @@
 /**
  * What compare needs from a run.json, per path: one quantile view per
- * repetition and latency series (cold start = every burst's `total`
- * histogram of that repetition merged), and pooled failure/error counts.
+ * repetition and latency series (cold path = every burst's `network`
+ * histogram of that repetition merged, cold start = their `total`), and
+ * pooled failure/error counts.
  * Repetitions are kept apart on purpose: they are the unit of replication.
  */
 import { decodeHistogram } from '../metrics/histogram.js';
@@ -44,7 +45,9 @@ function pathSamples(path: PathResult): PathSamples {
   const errors: Proportion = { events: 0, trials: 0 };
   for (const rep of path.repetitions) {
     if (rep.bursts.length > 0) {
+      measured.add('coldpath');
       measured.add('coldstart');
+      add('coldpath', rep.index, quantileView(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'network')));
       add('coldstart', rep.index, quantileView(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'total')));
     }
     for (const burst of rep.bursts) {

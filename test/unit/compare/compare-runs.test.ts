@@ -35,11 +35,11 @@ describe('compare: same run', () => {
     expect(find(comparison, 'gre-proxy', 'errors.rate').verdict).toBe('unchanged');
   });
 
-  it('checks every path × (cold start + measured warm series) × (p50, p99) + failures + errors', () => {
+  it('checks every path × (cold path + measured warm series) × (p50, p99) + failures + errors', () => {
     const comparison = compare(fixture, fixture);
     expect(comparison.findings).toHaveLength(4 * (5 * 2 + 2));
     expect(comparison.findings.map((f) => f.metric).slice(0, 12)).toEqual([
-      'coldstart.p50', 'coldstart.p99', 'connect.p50', 'connect.p99', 'keepalive.p50', 'keepalive.p99',
+      'coldpath.p50', 'coldpath.p99', 'connect.p50', 'connect.p99', 'keepalive.p50', 'keepalive.p99',
       'newconn.p50', 'newconn.p99', 'echo.p50', 'echo.p99', 'failures.rate', 'errors.rate',
     ]);
   });
