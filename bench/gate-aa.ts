@@ -21,9 +21,7 @@
  * `node "$PWD/dist/bench/gate-aa.js" [--a 9] [--b 7] [--delay 200] [--out DIR]`
  * or re-analyse stored runs without measuring: `node dist/bench/gate-aa.js --reuse DIR`.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +38,8 @@ import { summarizePath } from '../src/results/summary.js';
 import type { RunResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
 import type { ScenarioInput } from '../src/scenario/schema.js';
+import { share } from './proportion.js';
+import { waitForQuiet } from './quiet.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,26 +80,6 @@ const keepalive = (run: RunResult, path: string): string => {
   const result = run.paths.find((p) => p.strategy === path);
   return result === undefined ? '–' : `${summarizePath(result).warm.keepalive?.p50 ?? '–'}µs`;
 };
-
-/** Whether another coldpath run (a test, another bench) is alive: a namespace of it holds processes. Leftovers of crashed runs hold none. */
-function foreignRunAlive(): boolean {
-  try {
-    const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => line.split(' ')[0] ?? '')
-      .filter((name) => name.startsWith('coldpath-'));
-    return names.some((name) => execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).trim() !== '');
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (up to 3 min) until no other coldpath run is alive; returns the seconds waited. */
-async function waitForQuiet(): Promise<number> {
-  const started = performance.now();
-  while (foreignRunAlive() && performance.now() - started < 180_000) await sleep(2000);
-  return Math.round((performance.now() - started) / 1000);
-}
 
 interface RunLog {
   label: string;
@@ -148,38 +128,6 @@ function reuse(dir: string): Pooled[] {
     .sort()
     .map((label) => ({ label, run: readRun(join(dir, label)) }));
 }
-
-/** Exact (Clopper–Pearson) 95 % interval of a proportion, by bisection on the binomial CDF. */
-function clopperPearson(successes: number, trials: number): [number, number] {
-  const cdf = (k: number, p: number): number => {
-    let sum = 0;
-    let term = Math.pow(1 - p, trials);
-    for (let i = 0; i <= k; i++) {
-      sum += term;
-      term *= ((trials - i) / (i + 1)) * (p / (1 - p));
-    }
-    return sum;
-  };
-  const solve = (f: (p: number) => number): number => {
-    let lo = 0;
-    let hi = 1;
-    for (let i = 0; i < 60; i++) {
-      const mid = (lo + hi) / 2;
-      if (f(mid) > 0) lo = mid;
-      else hi = mid;
-    }
-    return (lo + hi) / 2;
-  };
-  const lower = successes === 0 ? 0 : solve((p) => 1 - cdf(successes - 1, p) < 0.025 ? 1 : -1);
-  const upper = successes === trials ? 1 : solve((p) => (cdf(successes, p) > 0.025 ? 1 : -1));
-  return [lower, upper];
-}
-
-const share = (k: number, n: number): string => {
-  if (n === 0) return 'n/a (0 pairs)';
-  const [lo, hi] = clopperPearson(k, n);
-  return `${k}/${n} = ${((100 * k) / n).toFixed(1)}% (95% CI ${(100 * lo).toFixed(1)}–${(100 * hi).toFixed(1)}%)`;
-};
 
 function tally(comparisons: readonly Comparison[]): Map<string, Record<string, number>> {
   const byMetric = new Map<string, Record<string, number>>();

@@ -154,10 +154,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     for (const s of [...layout.platformServices, ...layout.userServices]) {
       const netns = driver.netnsOf(s.node);
       // An injected delay applies to the user VPC's service only: the baseline stays the floor.
-      const delayMicros = layout.userServices.includes(s) ? s.responseDelayUs : 0;
+      const user = layout.userServices.includes(s);
+      const delayMicros = user ? s.responseDelayUs : 0;
+      const connectionDelayMicros = user ? s.connectionDelayUs : 0;
       const service = await ServiceProcess.start({
         netns,
-        args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes, delayMicros },
+        args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes, delayMicros, connectionDelayMicros },
         cpus: placement.services,
         onSpawn: ledger.recordSpawn(netns),
       });

@@ -62,6 +62,15 @@ const service = z
       .max(10_000_000)
       .default(0)
       .describe('Busy-wait before every HTTP response of this service in the user VPC: an injected regression of known size (0 = none).'),
+    connectionDelayUs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .default(0)
+      .describe(
+        'Busy-wait before the first HTTP response on each new connection to this service in the user VPC, as a slower TLS handshake or authentication would cost: an injected regression of the cold path (its first response) and of newconn, not of kept connections (0 = none).',
+      ),
   })
   .strict();
 
@@ -244,7 +253,7 @@ export const scenarioSchema = z
     platform: platform.prefault({}),
     user: user.prefault({}),
     functionHosts: z.number().int().min(1).max(32).default(1).describe('Function hosts (fh0, fh1, …); instances spread round-robin.'),
-    services: z.array(service).min(1).default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0 }]),
+    services: z.array(service).min(1).default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0, connectionDelayUs: 0 }]),
     strategies: z.array(z.enum(STRATEGIES)).min(1).default([...STRATEGIES]).describe('Paths to measure, in order.'),
     tunnel: z.enum(['auto', 'gre', 'ipip', 'vxlan']).default('auto').describe('gre-proxy encapsulation; auto = GRE where the kernel has it, else VXLAN.'),
     tenantKey: z.number().int().min(1).max(16_777_215).default(1001).describe('GRE key / VXLAN VNI of the tenant.'),

@@ -9,6 +9,8 @@ export interface UserServiceArgs {
   responseBytes: number;
   /** Busy-wait before each HTTP response, µs (an injected regression). */
   delayMicros: number;
+  /** Busy-wait before the first HTTP response on each connection, µs (an injected per-connection cost). */
+  connectionDelayMicros?: number;
 }
 
 export type ServiceCommand =

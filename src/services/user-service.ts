@@ -17,6 +17,9 @@ const send = (event: ServiceEvent): void => {
 const args = JSON.parse(process.argv[2] ?? '{}') as UserServiceArgs;
 const stats: ServiceStats = { sources: {}, unidentified: 0, httpConnections: 0, echoConnections: 0, requests: 0 };
 let delayMicros = args.delayMicros ?? 0;
+const connectionDelayMicros = args.connectionDelayMicros ?? 0;
+/** Connections that have had their first response (the per-connection delay is paid once). */
+const served = new WeakSet<Socket>();
 const bodies = new Map<number, Buffer>();
 
 const countSource = (socket: Socket): void => {
@@ -47,6 +50,10 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   const size = match === null ? args.responseBytes : Math.min(Number(match[1]), MAX_BODY);
   request.resume();
   request.on('end', () => {
+    if (connectionDelayMicros > 0 && !served.has(request.socket)) {
+      served.add(request.socket);
+      busyWait(connectionDelayMicros);
+    }
     if (delayMicros > 0) busyWait(delayMicros);
     const payload = body(size);
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': payload.length });

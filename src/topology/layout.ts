@@ -50,6 +50,7 @@ export interface ServiceLayout {
   echoPort: number;
   responseBytes: number;
   responseDelayUs: number;
+  connectionDelayUs: number;
 }
 
 export interface ProxyLayout {
@@ -118,6 +119,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     echoPort: s.echoPort,
     responseBytes: s.responseBytes,
     responseDelayUs: s.responseDelayUs,
+    connectionDelayUs: s.connectionDelayUs,
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
   const userServices = scenario.services.map((s, i) =>

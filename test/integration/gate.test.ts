@@ -2,6 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readRun } from '../../src/results/store.js';
+import { summarizePath } from '../../src/results/summary.js';
 import { runCli, scenarioFile, tempDir } from './helpers.js';
 
 const scenario = (delayUs: number) =>
@@ -30,5 +32,25 @@ describe('run --baseline', () => {
     const slower = await runCli(['run', scenario(2000), '--out', out, '--quiet', '--baseline', join(out, baseId!), '--junit', junit]);
     expect(slower.code, slower.stdout + slower.stderr).toBe(99);
     expect(slower.stdout).toMatch(/eni\s+keepalive\.p50 .*regressed/);
+  });
+});
+
+describe('injected regressions', () => {
+  it('an injected per-connection delay lands on the cold path and on newconn, not on kept connections', async () => {
+    const out = tempDir();
+    const file = scenarioFile({
+      strategies: ['eni'],
+      repetitions: 1,
+      burst: { sizes: [1] },
+      services: [{ name: 'svc', connectionDelayUs: 20_000 }],
+      workload: { requests: 50, warmup: 20, metrics: ['keepalive', 'newconn'], serviceWarmup: 50 },
+    });
+    const result = await runCli(['run', file, '--out', out, '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const [runId] = readdirSync(out);
+    const eni = summarizePath(readRun(join(out, runId!)).paths.find((p) => p.strategy === 'eni')!);
+    expect(eni.coldStart.phases['first-response'].p50).toBeGreaterThanOrEqual(20_000);
+    expect(eni.warm.newconn?.p50).toBeGreaterThanOrEqual(20_000);
+    expect(eni.warm.keepalive?.p50).toBeLessThan(5_000);
   });
 });

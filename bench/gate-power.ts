@@ -1,0 +1,205 @@
+/**
+ * The gate's power curve (issue 14): how often `coldpath compare` catches a
+ * regression of a given size, at what false-alarm rate, for what wall time —
+ * with the gate scenario as users run it (examples/ci-gate.yaml).
+ *
+ * Pools, run one at a time and interleaved round robin (a drift of the
+ * machine over the benchmark cannot pass for an effect):
+ *   A        the gate scenario unchanged;
+ *   K<e>     gre-proxy's keep-alive p50 made e % slower;
+ *   C<e>     gre-proxy's cold path p50 made e % slower.
+ * The regression is a busy-wait in the user-VPC service, sized from the first
+ * A run: before every HTTP response (`services[].responseDelayUs`, K: e % of
+ * gre-proxy's keep-alive p50), or before the first response on each new
+ * connection (`services[].connectionDelayUs`, C: e % of gre-proxy's cold-path
+ * p50 — paid by an instance's first request, not by kept connections). It
+ * reaches the gre-proxy path only (the baseline's service is another one).
+ * Comparisons: A/A = every pair within A, both orientations (any `regressed`
+ * verdict is a false alarm); detection = every (A as BASE, K<e> or C<e> as
+ * NEW) pair, the target metric `regressed`. Pairs share runs: the intervals
+ * printed are optimistic. Each is re-analysed at several minimum effects
+ * (the curve a user picks a setting from); measuring needs no re-run.
+ *
+ * Run as root, by absolute path (see bench/gate-aa.ts):
+ *   node "$PWD/dist/bench/gate-power.js" [--a 8] [--per-effect 4] [--effects 5,10,20,50] [--cold-effects 20,50] [--out DIR]
+ *   node dist/bench/gate-power.js --reuse DIR        (re-analyse stored runs)
+ * Writes its raw output (runs' figures, every count, the machine's fingerprint) to docs/bench/gate-power-<date>.json.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareRuns, DEFAULT_SETTINGS, type CompareSettings } from '../src/compare/compare-runs.js';
+import type { Comparison } from '../src/compare/types.js';
+import { RunEvents } from '../src/engine/events.js';
+import { runScenario } from '../src/engine/run.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { readRun, writeRunJson } from '../src/results/store.js';
+import { summarizePath } from '../src/results/summary.js';
+import type { RunResult } from '../src/results/types.js';
+import { parseScenario } from '../src/scenario/load.js';
+import { parse as parseYaml } from 'yaml';
+import { median } from './stats.js';
+import { clopperPearson, share } from './proportion.js';
+import { waitForQuiet } from './quiet.js';
+
+const { values: args } = parseArgs({
+  options: {
+    a: { type: 'string', default: '8' },
+    'per-effect': { type: 'string', default: '4' },
+    effects: { type: 'string', default: '5,10,20,50' },
+    'cold-effects': { type: 'string', default: '20,50' },
+    out: { type: 'string' },
+    reuse: { type: 'string' },
+  },
+});
+const PATH = 'gre-proxy';
+/** Minimum effects the comparisons are re-analysed at (warm p50 / cold path). */
+const WARM_SETTINGS = [0.025, 0.05, 0.1];
+const COLD_SETTINGS = [0.1, 0.2, 0.3, 1];
+const GATE_SCENARIO = join(PACKAGE_ROOT, 'examples', 'ci-gate.yaml');
+
+interface Pooled {
+  label: string;
+  /** A, K<e> or C<e>. */
+  pool: string;
+  run: RunResult;
+  wallS: number;
+  delayUs: number;
+}
+
+const figures = (run: RunResult): { keepalive: number | undefined; coldPath: number | undefined } => {
+  const path = run.paths.find((p) => p.strategy === PATH);
+  if (path === undefined) return { keepalive: undefined, coldPath: undefined };
+  const summary = summarizePath(path);
+  return { keepalive: summary.warm.keepalive?.p50, coldPath: summary.coldStart.network.count === 0 ? undefined : summary.coldStart.network.p50 };
+};
+
+function gateScenario(pool: string, delayUs: number, label: string): ReturnType<typeof parseScenario> {
+  const input = parseYaml(readFileSync(GATE_SCENARIO, 'utf8')) as Record<string, unknown>;
+  const service = pool.startsWith('C') ? { name: 'svc', connectionDelayUs: delayUs } : { name: 'svc', responseDelayUs: delayUs };
+  return parseScenario({ ...input, name: `gate-power-${label}`, services: [service] }, 'bench/gate-power');
+}
+
+async function measure(outDir: string): Promise<Pooled[]> {
+  mkdirSync(outDir, { recursive: true });
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const warm = args.effects.split(',').filter((e) => e !== '').map(Number);
+  const cold = args['cold-effects'].split(',').filter((e) => e !== '').map(Number);
+  const pools = ['A', ...warm.map((e) => `K${e}`), ...cold.map((e) => `C${e}`)];
+  const wanted = new Map(pools.map((pool) => [pool, pool === 'A' ? Number(args.a) : Number(args['per-effect'])]));
+  const plan: string[] = [];
+  for (let round = 0; plan.length < [...wanted.values()].reduce((a, b) => a + b, 0); round++) {
+    for (const pool of pools) if (round < (wanted.get(pool) ?? 0)) plan.push(pool);
+  }
+  const results: Pooled[] = [];
+  let calibration: { keepalive: number; coldPath: number } | undefined;
+  const counters = new Map<string, number>();
+  for (const [i, pool] of plan.entries()) {
+    if (controller.signal.aborted) break;
+    const effect = pool === 'A' ? 0 : Number(pool.slice(1)) / 100;
+    const delayUs = calibration === undefined ? 0 : Math.round(effect * (pool.startsWith('K') ? calibration.keepalive : calibration.coldPath));
+    if (pool !== 'A' && calibration === undefined) throw new Error('the first run must be an A run (calibration)');
+    counters.set(pool, (counters.get(pool) ?? 0) + 1);
+    const label = `${pool}-${String(counters.get(pool)).padStart(2, '0')}`;
+    const waitedS = await waitForQuiet();
+    const load = loadavg()[0] ?? 0;
+    const started = performance.now();
+    const run = await runScenario({ scenario: gateScenario(pool, delayUs, label), scenarioSource: 'bench/gate-power', events: new RunEvents(), signal: controller.signal, argv: ['bench/gate-power', label] });
+    const wallS = (performance.now() - started) / 1000;
+    writeRunJson(run, join(outDir, label));
+    writeFileSync(join(outDir, label, 'power.json'), JSON.stringify({ pool, delayUs, wallS }));
+    const f = figures(run);
+    if (calibration === undefined && f.keepalive !== undefined && f.coldPath !== undefined) calibration = { keepalive: f.keepalive, coldPath: f.coldPath };
+    console.log(`run ${i + 1}/${plan.length} ${label}: ${run.outcome} in ${wallS.toFixed(1)}s (load ${load.toFixed(1)}${waitedS > 0 ? `, waited ${waitedS}s` : ''}) delay ${delayUs}µs; ${PATH} keepalive p50 ${f.keepalive ?? '–'}µs, cold path p50 ${f.coldPath ?? '–'}µs`);
+    results.push({ label, pool, run, wallS, delayUs });
+  }
+  return results;
+}
+
+function reuse(dir: string): Pooled[] {
+  return readdirSync(dir)
+    .filter((name) => existsSync(join(dir, name, 'run.json')) && existsSync(join(dir, name, 'power.json')))
+    .sort()
+    .map((label) => {
+      const meta = JSON.parse(readFileSync(join(dir, label, 'power.json'), 'utf8')) as { pool: string; delayUs: number; wallS: number };
+      return { label, pool: meta.pool, delayUs: meta.delayUs, wallS: meta.wallS, run: readRun(join(dir, label)) };
+    });
+}
+
+const outDir = args.reuse ?? args.out ?? join('reports', `gate-power-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+const started = performance.now();
+const measured = args.reuse !== undefined ? reuse(args.reuse) : await measure(outDir);
+// About measurement noise and effects: a run that errored or whose path failed is left out and listed.
+const damaged = measured.filter((p) => p.run.outcome !== 'completed' || p.run.paths.some((path) => path.outcome !== 'completed'));
+const runs = measured.filter((p) => !damaged.includes(p));
+for (const p of damaged) console.log(`left out ${p.label}: ${p.run.outcome}; ${(p.run.error?.message ?? p.run.paths.find((path) => path.failure !== undefined)?.failure?.message ?? '').slice(0, 200)}`);
+const A = runs.filter((p) => p.pool === 'A');
+const effectPools = [...new Set(runs.map((p) => p.pool).filter((pool) => pool !== 'A'))];
+
+const compare = (base: Pooled, next: Pooled, settings: CompareSettings): Comparison => compareRuns(base.run, next.run, settings, { base: base.label, next: next.label });
+const verdictOf = (c: Comparison, metric: string): string | undefined => c.findings.find((f) => f.path === PATH && f.metric === metric)?.verdict;
+const anyRegressed = (c: Comparison): boolean => c.findings.some((f) => f.verdict === 'regressed');
+
+interface Row {
+  setting: string;
+  aaComparisons: number;
+  aaFalseAlarms: number;
+  aaFalseAlarmsTarget: number;
+  detection: Array<{ pool: string; delayUs: number; metric: string; pairs: number; detected: number }>;
+}
+
+function analyse(label: string, settings: CompareSettings, metricFor: (pool: string) => string | undefined, aaTarget: string): Row {
+  const pairs = A.flatMap((base, i) => A.slice(i + 1).map((next) => [base, next] as const));
+  const aa = pairs.flatMap(([x, y]) => [compare(x, y, settings), compare(y, x, settings)]);
+  const detection = effectPools.flatMap((pool) => {
+    const metric = metricFor(pool);
+    if (metric === undefined) return [];
+    const news = runs.filter((p) => p.pool === pool);
+    const comparisons = A.flatMap((base) => news.map((next) => compare(base, next, settings)));
+    return [{ pool, delayUs: median(news.map((p) => p.delayUs)), metric, pairs: comparisons.length, detected: comparisons.filter((c) => verdictOf(c, metric) === 'regressed').length }];
+  });
+  return {
+    setting: label,
+    aaComparisons: aa.length,
+    aaFalseAlarms: aa.filter(anyRegressed).length,
+    aaFalseAlarmsTarget: aa.filter((c) => verdictOf(c, aaTarget) === 'regressed').length,
+    detection,
+  };
+}
+
+const warmRows = WARM_SETTINGS.map((minEffect) => analyse(`--min-effect ${minEffect * 100}`, { ...DEFAULT_SETTINGS, minEffect }, (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined), 'keepalive.p50'));
+const coldRows = COLD_SETTINGS.map((coldStartEffect) =>
+  analyse(`cold-path min effect ${coldStartEffect * 100}%`, { ...DEFAULT_SETTINGS, coldStartEffect }, (pool) => (pool.startsWith('C') ? 'coldpath.p50' : undefined), 'coldpath.p50'),
+);
+
+const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
+const wall = runs.map((p) => p.wallS);
+const result = {
+  benchmark: 'bench/gate-power.ts',
+  date: new Date().toISOString(),
+  scenario: GATE_SCENARIO.replace(`${PACKAGE_ROOT}/`, ''),
+  fingerprint: runs[0]?.run.fingerprint,
+  runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run) })),
+  leftOut: damaged.map((p) => p.label),
+  wallSeconds: { median: median(wall), max: Math.max(...wall) },
+  rows: [...warmRows, ...coldRows].map((row) => ({
+    ...row,
+    aaFalseAlarmInterval: interval(row.aaFalseAlarms, row.aaComparisons),
+    detection: row.detection.map((d) => ({ ...d, interval: interval(d.detected, d.pairs) })),
+  })),
+};
+if (args.reuse === undefined) {
+  const dir = join(PACKAGE_ROOT, 'docs', 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `gate-power-${result.date.slice(0, 10)}.json`), `${JSON.stringify(result, null, 1)}\n`);
+}
+writeFileSync(join(outDir, 'gate-power.json'), `${JSON.stringify(result, null, 1)}\n`);
+
+console.log(`\ngate-power: ${A.length} A runs, ${runs.length - A.length} with an effect; wall time per run median ${median(wall).toFixed(1)} s, max ${Math.max(...wall).toFixed(1)} s`);
+for (const row of [...warmRows, ...coldRows]) {
+  console.log(`\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}`);
+  for (const d of row.detection) console.log(`  ${d.pool} (delay ${d.delayUs}µs) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}`);
+}
+console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);
