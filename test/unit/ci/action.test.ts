@@ -198,7 +198,7 @@ describe('action.yml', () => {
 
   it('measures, gates against the baseline into the step summary and JUnit, and writes the benchmark JSON', () => {
     const context: Context = {
-      inputs: { ...defaults(), scenario: 'test/fixtures/small.yaml', baseline: FIXTURE, thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%' },
+      inputs: { ...defaults(), scenario: 'test/fixtures/small.yaml', baseline: FIXTURE, thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%', 'allow-env-mismatch': 'true' },
       steps: {},
       runnerTemp: join(sandbox, 'runner-temp'),
     };
@@ -228,7 +228,7 @@ describe('action.yml', () => {
 
     expect(coldpathCalls()).toEqual([
       ['run', 'test/fixtures/small.yaml', '--out', out],
-      ['compare', FIXTURE, runDir, '--min-effect', '10', '--markdown', join(sandbox, 'step-summary.md'), '--junit', join(runDir, 'gate.xml'), '-t', 'gre-proxy:keepalive.p50<+50%', '-t', 'keepalive.p99<+200%'],
+      ['compare', FIXTURE, runDir, '--min-effect', '10', '--markdown', join(sandbox, 'step-summary.md'), '--junit', join(runDir, 'gate.xml'), '--allow-env-mismatch', '-t', 'gre-proxy:keepalive.p50<+50%', '-t', 'keepalive.p99<+200%'],
       ['report', runDir, '--format', 'benchmark-json'],
     ]);
   });
@@ -259,6 +259,7 @@ describe('action.yml', () => {
 
   it('skips the gate without a baseline, and records a failed run directory for the upload', () => {
     const context: Context = { inputs: defaults(), steps: {}, runnerTemp: join(sandbox, 'runner-temp-failed') };
+    expect(context.inputs['allow-env-mismatch']).toBe('false');
     mkdirSync(context.runnerTemp, { recursive: true });
     writeFileSync(join(sandbox, 'argv.jsonl'), '');
     const run = runStep(step(/coldpath run/), context, { COLDPATH_STUB_RUN_EXIT: '1' });
