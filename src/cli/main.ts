@@ -77,10 +77,11 @@ program
 
 program
   .command('report')
-  .description('render every report of a run again from its run.json (report.md, report.html, CSV, hgrm, trace.json)')
+  .description('render every report of a run again from its run.json (report.md, report.html, CSV, hgrm, hlog, metrics.prom, benchmark.json, trace.json)')
   .argument('<run>', 'run directory (reports/<run-id>) or its run.json')
-  .option('-o, --out <dir>', 'write the files here instead of the run directory')
-  .action(async (run: string, options: { out?: string }) => {
+  .option('-o, --out <dir>', 'write the files here instead of the run directory (--format files)')
+  .option('-f, --format <format>', 'files (write every report), openmetrics or benchmark-json (print that one to stdout)', 'files')
+  .action(async (run: string, options: { out?: string; format?: string }) => {
     const { reportCommand } = await import('../commands/report.js');
     exitCode = await reportCommand(run, options);
   });

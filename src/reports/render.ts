@@ -4,10 +4,13 @@
  * listed for the caller to report.
  */
 import type { RunResult } from '../results/types.js';
+import { benchmarkJson } from './benchmark-json.js';
 import { experimentsCsv } from './experiments.js';
 import { hgrmFiles } from './hgrm.js';
+import { hlogFiles } from './hlog.js';
 import { htmlReport } from './html.js';
 import { markdownReport } from './markdown.js';
+import { openMetrics } from './openmetrics.js';
 import { phasesCsv } from './phases-csv.js';
 import { summaryCsv } from './summary-csv.js';
 import { traceJson } from './trace.js';
@@ -29,10 +32,13 @@ const RENDERERS: Array<[string, Renderer]> = [
   ['summary.csv', one('summary.csv', summaryCsv)],
   ['phases.csv', one('phases.csv', phasesCsv)],
   ['*.hgrm', hgrmFiles],
+  ['*.hlog', hlogFiles],
   ['experiments.csv', experimentsCsv],
   ['report.md', one('report.md', markdownReport)],
   ['report.html', one('report.html', htmlReport)],
   ['trace.json', one('trace.json', traceJson)],
+  ['metrics.prom', one('metrics.prom', openMetrics)],
+  ['benchmark.json', one('benchmark.json', benchmarkJson)],
 ];
 
 export async function renderReports(run: RunResult): Promise<RenderedReports> {

@@ -1,7 +1,8 @@
 /**
  * Writes every report file of a run from its run.json (never from live
- * state): summary.csv, phases.csv, *.hgrm, report.md, report.html and
- * trace.json. run.json itself is written by results/store.ts.
+ * state): the files render.ts lists (summary.csv, phases.csv, *.hgrm, *.hlog,
+ * experiments.csv, report.md, report.html, trace.json, metrics.prom,
+ * benchmark.json). run.json itself is written by results/store.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 /** The foundation end to end: `coldpath run` on the baseline path, as a user runs it. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import type { RunResult } from '../../src/results/types.js';
@@ -49,6 +50,16 @@ describe('coldpath run: baseline', () => {
     expect(readFileSync(join(dir, 'summary.csv'), 'utf8')).toMatch(/^path,metric,source,unit,count/);
     expect(existsSync(join(dir, 'baseline.keepalive.hgrm'))).toBe(true);
     expect(result.stdout).toMatch(/baseline .* ok/);
+    // The CI formats of a real run: the interval log holds the repetition's histogram,
+    // and `report --format` prints what the run wrote.
+    const interval = new hdr.HistogramLogReader(readFileSync(join(dir, 'baseline.keepalive.hlog'), 'utf8')).nextIntervalHistogram();
+    expect(interval?.totalCount).toBe(200);
+    for (const [format, file] of [['openmetrics', 'metrics.prom'], ['benchmark-json', 'benchmark.json']] as const) {
+      const printed = await runCli(['report', dir, '--format', format]);
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stdout).toBe(readFileSync(join(dir, file), 'utf8'));
+    }
+    expect(readFileSync(join(dir, 'metrics.prom'), 'utf8')).toMatch(/^coldpath_latency_seconds\{path="baseline",metric="keepalive",quantile="0\.5"\} \d/m);
 
     expect(namespacesOf(run.tag)).toEqual([]);
     expect(rootNamespaceState()).toBe(before);

@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { benchmarkJson } from '../../../src/reports/benchmark-json.js';
 import { markdownReport } from '../../../src/reports/markdown.js';
+import { openMetrics } from '../../../src/reports/openmetrics.js';
 import { phasesCsv } from '../../../src/reports/phases-csv.js';
 import { summaryCsv } from '../../../src/reports/summary-csv.js';
 import type { RunResult } from '../../../src/results/types.js';
@@ -29,6 +31,8 @@ const renderers: Array<[string, (run: RunResult) => string]> = [
   ['report.md', markdownReport],
   ['summary.csv', summaryCsv],
   ['phases.csv', phasesCsv],
+  ['metrics.prom', openMetrics],
+  ['benchmark.json', benchmarkJson],
 ];
 
 describe.each(['run-small', 'run-aborted'] as const)('golden reports of %s', (fixture) => {
