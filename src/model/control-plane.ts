@@ -9,16 +9,12 @@ import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import { ColdpathError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROFILES, profileNames, type ControlPlaneProfile, type ModeledPhaseId, type ModeledPhaseSpec } from './profiles.js';
+import type { ModeledStep } from './schema.js';
+
+export type { ModeledStep } from './schema.js';
 
 /** z-score of the 99th percentile of a standard normal. */
 const Z99 = 2.3263478740408408;
-
-export interface ModeledStep {
-  phase: ModeledPhaseId;
-  /** Waiting for an API token (rate limit), µs. */
-  throttleUs: number;
-  durationUs: number;
-}
 
 export class ControlPlaneModel {
   readonly profile: ControlPlaneProfile;

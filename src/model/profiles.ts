@@ -6,25 +6,12 @@
  * published, it says so. A user on a real cloud replaces a phase with a
  * measured command (see docs/modeled-phases.md).
  */
+import type { Citation, ModeledPhaseSpec } from './schema.js';
 
-export interface Citation {
-  title: string;
-  url: string;
-  /** What the source says that the figure rests on. */
-  says: string;
-}
+export type { Citation, ModeledPhaseSpec } from './schema.js';
 
 export const MODELED_PHASES = ['eni.create', 'eni.attach', 'peering.create', 'peering.accept', 'peering.routes', 'proxy.eni'] as const;
 export type ModeledPhaseId = (typeof MODELED_PHASES)[number];
-
-export interface ModeledPhaseSpec {
-  label: string;
-  medianMs: number;
-  p99Ms: number;
-  /** True when the phase is a mutating API call subject to the token bucket. */
-  apiCall: boolean;
-  sources: Citation[];
-}
 
 export interface ControlPlaneProfile {
   name: string;

@@ -6,28 +6,10 @@
  */
 import { nowMicros } from '../clock.js';
 import { median } from '../metrics/paired.js';
+import type { SteadyStateSpec, WarmupRecord } from '../results/types.js';
 
-export interface SteadyStateSpec {
-  /** Requests per window. */
-  window: number;
-  /** Consecutive windows whose medians must agree. */
-  windows: number;
-  /** Largest relative spread of those medians: (max − min) / min. */
-  tolerance: number;
-  /** Longest warm-up; the measurement then starts anyway, marked not converged. */
-  timeLimitMs: number;
-}
-
-export type WarmupRecord =
-  | { mode: 'fixed'; requests: number; durationUs: number }
-  | {
-      mode: 'steady';
-      requests: number;
-      durationUs: number;
-      converged: boolean;
-      /** Median of each of the last windows (µs), oldest first. */
-      windowP50s: number[];
-    };
+/** Both are stored in run.json, so owned by its schema (src/results/). */
+export type { SteadyStateSpec, WarmupRecord } from '../results/types.js';
 
 const KEPT_WINDOWS = 8;
 

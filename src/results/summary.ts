@@ -5,8 +5,7 @@
  */
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
-import type { ResourceCounts } from '../strategies/types.js';
-import { MEASURED_PHASES, type MeasuredPhase, type PathResult, type RunResult } from './types.js';
+import { MEASURED_PHASES, type MeasuredPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
 
 export interface BurstSummary {
   size: number;

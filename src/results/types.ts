@@ -1,18 +1,55 @@
 /**
- * run.json: the single source of truth of a run. Every report renders from
- * it. It echoes its own inputs (resolved scenario, command, versions, start
- * time) so that a result file explains itself. Histograms are HdrHistogram
- * compressed base64 (µs); they merge without loss.
+ * run.json's types, inferred from the zod schema that owns them (schema.ts
+ * and the files it imports): one definition for what is written, what is
+ * read and what the JSON Schema says. Every report renders from a run.
+ * Histograms are HdrHistogram compressed base64 (µs); they merge without
+ * loss.
  */
-import type { ExperimentResult } from '../experiments/types.js';
-import type { ModeledStep } from '../model/control-plane.js';
-import type { ModeledPhaseSpec, ModeledPhaseId } from '../model/profiles.js';
-import type { Scenario, StrategyName, WarmMetric } from '../scenario/schema.js';
-import type { FailureReason, ResourceCounts, TunnelChoice } from '../strategies/types.js';
-import type { SteadyStateSpec, WarmupRecord } from '../probes/warmup.js';
+import type { z } from 'zod';
+import type { failureReasonSchema, resourceCountsSchema, steadyStateSpecSchema, tunnelChoiceSchema, warmupRecordSchema } from './common-schema.js';
+import type {
+  encapsulationLatencySchema,
+  errorTallySchema,
+  experimentBaseShape,
+  experimentResultSchema,
+  failoverMeasuredSchema,
+  failoverResultSchema,
+  failoverStreamSchema,
+  mtuCaseSchema,
+  mtuMeasuredSchema,
+  mtuResultSchema,
+  natMeasuredSchema,
+  natResultSchema,
+  natStepSchema,
+  scalingEventSchema,
+  scalingMeasuredSchema,
+  scalingResultSchema,
+  streamResultSchema,
+  tenantCollisionSchema,
+  timelineSchema,
+  vrrpBoundSchema,
+  vrrpTransitionSchema,
+} from './experiment-schema.js';
+import type { fingerprintSchema } from './fingerprint-schema.js';
+import type {
+  burstResultSchema,
+  instanceResultSchema,
+  pathResultSchema,
+  referenceResultSchema,
+  repetitionResultSchema,
+  settleResultSchema,
+  spanSchema,
+  verificationSchema,
+  warmResultSchema,
+} from './path-schema.js';
+import type { scenarioEchoSchema } from './scenario-echo.js';
+import type { referenceSetupSchema, runResultSchema } from './schema.js';
 
 export const RUN_SCHEMA = 'coldpath/run';
-/** 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up, the sockperf reference. */
+/**
+ * 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up,
+ * the sockperf reference. Migrations from older versions: migrate.ts.
+ */
 export const RUN_SCHEMA_VERSION = 2;
 
 /** Measured cold-start phases, in timeline order. */
@@ -30,180 +67,67 @@ export type MeasuredPhase = (typeof MEASURED_PHASES)[number];
 /** The phases that are network work (runtime start and queueing are not). */
 export const NETWORK_PHASES: readonly MeasuredPhase[] = ['namespace', 'container-link', 'strategy-attach', 'first-connect', 'first-response'];
 
-export interface Fingerprint {
-  hostname: string;
-  kernel: string;
-  os: string;
-  cpuModel: string;
-  cpuCount: number;
-  node: string;
-  iproute2: string;
-  nft: string;
-  coldpath: string;
-  gitSha: string;
-  tunnelSupport: { gre: boolean; ipip: boolean; vxlan: boolean };
-  /** Encapsulation the gre-proxy path used in this run (null when it did not run). */
-  tunnelUsed: string | null;
-  /** `helpers`: CPUs of the helper threads of pinned probes and servers (absent in schema 1). */
-  cpuPlacement: { placement: 'pinned' | 'none'; probes: number[]; services: number[]; burstProbes: number[]; helpers?: number[] };
-  clock: 'CLOCK_MONOTONIC';
-}
+// ── the run ─────────────────────────────────────────────────────────────────
 
-/** A span on an instance's timeline, µs relative to its burst's start. */
-export interface Span {
-  phase: MeasuredPhase;
-  startUs: number;
-  endUs: number;
-}
-
-export interface InstanceResult {
-  id: number;
-  host: string;
-  outcome: 'ok' | 'failed';
-  reason?: FailureReason;
-  message?: string;
-  /** Address the instance's first connection used locally. */
-  localAddress?: string;
-  /** SYNs retransmitted on the first connection (each costs ≥ 1 s: TCP's initial RTO). */
-  synRetransmits?: number;
-  expectedSource?: string;
-  spans: Span[];
-  /** Measured total: burst start → first response complete, µs. */
-  totalUs?: number;
-  /** Network phases only (no queueing, no runtime start), µs. */
-  networkUs?: number;
-  modeled: ModeledStep[];
-  /** Sum of modeled steps (throttling included), µs of virtual time. */
-  modeledTotalUs: number;
-}
-
-export interface BurstResult {
-  size: number;
-  /** Monotonic µs at the burst's t0 (for traces). */
-  t0Us: number;
-  wallMs: number;
-  instances: InstanceResult[];
-  failures: Partial<Record<FailureReason, number>>;
-  resources: ResourceCounts & { instances: number; conntrackEntries: number | null };
-  /** Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs). */
-  histograms: Record<string, string>;
-}
-
-export interface WarmResult {
-  metric: WarmMetric;
-  outcome: 'completed' | 'aborted' | 'errored';
-  message?: string;
-  /** Merged over instances; open loop: corrected for coordinated omission. */
-  histogram: string;
-  /** Open loop only: uncorrected. */
-  raw?: string;
-  errors: Record<string, number>;
-  instances: number;
-  durationUs: number;
-  requested: { requests: number; warmup: number; concurrency: number; loop: 'closed' | 'open'; rate?: number; steady?: SteadyStateSpec };
-  /** How each instance's warm-up ended (absent in schema 1). */
-  warmup?: WarmupRecord[];
-}
-
-/** A wait between stages for the kernel and the CPUs to finish the last stage's work (engine/settle.ts). */
-export interface SettleResult {
-  /** The stage that had just ended, e.g. `burst K=8` or `path teardown`. */
-  after: string;
-  waitedMs: number;
-  /** False when the wait hit settle.timeoutMs (or the run was interrupted) with work pending. */
-  completed: boolean;
-  /** Links of deleted namespaces still present in surviving ones when the wait began. */
-  lingeringLinks: number;
-  /** Namespaces whose conntrack table was flushed. */
-  conntrackFlushed: number;
-  /** Busy share of all CPUs in the last window, %. */
-  busyPercent: number;
-  /** What was still pending when the wait gave up. */
-  pending?: string;
-}
-
+export type RunResult = z.infer<typeof runResultSchema>;
+/** The resolved scenario as the run recorded it (fields added since schema 1 are optional). */
+export type ScenarioEcho = z.infer<typeof scenarioEchoSchema>;
+export type Fingerprint = z.infer<typeof fingerprintSchema>;
 /** The reference instrument of a run (engine/reference.ts). */
-export type ReferenceSetup =
-  | { tool: 'sockperf'; version: string; port: number; seconds: number; messageBytes: number }
-  | { tool: 'none'; reason: string };
+export type ReferenceSetup = z.infer<typeof referenceSetupSchema>;
 
+// ── paths ───────────────────────────────────────────────────────────────────
+
+export type PathResult = z.infer<typeof pathResultSchema>;
+export type RepetitionResult = z.infer<typeof repetitionResultSchema>;
+export type BurstResult = z.infer<typeof burstResultSchema>;
+export type InstanceResult = z.infer<typeof instanceResultSchema>;
+/** A span on an instance's timeline, µs relative to its burst's start. */
+export type Span = z.infer<typeof spanSchema>;
+export type WarmResult = z.infer<typeof warmResultSchema>;
+/** A wait between stages for the kernel and the CPUs to finish the last stage's work (engine/settle.ts). */
+export type SettleResult = z.infer<typeof settleResultSchema>;
 /** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
-export type ReferenceResult =
-  | { tool: 'sockperf'; outcome: 'completed'; metric: 'echo'; histogram: string; durationUs: number }
-  | { tool: 'sockperf'; outcome: 'errored'; message: string; durationUs: number };
+export type ReferenceResult = z.infer<typeof referenceResultSchema>;
+export type Verification = z.infer<typeof verificationSchema>;
 
-export interface RepetitionResult {
-  index: number;
-  /** Place of this path in the repetition's order, 0 = first (absent in schema 1). */
-  slot?: number;
-  /** Measured time to build the path's shared objects in this repetition, µs. */
-  prewarmUs?: number;
-  /** Wall time of the whole block (this path in this repetition), ms. */
-  wallMs?: number;
-  bursts: BurstResult[];
-  warm: WarmResult[];
-  /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
-  reference?: ReferenceResult;
-  /** Waits for the kernel between this block's stages, in order. */
-  settles?: SettleResult[];
-  /** The path check of this repetition alone. */
-  verification?: Verification;
-}
+// ── records other folders produce ───────────────────────────────────────────
 
-export interface Verification {
-  /** Addresses the user service should see for this path. */
-  expectedSources: string[];
-  /** What it saw: connections per source address. */
-  observedSources: Record<string, number>;
-  /** Proxy nft counters (gre-proxy only): packets tunnel → user VPC and back. */
-  proxyCounters?: { out: number; back: number };
-  ok: boolean;
-  detail: string;
-}
+/** Why an instance (or a whole path) could not be set up, as on a real platform. */
+export type FailureReason = z.infer<typeof failureReasonSchema>;
+/** Resources a path holds, to compare their cost as instances grow. */
+export type ResourceCounts = z.infer<typeof resourceCountsSchema>;
+/** Which encapsulation the gre-proxy path uses, and why. */
+export type TunnelChoice = z.infer<typeof tunnelChoiceSchema>;
+/** When warm-up is over in steady mode (probes/warmup.ts). */
+export type SteadyStateSpec = z.infer<typeof steadyStateSpecSchema>;
+/** How one instance's warm-up ended. */
+export type WarmupRecord = z.infer<typeof warmupRecordSchema>;
 
-export interface PathResult {
-  strategy: StrategyName;
-  outcome: 'completed' | 'failed' | 'aborted' | 'skipped';
-  failure?: { reason: FailureReason; message: string };
-  target: { address: string; httpPort: number; echoPort: number; service: string };
-  prewarm: { measuredUs: number; modeled: ModeledStep[] };
-  repetitions: RepetitionResult[];
-  verification?: Verification;
-  /** What the path would hold with 100 instances alive (from its plan, not measured). */
-  resourcesPer100: ResourceCounts;
-}
+// ── experiments ─────────────────────────────────────────────────────────────
 
-export interface RunResult {
-  schema: typeof RUN_SCHEMA;
-  schemaVersion: typeof RUN_SCHEMA_VERSION;
-  runId: string;
-  tag: string;
-  outcome: 'completed' | 'aborted' | 'errored';
-  /** Why an errored run stopped; `kind` as in ColdpathError (input, environment, command, runtime). */
-  error?: { message: string; hint?: string; kind?: string };
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  command: string[];
-  scenarioSource: string;
-  scenario: Scenario;
-  fingerprint: Fingerprint;
-  tunnel: TunnelChoice | null;
-  controlPlane: {
-    profile: string;
-    description: string;
-    phases: Record<ModeledPhaseId, ModeledPhaseSpec>;
-    apiBucket: { capacity: number; refillPerSecond: number };
-  };
-  /** Order of the paths in each repetition (absent in schema 1: paths ran one after another). */
-  schedule?: Array<{ repetition: number; order: StrategyName[] }>;
-  /** The second instrument beside coldpath's own (absent in schema 1). */
-  reference?: ReferenceSetup;
-  /** Limits of this run's address plan that reports quote (absent in schema 1). */
-  limits?: { /** User-subnet addresses left for ENIs after reserved, service and proxy addresses. */ eniAddresses: number };
-  paths: PathResult[];
-  /** Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order. */
-  experiments: ExperimentResult[];
-  /** Things a reader must know (fallbacks, skipped work). */
-  notes: string[];
-}
+export type ExperimentOutcome = ExperimentResult['outcome'];
+/** Fields every experiment result has, with its kind. */
+export type ExperimentResultBase<K extends string> = { kind: K } & z.infer<z.ZodObject<typeof experimentBaseShape>>;
+/** Requests completed per time bucket (successes and failures apart). */
+export type Timeline = z.infer<typeof timelineSchema>;
+export type ErrorTally = z.infer<typeof errorTallySchema>;
+/** One request stream of an experiment (one function instance). */
+export type StreamResult = z.infer<typeof streamResultSchema>;
+export type VrrpBound = z.infer<typeof vrrpBoundSchema>;
+export type VrrpTransition = z.infer<typeof vrrpTransitionSchema>;
+export type FailoverStream = z.infer<typeof failoverStreamSchema>;
+export type FailoverMeasured = z.infer<typeof failoverMeasuredSchema>;
+export type FailoverResult = z.infer<typeof failoverResultSchema>;
+export type MtuCase = z.infer<typeof mtuCaseSchema>;
+export type EncapsulationLatency = z.infer<typeof encapsulationLatencySchema>;
+export type TenantCollision = z.infer<typeof tenantCollisionSchema>;
+export type MtuMeasured = z.infer<typeof mtuMeasuredSchema>;
+export type MtuResult = z.infer<typeof mtuResultSchema>;
+export type NatStep = z.infer<typeof natStepSchema>;
+export type NatMeasured = z.infer<typeof natMeasuredSchema>;
+export type NatResult = z.infer<typeof natResultSchema>;
+export type ScalingEvent = z.infer<typeof scalingEventSchema>;
+export type ScalingMeasured = z.infer<typeof scalingMeasuredSchema>;
+export type ScalingResult = z.infer<typeof scalingResultSchema>;
+export type ExperimentResult = z.infer<typeof experimentResultSchema>;

@@ -5,26 +5,20 @@
  * same workload, so numbers compare.
  */
 import type { ModeledPhaseId } from '../model/profiles.js';
+import type { FailureReason, ResourceCounts, TunnelChoice } from '../results/types.js';
 import type { Scenario, StrategyName } from '../scenario/schema.js';
 import type { InstanceLayout } from '../topology/instance-plan.js';
 import type { Layout } from '../topology/layout.js';
-import type { Plan, TunnelType } from '../topology/ops.js';
+import type { Plan } from '../topology/ops.js';
 
-/** Which encapsulation the gre-proxy path uses, and why. */
-export interface TunnelChoice {
-  requested: 'auto' | TunnelType;
-  used: TunnelType;
-  reason: string;
-}
+/** Stored in run.json, so owned by its schema (src/results/); re-exported for the strategies' users. */
+export type { FailureReason, ResourceCounts, TunnelChoice } from '../results/types.js';
 
 export interface StrategyContext {
   scenario: Scenario;
   layout: Layout;
   tunnel: TunnelChoice;
 }
-
-/** Why an instance (or a whole path) could not be set up, as on a real platform. */
-export type FailureReason = 'eni-quota' | 'subnet-exhausted' | 'route-table-quota' | 'first-request' | 'setup-error' | 'aborted';
 
 export type Refusal = { ok: false; reason: FailureReason; message: string };
 
@@ -51,19 +45,6 @@ export interface Target {
   /** Node of the service host (to query source addresses). */
   serviceNode: string;
   serviceName: string;
-}
-
-/** Resources a path holds, to compare their cost as instances grow. */
-export interface ResourceCounts {
-  /** Interfaces in the user VPC (per-instance ENIs, proxies' eth1). */
-  userVpcInterfaces: number;
-  /** Addresses taken from the user subnet. */
-  userSubnetIps: number;
-  /** Route entries the path added (both VPCs, hosts). */
-  routeEntries: number;
-  proxies: number;
-  tunnels: number;
-  peeringConnections: number;
 }
 
 export interface Strategy {

@@ -7,7 +7,8 @@
 
 export type NodeRole = 'vpc' | 'function-host' | 'container' | 'service-host' | 'proxy' | 'scratch';
 
-export type TunnelType = 'gre' | 'ipip' | 'vxlan';
+export const TUNNEL_TYPES = ['gre', 'ipip', 'vxlan'] as const;
+export type TunnelType = (typeof TUNNEL_TYPES)[number];
 
 export type Op =
   | { kind: 'node.add'; node: string; role: NodeRole }

@@ -30,7 +30,7 @@ describe('compare: a clean pair', () => {
   it('stays valid with passing per-repetition verifications and a reference within its bounds', () => {
     // gre-proxy by coldpath: echo +3 µs, keep-alive −99 µs (medians over repetitions); sockperf +3 µs.
     const checked = withReferences(withVerifications(three), { 'gre-proxy': 3 });
-    checked.scenario.reference = { ...checked.scenario.reference, keepaliveBoundUs: 150 };
+    checked.scenario.reference = { ...checked.scenario.reference!, keepaliveBoundUs: 150 };
     const comparison = compare(checked, checked);
     expect(invalid(comparison)).toEqual([]);
     expect(exitCodeOf(comparison)).toBe(0);

@@ -1,0 +1,153 @@
+/**
+ * One path of a run as run.json stores it: repetitions of bursts (cold
+ * starts, per instance) and warm measurements, with the reference, the
+ * settles and the path check of each repetition.
+ */
+import { z } from 'zod';
+import { modeledStepSchema } from '../model/schema.js';
+import { METRICS, STRATEGIES } from '../scenario/schema.js';
+import { encodedHistogramSchema, failureReasonSchema, resourceCountsSchema, steadyStateSpecSchema, warmupRecordSchema } from './common-schema.js';
+import { MEASURED_PHASES } from './types.js';
+
+/** A span on an instance's timeline, µs relative to its burst's start. */
+export const spanSchema = z.strictObject({
+  phase: z.enum(MEASURED_PHASES),
+  startUs: z.number(),
+  endUs: z.number(),
+});
+
+export const instanceResultSchema = z
+  .strictObject({
+    id: z.number(),
+    host: z.string(),
+    outcome: z.enum(['ok', 'failed']),
+    reason: failureReasonSchema.exactOptional(),
+    message: z.string().exactOptional(),
+    /** Address the instance's first connection used locally. */
+    localAddress: z.string().exactOptional(),
+    /** SYNs retransmitted on the first connection (each costs ≥ 1 s: TCP's initial RTO). */
+    synRetransmits: z.number().exactOptional(),
+    expectedSource: z.string().exactOptional(),
+    spans: z.array(spanSchema),
+    /** Measured total: burst start → first response complete, µs. */
+    totalUs: z.number().exactOptional().describe('Measured total: burst start → first response complete, µs.'),
+    /** Network phases only (no queueing, no runtime start), µs. */
+    networkUs: z.number().exactOptional().describe('Network phases only (no queueing, no runtime start), µs.'),
+    modeled: z.array(modeledStepSchema),
+    /** Sum of modeled steps (throttling included), µs of virtual time. */
+    modeledTotalUs: z.number().describe('Sum of modeled steps (throttling included), µs of virtual time.'),
+  })
+  .describe("One instance's cold start: its measured timeline and its modeled control-plane calls.");
+
+export const burstResultSchema = z
+  .strictObject({
+    size: z.number(),
+    /** Monotonic µs at the burst's t0 (for traces). */
+    t0Us: z.number(),
+    wallMs: z.number(),
+    instances: z.array(instanceResultSchema),
+    failures: z.partialRecord(failureReasonSchema, z.number()),
+    resources: resourceCountsSchema.extend({ instances: z.number(), conntrackEntries: z.number().nullable() }),
+    /** Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs). */
+    histograms: z
+      .record(z.string(), encodedHistogramSchema)
+      .describe('Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs).'),
+  })
+  .describe('K instances cold-started at once.');
+
+export const warmResultSchema = z
+  .strictObject({
+    metric: z.enum(METRICS),
+    outcome: z.enum(['completed', 'aborted', 'errored']),
+    message: z.string().exactOptional(),
+    /** Merged over instances; open loop: corrected for coordinated omission. */
+    histogram: encodedHistogramSchema.describe('Merged over instances; open loop: corrected for coordinated omission.'),
+    /** Open loop only: uncorrected. */
+    raw: encodedHistogramSchema.exactOptional().describe('Open loop only: uncorrected.'),
+    errors: z.record(z.string(), z.number()),
+    instances: z.number(),
+    durationUs: z.number(),
+    requested: z.strictObject({
+      requests: z.number(),
+      warmup: z.number(),
+      concurrency: z.number(),
+      loop: z.enum(['closed', 'open']),
+      rate: z.number().exactOptional(),
+      steady: steadyStateSpecSchema.exactOptional(),
+    }),
+    /** How each instance's warm-up ended (absent in schema 1). */
+    warmup: z.array(warmupRecordSchema).exactOptional(),
+  })
+  .describe('One warm metric of one repetition, merged over the warm instances.');
+
+/** A wait between stages for the kernel and the CPUs to finish the last stage's work (engine/settle.ts). */
+export const settleResultSchema = z
+  .strictObject({
+    /** The stage that had just ended, e.g. `burst K=8` or `path teardown`. */
+    after: z.string(),
+    waitedMs: z.number(),
+    /** False when the wait hit settle.timeoutMs (or the run was interrupted) with work pending. */
+    completed: z.boolean(),
+    /** Links of deleted namespaces still present in surviving ones when the wait began. */
+    lingeringLinks: z.number(),
+    /** Namespaces whose conntrack table was flushed. */
+    conntrackFlushed: z.number(),
+    /** Busy share of all CPUs in the last window, %. */
+    busyPercent: z.number(),
+    /** What was still pending when the wait gave up. */
+    pending: z.string().exactOptional(),
+  })
+  .describe('A wait between stages for the kernel and the CPUs to finish the last stage\'s work.');
+
+/** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
+export const referenceResultSchema = z
+  .discriminatedUnion('outcome', [
+    z.strictObject({ tool: z.literal('sockperf'), outcome: z.literal('completed'), metric: z.literal('echo'), histogram: encodedHistogramSchema, durationUs: z.number() }),
+    z.strictObject({ tool: z.literal('sockperf'), outcome: z.literal('errored'), message: z.string(), durationUs: z.number() }),
+  ])
+  .describe("sockperf TCP ping-pong round trips from the path's warm instance.");
+
+export const verificationSchema = z
+  .strictObject({
+    /** Addresses the user service should see for this path. */
+    expectedSources: z.array(z.string()),
+    /** What it saw: connections per source address. */
+    observedSources: z.record(z.string(), z.number()),
+    /** Proxy nft counters (gre-proxy only): packets tunnel → user VPC and back. */
+    proxyCounters: z.strictObject({ out: z.number(), back: z.number() }).exactOptional(),
+    ok: z.boolean(),
+    detail: z.string(),
+  })
+  .describe('The path check: the source addresses the user service saw against those expected.');
+
+export const repetitionResultSchema = z.strictObject({
+  index: z.number(),
+  /** Place of this path in the repetition's order, 0 = first (absent in schema 1). */
+  slot: z.number().exactOptional().describe("Place of this path in the repetition's order, 0 = first (absent in schema 1)."),
+  /** Measured time to build the path's shared objects in this repetition, µs. */
+  prewarmUs: z.number().exactOptional(),
+  /** Wall time of the whole block (this path in this repetition), ms. */
+  wallMs: z.number().exactOptional(),
+  bursts: z.array(burstResultSchema),
+  warm: z.array(warmResultSchema),
+  /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
+  reference: referenceResultSchema.exactOptional(),
+  /** Waits for the kernel between this block's stages, in order. */
+  settles: z.array(settleResultSchema).exactOptional(),
+  /** The path check of this repetition alone. */
+  verification: verificationSchema.exactOptional(),
+});
+
+export const pathResultSchema = z
+  .strictObject({
+    strategy: z.enum(STRATEGIES),
+    outcome: z.enum(['completed', 'failed', 'aborted', 'skipped']),
+    failure: z.strictObject({ reason: failureReasonSchema, message: z.string() }).exactOptional(),
+    target: z.strictObject({ address: z.string(), httpPort: z.number(), echoPort: z.number(), service: z.string() }),
+    prewarm: z.strictObject({ measuredUs: z.number(), modeled: z.array(modeledStepSchema) }),
+    repetitions: z.array(repetitionResultSchema),
+    verification: verificationSchema.exactOptional(),
+    /** What the path would hold with 100 instances alive (from its plan, not measured). */
+    resourcesPer100: resourceCountsSchema.describe('What the path would hold with 100 instances alive (from its plan, not measured).'),
+  })
+  .describe('One path (strategy) of the run, every repetition.');

@@ -1,0 +1,82 @@
+/**
+ * run.json, the single source of truth of a run, as a zod schema: `readRun`
+ * parses every file with it (after migrating older versions), the types in
+ * types.ts are inferred from it, and `coldpath schema --run` prints it as JSON
+ * Schema. It echoes its own inputs (resolved scenario, command, versions,
+ * start time) so that a result file explains itself.
+ *
+ * Objects are strict: an unknown field is an error, so a typo or a foreign
+ * file is caught by name rather than silently ignored. Forward compatibility
+ * comes from the version number instead: any change to what is stored bumps
+ * RUN_SCHEMA_VERSION (and adds a migration), and a reader refuses versions
+ * newer than its own. The echoed scenario is the one loose part
+ * (scenario-echo.ts).
+ */
+import { z } from 'zod';
+import { modeledPhaseIdSchema, modeledPhaseSpecSchema } from '../model/schema.js';
+import { STRATEGIES } from '../scenario/schema.js';
+import { tunnelChoiceSchema } from './common-schema.js';
+import { experimentResultSchema } from './experiment-schema.js';
+import { fingerprintSchema } from './fingerprint-schema.js';
+import { pathResultSchema } from './path-schema.js';
+import { scenarioEchoSchema } from './scenario-echo.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION } from './types.js';
+
+/** The reference instrument of a run (engine/reference.ts). */
+export const referenceSetupSchema = z
+  .discriminatedUnion('tool', [
+    z.strictObject({ tool: z.literal('sockperf'), version: z.string(), port: z.number(), seconds: z.number(), messageBytes: z.number() }),
+    z.strictObject({ tool: z.literal('none'), reason: z.string() }),
+  ])
+  .describe("The run's reference instrument: sockperf, or why there is none.");
+
+export const runResultSchema = z
+  .strictObject({
+    schema: z.literal(RUN_SCHEMA),
+    schemaVersion: z.literal(RUN_SCHEMA_VERSION).describe('Older versions are migrated on reading (src/results/migrate.ts).'),
+    runId: z.string(),
+    tag: z.string().describe("Short tag in every kernel object's name of this run."),
+    outcome: z.enum(['completed', 'aborted', 'errored']),
+    /** Why an errored run stopped; `kind` as in ColdpathError (input, environment, command, runtime). */
+    error: z
+      .strictObject({ message: z.string(), hint: z.string().exactOptional(), kind: z.string().exactOptional() })
+      .exactOptional()
+      .describe('Why an errored run stopped; kind as in ColdpathError (input, environment, command, runtime).'),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    durationMs: z.number(),
+    command: z.array(z.string()).describe('The argv of the run.'),
+    scenarioSource: z.string().describe('The scenario file, or what stood for it.'),
+    scenario: scenarioEchoSchema,
+    fingerprint: fingerprintSchema,
+    tunnel: tunnelChoiceSchema.nullable(),
+    controlPlane: z
+      .strictObject({
+        profile: z.string(),
+        description: z.string(),
+        phases: z.record(modeledPhaseIdSchema, modeledPhaseSpecSchema),
+        apiBucket: z.strictObject({ capacity: z.number(), refillPerSecond: z.number() }),
+      })
+      .describe('The control-plane model the run used: its profile, every phase figure, the API token bucket.'),
+    /** Order of the paths in each repetition (absent in schema 1: paths ran one after another). */
+    schedule: z
+      .array(z.strictObject({ repetition: z.number(), order: z.array(z.enum(STRATEGIES)) }))
+      .exactOptional()
+      .describe('Order of the paths in each repetition (absent in schema 1: paths ran one after another).'),
+    /** The second instrument beside coldpath's own (absent in schema 1). */
+    reference: referenceSetupSchema.exactOptional(),
+    /** Limits of this run's address plan that reports quote (absent in schema 1 and early schema-2 runs). */
+    limits: z
+      .strictObject({
+        /** User-subnet addresses left for ENIs after reserved, service and proxy addresses. */
+        eniAddresses: z.number().describe('User-subnet addresses left for ENIs after reserved, service and proxy addresses.'),
+      })
+      .exactOptional()
+      .describe("Limits of this run's address plan that reports quote (absent in older runs)."),
+    paths: z.array(pathResultSchema),
+    /** Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order. */
+    experiments: z.array(experimentResultSchema).describe('Proxy-operations experiments (failover, scaling, NAT limits, MTU), in scenario order.'),
+    /** Things a reader must know (fallbacks, skipped work). */
+    notes: z.array(z.string()).describe('Things a reader must know (fallbacks, skipped work).'),
+  })
+  .describe('coldpath run.json: one run of `coldpath run`. Histograms are HdrHistogram, compressed base64 (µs).');
