@@ -75,8 +75,8 @@ export const warmResultSchema = z
       rate: z.number().exactOptional(),
       steady: steadyStateSpecSchema.exactOptional(),
     }),
-    /** How each instance's warm-up ended (absent in schema 1). */
-    warmup: z.array(warmupRecordSchema).exactOptional(),
+    /** How each instance's warm-up ended (schema 1 had no records: migrated as []). */
+    warmup: z.array(warmupRecordSchema),
   })
   .describe('One warm metric of one repetition, merged over the warm instances.');
 
@@ -132,8 +132,8 @@ export const repetitionResultSchema = z.strictObject({
   warm: z.array(warmResultSchema),
   /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
   reference: referenceResultSchema.exactOptional(),
-  /** Waits for the kernel between this block's stages, in order. */
-  settles: z.array(settleResultSchema).exactOptional(),
+  /** Waits for the kernel between this block's stages, in order (schema 1 did not settle: migrated as []). */
+  settles: z.array(settleResultSchema),
   /** The path check of this repetition alone. */
   verification: verificationSchema.exactOptional(),
 });

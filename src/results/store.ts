@@ -1,8 +1,9 @@
-/** Reading and writing run.json, with the schema checked on the way in. */
+/** Reading and writing run.json; reading parses it with the schema (parse-run.ts). */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from './types.js';
+import { parseRun } from './parse-run.js';
+import type { RunResult } from './types.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -13,7 +14,7 @@ export function writeRunJson(run: RunResult, dir: string): string {
   return file;
 }
 
-/** Reads a run from a run.json file or a run directory. */
+/** Reads a run from a run.json file or a run directory; `field` names the input in messages (e.g. `BASE`). */
 export function readRun(location: string, field = 'RUN'): RunResult {
   const file = existsSync(location) && statSync(location).isDirectory() ? join(location, RUN_FILE) : location;
   let text: string;
@@ -26,28 +27,7 @@ export function readRun(location: string, field = 'RUN'): RunResult {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new ColdpathError(`${field}: ${file} is not JSON`, { kind: 'input', field });
+    throw new ColdpathError(`${field}: ${file} is not JSON`, { kind: 'input', field, hint: 'the file is damaged (a run interrupted while writing it?): restore it, or run the scenario again' });
   }
-  const head = data as { schema?: unknown; schemaVersion?: unknown };
-  if (head.schema !== RUN_SCHEMA) {
-    throw new ColdpathError(`${field}: ${file} is not a coldpath run (schema ${JSON.stringify(head.schema)})`, { kind: 'input', field });
-  }
-  if (head.schemaVersion === 1) return migrateFromV1(data as Record<string, unknown>);
-  if (head.schemaVersion !== RUN_SCHEMA_VERSION) {
-    throw new ColdpathError(`${field}: ${file} has schema version ${JSON.stringify(head.schemaVersion)}; this coldpath reads versions 1 and ${RUN_SCHEMA_VERSION}`, {
-      kind: 'input',
-      field,
-      hint: 'render or compare it with the coldpath version that wrote it',
-    });
-  }
-  return data as RunResult;
-}
-
-/**
- * Schema 1 → 2: version 2 only added fields (schedule, reference, settles,
- * warm-up records, helper CPUs), all optional to readers; a version-1 run
- * measured its paths one after another, without settling or a reference.
- */
-function migrateFromV1(data: Record<string, unknown>): RunResult {
-  return { ...data, schemaVersion: RUN_SCHEMA_VERSION } as unknown as RunResult;
+  return parseRun(data, file, field);
 }

@@ -1,0 +1,61 @@
+/**
+ * Migrations of run.json from older schema versions, applied in order before
+ * the file is parsed: version n is turned into n + 1 until it is current.
+ * Each migration works on the raw JSON (it runs before validation, so it
+ * touches only what has the expected shape and leaves the rest for the
+ * schema to report), says what changed, and never invents a measurement:
+ * what an older run did not record stays absent, unless "none" is exactly
+ * what the old version did.
+ */
+import { RUN_SCHEMA_VERSION } from './types.js';
+
+type Json = Record<string, unknown>;
+
+export interface Migration {
+  /** The version this migration reads; it writes `from + 1`. */
+  from: number;
+  /** What changed, for the record. */
+  changes: string;
+  migrate: (run: Json) => Json;
+}
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `list` with `update` applied to each object in it (anything else is left for the schema to report). */
+const eachObject = (list: unknown, update: (item: Json) => Json): unknown => (Array.isArray(list) ? list.map((item) => (isObject(item) ? update(item) : item)) : list);
+
+/**
+ * Schema 1 → 2. Version 2 interleaved the paths by repetition (`schedule`,
+ * `slot`), settled between stages (`settles`), ended warm-up at a steady
+ * state (`warmup` records, `requested.steady`), added the sockperf reference
+ * (`reference`), pinned helper threads (`cpuPlacement.helpers`) and the
+ * address-plan `limits`. A version-1 run ran its paths one after another,
+ * without settling and with a fixed warm-up count, so: `settles` and
+ * `warmup` become empty lists (there were none); the rest stays absent
+ * (optional in version 2: readers say "not recorded"). `experiments` came
+ * late in version 1 without a bump, so older version-1 files lack it: an
+ * empty list (none ran).
+ */
+export function migrateV1toV2(run: Json): Json {
+  const warm = (result: Json): Json => ({ ...result, warmup: result['warmup'] ?? [] });
+  const repetition = (rep: Json): Json => ({ ...rep, warm: eachObject(rep['warm'], warm), settles: rep['settles'] ?? [] });
+  const path = (item: Json): Json => ({ ...item, repetitions: eachObject(item['repetitions'], repetition) });
+  return { ...run, schemaVersion: 2, paths: eachObject(run['paths'], path), experiments: run['experiments'] ?? [] };
+}
+
+/** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    from: 1,
+    changes: 'interleaved repetitions, settles, steady-state warm-up, the sockperf reference; empty settles, warm-up records and experiments filled in',
+    migrate: migrateV1toV2,
+  },
+];
+
+/** The oldest version this coldpath reads. */
+export const OLDEST_READABLE_VERSION = MIGRATIONS[0]?.from ?? RUN_SCHEMA_VERSION;
+
+/** A run of `version` (OLDEST_READABLE_VERSION … RUN_SCHEMA_VERSION) brought to the current version. */
+export function migrateRun(run: Json, version: number): Json {
+  return MIGRATIONS.filter((migration) => migration.from >= version).reduce((current, migration) => migration.migrate(current), run);
+}

@@ -1,0 +1,185 @@
+/**
+ * readRun parses run.json with its schema: version-1 fixtures migrate and
+ * parse, a run written by current code round-trips, and a damaged or foreign
+ * file is an input error (exit 2) naming the file and the field.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ColdpathError } from '../../../src/errors.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { readRun, writeRunJson } from '../../../src/results/store.js';
+import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
+import { currentRun } from './current-run.js';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
+const rawFixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, name, 'run.json'), 'utf8')) as Record<string, unknown>;
+
+const dir = mkdtempSync(join(tmpdir(), 'coldpath-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes `data` as a run.json and returns the error readRun throws for it. */
+function readError(name: string, data: unknown, field = 'BASE'): ColdpathError {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));
+  try {
+    readRun(file, field);
+  } catch (error) {
+    if (error instanceof ColdpathError) return error;
+    throw error;
+  }
+  throw new Error(`${name}: readRun accepted it`);
+}
+
+/** A run as written today, as plain JSON (what a file holds). */
+const currentJson = (): Record<string, any> => JSON.parse(JSON.stringify(currentRun())) as Record<string, any>;
+
+describe('migrations', () => {
+  it('cover every version from the oldest readable one, in order', () => {
+    expect(OLDEST_READABLE_VERSION).toBe(1);
+    expect(MIGRATIONS.map((migration) => migration.from)).toEqual(Array.from({ length: RUN_SCHEMA_VERSION - OLDEST_READABLE_VERSION }, (_, i) => OLDEST_READABLE_VERSION + i));
+    for (const migration of MIGRATIONS) expect(migration.changes).not.toBe('');
+  });
+
+  it('1 → 2 fills what version 1 had none of and leaves what it did not record absent', () => {
+    const v1 = rawFixture('run-small');
+    const before = JSON.stringify(v1);
+    const v2 = migrateV1toV2(v1) as Record<string, any>;
+    expect(JSON.stringify(v1)).toBe(before);
+    expect(v2['schemaVersion']).toBe(2);
+    expect(v2['experiments']).toEqual([]);
+    const rep = v2['paths'][0].repetitions[0];
+    expect(rep.settles).toEqual([]);
+    expect(rep.warm.map((warm: { warmup: unknown }) => warm.warmup)).toEqual(rep.warm.map(() => []));
+    expect(rep.slot).toBeUndefined();
+    expect(v2['schedule']).toBeUndefined();
+    expect(v2['reference']).toBeUndefined();
+  });
+
+  it('a current run is left alone', () => {
+    const run = currentJson();
+    expect(migrateRun(run, RUN_SCHEMA_VERSION)).toBe(run);
+  });
+});
+
+describe.each(['run-small', 'run-aborted'])('the version-1 fixture %s', (name) => {
+  const run = readRun(join(FIXTURES, name));
+
+  it('migrates and parses', () => {
+    expect(run.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(run.experiments).toEqual([]);
+    expect(run.paths.length).toBeGreaterThan(0);
+    for (const path of run.paths) {
+      for (const rep of path.repetitions) {
+        expect(rep.settles).toEqual([]);
+        for (const warm of rep.warm) expect(warm.warmup).toEqual([]);
+      }
+    }
+  });
+
+  it('keeps its scenario as recorded: no default of today filled in', () => {
+    const scenario = rawFixture(name)['scenario'];
+    expect(run.scenario).toEqual(scenario);
+    expect(run.scenario.burst.mode).toBeUndefined();
+    expect(run.scenario.reference).toBeUndefined();
+  });
+});
+
+describe('a run written by current code', () => {
+  it('round-trips through run.json', () => {
+    const run = currentRun();
+    const file = writeRunJson(run, join(dir, 'current'));
+    const read = readRun(file);
+    expect(read).toEqual(run);
+    // The echoed scenario prints in the order it was written (report.html shows it as YAML).
+    expect(Object.keys(read.scenario)).toEqual(Object.keys(run.scenario));
+  });
+
+  it('keeps scenario fields this version does not know (the scenario is an echo)', () => {
+    const run = currentJson();
+    run['scenario'].futureKnob = { on: true };
+    run['scenario'].burst.futureMode = 'x';
+    const read = readRun(writeRunJson(run as never, join(dir, 'future-scenario')));
+    expect((read.scenario as Record<string, unknown>)['futureKnob']).toEqual({ on: true });
+    expect((read.scenario.burst as Record<string, unknown>)['futureMode']).toBe('x');
+  });
+});
+
+describe('a damaged or foreign file', () => {
+  const cases: Array<[string, (run: Record<string, any>) => unknown, RegExp]> = [
+    [
+      'a wrong type deep inside',
+      (run) => {
+        run['paths'][0].repetitions[1].warm[1].histogram = 42;
+        return run;
+      },
+      /^BASE: \S+a-wrong-type-deep-inside\.json: paths\.0\.repetitions\.1\.warm\.1\.histogram: expected string, received number$/,
+    ],
+    [
+      'a missing required field',
+      (run) => {
+        delete run['paths'][2].target.address;
+        return run;
+      },
+      /: paths\.2\.target\.address: missing \(expected string\)$/,
+    ],
+    [
+      'an unknown field (a typo)',
+      (run) => {
+        run['paths'][0].repetitions[0].settles[0].waitedMS = 1;
+        return run;
+      },
+      /: paths\.0\.repetitions\.0\.settles\.0\.waitedMS: unknown field$/,
+    ],
+    [
+      'a wrong value inside an experiment',
+      (run) => {
+        run['experiments'][3].measured.events[0].action = 'explode';
+        return run;
+      },
+      /: experiments\.3\.measured\.events\.0\.action: expected one of /,
+    ],
+    [
+      'an unknown experiment kind',
+      (run) => {
+        run['experiments'][0].kind = 'chaos';
+        return run;
+      },
+      /: experiments\.0\.kind: expected one of "failover"\|"mtu"\|"nat"\|"scaling"$/,
+    ],
+    [
+      'a histogram that is not base64',
+      (run) => {
+        run['paths'][1].repetitions[0].bursts[0].histograms.total = 'not a histogram!';
+        return run;
+      },
+      /: paths\.1\.repetitions\.0\.bursts\.0\.histograms\.total: expected a base64 HdrHistogram$/,
+    ],
+    [
+      'a version-1 file damaged where the migration does not look',
+      () => {
+        const run = rawFixture('run-small') as Record<string, any>;
+        run['fingerprint'].cpuCount = 'two';
+        return run;
+      },
+      /: fingerprint\.cpuCount: expected number, received string$/,
+    ],
+    ['another schema', () => ({ schema: 'something/else', schemaVersion: 2 }), /: \S+another-schema\.json is not a coldpath run \(schema "something\/else"/],
+    ['no object at all', () => [1, 2, 3], /is not a coldpath run \(schema undefined/],
+    ['a future version', (run) => ({ ...run, schemaVersion: RUN_SCHEMA_VERSION + 1 }), /has schema version 3; this coldpath reads versions 1 to 2$/],
+    ['a version that never existed', (run) => ({ ...run, schemaVersion: 0 }), /has schema version 0;/],
+    ['not JSON', () => '{"schema": "coldpath/run", ', /is not JSON$/],
+  ];
+
+  it.each(cases)('%s is an input error (exit 2) naming the file and the field', (label, damage, message) => {
+    const name = label.replace(/\W+/g, '-');
+    const error = readError(name, damage(currentJson()));
+    expect(error.kind).toBe('input');
+    expect(error.processExitCode).toBe(2);
+    expect(error.field).toBe('BASE');
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain(join(dir, `${name}.json`));
+    expect(error.hint).toBeTruthy();
+  });
+});
