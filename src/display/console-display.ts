@@ -118,7 +118,7 @@ export function summaryTable(run: RunResult): string {
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
     'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
-  for (const experiment of run.experiments ?? []) {
+  for (const experiment of run.experiments) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
     lines.push(
       `experiment ${experiment.name} (${experiment.kind}): ${experiment.outcome}${verdict === undefined ? '' : `, ${verdict}`}${experiment.message === undefined ? '' : ` — ${experiment.message}`}`,

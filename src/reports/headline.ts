@@ -8,7 +8,7 @@ import { plural } from './text.js';
 export function runHeadline(run: RunResult): string {
   const { scenario } = run;
   // Runs recorded before burst modes existed have none.
-  const burstMode = (scenario.burst as { mode?: string }).mode;
+  const burstMode = scenario.burst.mode;
   return [
     `scenario ${run.scenarioSource} (${scenario.name})`,
     `paths ${scenario.strategies.join(', ')}`,

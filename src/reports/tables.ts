@@ -97,8 +97,8 @@ export function repetitionsTable(run: RunResult): Table {
     const figures = repetitionFigures(path);
     for (const rep of path.repetitions) {
       const figure = figures.find((item) => item.repetition === rep.index);
-      const warmups = rep.warm.flatMap((result) => result.warmup ?? []);
-      const settles = rep.settles ?? [];
+      const warmups = rep.warm.flatMap((result) => result.warmup);
+      const { settles } = rep;
       rows.push([
         String(rep.index + 1),
         rep.slot === undefined ? '–' : String(rep.slot + 1),

@@ -210,9 +210,9 @@ function perRequestCosts(paths: readonly PathSummary[], context: VerdictContext)
 
 /** The measurement discipline as recorded in run.json. */
 export function discipline(run: RunResult): Discipline {
-  const warm = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.warm.flatMap((result) => result.warmup ?? [])));
+  const warm = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.warm.flatMap((result) => result.warmup)));
   const steady = warm.filter((record) => record.mode === 'steady');
-  const settles = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.settles ?? []));
+  const settles = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.settles));
   const waits = settles.map((settle) => settle.waitedMs).sort((a, b) => a - b);
   return {
     orders: run.schedule?.map((item) => item.order),

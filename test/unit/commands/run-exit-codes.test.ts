@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExitCode } from '../../../src/commands/run.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
+import { readRun } from '../../../src/results/store.js';
 import type { RunResult } from '../../../src/results/types.js';
 
-const fixture = (name: string): RunResult => JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', name, 'run.json'), 'utf8')) as RunResult;
+const fixture = (name: string): RunResult => readRun(join(PACKAGE_ROOT, 'test', 'fixtures', name));
 
 describe('coldpath run exit codes', () => {
   it('0 for a completed, verified run; 130/143 when interrupted', () => {

@@ -1,5 +1,4 @@
 /** Experiment sections render from run.json alone, as data placed by every renderer; old files without `experiments` render nothing. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as vl from 'vega-lite';
 import { ms } from '../../../src/experiments/report-format.js';
@@ -7,9 +6,10 @@ import { experimentSections, experimentsCsv } from '../../../src/reports/experim
 import { markdownReport } from '../../../src/reports/markdown.js';
 import type { ExperimentResult } from '../../../src/experiments/types.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
+import { readRun } from '../../../src/results/store.js';
 import type { RunResult } from '../../../src/results/types.js';
 
-const base = JSON.parse(readFileSync(new URL('../../fixtures/run-small/run.json', import.meta.url), 'utf8')) as RunResult;
+const base = readRun(new URL('../../fixtures/run-small/run.json', import.meta.url).pathname);
 
 function histogram(values: number[]): string {
   const h = createHistogram('latency');
