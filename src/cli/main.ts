@@ -99,9 +99,11 @@ withGateOptions(compareCommand, '').action(async (base: string, next: string, op
 program
   .command('schema')
   .description("print the scenario's JSON Schema (for editors)")
-  .action(async () => {
-    const { scenarioJsonSchema } = await import('../commands/schema.js');
-    process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  .option('--run', "print run.json's JSON Schema instead")
+  .action(async (options: { run?: boolean }) => {
+    const { runJsonSchema, scenarioJsonSchema } = await import('../commands/schema.js');
+    const schema = options.run === true ? runJsonSchema() : scenarioJsonSchema();
+    process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
   });
 
 try {

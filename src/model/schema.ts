@@ -9,12 +9,14 @@ import { MODELED_PHASES } from './profiles.js';
 
 export const modeledPhaseIdSchema = z.enum(MODELED_PHASES);
 
-export const citationSchema = z.strictObject({
-  title: z.string(),
-  url: z.string(),
-  /** What the source says that the figure rests on. */
-  says: z.string(),
-});
+export const citationSchema = z
+  .strictObject({
+    title: z.string(),
+    url: z.string(),
+    /** What the source says that the figure rests on. */
+    says: z.string(),
+  })
+  .meta({ id: 'Citation' });
 export type Citation = z.infer<typeof citationSchema>;
 
 export const modeledPhaseSpecSchema = z
@@ -26,7 +28,7 @@ export const modeledPhaseSpecSchema = z
     apiCall: z.boolean().describe('A mutating API call: takes a token from the bucket.'),
     sources: z.array(citationSchema),
   })
-  .describe('A modeled phase: lognormal fitted to its median and p99, with where the figures come from.');
+  .meta({ id: 'ModeledPhaseSpec', description: 'A modeled phase: lognormal fitted to its median and p99, with where the figures come from.' });
 export type ModeledPhaseSpec = z.infer<typeof modeledPhaseSpecSchema>;
 
 export const modeledStepSchema = z
@@ -36,5 +38,5 @@ export const modeledStepSchema = z
     throttleUs: z.number().describe('Waiting for an API token (rate limit), µs of virtual time.'),
     durationUs: z.number().describe('The drawn duration, µs of virtual time.'),
   })
-  .describe('One modeled control-plane call of an instance, in virtual time.');
+  .meta({ id: 'ModeledStep', description: 'One modeled control-plane call of an instance, in virtual time.' });
 export type ModeledStep = z.infer<typeof modeledStepSchema>;

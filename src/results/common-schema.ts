@@ -10,10 +10,12 @@ import { TUNNEL_TYPES } from '../topology/ops.js';
 export const encodedHistogramSchema = z
   .string()
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected a base64 HdrHistogram')
-  .describe('HdrHistogram, compressed base64 (µs).');
+  .meta({ id: 'EncodedHistogram', description: 'HdrHistogram, compressed base64 (µs).' });
 
 /** Why an instance (or a whole path) could not be set up, as on a real platform. */
-export const failureReasonSchema = z.enum(['eni-quota', 'subnet-exhausted', 'route-table-quota', 'first-request', 'setup-error', 'aborted']);
+export const failureReasonSchema = z
+  .enum(['eni-quota', 'subnet-exhausted', 'route-table-quota', 'first-request', 'setup-error', 'aborted'])
+  .meta({ id: 'FailureReason' });
 
 /** Resources a path holds, to compare their cost as instances grow. */
 export const resourceCountsSchema = z
@@ -28,7 +30,7 @@ export const resourceCountsSchema = z
     tunnels: z.number(),
     peeringConnections: z.number(),
   })
-  .describe('Resources a path holds.');
+  .meta({ id: 'ResourceCounts', description: 'Resources a path holds.' });
 
 /** Which encapsulation the gre-proxy path uses, and why. */
 export const tunnelChoiceSchema = z
@@ -37,7 +39,7 @@ export const tunnelChoiceSchema = z
     used: z.enum(TUNNEL_TYPES),
     reason: z.string(),
   })
-  .describe('Which encapsulation the gre-proxy path used, and why.');
+  .meta({ id: 'TunnelChoice', description: 'Which encapsulation the gre-proxy path used, and why.' });
 
 /** The steady-state criterion a warm measurement used (probes/warmup.ts). */
 export const steadyStateSpecSchema = z
@@ -51,7 +53,7 @@ export const steadyStateSpecSchema = z
     /** Longest warm-up; the measurement then starts anyway, marked not converged. */
     timeLimitMs: z.number(),
   })
-  .describe('Steady-state warm-up criterion: medians of consecutive windows agree within a tolerance.');
+  .meta({ id: 'SteadyStateSpec', description: 'Steady-state warm-up criterion: medians of consecutive windows agree within a tolerance.' });
 
 /** How one instance's warm-up ended. */
 export const warmupRecordSchema = z
@@ -66,4 +68,4 @@ export const warmupRecordSchema = z
       windowP50s: z.array(z.number()),
     }),
   ])
-  .describe("How one instance's warm-up ended.");
+  .meta({ id: 'WarmupRecord', description: "How one instance's warm-up ended." });

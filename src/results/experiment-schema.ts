@@ -25,21 +25,25 @@ export const experimentBaseShape = {
 const nullableNumber = z.number().nullable();
 
 /** Requests completed per time bucket (successes and failures apart). */
-export const timelineSchema = z.strictObject({
-  /** Start of the first bucket, µs relative to the reference instant (negative: before it). */
-  startUs: z.number(),
-  bucketUs: z.number(),
-  ok: z.array(z.number()),
-  failed: z.array(z.number()),
-});
+export const timelineSchema = z
+  .strictObject({
+    /** Start of the first bucket, µs relative to the reference instant (negative: before it). */
+    startUs: z.number(),
+    bucketUs: z.number(),
+    ok: z.array(z.number()),
+    failed: z.array(z.number()),
+  })
+  .meta({ id: 'Timeline' });
 
-export const errorTallySchema = z.strictObject({
-  requests: z.number(),
-  ok: z.number(),
-  failed: z.number(),
-  /** Failed requests by kind (timeout, reset, refused, …). */
-  errors: z.record(z.string(), z.number()),
-});
+export const errorTallySchema = z
+  .strictObject({
+    requests: z.number(),
+    ok: z.number(),
+    failed: z.number(),
+    /** Failed requests by kind (timeout, reset, refused, …). */
+    errors: z.record(z.string(), z.number()),
+  })
+  .meta({ id: 'ErrorTally' });
 
 /** One request stream of an experiment (one function instance). */
 export const streamResultSchema = errorTallySchema.extend({
@@ -134,7 +138,7 @@ export const failoverResultSchema = z
     }),
     measured: failoverMeasuredSchema.exactOptional(),
   })
-  .describe('Failover of the active proxy: when the VIPs moved and what the request streams saw.');
+  .meta({ id: 'FailoverResult', description: 'Failover of the active proxy: when the VIPs moved and what the request streams saw.' });
 
 // ── MTU ─────────────────────────────────────────────────────────────────────
 
@@ -189,7 +193,7 @@ export const mtuMeasuredSchema = z.strictObject({
 
 export const mtuResultSchema = z
   .strictObject({ kind: z.literal('mtu'), ...experimentBaseShape, measured: mtuMeasuredSchema.exactOptional() })
-  .describe('MTU through the tunnel: clamping, path-MTU discovery, encapsulation overheads.');
+  .meta({ id: 'MtuResult', description: 'MTU through the tunnel: clamping, path-MTU discovery, encapsulation overheads.' });
 
 // ── NAT ─────────────────────────────────────────────────────────────────────
 
@@ -244,7 +248,7 @@ export const natMeasuredSchema = z.strictObject({
 
 export const natResultSchema = z
   .strictObject({ kind: z.literal('nat'), ...experimentBaseShape, measured: natMeasuredSchema.exactOptional() })
-  .describe('NAT limits of one proxy: source ports, TIME_WAIT, conntrack.');
+  .meta({ id: 'NatResult', description: 'NAT limits of one proxy: source ports, TIME_WAIT, conntrack.' });
 
 // ── pool scaling ────────────────────────────────────────────────────────────
 
@@ -293,6 +297,6 @@ export const scalingMeasuredSchema = z.strictObject({
 
 export const scalingResultSchema = z
   .strictObject({ kind: z.literal('scaling'), ...experimentBaseShape, measured: scalingMeasuredSchema.exactOptional() })
-  .describe('Pool scaling under load: scale-out reaction times, drains, errors.');
+  .meta({ id: 'ScalingResult', description: 'Pool scaling under load: scale-out reaction times, drains, errors.' });
 
 export const experimentResultSchema = z.discriminatedUnion('kind', [failoverResultSchema, mtuResultSchema, natResultSchema, scalingResultSchema]);

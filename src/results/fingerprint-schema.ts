@@ -26,4 +26,4 @@ export const fingerprintSchema = z
     }),
     clock: z.literal('CLOCK_MONOTONIC'),
   })
-  .describe('The environment the run measured: kernel, CPUs, tools, versions, tunnel support, CPU placement.');
+  .meta({ id: 'Fingerprint', description: 'The environment the run measured: kernel, CPUs, tools, versions, tunnel support, CPU placement.' });

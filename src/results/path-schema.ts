@@ -10,11 +10,13 @@ import { encodedHistogramSchema, failureReasonSchema, resourceCountsSchema, stea
 import { MEASURED_PHASES } from './types.js';
 
 /** A span on an instance's timeline, µs relative to its burst's start. */
-export const spanSchema = z.strictObject({
-  phase: z.enum(MEASURED_PHASES),
-  startUs: z.number(),
-  endUs: z.number(),
-});
+export const spanSchema = z
+  .strictObject({
+    phase: z.enum(MEASURED_PHASES),
+    startUs: z.number(),
+    endUs: z.number(),
+  })
+  .meta({ id: 'Span' });
 
 export const instanceResultSchema = z
   .strictObject({
@@ -37,7 +39,7 @@ export const instanceResultSchema = z
     /** Sum of modeled steps (throttling included), µs of virtual time. */
     modeledTotalUs: z.number().describe('Sum of modeled steps (throttling included), µs of virtual time.'),
   })
-  .describe("One instance's cold start: its measured timeline and its modeled control-plane calls.");
+  .meta({ id: 'InstanceResult', description: "One instance's cold start: its measured timeline and its modeled control-plane calls." });
 
 export const burstResultSchema = z
   .strictObject({
@@ -53,7 +55,7 @@ export const burstResultSchema = z
       .record(z.string(), encodedHistogramSchema)
       .describe('Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs).'),
   })
-  .describe('K instances cold-started at once.');
+  .meta({ id: 'BurstResult', description: 'K instances cold-started at once.' });
 
 export const warmResultSchema = z
   .strictObject({
@@ -78,7 +80,7 @@ export const warmResultSchema = z
     /** How each instance's warm-up ended (schema 1 had no records: migrated as []). */
     warmup: z.array(warmupRecordSchema),
   })
-  .describe('One warm metric of one repetition, merged over the warm instances.');
+  .meta({ id: 'WarmResult', description: 'One warm metric of one repetition, merged over the warm instances.' });
 
 /** A wait between stages for the kernel and the CPUs to finish the last stage's work (engine/settle.ts). */
 export const settleResultSchema = z
@@ -97,7 +99,7 @@ export const settleResultSchema = z
     /** What was still pending when the wait gave up. */
     pending: z.string().exactOptional(),
   })
-  .describe('A wait between stages for the kernel and the CPUs to finish the last stage\'s work.');
+  .meta({ id: 'SettleResult', description: 'A wait between stages for the kernel and the CPUs to finish the last stage\'s work.' });
 
 /** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
 export const referenceResultSchema = z
@@ -105,7 +107,7 @@ export const referenceResultSchema = z
     z.strictObject({ tool: z.literal('sockperf'), outcome: z.literal('completed'), metric: z.literal('echo'), histogram: encodedHistogramSchema, durationUs: z.number() }),
     z.strictObject({ tool: z.literal('sockperf'), outcome: z.literal('errored'), message: z.string(), durationUs: z.number() }),
   ])
-  .describe("sockperf TCP ping-pong round trips from the path's warm instance.");
+  .meta({ id: 'ReferenceResult', description: "sockperf TCP ping-pong round trips from the path's warm instance." });
 
 export const verificationSchema = z
   .strictObject({
@@ -118,25 +120,27 @@ export const verificationSchema = z
     ok: z.boolean(),
     detail: z.string(),
   })
-  .describe('The path check: the source addresses the user service saw against those expected.');
+  .meta({ id: 'Verification', description: 'The path check: the source addresses the user service saw against those expected.' });
 
-export const repetitionResultSchema = z.strictObject({
-  index: z.number(),
-  /** Place of this path in the repetition's order, 0 = first (absent in schema 1). */
-  slot: z.number().exactOptional().describe("Place of this path in the repetition's order, 0 = first (absent in schema 1)."),
-  /** Measured time to build the path's shared objects in this repetition, µs. */
-  prewarmUs: z.number().exactOptional(),
-  /** Wall time of the whole block (this path in this repetition), ms. */
-  wallMs: z.number().exactOptional(),
-  bursts: z.array(burstResultSchema),
-  warm: z.array(warmResultSchema),
-  /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
-  reference: referenceResultSchema.exactOptional(),
-  /** Waits for the kernel between this block's stages, in order (schema 1 did not settle: migrated as []). */
-  settles: z.array(settleResultSchema),
-  /** The path check of this repetition alone. */
-  verification: verificationSchema.exactOptional(),
-});
+export const repetitionResultSchema = z
+  .strictObject({
+    index: z.number(),
+    /** Place of this path in the repetition's order, 0 = first (absent in schema 1). */
+    slot: z.number().exactOptional().describe("Place of this path in the repetition's order, 0 = first (absent in schema 1)."),
+    /** Measured time to build the path's shared objects in this repetition, µs. */
+    prewarmUs: z.number().exactOptional(),
+    /** Wall time of the whole block (this path in this repetition), ms. */
+    wallMs: z.number().exactOptional(),
+    bursts: z.array(burstResultSchema),
+    warm: z.array(warmResultSchema),
+    /** sockperf on the same container and service (the first `reference.repetitions` repetitions). */
+    reference: referenceResultSchema.exactOptional(),
+    /** Waits for the kernel between this block's stages, in order (schema 1 did not settle: migrated as []). */
+    settles: z.array(settleResultSchema),
+    /** The path check of this repetition alone. */
+    verification: verificationSchema.exactOptional(),
+  })
+  .meta({ id: 'RepetitionResult' });
 
 export const pathResultSchema = z
   .strictObject({
@@ -150,4 +154,4 @@ export const pathResultSchema = z
     /** What the path would hold with 100 instances alive (from its plan, not measured). */
     resourcesPer100: resourceCountsSchema.describe('What the path would hold with 100 instances alive (from its plan, not measured).'),
   })
-  .describe('One path (strategy) of the run, every repetition.');
+  .meta({ id: 'PathResult', description: 'One path (strategy) of the run, every repetition.' });

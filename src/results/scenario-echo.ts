@@ -90,6 +90,8 @@ export const scenarioEchoSchema = z
     /** Absent in runs recorded before experiments existed. */
     experiments: z.array(kept).exactOptional(),
   })
-  .describe(
-    'The resolved scenario, as the coldpath that wrote the run resolved it (see schema/scenario.schema.json of that version for every field). Fields readers rely on are checked; the rest is kept as written.',
-  );
+  .meta({
+    id: 'ScenarioEcho',
+    description:
+      'The resolved scenario, as the coldpath that wrote the run resolved it (see schema/scenario.schema.json of that version for every field). Fields readers rely on are checked; the rest is kept as written.',
+  });

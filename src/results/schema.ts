@@ -28,7 +28,7 @@ export const referenceSetupSchema = z
     z.strictObject({ tool: z.literal('sockperf'), version: z.string(), port: z.number(), seconds: z.number(), messageBytes: z.number() }),
     z.strictObject({ tool: z.literal('none'), reason: z.string() }),
   ])
-  .describe("The run's reference instrument: sockperf, or why there is none.");
+  .meta({ id: 'ReferenceSetup', description: "The run's reference instrument: sockperf, or why there is none." });
 
 export const runResultSchema = z
   .strictObject({
