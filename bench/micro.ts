@@ -1,19 +1,18 @@
 /**
  * Micro-benchmarks (tinybench) of the code on the measurement's hot and warm
  * paths: recording and merging histograms, rendering a burst's plans into
- * batched commands, summarising a run. Reference in the same run: a plain
+ * batched commands, reading and summarising a run. Reference in the same run: a plain
  * array push of the same values (the floor of any recording).
  * Run: `node dist/bench/micro.js` (no privileges).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { toSteps } from '../src/kernel/batch.js';
 import { renderOp } from '../src/kernel/render.js';
 import { createHistogram, encodeHistogram, mergeEncoded, recordMicros } from '../src/metrics/histogram.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { readRun } from '../src/results/store.js';
 import { summarizeRun } from '../src/results/summary.js';
-import type { RunResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { containerLinkPlan, instanceLayout, namespacePlan } from '../src/topology/instance-plan.js';
 import { buildLayout } from '../src/topology/layout.js';
@@ -27,7 +26,8 @@ const encoded = Array.from({ length: 8 }, () => {
 });
 const layout = buildLayout(parseScenario({}), 'abcd');
 const instances = Array.from({ length: 128 }, (_, i) => instanceLayout(layout, i, 0, i));
-const run = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test/fixtures/run-small/run.json'), 'utf8')) as RunResult;
+const runFile = join(PACKAGE_ROOT, 'test/fixtures/run-small/run.json');
+const run = readRun(runFile);
 
 const bench = new Bench({ time: 500 });
 bench
@@ -45,6 +45,9 @@ bench
   .add('render + batch the plans of a 128-instance burst', () => {
     const commands = instances.flatMap((i) => [...namespacePlan(i).ops, ...containerLinkPlan(i).ops]).flatMap((op) => renderOp(op, (n) => netnsName('abcd', n)));
     toSteps(commands);
+  })
+  .add('read a run.json (fixture, 98 kB: JSON, migration from version 1, schema)', () => {
+    readRun(runFile);
   })
   .add('summarise a run (fixture: 4 paths, 2 repetitions)', () => {
     summarizeRun(run);
