@@ -111,6 +111,14 @@ export const failoverMeasuredSchema = z.strictObject({
   /** Requests failed or timed out, all streams. */
   tally: errorTallySchema,
   streams: z.array(failoverStreamSchema),
+  /**
+   * Latency of all streams merged (corrected), µs. failover.ts has always
+   * written it (spread from mergeMeasurements) though the type never said so;
+   * optional because results made by hand lack it.
+   */
+  histogram: encodedHistogramSchema.exactOptional(),
+  /** The same from the actual sends (open loop). */
+  raw: encodedHistogramSchema.exactOptional(),
   timeline: timelineSchema,
   transitions: z.array(vrrpTransitionSchema),
   /** Source addresses the user service saw (connections per address); the user VIP only, if SNAT held. */

@@ -41,6 +41,8 @@ const experiments: ExperimentResult[] = [
       streams: [
         { metric: 'keepalive', rate: 200, concurrency: 4, instance: 'fh0-c2', ...tally, histogram: histogram([80, 90, 2000]), raw: histogram([80]), gapUs: null, connections: { atFault: 4, survived: 4, lost: 0, openedAfter: 0 } },
       ],
+      histogram: histogram([80, 90, 2000]),
+      raw: histogram([80, 90]),
       timeline,
       transitions: [{ node: 'px1', role: 'standby', instance: 'plat', state: 'MASTER', atUs: 341_000 }],
       sources: { '198.19.0.12': 219 },
