@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
-import type { RunResult } from '../../src/results/types.js';
+import { readRun } from '../../src/results/store.js';
 import { namespacesOf, rootNamespaceState, runCli, scenarioFile, SMALL_RUN, tempDir } from './helpers.js';
 
 describe('coldpath run: baseline', () => {
@@ -17,7 +17,7 @@ describe('coldpath run: baseline', () => {
     const [runId] = readdirSync(out);
     expect(runId).toBeDefined();
     const dir = join(out, runId!);
-    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunResult;
+    const run = readRun(dir); // parsed with run.json's schema
 
     expect(run.schemaVersion).toBe(2);
     expect(run.outcome).toBe('completed');

@@ -1,8 +1,8 @@
 /** Two runs at once never collide: separate tags, separate namespaces, both complete, nothing left. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/types.js';
+import { readRun } from '../../src/results/store.js';
 import { namespacesOf, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
 
 describe('two runs at once', () => {
@@ -12,7 +12,7 @@ describe('two runs at once', () => {
     const outs = [tempDir(), tempDir()];
     const results = await Promise.all(outs.map((out) => runCli(['run', file, '--out', out, '--quiet'])));
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const runs = outs.map((out) => JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'run.json'), 'utf8')) as RunResult);
+    const runs = outs.map((out) => readRun(join(out, readdirSync(out)[0]!)));
     expect(runs[0]!.tag).not.toBe(runs[1]!.tag);
     for (const run of runs) {
       expect(run.paths.every((path) => path.verification?.ok === true)).toBe(true);

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ExperimentResult } from '../../src/experiments/types.js';
+import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { namespacesOf, runCli, scenarioFile, tempDir, type CliResult } from './helpers.js';
 
@@ -19,7 +20,8 @@ export async function runExperimentScenario(experiments: object[], extra: object
   const out = tempDir();
   const cli = await runCli(['run', scenarioFile({ ...QUICK_PATHS, ...extra, experiments }), '--out', out, '--quiet']);
   const [runId] = readdirSync(out);
-  const run = runId === undefined ? undefined : (JSON.parse(readFileSync(join(out, runId, 'run.json'), 'utf8')) as RunResult);
+  // readRun: every experiment's result must also parse with run.json's schema.
+  const run = runId === undefined ? undefined : readRun(join(out, runId));
   return { cli, run };
 }
 
