@@ -112,9 +112,9 @@ export const failoverMeasuredSchema = z.strictObject({
   tally: errorTallySchema,
   streams: z.array(failoverStreamSchema),
   /**
-   * Latency of all streams merged (corrected), µs. failover.ts has always
-   * written it (spread from mergeMeasurements) though the type never said so;
-   * optional because results made by hand lack it.
+   * Latency of all streams merged (corrected), µs. failover/experiment.ts
+   * has always written it (spread from mergeMeasurements) though the type
+   * never said so; optional because results made by hand lack it.
    */
   histogram: encodedHistogramSchema.exactOptional(),
   /** The same from the actual sends (open loop). */
@@ -135,15 +135,18 @@ export const failoverResultSchema = z
   .strictObject({
     kind: z.literal('failover'),
     ...experimentBaseShape,
-    config: z.strictObject({
-      mode: z.enum(FAILOVER_MODES),
-      advertIntervalMs: z.number(),
-      priorities: z.strictObject({ active: z.number(), standby: z.number() }),
-      vips: z.strictObject({ platform: z.string(), user: z.string() }),
-      tunnel: z.string(),
-      keepalived: z.string(),
-      standbyDown: z.boolean(),
-    }),
+    /** The echoed configuration; absent when the experiment never ran (engine/experiments.ts notRun). */
+    config: z
+      .strictObject({
+        mode: z.enum(FAILOVER_MODES),
+        advertIntervalMs: z.number(),
+        priorities: z.strictObject({ active: z.number(), standby: z.number() }),
+        vips: z.strictObject({ platform: z.string(), user: z.string() }),
+        tunnel: z.string(),
+        keepalived: z.string(),
+        standbyDown: z.boolean(),
+      })
+      .exactOptional(),
     measured: failoverMeasuredSchema.exactOptional(),
   })
   .meta({ id: 'FailoverResult', description: 'Failover of the active proxy: when the VIPs moved and what the request streams saw.' });

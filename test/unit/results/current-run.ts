@@ -3,7 +3,8 @@
  * fixture (migrated) with eni failures, given every field that version 1
  * lacked — schedule and slots, settles, steady-state warm-up records, the
  * sockperf reference (completed and errored), limits, helper CPUs, the
- * resolved scenario of today — and one result of each experiment kind.
+ * resolved scenario of today — one result of each experiment kind and one
+ * that never ran.
  */
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
 import type { ErrorTally, ExperimentResult, RunResult, Timeline } from '../../../src/results/types.js';
@@ -129,6 +130,8 @@ const experiments: ExperimentResult[] = [
       stageStartsUs: [0, 3_000_000],
     },
   },
+  // What the engine records for an experiment the run never got to (engine/experiments.ts notRun).
+  { kind: 'failover', name: 'second', outcome: 'aborted', message: 'run interrupted before this experiment', durationMs: 0, notes: [] },
 ];
 
 export function currentRun(): RunResult {
