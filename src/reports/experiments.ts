@@ -24,7 +24,7 @@ export interface ExperimentSection {
 export const EXPERIMENTS_HEADING = 'Proxy operations';
 
 export function experimentSections(run: Pick<RunResult, 'experiments'>): ExperimentSection[] {
-  return (run.experiments ?? []).map((result) => {
+  return run.experiments.map((result) => {
     const { blocks, charts } = reportOf(result);
     return {
       title: `${result.kind}: ${result.name}`,

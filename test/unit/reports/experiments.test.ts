@@ -1,4 +1,4 @@
-/** Experiment sections render from run.json alone, as data placed by every renderer; old files without `experiments` render nothing. */
+/** Experiment sections render from run.json alone, as data placed by every renderer; a run without experiments (old files are migrated to `[]`) renders nothing. */
 import { describe, expect, it } from 'vitest';
 import * as vl from 'vega-lite';
 import { ms } from '../../../src/experiments/report-format.js';
@@ -7,7 +7,6 @@ import { markdownReport } from '../../../src/reports/markdown.js';
 import type { ExperimentResult } from '../../../src/experiments/types.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
 import { readRun } from '../../../src/results/store.js';
-import type { RunResult } from '../../../src/results/types.js';
 
 const base = readRun(new URL('../../fixtures/run-small/run.json', import.meta.url).pathname);
 
@@ -70,12 +69,11 @@ const experiments: ExperimentResult[] = [
 ];
 
 describe('experiments report', () => {
-  it('renders nothing for a run without experiments (old run.json files have no field)', () => {
-    const old = { ...base } as Partial<RunResult>;
-    delete old.experiments;
-    expect(markdownReport(old as RunResult)).not.toContain('Proxy operations');
-    expect(experimentSections(old as RunResult)).toEqual([]);
-    expect(experimentsCsv(old as RunResult).size).toBe(0);
+  it('renders nothing for a run without experiments (the fixture predates them: readRun migrates it to [])', () => {
+    expect(base.experiments).toEqual([]);
+    expect(markdownReport(base)).not.toContain('Proxy operations');
+    expect(experimentSections(base)).toEqual([]);
+    expect(experimentsCsv(base).size).toBe(0);
   });
 
   it('a section per experiment with its figures', () => {
