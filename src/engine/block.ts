@@ -13,7 +13,8 @@ import { pinThreads } from '../exec/pin-threads.js';
 import type { RepetitionResult, SettleResult } from '../results/types.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { Target } from '../strategies/types.js';
-import { runBurst } from './burst.js';
+import { censusScope, runBurst } from './burst.js';
+import { runNamespaces, takeCensus } from '../kernel/census.js';
 import type { EngineContext } from './context.js';
 import { stopInstances, type LiveInstance } from './instance.js';
 import type { PathState } from './path-state.js';
@@ -52,6 +53,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
   await service?.reset();
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
+  const censusBefore = await takeCensus(runNamespaces(ctx.driver.tag), censusScope(ctx));
   try {
     // Inside the try: a prewarm that fails half-way is torn down like a complete one.
     ctx.events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });
@@ -66,7 +68,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     for (const node of prewarm.longLivedNodes) ctx.driver.openSession(node);
     for (const size of ctx.scenario.burst.sizes) {
       if (ctx.signal.aborted) break;
-      const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls: strategy.modeledColdPath, conntrackNodes: natNodes, record: true });
+      const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls: strategy.modeledColdPath, conntrackNodes: natNodes, record: true, censusBefore });
       rep.bursts.push(burst.result);
       for (const instance of burst.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
       await settled({ after: `burst K=${size}`, lingering: await stopInstances(ctx, strategy, burst.live) });

@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { nowMicros } from '../clock.js';
+import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCensus } from '../kernel/census.js';
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
@@ -29,6 +30,8 @@ export async function runBurst(
     conntrackNodes: readonly string[];
     /** false for the warm instances: started the same way, not reported as a burst. */
     record: boolean;
+    /** What the run's namespaces held before the path's prewarm: the burst records what it holds beyond that. */
+    censusBefore?: KernelCensus;
   },
 ): Promise<BurstOutcome> {
   const { size, repetition } = options;
@@ -101,6 +104,8 @@ export async function runBurst(
     resources: { ...strategy.resources(ok.length), instances: ok.length, conntrackEntries: await conntrackEntries(ctx, options.conntrackNodes) },
     histograms: histogramsOf(ok),
   };
+  // Counted while the instances are alive, after everything timed.
+  if (options.censusBefore !== undefined) result.kernelHeld = censusDelta(await takeCensus(runNamespaces(ctx.driver.tag), censusScope(ctx)), options.censusBefore);
   if (options.record) {
     // histogramsOf always writes `total`.
     const total = summarize(decodeHistogram(result.histograms['total'] as string));
@@ -135,4 +140,9 @@ async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): P
     total += count;
   }
   return total;
+}
+
+/** Where the user VPC is, for counting what a path holds there. */
+export function censusScope(ctx: EngineContext): CensusScope {
+  return { userCidr: ctx.layout.user.cidr, userBridge: { netns: ctx.driver.netnsOf(ctx.layout.user.node), dev: ctx.layout.user.bridge } };
 }

@@ -9,20 +9,11 @@
 import pLimit from 'p-limit';
 import { contains, parseCidr, type Cidr } from '../cidr.js';
 import { runCommand } from '../exec/run-command.js';
+import type { KernelCensus } from '../results/types.js';
+import { parseNetnsName } from '../topology/naming.js';
+import { existingNetns } from './teardown.js';
 
-export interface KernelCensus {
-  namespaces: number;
-  links: number;
-  addresses: number;
-  routes: number;
-  neighbours: number;
-  nftRules: number;
-  nftSets: number;
-  /** Ports enslaved to the user VPC's bridge: interfaces in the user VPC. */
-  userVpcPorts: number;
-  /** IPv4 addresses inside the user VPC's CIDR, on any link of the namespaces. */
-  userVpcAddresses: number;
-}
+export type { KernelCensus } from '../results/types.js';
 
 export const EMPTY_CENSUS: KernelCensus = { namespaces: 0, links: 0, addresses: 0, routes: 0, neighbours: 0, nftRules: 0, nftSets: 0, userVpcPorts: 0, userVpcAddresses: 0 };
 
@@ -33,6 +24,11 @@ export interface CensusScope {
 }
 
 const BATCH = ['link show', 'address show', 'route show table all', 'neigh show'].join('\n');
+
+/** The namespaces of one run (by its tag), as they exist now. */
+export function runNamespaces(tag: string): string[] {
+  return existingNetns().filter((name) => parseNetnsName(name)?.tag === tag);
+}
 
 /** Counts the objects of every namespace in `netnsList` (a namespace gone meanwhile counts as empty). */
 export async function takeCensus(netnsList: readonly string[], scope: CensusScope, parallelism = 4): Promise<KernelCensus> {

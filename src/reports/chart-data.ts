@@ -7,7 +7,7 @@ import { MEASURED_PHASES, NETWORK_PHASES, type InstanceResult, type PathResult, 
 import { METRICS, type StrategyName, type WarmMetric } from '../scenario/schema.js';
 import { percentileCurve } from './percentile-curve.js';
 import { runSummaries } from './summaries.js';
-import { RESOURCE_LABELS } from './tables.js';
+import { KERNEL_LABELS, RESOURCE_LABELS } from './tables.js';
 import { mergedWarm } from './warm-histograms.js';
 
 export interface LatencyPoint {
@@ -104,7 +104,10 @@ export function chartData(run: RunResult): ChartData {
       if (burst.modeled.count > 0) data.burstModeled.push({ path, size: burst.size, stat: 'p50', us: burst.modeled.p50 }, { path, size: burst.size, stat: 'p99', us: burst.modeled.p99 });
       for (const [reason, count] of Object.entries(burst.failures)) if (count > 0) data.failures.push({ path, size: burst.size, reason, count });
       const { instances, conntrackEntries, ...counts } = burst.resources;
-      for (const [key, count] of Object.entries(counts)) data.resources.push({ path, instances, resource: RESOURCE_LABELS[key as keyof typeof counts], count });
+      const held = burst.kernelHeld;
+      // Counted from the kernel; runs before schema 3 only have the plan's figures.
+      if (held !== undefined) for (const [key, label] of Object.entries(KERNEL_LABELS)) data.resources.push({ path, instances, resource: label, count: held[key as keyof typeof KERNEL_LABELS] });
+      else for (const [key, count] of Object.entries(counts)) data.resources.push({ path, instances, resource: `${RESOURCE_LABELS[key as keyof typeof counts]} (plan)`, count });
       if (conntrackEntries !== null) data.resources.push({ path, instances, resource: RESOURCE_LABELS.conntrackEntries, count: conntrackEntries });
     }
   }

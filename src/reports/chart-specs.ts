@@ -12,7 +12,7 @@ import { MEASURED_PHASES } from '../results/types.js';
 import { STRATEGIES, type StrategyName, type WarmMetric } from '../scenario/schema.js';
 import { THROTTLE_SEGMENT, type BurstPoint, type ChartData, type FailurePoint, type LatencyPoint, type PhaseSegment, type ResourcePoint } from './chart-data.js';
 import { HATCH_FILL } from './hatch.js';
-import { RESOURCE_LABELS } from './tables.js';
+import { KERNEL_LABELS, RESOURCE_LABELS } from './tables.js';
 
 export type ChartSection = 'cold-start' | 'bursts' | 'warm' | 'resources';
 
@@ -108,7 +108,7 @@ export function chartSpecs(data: ChartData): ChartSpec[] {
       id: 'resources',
       section: 'resources',
       title: 'Resources held vs instances alive',
-      caption: 'What each path holds at the end of each burst size (last repetition); one panel per resource, each with its own scale.',
+      caption: 'What each path holds at the end of each burst size (last repetition), counted from the kernel (older runs: from the plan, marked so); one panel per resource, each with its own scale.',
       spec: resourcesSpec(data.resources),
     });
   }
@@ -271,7 +271,8 @@ export function failuresSpec(points: readonly FailurePoint[], sizes: readonly nu
 }
 
 export function resourcesSpec(points: readonly ResourcePoint[]): TopLevelSpec {
-  const order = Object.values(RESOURCE_LABELS).filter((label) => points.some((point) => point.resource === label));
+  const labels = [...Object.values(KERNEL_LABELS), ...Object.values(RESOURCE_LABELS).map((label) => `${label} (plan)`), RESOURCE_LABELS.conntrackEntries];
+  const order = labels.filter((label) => points.some((point) => point.resource === label));
   return {
     $schema: SCHEMA,
     config: CONFIG,

@@ -5,6 +5,7 @@
  */
 import { formatMicros, formatSignedMicros } from '../format.js';
 import type { Table } from '../report-data.js';
+import type { KernelCensus } from '../results/types.js';
 import type { HistogramSummary } from '../metrics/histogram.js';
 import type { PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
@@ -178,22 +179,37 @@ export const RESOURCE_LABELS: Record<keyof ResourceCounts | 'conntrackEntries', 
   conntrackEntries: 'conntrack entries',
 };
 
+/** Kernel-counted holdings a report shows, in order, with their labels. */
+export const KERNEL_LABELS = {
+  userVpcPorts: 'user-VPC interfaces',
+  userVpcAddresses: 'user-VPC addresses',
+  links: 'links',
+  routes: 'routes',
+  neighbours: 'neighbour entries',
+  nftRules: 'nft rules',
+} as const satisfies Partial<Record<keyof KernelCensus, string>>;
+
 export function resourcesTable(paths: readonly PathSummary[]): Table {
+  let planned = false;
   const rows = paths.flatMap((path) => {
     const largest = [...path.bursts].sort((a, b) => b.size - a.size)[0];
     if (largest === undefined) return [];
     const r = largest.resources;
+    const k = largest.kernelHeld;
     const plan = path.resourcesPer100;
+    // Runs before schema 3 did not count: their plan figures, said so.
+    if (k === undefined) planned = true;
+    const counted = (key: keyof typeof KERNEL_LABELS, fallback?: number): string => (k !== undefined ? String(k[key]) : fallback === undefined ? '–' : `${fallback} (plan)`);
     return [
       [
         pathLabel(path),
         `${r.instances} (K = ${largest.size})`,
-        String(r.userVpcInterfaces),
-        String(r.userSubnetIps),
-        String(r.routeEntries),
-        String(r.proxies),
-        String(r.tunnels),
-        String(r.peeringConnections),
+        counted('userVpcPorts', r.userVpcInterfaces),
+        counted('userVpcAddresses', r.userSubnetIps),
+        counted('links'),
+        counted('routes', r.routeEntries),
+        counted('neighbours'),
+        counted('nftRules'),
         r.conntrackEntries === null ? '–' : String(r.conntrackEntries),
         `${plan.userVpcInterfaces} / ${plan.userSubnetIps} / ${plan.routeEntries}`,
       ],
@@ -201,8 +217,11 @@ export function resourcesTable(paths: readonly PathSummary[]): Table {
   });
   return {
     title: 'Resources held',
-    note: 'Held at the end of the largest burst (instances alive). The last column is what the plan holds at 100 instances: user-VPC interfaces / user-subnet IPs / route entries.',
-    header: ['path', 'instances', 'user-VPC ifaces', 'subnet IPs', 'routes', 'proxies', 'tunnels', 'peerings', 'conntrack', 'at 100 (plan)'],
+    note:
+      'Counted from the kernel at the end of the largest burst (instances alive): what the run\'s namespaces held beyond what they held before the path was built — its shared objects and its instances. ' +
+      (planned ? 'Runs before schema 3 did not count; their figures marked (plan) come from the path\'s plan. ' : '') +
+      'The last column is what the plan holds at 100 instances: user-VPC interfaces / user-subnet IPs / route entries.',
+    header: ['path', 'instances', ...Object.values(KERNEL_LABELS), 'conntrack', 'at 100 (plan)'],
     rows,
   };
 }

@@ -32,6 +32,27 @@ export const resourceCountsSchema = z
   })
   .meta({ id: 'ResourceCounts', description: 'Resources a path holds.' });
 
+/** What a set of namespaces holds, counted from the kernel (kernel/census.ts). */
+export const kernelCensusSchema = z
+  .strictObject({
+    namespaces: z.number(),
+    /** Links without loopback. */
+    links: z.number(),
+    /** IPv4 addresses (127.0.0.1 left out). */
+    addresses: z.number(),
+    /** IPv4 routes outside the local table. */
+    routes: z.number(),
+    /** IPv4 neighbour entries. */
+    neighbours: z.number(),
+    nftRules: z.number(),
+    nftSets: z.number(),
+    /** Ports on the user VPC's bridge: interfaces in the user VPC. */
+    userVpcPorts: z.number(),
+    /** IPv4 addresses inside the user VPC's CIDR. */
+    userVpcAddresses: z.number(),
+  })
+  .meta({ id: 'KernelCensus', description: 'Kernel objects counted in namespaces (links, addresses, routes, neighbours, nft rules and sets, user-VPC ports and addresses).' });
+
 /** Which encapsulation the gre-proxy path uses, and why. */
 export const tunnelChoiceSchema = z
   .strictObject({

@@ -43,6 +43,15 @@ export function migrateV1toV2(run: Json): Json {
   return { ...run, schemaVersion: 2, paths: eachObject(run['paths'], path), experiments: run['experiments'] ?? [] };
 }
 
+/**
+ * Schema 2 → 3. Version 3 records what each burst held, counted from the
+ * kernel (`bursts[].kernelHeld`). A version-2 run did not count: the field
+ * stays absent (readers show "not counted").
+ */
+export function migrateV2toV3(run: Json): Json {
+  return { ...run, schemaVersion: 3 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -50,6 +59,7 @@ export const MIGRATIONS: readonly Migration[] = [
     changes: 'interleaved repetitions, settles, steady-state warm-up, the sockperf reference; empty settles, warm-up records and experiments filled in',
     migrate: migrateV1toV2,
   },
+  { from: 2, changes: 'bursts record what they held, counted from the kernel (kernelHeld); absent in older runs', migrate: migrateV2toV3 },
 ];
 
 /** The oldest version this coldpath reads. */

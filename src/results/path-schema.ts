@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { modeledStepSchema } from '../model/schema.js';
 import { METRICS, STRATEGIES } from '../scenario/schema.js';
-import { encodedHistogramSchema, failureReasonSchema, resourceCountsSchema, steadyStateSpecSchema, warmupRecordSchema } from './common-schema.js';
+import { encodedHistogramSchema, failureReasonSchema, kernelCensusSchema, resourceCountsSchema, steadyStateSpecSchema, warmupRecordSchema } from './common-schema.js';
 import { MEASURED_PHASES } from './types.js';
 
 /** A span on an instance's timeline, µs relative to its burst's start. */
@@ -50,6 +50,11 @@ export const burstResultSchema = z
     instances: z.array(instanceResultSchema),
     failures: z.partialRecord(failureReasonSchema, z.number()),
     resources: resourceCountsSchema.extend({ instances: z.number(), conntrackEntries: z.number().nullable() }),
+    kernelHeld: kernelCensusSchema
+      .optional()
+      .describe(
+        "What the path held at the end of the burst beyond what the run's namespaces held before its prewarm, counted from the kernel (absent before schema 3).",
+      ),
     /** Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs). */
     histograms: z
       .record(z.string(), encodedHistogramSchema)

@@ -5,7 +5,7 @@
  */
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
-import { MEASURED_PHASES, type MeasuredPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
+import { MEASURED_PHASES, type KernelCensus, type MeasuredPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
 
 export interface BurstSummary {
   size: number;
@@ -15,6 +15,8 @@ export interface BurstSummary {
   failures: Record<string, number>;
   attempted: number;
   resources: ResourceCounts & { instances: number; conntrackEntries: number | null };
+  /** What the last burst of this size held beyond the run before the path, counted from the kernel (absent before schema 3). */
+  kernelHeld?: KernelCensus;
 }
 
 export interface WarmSummary extends HistogramSummary {
@@ -85,6 +87,7 @@ export function summarizePath(path: PathResult): PathSummary {
       failures: burstFailures,
       attempted: size * same.length,
       resources: last?.resources ?? { userVpcInterfaces: 0, userSubnetIps: 0, routeEntries: 0, proxies: 0, tunnels: 0, peeringConnections: 0, instances: 0, conntrackEntries: null },
+      ...(last?.kernelHeld === undefined ? {} : { kernelHeld: last.kernelHeld }),
     };
   });
   const warm: PathSummary['warm'] = {};

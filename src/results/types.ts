@@ -6,7 +6,7 @@
  * loss.
  */
 import type { z } from 'zod';
-import type { failureReasonSchema, resourceCountsSchema, steadyStateSpecSchema, tunnelChoiceSchema, warmupRecordSchema } from './common-schema.js';
+import type { failureReasonSchema, kernelCensusSchema, resourceCountsSchema, steadyStateSpecSchema, tunnelChoiceSchema, warmupRecordSchema } from './common-schema.js';
 import type {
   encapsulationLatencySchema,
   errorTallySchema,
@@ -48,9 +48,10 @@ import type { referenceSetupSchema, runResultSchema } from './schema.js';
 export const RUN_SCHEMA = 'coldpath/run';
 /**
  * 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up,
- * the sockperf reference. Migrations from older versions: migrate.ts.
+ * the sockperf reference. 3: what each burst held, counted from the kernel
+ * (`kernelHeld`). Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 2;
+export const RUN_SCHEMA_VERSION = 3;
 
 /** Measured cold-start phases, in timeline order. */
 export const MEASURED_PHASES = [
@@ -97,6 +98,7 @@ export type Verification = z.infer<typeof verificationSchema>;
 export type FailureReason = z.infer<typeof failureReasonSchema>;
 /** Resources a path holds, to compare their cost as instances grow. */
 export type ResourceCounts = z.infer<typeof resourceCountsSchema>;
+export type KernelCensus = z.infer<typeof kernelCensusSchema>;
 /** Which encapsulation the gre-proxy path uses, and why. */
 export type TunnelChoice = z.infer<typeof tunnelChoiceSchema>;
 /** When warm-up is over in steady mode (probes/warmup.ts). */

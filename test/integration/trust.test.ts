@@ -66,6 +66,12 @@ describe('trustworthy figures: mechanisms', () => {
     for (const path of shuffled.paths) {
       expect(path.repetitions.map((rep) => orders[rep.index]?.indexOf(path.strategy))).toEqual(path.repetitions.map((rep) => rep.slot));
     }
+    // What each burst held, counted from the kernel: its 2 instances' namespaces, and only ENIs put ports and addresses in the user VPC.
+    const held = (path: string) => shuffled.paths.find((p) => p.strategy === path)!.repetitions.map((rep) => rep.bursts[0]!.kernelHeld!);
+    for (const census of held('baseline')) expect(census).toMatchObject({ namespaces: 2, userVpcPorts: 0, userVpcAddresses: 0 });
+    for (const census of held('eni')) expect(census).toMatchObject({ namespaces: 2, userVpcPorts: 2, userVpcAddresses: 2 });
+    for (const census of held('peering')) expect(census).toMatchObject({ namespaces: 2, userVpcPorts: 0, userVpcAddresses: 0 });
+    for (const census of held('eni')) expect(census.links).toBeGreaterThan(held('baseline')[0]!.links);
     const listed = parseScenario({ order: 'listed' });
     expect(listed.order).toBe('listed');
   });

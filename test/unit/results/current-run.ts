@@ -1,10 +1,10 @@
 /**
- * A run as the current engine writes it (schema version 2): the run-small
+ * A run as the current engine writes it (schema version 3): the run-small
  * fixture (migrated) with eni failures, given every field that version 1
  * lacked — schedule and slots, settles, steady-state warm-up records, the
  * sockperf reference (completed and errored), limits, helper CPUs, the
- * resolved scenario of today — one result of each experiment kind and one
- * that never ran.
+ * resolved scenario of today, each burst's kernel-counted holdings — one
+ * result of each experiment kind and one that never ran.
  */
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
 import type { ErrorTally, ExperimentResult, RunResult, Timeline } from '../../../src/results/types.js';
@@ -162,6 +162,9 @@ export function currentRun(): RunResult {
       for (const warm of rep.warm) {
         warm.requested.steady = { window: 250, windows: 4, tolerance: 0.05, timeLimitMs: 3000 };
         warm.warmup = [{ mode: 'steady', requests: 1250, durationUs: 410_000, converged: rep.index === 0, windowP50s: [61, 60, 60, 59] }];
+      }
+      for (const burst of rep.bursts) {
+        burst.kernelHeld = { namespaces: burst.size, links: 2 * burst.size, addresses: burst.size, routes: burst.size, neighbours: 1, nftRules: 0, nftSets: 0, userVpcPorts: path.strategy === 'eni' ? burst.size : 0, userVpcAddresses: path.strategy === 'eni' ? burst.size : 0 };
       }
       rep.reference =
         path.strategy === 'eni'
