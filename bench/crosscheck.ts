@@ -44,14 +44,19 @@ function inNetns(node: string, argv: string[], label: string): LineProcess {
 
 /** sockperf ping-pong with full round trips; returns p50 and p99 in µs. */
 async function sockperf(node: string, address: string): Promise<{ p50: number; p99: number }> {
-  const result = await runCommand(['ip', 'netns', 'exec', driver.netnsOf(node), 'taskset', '-c', CPU, 'sockperf', 'ping-pong', '--tcp', '-i', address, '-p', String(SOCKPERF_PORT), '-t', String(SECONDS), '-m', '64', '--full-rtt'], { timeoutMs: (SECONDS + 30) * 1000 });
+  const result = await runCommand(
+    ['ip', 'netns', 'exec', driver.netnsOf(node), 'taskset', '-c', CPU, 'sockperf', 'ping-pong', '--tcp', '-i', address, '-p', String(SOCKPERF_PORT), '-t', String(SECONDS), '-m', '64', '--full-rtt'],
+    { timeoutMs: (SECONDS + 30) * 1000 },
+  );
   const percentile = (p: string): number => Number(new RegExp(`percentile ${p} =\\s*([\\d.]+)`).exec(result.stdout)?.[1] ?? 'NaN');
   return { p50: percentile('50.000'), p99: percentile('99.000') };
 }
 
 /** wrk with one connection (keep-alive), latency percentiles in µs. */
 async function wrk(node: string, address: string, port: number): Promise<{ p50: number; p99: number }> {
-  const result = await runCommand(['ip', 'netns', 'exec', driver.netnsOf(node), 'taskset', '-c', CPU, 'wrk', '-t1', '-c1', `-d${SECONDS}s`, '--latency', `http://${address}:${port}/`], { timeoutMs: (SECONDS + 30) * 1000 });
+  const result = await runCommand(['ip', 'netns', 'exec', driver.netnsOf(node), 'taskset', '-c', CPU, 'wrk', '-t1', '-c1', `-d${SECONDS}s`, '--latency', `http://${address}:${port}/`], {
+    timeoutMs: (SECONDS + 30) * 1000,
+  });
   const toMicros = (text: string | undefined): number => {
     const match = /([\d.]+)(us|ms|s)/.exec(text ?? '');
     if (match === null) return Number.NaN;

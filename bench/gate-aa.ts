@@ -145,7 +145,11 @@ function tally(comparisons: readonly Comparison[]): Map<string, Record<string, n
 function printTally(title: string, comparisons: readonly Comparison[]): void {
   console.log(`\n${title} — verdicts per metric over ${comparisons.length} comparisons`);
   for (const [key, counts] of tally(comparisons)) {
-    console.log(`  ${key.padEnd(26)} ${Object.entries(counts).map(([verdict, n]) => `${verdict} ${n}`).join(', ')}`);
+    console.log(
+      `  ${key.padEnd(26)} ${Object.entries(counts)
+        .map(([verdict, n]) => `${verdict} ${n}`)
+        .join(', ')}`,
+    );
   }
 }
 
@@ -158,9 +162,7 @@ function noiseComponents(runs: readonly Pooled[], percentile: number): Array<{ k
   const extracted = runs.map((p) => extractRun(p.run));
   for (const path of ['baseline', 'gre-proxy'] as const) {
     for (const series of LATENCY_SERIES) {
-      const perRun = extracted
-        .map((data) => (data.get(path)?.latency.get(series) ?? []).map((rep) => Math.log(valueAtPercentile(rep.view, percentile))))
-        .filter((logs) => logs.length >= 2);
+      const perRun = extracted.map((data) => (data.get(path)?.latency.get(series) ?? []).map((rep) => Math.log(valueAtPercentile(rep.view, percentile)))).filter((logs) => logs.length >= 2);
       if (perRun.length < 2) continue;
       const means = perRun.map((logs) => logs.reduce((a, b) => a + b, 0) / logs.length);
       const within = perRun.reduce((sum, logs, i) => sum + logs.reduce((s2, x) => s2 + (x - (means[i] ?? 0)) ** 2, 0) / (logs.length - 1), 0) / perRun.length;
@@ -173,7 +175,16 @@ function noiseComponents(runs: readonly Pooled[], percentile: number): Array<{ k
   return rows;
 }
 
-const outDir = args.reuse ?? args.out ?? join('reports', `gate-aa-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+const outDir =
+  args.reuse ??
+  args.out ??
+  join(
+    'reports',
+    `gate-aa-${new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`,
+  );
 const started = performance.now();
 const measured = args.reuse !== undefined ? reuse(args.reuse) : await measure(outDir);
 // The experiment is about measurement noise: a run that errored, or a path that failed (e.g. its
@@ -207,7 +218,14 @@ const result = {
   outDir,
   runs: { A: A.length, B: B.length, delayUs: DELAY_US, leftOut: damaged.map((p) => p.label) },
   scenario: scenarioInput(DELAY_US),
-  settings: { minEffect: settings.minEffect, tailEffect: settings.tailEffect, coldStartEffect: settings.coldStartEffect, iterations: settings.iterations, seed: settings.seed, percentiles: Object.keys(PERCENTILES) },
+  settings: {
+    minEffect: settings.minEffect,
+    tailEffect: settings.tailEffect,
+    coldStartEffect: settings.coldStartEffect,
+    iterations: settings.iterations,
+    seed: settings.seed,
+    percentiles: Object.keys(PERCENTILES),
+  },
   aaPairs: unordered.length,
   aaComparisons: aa.length,
   aaFalseAlarms: aa.filter((c) => anyVerdict(c, 'regressed')).length,
@@ -229,7 +247,9 @@ printTally('A/A (both orientations)', aa);
 console.log('\nnoise (SD of log percentile; ×100 ≈ %): within a run between repetitions | between runs beyond that');
 for (const row of result.noiseA) console.log(`  A ${row.key.padEnd(26)} within ${(row.withinSd * 100).toFixed(1)}%  between runs ${(row.betweenSd * 100).toFixed(1)}%  (${row.runs} runs)`);
 printTally('A→B (injected)', ab);
-console.log(`\ngate-aa: ${A.length} A runs, ${B.length} B runs (responseDelayUs ${DELAY_US}), ${rows} checks per comparison, min effects: warm p50 ${settings.minEffect * 100}%, warm tails ${settings.tailEffect * 100}%, cold start ${settings.coldStartEffect * 100}%`);
+console.log(
+  `\ngate-aa: ${A.length} A runs, ${B.length} B runs (responseDelayUs ${DELAY_US}), ${rows} checks per comparison, min effects: warm p50 ${settings.minEffect * 100}%, warm tails ${settings.tailEffect * 100}%, cold start ${settings.coldStartEffect * 100}%`,
+);
 console.log(`  A/A false alarms (any 'regressed'), both orientations of ${result.aaPairs} pairs: ${share(result.aaFalseAlarms, result.aaComparisons)}`);
 console.log(`    earlier run as BASE only: ${share(result.aaFalseAlarmsForward, result.aaPairs)} regressed, ${share(result.aaFalseImprovementsForward, result.aaPairs)} improved`);
 console.log(`  detection (${TARGET.path} ${TARGET.metric} regressed): ${share(result.detected, result.abPairs)}`);

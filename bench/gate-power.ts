@@ -85,8 +85,14 @@ async function measure(outDir: string): Promise<Pooled[]> {
   mkdirSync(outDir, { recursive: true });
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const warm = args.effects.split(',').filter((e) => e !== '').map(Number);
-  const cold = args['cold-effects'].split(',').filter((e) => e !== '').map(Number);
+  const warm = args.effects
+    .split(',')
+    .filter((e) => e !== '')
+    .map(Number);
+  const cold = args['cold-effects']
+    .split(',')
+    .filter((e) => e !== '')
+    .map(Number);
   const pools = ['A', ...warm.map((e) => `K${e}`), ...cold.map((e) => `C${e}`)];
   const wanted = new Map(pools.map((pool) => [pool, pool === 'A' ? Number(args.a) : Number(args['per-effect'])]));
   const plan: string[] = [];
@@ -106,13 +112,21 @@ async function measure(outDir: string): Promise<Pooled[]> {
     const waitedS = await waitForQuiet();
     const load = loadavg()[0] ?? 0;
     const started = performance.now();
-    const run = await runScenario({ scenario: gateScenario(pool, delayUs, label), scenarioSource: 'bench/gate-power', events: new RunEvents(), signal: controller.signal, argv: ['bench/gate-power', label] });
+    const run = await runScenario({
+      scenario: gateScenario(pool, delayUs, label),
+      scenarioSource: 'bench/gate-power',
+      events: new RunEvents(),
+      signal: controller.signal,
+      argv: ['bench/gate-power', label],
+    });
     const wallS = (performance.now() - started) / 1000;
     writeRunJson(run, join(outDir, label));
     writeFileSync(join(outDir, label, 'power.json'), JSON.stringify({ pool, delayUs, wallS }));
     const f = figures(run);
     if (calibration === undefined && f.keepalive !== undefined && f.coldPath !== undefined) calibration = { keepalive: f.keepalive, coldPath: f.coldPath };
-    console.log(`run ${i + 1}/${plan.length} ${label}: ${run.outcome} in ${wallS.toFixed(1)}s (load ${load.toFixed(1)}${waitedS > 0 ? `, waited ${waitedS}s` : ''}) delay ${delayUs}µs; ${PATH} keepalive p50 ${f.keepalive ?? '–'}µs, cold path p50 ${f.coldPath ?? '–'}µs`);
+    console.log(
+      `run ${i + 1}/${plan.length} ${label}: ${run.outcome} in ${wallS.toFixed(1)}s (load ${load.toFixed(1)}${waitedS > 0 ? `, waited ${waitedS}s` : ''}) delay ${delayUs}µs; ${PATH} keepalive p50 ${f.keepalive ?? '–'}µs, cold path p50 ${f.coldPath ?? '–'}µs`,
+    );
     results.push({ label, pool, run, wallS, delayUs });
   }
   return results;
@@ -128,13 +142,23 @@ function reuse(dir: string): Pooled[] {
     });
 }
 
-const outDir = args.reuse ?? args.out ?? join('reports', `gate-power-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+const outDir =
+  args.reuse ??
+  args.out ??
+  join(
+    'reports',
+    `gate-power-${new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`,
+  );
 const started = performance.now();
 const measured = args.reuse !== undefined ? reuse(args.reuse) : await measure(outDir);
 // About measurement noise and effects: a run that errored or whose path failed is left out and listed.
 const damaged = measured.filter((p) => p.run.outcome !== 'completed' || p.run.paths.some((path) => path.outcome !== 'completed'));
 const runs = measured.filter((p) => !damaged.includes(p));
-for (const p of damaged) console.log(`left out ${p.label}: ${p.run.outcome}; ${(p.run.error?.message ?? p.run.paths.find((path) => path.failure !== undefined)?.failure?.message ?? '').slice(0, 200)}`);
+for (const p of damaged)
+  console.log(`left out ${p.label}: ${p.run.outcome}; ${(p.run.error?.message ?? p.run.paths.find((path) => path.failure !== undefined)?.failure?.message ?? '').slice(0, 200)}`);
 const A = runs.filter((p) => p.pool === 'A');
 const effectPools = [...new Set(runs.map((p) => p.pool).filter((pool) => pool !== 'A'))];
 
@@ -169,7 +193,9 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
   };
 }
 
-const warmRows = WARM_SETTINGS.map((minEffect) => analyse(`--min-effect ${minEffect * 100}`, { ...DEFAULT_SETTINGS, minEffect }, (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined), 'keepalive.p50'));
+const warmRows = WARM_SETTINGS.map((minEffect) =>
+  analyse(`--min-effect ${minEffect * 100}`, { ...DEFAULT_SETTINGS, minEffect }, (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined), 'keepalive.p50'),
+);
 const coldRows = COLD_SETTINGS.map((coldStartEffect) =>
   analyse(`cold-path min effect ${coldStartEffect * 100}%`, { ...DEFAULT_SETTINGS, coldStartEffect }, (pool) => (pool.startsWith('C') ? 'coldpath.p50' : undefined), 'coldpath.p50'),
 );

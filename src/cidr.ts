@@ -51,9 +51,8 @@ export function size(cidr: Cidr): number {
 }
 
 export function contains(outer: Cidr, inner: Cidr): boolean {
-  return inner.prefix >= outer.prefix && ((inner.network & mask(outer.prefix)) >>> 0) === outer.network;
+  return inner.prefix >= outer.prefix && (inner.network & mask(outer.prefix)) >>> 0 === outer.network;
 }
-
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return contains(a, b) || contains(b, a);

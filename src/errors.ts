@@ -72,7 +72,13 @@ export function formatError(error: unknown): string {
   }
   const lines = [`coldpath: ${error.message}`];
   if (error.stderr !== undefined && error.stderr.trim() !== '') {
-    lines.push(...error.stderr.trim().split('\n').slice(-8).map((line) => `  | ${line}`));
+    lines.push(
+      ...error.stderr
+        .trim()
+        .split('\n')
+        .slice(-8)
+        .map((line) => `  | ${line}`),
+    );
   }
   if (error.hint !== undefined) lines.push(`  hint: ${error.hint}`);
   return lines.join('\n');

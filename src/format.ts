@@ -26,6 +26,9 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const alignment = (i: number): 'left' | 'right' => align?.[i] ?? (i === 0 ? 'left' : 'right');
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (alignment(i) === 'left' ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (alignment(i) === 'left' ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

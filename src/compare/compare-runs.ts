@@ -86,7 +86,11 @@ function validateThresholds(thresholds: readonly Threshold[], base: Map<Strategy
           throw inputError('--threshold', `${JSON.stringify(threshold.rule)}: ${label} did not measure ${name} on ${threshold.path}`, `measured there: ${[...samples.measured].join(', ')}`);
         }
       } else if (![...paths.values()].some((samples) => hasLatency(samples, threshold.metric))) {
-        throw inputError('--threshold', `${JSON.stringify(threshold.rule)}: ${label} did not measure ${name} on any path`, `measured: ${[...new Set([...paths.values()].flatMap((s) => [...s.measured]))].join(', ')}`);
+        throw inputError(
+          '--threshold',
+          `${JSON.stringify(threshold.rule)}: ${label} did not measure ${name} on any path`,
+          `measured: ${[...new Set([...paths.values()].flatMap((s) => [...s.measured]))].join(', ')}`,
+        );
       }
     }
   }

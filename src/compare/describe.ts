@@ -86,9 +86,7 @@ export function methodLine(comparison: Comparison): string {
 }
 
 export function envMismatchLine(comparison: Comparison): string | undefined {
-  return comparison.envMismatch.length === 0
-    ? undefined
-    : `environments differ, compared anyway (--allow-env-mismatch): ${comparison.envMismatch.join('; ')}`;
+  return comparison.envMismatch.length === 0 ? undefined : `environments differ, compared anyway (--allow-env-mismatch): ${comparison.envMismatch.join('; ')}`;
 }
 
 /** An inconclusive interval over repetitions: the table already shows it, a reason would only repeat it. */

@@ -13,14 +13,11 @@ import type { RunResult } from '../results/types.js';
 export function checkEnvironment(base: RunResult, next: RunResult, allow: boolean): string[] {
   const differences = fingerprintDifferences(base.fingerprint, next.fingerprint);
   if (differences.length > 0 && !allow) {
-    throw new ColdpathError(
-      `BASE and NEW ran in different environments (BASE vs NEW):\n${differences.map((line) => `  ${line}`).join('\n')}`,
-      {
-        kind: 'input',
-        field: 'NEW',
-        hint: 'compare runs from the same machine setup; or pass --allow-env-mismatch to compare anyway (every output then says so)',
-      },
-    );
+    throw new ColdpathError(`BASE and NEW ran in different environments (BASE vs NEW):\n${differences.map((line) => `  ${line}`).join('\n')}`, {
+      kind: 'input',
+      field: 'NEW',
+      hint: 'compare runs from the same machine setup; or pass --allow-env-mismatch to compare anyway (every output then says so)',
+    });
   }
   return differences;
 }

@@ -47,8 +47,26 @@ function pathSamples(path: PathResult): PathSamples {
     if (rep.bursts.length > 0) {
       measured.add('coldpath');
       measured.add('coldstart');
-      add('coldpath', rep.index, quantileView(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'network')));
-      add('coldstart', rep.index, quantileView(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'total')));
+      add(
+        'coldpath',
+        rep.index,
+        quantileView(
+          mergeNamed(
+            rep.bursts.map((burst) => burst.histograms),
+            'network',
+          ),
+        ),
+      );
+      add(
+        'coldstart',
+        rep.index,
+        quantileView(
+          mergeNamed(
+            rep.bursts.map((burst) => burst.histograms),
+            'total',
+          ),
+        ),
+      );
     }
     for (const burst of rep.bursts) {
       failures.trials += burst.size;

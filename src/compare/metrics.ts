@@ -27,10 +27,7 @@ export type PercentileName = keyof typeof PERCENTILES;
 export type EventSeries = 'failures' | 'errors';
 export const EVENT_SERIES: readonly EventSeries[] = ['failures', 'errors'];
 
-export type MetricId =
-  | { kind: 'latency'; series: LatencySeries; percentile: PercentileName }
-  | { kind: 'rate'; series: EventSeries }
-  | { kind: 'count'; series: EventSeries };
+export type MetricId = { kind: 'latency'; series: LatencySeries; percentile: PercentileName } | { kind: 'rate'; series: EventSeries } | { kind: 'count'; series: EventSeries };
 
 /** Judged for every path present in both runs (warm series only when measured in both). */
 export const DEFAULT_METRICS: readonly MetricId[] = [

@@ -47,7 +47,7 @@ export class Random {
 
   /** Gamma(shape, 1) for shape ≥ 1 (Marsaglia & Tsang 2000); shape < 1 via the boost Gamma(a+1)·U^(1/a). */
   gamma(shape: number): number {
-    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);
+    if (shape < 1) return this.gamma(shape + 1) * (this.uniform() || Number.MIN_VALUE) ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {

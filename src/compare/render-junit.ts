@@ -27,7 +27,13 @@ const attrs = (values: Record<string, string | number>): string =>
 
 function numbers(finding: Finding): string {
   const c = cells(finding);
-  const parts = [c.base === '' ? '' : `BASE ${c.base}`, c.next === '' ? '' : `NEW ${c.next}`, c.change === '' ? '' : `change ${c.change}`, c.interval === '' ? '' : `95% CI / p ${c.interval}`, c.limit === '' ? '' : `limit ${c.limit}`];
+  const parts = [
+    c.base === '' ? '' : `BASE ${c.base}`,
+    c.next === '' ? '' : `NEW ${c.next}`,
+    c.change === '' ? '' : `change ${c.change}`,
+    c.interval === '' ? '' : `95% CI / p ${c.interval}`,
+    c.limit === '' ? '' : `limit ${c.limit}`,
+  ];
   return parts.filter((part) => part !== '').join(', ');
 }
 

@@ -29,7 +29,7 @@ export const THRESHOLD_HELP =
   `gre-proxy:keepalive.p50<+5%, errors.rate<1%, failures.count<1; METRIC is ${LATENCY_SERIES.join('|')}.${Object.keys(PERCENTILES).join('|')} ` +
   `or ${EVENT_SERIES.join('|')}.rate|count; PATH is ${STRATEGIES.join('|')}; units: us, µs, ms, s, %`;
 
-const MICROS_PER_UNIT: Record<string, number> = { us: 1, 'µs': 1, 'μs': 1, ms: 1000, s: 1_000_000 };
+const MICROS_PER_UNIT: Record<string, number> = { us: 1, µs: 1, μs: 1, ms: 1000, s: 1_000_000 };
 const LIMIT = /^([+-])?(\d+(?:\.\d+)?|\.\d+)(us|µs|μs|ms|s|%)?$/;
 
 function bad(rule: string, problem: string): ColdpathError {
@@ -106,7 +106,8 @@ export function parseThresholds(rules: readonly string[] | undefined): Threshold
     if (threshold.kind !== 'relative') continue;
     const key = `${threshold.path ?? '*'}:${metricName(threshold.metric)}`;
     const earlier = seen.get(key);
-    if (earlier !== undefined) throw bad(threshold.rule, `a second relative limit for ${threshold.path === undefined ? '' : `${threshold.path}:`}${metricName(threshold.metric)} (after ${earlier}): keep one`);
+    if (earlier !== undefined)
+      throw bad(threshold.rule, `a second relative limit for ${threshold.path === undefined ? '' : `${threshold.path}:`}${metricName(threshold.metric)} (after ${earlier}): keep one`);
     seen.set(key, threshold.rule);
   }
   return parsed;

@@ -146,7 +146,9 @@ function reference(label: RunLabel, run: RunResult, options: ValidityOptions): V
     }
   }
   if (skipped) {
-    notes.push(`${label}: keep-alive costs not checked against sockperf: the scenario adds responseDelayUs ${delay} to the user service's HTTP responses, which sockperf's round trip does not pass through`);
+    notes.push(
+      `${label}: keep-alive costs not checked against sockperf: the scenario adds responseDelayUs ${delay} to the user service's HTTP responses, which sockperf's round trip does not pass through`,
+    );
   }
   return { findings, notes };
 }

@@ -36,7 +36,6 @@ export const percentChange = (ratio: number): string => {
 
 export const intervalText = (ci: Interval): string => `${percentChange(ci.low)} … ${percentChange(ci.high)}`;
 
-
 export function judgeRatio(estimate: RatioEstimate, increase: number, quartiles?: Quartiles): Judgement<RelativeVerdict> {
   const { ci } = estimate;
   if (estimate.method === 'within-histogram') {
@@ -86,7 +85,5 @@ export function judgeRates(base: Proportion, next: Proportion, pWorse: number, p
 }
 
 export function judgeObserved(value: number, operator: Operator, limit: number, shown: string, limitShown: string): Judgement<AbsoluteVerdict> {
-  return breaches(value, operator, limit)
-    ? { verdict: 'failed', reason: `${shown} is not ${operator} ${limitShown}` }
-    : { verdict: 'passed', reason: `${shown} ${operator} ${limitShown}` };
+  return breaches(value, operator, limit) ? { verdict: 'failed', reason: `${shown} is not ${operator} ${limitShown}` } : { verdict: 'passed', reason: `${shown} ${operator} ${limitShown}` };
 }

@@ -68,8 +68,7 @@ export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = pr
   });
 }
 
-const cell = (summary: { count: number; p50: number; p99: number }): string =>
-  summary.count === 0 ? '–' : `${formatMicros(summary.p50)} / ${formatMicros(summary.p99)}`;
+const cell = (summary: { count: number; p50: number; p99: number }): string => (summary.count === 0 ? '–' : `${formatMicros(summary.p50)} / ${formatMicros(summary.p99)}`);
 
 /** `+16µs ±4µs`: the mean cost and half its 95 % interval. */
 const costCell = (difference: PairedDifference | undefined): string => {
@@ -83,15 +82,21 @@ export function summaryTable(run: RunResult): string {
   const costs = costsOverBaseline(run);
   const header = ['path', 'cold path', 'modeled ctrl plane', 'keep-alive', 'echo', 'sockperf', 'cost: keep-alive', 'cost: echo', 'cost: sockperf', 'failures', 'per 100 inst.', 'path check'];
   const rows = paths.map((p: PathSummary) => {
-    const failures = Object.entries(p.coldStart.failures).map(([reason, count]) => `${reason}:${count}`).join(' ') || '0';
+    const failures =
+      Object.entries(p.coldStart.failures)
+        .map(([reason, count]) => `${reason}:${count}`)
+        .join(' ') || '0';
     const r = p.resourcesPer100;
-    const resources = [
-      r.userVpcInterfaces > 0 ? `${r.userVpcInterfaces} ENI` : '',
-      r.userSubnetIps > 0 ? `${r.userSubnetIps} IP` : '',
-      r.routeEntries > 0 ? `${r.routeEntries} rt` : '',
-      r.proxies > 0 ? `${r.proxies} px` : '',
-      r.peeringConnections > 0 ? `${r.peeringConnections} peer` : '',
-    ].filter(Boolean).join(' ') || 'none';
+    const resources =
+      [
+        r.userVpcInterfaces > 0 ? `${r.userVpcInterfaces} ENI` : '',
+        r.userSubnetIps > 0 ? `${r.userSubnetIps} IP` : '',
+        r.routeEntries > 0 ? `${r.routeEntries} rt` : '',
+        r.proxies > 0 ? `${r.proxies} px` : '',
+        r.peeringConnections > 0 ? `${r.peeringConnections} peer` : '',
+      ]
+        .filter(Boolean)
+        .join(' ') || 'none';
     const cost = costs.find((item) => item.strategy === p.strategy);
     const path = run.paths.find((item) => item.strategy === p.strategy);
     const reference = path === undefined ? undefined : referenceP50(path);

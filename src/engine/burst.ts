@@ -122,11 +122,23 @@ function histogramsOf(ok: readonly InstanceResult[]): Record<string, string> {
     histograms[name] = encodeHistogram(histogram);
   };
   for (const phase of MEASURED_PHASES) {
-    add(phase, ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)));
+    add(
+      phase,
+      ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)),
+    );
   }
-  add('total', ok.map((instance) => instance.totalUs ?? 0));
-  add('network', ok.map((instance) => instance.networkUs ?? 0));
-  add('modeled', ok.filter((instance) => instance.modeled.length > 0).map((instance) => instance.modeledTotalUs));
+  add(
+    'total',
+    ok.map((instance) => instance.totalUs ?? 0),
+  );
+  add(
+    'network',
+    ok.map((instance) => instance.networkUs ?? 0),
+  );
+  add(
+    'modeled',
+    ok.filter((instance) => instance.modeled.length > 0).map((instance) => instance.modeledTotalUs),
+  );
   return histograms;
 }
 

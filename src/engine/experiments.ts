@@ -5,7 +5,7 @@
  * order, timing, recording an expected failure or an interruption, and
  * teardown. Environment and input errors concern the whole run and stop it.
  */
-import { ColdpathError, isColdpathError } from '../errors.js';
+import { type ColdpathError, isColdpathError } from '../errors.js';
 import { experimentOf, preflightExperiments } from '../experiments/index.js';
 import type { ExperimentResult } from '../experiments/types.js';
 import type { ExperimentSpec } from '../scenario/experiments.js';

@@ -47,6 +47,9 @@ export function combineVerifications(blocks: readonly Verification[]): Verificat
     observedSources: observed,
     ...(counters.length === 0 ? {} : { proxyCounters: { out: counters.reduce((sum, c) => sum + c.out, 0), back: counters.reduce((sum, c) => sum + c.back, 0) } }),
     ok: failed.length === 0,
-    detail: failed.length === 0 ? `${blocks.length} of ${blocks.length} repetition(s): ${blocks[blocks.length - 1]?.detail ?? ''}` : `${failed.length} of ${blocks.length} repetition(s) failed: ${failed[0]?.detail ?? ''}`,
+    detail:
+      failed.length === 0
+        ? `${blocks.length} of ${blocks.length} repetition(s): ${blocks[blocks.length - 1]?.detail ?? ''}`
+        : `${failed.length} of ${blocks.length} repetition(s) failed: ${failed[0]?.detail ?? ''}`,
   };
 }

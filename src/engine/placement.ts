@@ -16,7 +16,11 @@ export function resolvePlacement(scenario: Scenario, cpuCount = Math.max(1, os.a
   // Helper threads (V8 compiler and GC workers) away from the measuring threads: on the same CPU a
   // background compile preempts the main thread for a scheduler slice (measured: keep-alive p99 3.5 ms → 0.56 ms).
   const helpers = scenario.cpu.helpers ?? Array.from({ length: cpuCount }, (_, cpu) => cpu).filter((cpu) => !probes.includes(cpu) && !services.includes(cpu));
-  for (const [field, cpus] of [['cpu.probes', probes], ['cpu.services', services], ['cpu.helpers', helpers]] as const) {
+  for (const [field, cpus] of [
+    ['cpu.probes', probes],
+    ['cpu.services', services],
+    ['cpu.helpers', helpers],
+  ] as const) {
     for (const cpu of cpus) {
       if (cpu >= cpuCount) {
         throw new ColdpathError(`${field}: CPU ${cpu} does not exist; this machine has CPUs 0–${cpuCount - 1}`, {

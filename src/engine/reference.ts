@@ -76,7 +76,27 @@ export async function measureReference(ctx: EngineContext, node: string, address
   const { port, seconds } = ctx.scenario.reference;
   const log = join(ctx.driver.ledger.dir, `sockperf-${node}-${Date.now()}.csv`);
   const pin = ctx.placement.probes.length === 0 ? [] : ['taskset', '-c', ctx.placement.probes.join(',')];
-  const argv = ['ip', 'netns', 'exec', ctx.driver.netnsOf(node), ...pin, 'sockperf', 'ping-pong', '--tcp', '-i', address, '-p', String(port), '-t', String(seconds), '-m', String(MESSAGE_BYTES), '--full-rtt', '--full-log', log];
+  const argv = [
+    'ip',
+    'netns',
+    'exec',
+    ctx.driver.netnsOf(node),
+    ...pin,
+    'sockperf',
+    'ping-pong',
+    '--tcp',
+    '-i',
+    address,
+    '-p',
+    String(port),
+    '-t',
+    String(seconds),
+    '-m',
+    String(MESSAGE_BYTES),
+    '--full-rtt',
+    '--full-log',
+    log,
+  ];
   const started = performance.now();
   try {
     const result = await runCommand(argv, { reject: false, timeoutMs: (seconds + 30) * 1000 });

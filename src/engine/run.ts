@@ -79,7 +79,10 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
 }
 
 export function newRunId(tag: string, at = new Date()): string {
-  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${tag}`;
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${tag}`;
 }
 
 function claimLedger(): Ledger {

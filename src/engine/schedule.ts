@@ -25,7 +25,8 @@ export function buildSchedule(paths: readonly StrategyName[], repetitions: numbe
         const shift = repetition % Math.max(1, paths.length);
         return { repetition, order: [...paths.slice(shift), ...paths.slice(0, shift)] };
       }
-      case 'shuffle': {
+      default: {
+        // 'shuffle'
         const shuffled = [...paths];
         for (let i = shuffled.length - 1; i > 0; i--) {
           const j = unsafeUniformIntDistribution(0, i, random);

@@ -47,7 +47,12 @@ export async function settle(ctx: EngineContext, request: SettleRequest): Promis
   }
   const quiet = busyPercent <= quietPercent;
   const pending = [
-    remaining.length > 0 ? `${remaining.length} link(s) of deleted namespaces still present (${remaining.slice(0, 3).map((link) => link.dev).join(', ')})` : '',
+    remaining.length > 0
+      ? `${remaining.length} link(s) of deleted namespaces still present (${remaining
+          .slice(0, 3)
+          .map((link) => link.dev)
+          .join(', ')})`
+      : '',
     remaining.length === 0 && !quiet ? `CPUs still ${Math.round(busyPercent)} % busy` : '',
     (request.flushConntrack?.length ?? 0) > flushed ? `conntrack not flushed in ${(request.flushConntrack?.length ?? 0) - flushed} namespace(s) (is conntrack installed?)` : '',
   ].filter((text) => text !== '');

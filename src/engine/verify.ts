@@ -11,13 +11,7 @@ import type { KernelDriver } from '../kernel/driver.js';
 import type { PathCounter, Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 
-export async function verifyPath(
-  ctx: EngineContext,
-  strategy: Strategy,
-  target: Target,
-  service: ServiceProcess | undefined,
-  expectedSources: string[],
-): Promise<Verification> {
+export async function verifyPath(ctx: EngineContext, strategy: Strategy, target: Target, service: ServiceProcess | undefined, expectedSources: string[]): Promise<Verification> {
   const observed = service === undefined ? {} : (await service.stats()).sources;
   const expected = new Set(expectedSources);
   const unexpected = Object.keys(observed).filter((address) => !expected.has(address));

@@ -11,13 +11,7 @@ import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import type { LiveInstance } from './instance.js';
 
-export async function measureWarm(
-  ctx: EngineContext,
-  strategy: Strategy,
-  target: Target,
-  instances: readonly LiveInstance[],
-  repetition: number,
-): Promise<WarmResult[]> {
+export async function measureWarm(ctx: EngineContext, strategy: Strategy, target: Target, instances: readonly LiveInstance[], repetition: number): Promise<WarmResult[]> {
   const { workload } = ctx.scenario;
   const steady = steadySpec(ctx);
   const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
@@ -37,7 +31,9 @@ export async function measureWarm(
       ...(workload.rate === undefined ? {} : { rate: workload.rate }),
       timeoutMs: workload.timeoutMs,
     };
-    const onAbort = (): void => probes.forEach((probe) => probe.abort());
+    const onAbort = (): void => {
+      for (const probe of probes) probe.abort();
+    };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let events: MeasureResultEvent[];
     try {
@@ -84,11 +80,7 @@ function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: 
     for (const [kind, count] of Object.entries(event.errors)) errors[kind] = (errors[kind] ?? 0) + count;
   }
   const merged = mergeMeasurements(events);
-  const outcome = events.some((event) => event.outcome === 'errored')
-    ? 'errored'
-    : events.some((event) => event.outcome === 'aborted')
-      ? 'aborted'
-      : 'completed';
+  const outcome = events.some((event) => event.outcome === 'errored') ? 'errored' : events.some((event) => event.outcome === 'aborted') ? 'aborted' : 'completed';
   const message = events.find((event) => event.message !== undefined)?.message;
   return {
     metric,

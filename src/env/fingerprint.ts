@@ -26,11 +26,7 @@ function osName(): string {
   }
 }
 
-export async function fingerprint(options: {
-  features: KernelFeatures;
-  tunnelUsed: string | null;
-  cpuPlacement: Fingerprint['cpuPlacement'];
-}): Promise<Fingerprint> {
+export async function fingerprint(options: { features: KernelFeatures; tunnelUsed: string | null; cpuPlacement: Fingerprint['cpuPlacement'] }): Promise<Fingerprint> {
   const cpus = os.cpus();
   const gitSha = await runCommand(['git', '-C', PACKAGE_ROOT, 'rev-parse', 'HEAD'], { reject: false, timeoutMs: 5000 })
     .then((result) => (result.exitCode === 0 ? result.stdout.trim() : 'unknown'))

@@ -37,5 +37,4 @@ export function checkPrivileges(): Privileges {
   return { ok, uid, netAdmin, sysAdmin, userNamespace, detail };
 }
 
-export const PRIVILEGE_HINT =
-  'run as root (sudo), or unprivileged inside `unshare --user --map-root-user --net --mount` after mounting a tmpfs on /run/netns';
+export const PRIVILEGE_HINT = 'run as root (sudo), or unprivileged inside `unshare --user --map-root-user --net --mount` after mounting a tmpfs on /run/netns';

@@ -32,23 +32,20 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const [file, ...args] = argv;
   if (file === undefined) throw new ColdpathError('empty command', { kind: 'runtime' });
   const started = performance.now();
-  let result;
-  try {
-    result = await execa(file, args, {
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      reject: false,
-      stripFinalNewline: true,
-      encoding: 'utf8',
-    });
-  } catch (cause) {
+  const result = await execa(file, args, {
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    reject: false,
+    stripFinalNewline: true,
+    encoding: 'utf8',
+  }).catch((cause: unknown) => {
     throw new ColdpathError(`could not start ${file}`, {
       kind: 'environment',
       command: argv,
       hint: `install ${file} (see \`coldpath doctor\`)`,
       cause,
     });
-  }
+  });
   const durationMs = performance.now() - started;
   if (result.failed && result.exitCode === undefined) {
     const reason = result.timedOut ? `timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : 'failed to run';
@@ -95,4 +92,3 @@ export function formatArgv(argv: readonly string[]): string {
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
-

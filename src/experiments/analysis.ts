@@ -85,13 +85,11 @@ export interface Gap {
  * with none after the fault, the span runs from the last success to
  * `windowEndUs` and is marked unrecovered.
  */
-export function longestGap(
-  points: readonly RequestPoint[],
-  windowEndUs: number,
-  windowStartUs = Number.NEGATIVE_INFINITY,
-  overlap: readonly [number, number] = [0, windowEndUs],
-): Gap | null {
-  const successes = points.filter((p) => p.ok && p.done >= windowStartUs && p.done <= windowEndUs).map((p) => p.done).sort((a, b) => a - b);
+export function longestGap(points: readonly RequestPoint[], windowEndUs: number, windowStartUs = Number.NEGATIVE_INFINITY, overlap: readonly [number, number] = [0, windowEndUs]): Gap | null {
+  const successes = points
+    .filter((p) => p.ok && p.done >= windowStartUs && p.done <= windowEndUs)
+    .map((p) => p.done)
+    .sort((a, b) => a - b);
   if (successes.length === 0) return null;
   const [from, to] = overlap;
   let best: Gap | null = null;

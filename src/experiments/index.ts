@@ -28,7 +28,7 @@ export function experimentOf(kind: Kind): Experiment {
 
 /** Environment checks of every experiment of a scenario, before anything is built. */
 export function preflightExperiments(specs: readonly ExperimentSpec[]): void {
-  specs.forEach((spec, index) => experimentOf(spec.kind).preflight(spec, `experiments.${index}`));
+  for (const [index, spec] of specs.entries()) experimentOf(spec.kind).preflight(spec, `experiments.${index}`);
 }
 
 /** What a report shows of an experiment's result; nothing when it measured nothing. */

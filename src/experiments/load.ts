@@ -68,7 +68,9 @@ export function startStreams(
     longestMs = Math.max(longestMs, expectedMs);
     return instance.probe.measure(measure, expectedMs + options.timeoutMs * 3 + 60_000);
   });
-  const onAbort = (): void => streams.forEach(({ instance }) => instance.probe.abort());
+  const onAbort = (): void => {
+    for (const { instance } of streams) instance.probe.abort();
+  };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   // An open loop whose connections are all stuck (a dead path) cannot keep its schedule: stop it
   // once the schedule is over and every request had its timeout; what was never sent is counted.
@@ -85,7 +87,6 @@ export function unsentTally(expected: number, sent: number): ErrorTally {
   const missing = Math.max(0, expected - sent);
   return { requests: missing, ok: 0, failed: missing, errors: missing > 0 ? { 'not-sent': missing } : {} };
 }
-
 
 /** Resolves after `ms` or when the run is interrupted. */
 export function pause(ctx: ExperimentContext, ms: number): Promise<void> {
@@ -131,7 +132,5 @@ export function measureOnInstance(
   };
   const onAbort = (): void => instance.probe.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  return instance.probe
-    .measure(spec, (options.requests + (options.warmup ?? 0)) * (options.timeoutMs + 100) + 30_000)
-    .finally(() => ctx.signal.removeEventListener('abort', onAbort));
+  return instance.probe.measure(spec, (options.requests + (options.warmup ?? 0)) * (options.timeoutMs + 100) + 30_000).finally(() => ctx.signal.removeEventListener('abort', onAbort));
 }

@@ -73,7 +73,10 @@ export function parseConntrack(text: string): { byState: Record<string, number>;
 /** Direct children of a process (e.g. keepalived's VRRP child). */
 export function childPids(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter((word) => word !== '').map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter((word) => word !== '')
+      .map(Number);
   } catch {
     return [];
   }
@@ -82,7 +85,12 @@ export function childPids(pid: number): number[] {
 /** Pids of every process inside a namespace. */
 export async function pidsIn(netns: string): Promise<number[]> {
   const result = await runCommand(['ip', 'netns', 'pids', netns], { reject: false, timeoutMs: 5000 });
-  return result.exitCode === 0 ? result.stdout.split(/\s+/).filter((word) => word !== '').map(Number) : [];
+  return result.exitCode === 0
+    ? result.stdout
+        .split(/\s+/)
+        .filter((word) => word !== '')
+        .map(Number)
+    : [];
 }
 
 /** Conntrack statistics of a namespace (summed over CPUs), e.g. insert_failed, drop, clashres. */
@@ -96,10 +104,13 @@ export function parseConntrackStats(text: string): Record<string, number> {
   const names = (header ?? '').trim().split(/\s+/);
   const sums: Record<string, number> = {};
   for (const row of rows) {
-    row.trim().split(/\s+/).forEach((value, i) => {
-      const name = names[i];
-      if (name !== undefined && name !== 'entries') sums[name] = (sums[name] ?? 0) + Number.parseInt(value, 16);
-    });
+    row
+      .trim()
+      .split(/\s+/)
+      .forEach((value, i) => {
+        const name = names[i];
+        if (name !== undefined && name !== 'entries') sums[name] = (sums[name] ?? 0) + Number.parseInt(value, 16);
+      });
   }
   return sums;
 }

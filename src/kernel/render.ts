@@ -27,19 +27,10 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
     case 'bridge.add':
       return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), ...(op.mac === undefined ? [] : ['address', op.mac]), 'type', 'bridge'])];
     case 'veth.add':
-      return [
-        ipIn(op.node, nsOf, [
-          'link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'veth',
-          'peer', 'name', op.peerDev, ...mtu(op.mtu), 'netns', nsOf(op.peerNode),
-        ]),
-      ];
+      return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'veth', 'peer', 'name', op.peerDev, ...mtu(op.mtu), 'netns', nsOf(op.peerNode)])];
     case 'link.set':
       return [
-        ipIn(op.node, nsOf, [
-          'link', 'set', 'dev', op.dev, ...mtu(op.mtu),
-          ...(op.master === undefined ? [] : ['master', op.master]),
-          ...(op.up === true ? ['up'] : op.up === false ? ['down'] : []),
-        ]),
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, ...mtu(op.mtu), ...(op.master === undefined ? [] : ['master', op.master]), ...(op.up === true ? ['up'] : op.up === false ? ['down'] : [])]),
       ];
     case 'link.del':
       return [ipIn(op.node, nsOf, ['link', 'del', 'dev', op.dev])];
@@ -50,7 +41,9 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
     case 'route.add':
       return [
         ipIn(op.node, nsOf, [
-          'route', 'add', op.dst,
+          'route',
+          'add',
+          op.dst,
           ...(op.via === undefined ? [] : ['via', op.via]),
           ...(op.dev === undefined ? [] : ['dev', op.dev]),
           ...(op.onlink === true ? ['onlink'] : []),
@@ -61,22 +54,10 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
         ]),
       ];
     case 'route.del':
-      return [
-        ipIn(op.node, nsOf, [
-          'route', 'del', op.dst,
-          ...(op.via === undefined ? [] : ['via', op.via]),
-          ...(op.dev === undefined ? [] : ['dev', op.dev]),
-          ...table(op.table),
-        ]),
-      ];
+      return [ipIn(op.node, nsOf, ['route', 'del', op.dst, ...(op.via === undefined ? [] : ['via', op.via]), ...(op.dev === undefined ? [] : ['dev', op.dev]), ...table(op.table)])];
     case 'rule.add':
     case 'rule.del':
-      return [
-        ipIn(op.node, nsOf, [
-          'rule', op.kind === 'rule.add' ? 'add' : 'del', 'fwmark', `0x${op.fwmark.toString(16)}`,
-          'table', String(op.table), 'priority', String(op.priority),
-        ]),
-      ];
+      return [ipIn(op.node, nsOf, ['rule', op.kind === 'rule.add' ? 'add' : 'del', 'fwmark', `0x${op.fwmark.toString(16)}`, 'table', String(op.table), 'priority', String(op.priority)])];
     case 'sysctl':
       return [{ tool: 'sysctl', ctx: { netns: nsOf(op.node) }, args: [`${op.key}=${op.value}`] }];
     case 'nft.table':
@@ -112,10 +93,7 @@ function tunnelArgs(op: Extract<Op, { kind: 'tunnel.add' }>): string[] {
     case 'ipip':
       return [...head, 'local', op.local, ...remote, 'ttl', '64', 'dev', op.underlay];
     case 'vxlan':
-      return [
-        ...head, 'id', String(op.key ?? 1), 'local', op.local, ...remote,
-        'dstport', String(op.port ?? 4789), 'dev', op.underlay, 'ttl', '64',
-      ];
+      return [...head, 'id', String(op.key ?? 1), 'local', op.local, ...remote, 'dstport', String(op.port ?? 4789), 'dev', op.underlay, 'ttl', '64'];
   }
 }
 

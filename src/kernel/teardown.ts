@@ -38,10 +38,7 @@ export function existingNetns(): string[] {
  * Kills whatever still runs in the namespaces (daemons such as keepalived
  * fork away from us), then deletes them in one `ip -force -batch`.
  */
-export async function removeNetns(
-  names: readonly string[],
-  graceMs = 1000,
-): Promise<{ removed: string[]; processesKilled: number; errors: string[] }> {
+export async function removeNetns(names: readonly string[], graceMs = 1000): Promise<{ removed: string[]; processesKilled: number; errors: string[] }> {
   const present = new Set(existingNetns());
   const targets = names.filter((name) => present.has(name));
   const errors: string[] = [];
@@ -56,7 +53,12 @@ export async function removeNetns(
         if (round === 0) errors.push(`ip netns pids ${name}: ${result.stderr.trim()}`);
         continue;
       }
-      pids.push(...result.stdout.split(/\s+/).filter((word) => word !== '').map(Number));
+      pids.push(
+        ...result.stdout
+          .split(/\s+/)
+          .filter((word) => word !== '')
+          .map(Number),
+      );
     }
     if (pids.length === 0) break;
     killedCount += (await terminate(pids, round === 0 ? graceMs : 200)).length;

@@ -38,7 +38,7 @@ const WANG_2019: Citation = {
 const EC2_THROTTLING: Citation = {
   title: 'Amazon EC2 developer guide: Request throttling for the Amazon EC2 API',
   url: 'https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html',
-  says: 'EC2 throttles API requests per account and Region with a token bucket per action (documented example: DescribeHosts, 100 tokens refilled at 20 per second); the default here, 200 tokens at 5 per second, is the guide\'s row for mutating actions such as CreateNetworkInterface as read when this profile was written — check the current table, or set controlPlane.apiBucket',
+  says: "EC2 throttles API requests per account and Region with a token bucket per action (documented example: DescribeHosts, 100 tokens refilled at 20 per second); the default here, 200 tokens at 5 per second, is the guide's row for mutating actions such as CreateNetworkInterface as read when this profile was written — check the current table, or set controlPlane.apiBucket",
 };
 const NO_FIGURE: Citation = {
   title: 'No published latency figure',

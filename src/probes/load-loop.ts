@@ -84,6 +84,7 @@ class TraceRecorder {
  * may resolve with its own end time (monotonic µs) when work after the timed
  * part belongs to it (closing a connection after a handshake).
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: an operation that times itself returns its end; the others return nothing
 export type Operation = () => Promise<number | void>;
 
 /** What the measured part of a loop records into. */

@@ -17,7 +17,10 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     // undici passes [pool, client]: the client is the slot, reconnecting after a loss.
     const client = Array.isArray(targets) ? targets[targets.length - 1] : targets;
     let slot = slots.get(client);
-    if (slot === undefined) slots.set(client, (slot = slots.size));
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(client, slot);
+    }
     return slot;
   };
   switch (spec.metric) {
@@ -39,9 +42,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
           timeoutMs: spec.timeoutMs,
           ...(body === undefined ? {} : { body }),
           ...(spec.closer === undefined ? {} : { closer: spec.closer }),
-          ...(spec.trace === true
-            ? { onConnect: () => connections.push([nowMicros(), 1, slot]), onClose: () => connections.push([nowMicros(), -1, slot]) }
-            : {}),
+          ...(spec.trace === true ? { onConnect: () => connections.push([nowMicros(), 1, slot]), onClose: () => connections.push([nowMicros(), -1, slot]) } : {}),
         }).finally(() => inFlight.delete(slot));
       };
       break;
@@ -49,13 +50,16 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     case 'keepalive': {
       const body = spec.method === 'POST' ? Buffer.alloc(spec.uploadBytes ?? 0, 0x75) : undefined;
       if (spec.httpClient !== 'undici') {
-        ({ operation, close } = oneRequestPerConnection(spec.concurrency, () => new KeepAliveClient(spec.host, spec.port, path, spec.timeoutMs, body), (client) => client.request()));
+        ({ operation, close } = oneRequestPerConnection(
+          spec.concurrency,
+          () => new KeepAliveClient(spec.host, spec.port, path, spec.timeoutMs, body),
+          (client) => client.request(),
+        ));
         break;
       }
       const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
       // One connection needs no pool; several are pooled, one request on each at a time.
-      const dispatcher: Dispatcher =
-        spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
+      const dispatcher: Dispatcher = spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
       if (spec.trace === true) {
         dispatcher.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
         dispatcher.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
@@ -66,13 +70,18 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     }
     case 'echo': {
       const payload = Buffer.alloc(spec.payloadBytes ?? 64, 0x61);
-      ({ operation, close } = oneRequestPerConnection(spec.concurrency, () => new EchoClient(spec.host, spec.port, spec.timeoutMs), (client) => client.roundTrip(payload)));
+      ({ operation, close } = oneRequestPerConnection(
+        spec.concurrency,
+        () => new EchoClient(spec.host, spec.port, spec.timeoutMs),
+        (client) => client.roundTrip(payload),
+      ));
       break;
     }
   }
   try {
     const result = await runLoop(spec, operation, signal);
-    const trace = result.trace === undefined ? undefined : { ...result.trace, connections: connections.map(([at, delta, slot]): [number, number, number] => [Math.round(at - result.startedAt), delta, slot]) };
+    const trace =
+      result.trace === undefined ? undefined : { ...result.trace, connections: connections.map(([at, delta, slot]): [number, number, number] => [Math.round(at - result.startedAt), delta, slot]) };
     return {
       event: 'result',
       id,
@@ -109,6 +118,8 @@ function oneRequestPerConnection<C extends { close(): void }>(concurrency: numbe
         free.push(client);
       }
     },
-    close: async () => clients.forEach((client) => client.close()),
+    close: async () => {
+      for (const client of clients) client.close();
+    },
   };
 }

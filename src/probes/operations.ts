@@ -147,7 +147,10 @@ export class EchoClient {
 
   roundTrip(payload: Buffer): Promise<void> {
     let received = 0;
-    return this.connection.exchange(payload, (chunk) => ((received += chunk.length) >= payload.length ? null : undefined));
+    return this.connection.exchange(payload, (chunk) => {
+      received += chunk.length;
+      return received >= payload.length ? null : undefined;
+    });
   }
 
   close(): void {
@@ -166,10 +169,7 @@ export class KeepAliveClient {
 
   constructor(host: string, port: number, path: string, timeoutMs: number, body?: Buffer) {
     this.connection = new KeptConnection(host, port, timeoutMs);
-    const head =
-      body === undefined
-        ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`
-        : `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const head = body === undefined ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n` : `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n`;
     this.prepared = body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
   }
 
@@ -244,9 +244,10 @@ export function exchangeOnce(spec: ExchangeSpec): Promise<number> {
     socket.once('connect', () => {
       connected = true;
       spec.onConnect?.();
-      const head = spec.body === undefined
-        ? `GET ${spec.path} HTTP/1.1\r\nHost: ${spec.host}\r\nConnection: close\r\n\r\n`
-        : `POST ${spec.path} HTTP/1.1\r\nHost: ${spec.host}\r\nConnection: close\r\nContent-Length: ${spec.body.length}\r\n\r\n`;
+      const head =
+        spec.body === undefined
+          ? `GET ${spec.path} HTTP/1.1\r\nHost: ${spec.host}\r\nConnection: close\r\n\r\n`
+          : `POST ${spec.path} HTTP/1.1\r\nHost: ${spec.host}\r\nConnection: close\r\nContent-Length: ${spec.body.length}\r\n\r\n`;
       socket.write(spec.body === undefined ? head : Buffer.concat([Buffer.from(head, 'latin1'), spec.body]));
     });
     socket.on('data', (chunk: Buffer) => {
@@ -313,9 +314,7 @@ export function firstRequest(spec: FirstRequestSpec): Promise<FirstRequestEvent>
         synRetransmits: synRetransmits(),
       });
     });
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish({ event: 'first', ok: false, at: nowMicros(), errorKind: error.code?.toLowerCase() ?? 'other', message: error.message }),
-    );
+    socket.once('error', (error: NodeJS.ErrnoException) => finish({ event: 'first', ok: false, at: nowMicros(), errorKind: error.code?.toLowerCase() ?? 'other', message: error.message }));
   });
 }
 

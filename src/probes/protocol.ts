@@ -156,12 +156,7 @@ export interface MeasureResultEvent {
   trace?: RequestTrace;
 }
 
-export type ProbeEvent =
-  | { event: 'ready'; pid: number; at: number }
-  | FirstRequestEvent
-  | MeasureResultEvent
-  | HoldResultEvent
-  | { event: 'fatal'; message: string };
+export type ProbeEvent = { event: 'ready'; pid: number; at: number } | FirstRequestEvent | MeasureResultEvent | HoldResultEvent | { event: 'fatal'; message: string };
 
 export { nowMicros } from '../clock.js';
 

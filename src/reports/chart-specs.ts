@@ -131,7 +131,20 @@ export function latencySpec(metric: WarmMetric, points: readonly LatencyPoint[])
       y: { field: 'latencyUs', type: 'quantitative', title: `${metric} latency (µs)` },
       color: pathColor(points),
       ...(openLoop
-        ? { strokeDash: { field: 'series', type: 'nominal', title: 'open loop', scale: { domain: ['corrected', 'uncorrected'], range: [[1, 0], [4, 3]] } } }
+        ? {
+            strokeDash: {
+              field: 'series',
+              type: 'nominal',
+              title: 'open loop',
+              scale: {
+                domain: ['corrected', 'uncorrected'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                ],
+              },
+            },
+          }
         : {}),
     },
   };
@@ -140,10 +153,30 @@ export function latencySpec(metric: WarmMetric, points: readonly LatencyPoint[])
 export function phasesSpec(paths: readonly StrategyName[], measured: readonly PhaseSegment[], modeled: readonly PhaseSegment[], harness: readonly PhaseSegment[] = []): TopLevelSpec {
   const panels = [
     ...(measured.length > 0
-      ? [phasePanel(measured, { title: 'cold path per instance (measured, wall clock): mean per phase', axis: 'mean (wall clock)', legend: 'measured phase', label: 'mean', colors: MEASURED_COLORS, domain: MEASURED_PHASES, hatched: false })]
+      ? [
+          phasePanel(measured, {
+            title: 'cold path per instance (measured, wall clock): mean per phase',
+            axis: 'mean (wall clock)',
+            legend: 'measured phase',
+            label: 'mean',
+            colors: MEASURED_COLORS,
+            domain: MEASURED_PHASES,
+            hatched: false,
+          }),
+        ]
       : []),
     ...(harness.length > 0
-      ? [phasePanel(harness, { title: 'the harness, shown apart: waiting in a burst and starting the runtime (measured)', axis: 'mean (wall clock)', legend: 'harness phase', label: 'mean', colors: MEASURED_COLORS, domain: MEASURED_PHASES, hatched: false })]
+      ? [
+          phasePanel(harness, {
+            title: 'the harness, shown apart: waiting in a burst and starting the runtime (measured)',
+            axis: 'mean (wall clock)',
+            legend: 'harness phase',
+            label: 'mean',
+            colors: MEASURED_COLORS,
+            domain: MEASURED_PHASES,
+            hatched: false,
+          }),
+        ]
       : []),
     ...(modeled.length > 0
       ? [
@@ -247,7 +280,19 @@ export function burstSpec(points: readonly BurstPoint[], yTitle: string): TopLev
       x: { field: 'size', type: 'ordinal', title: 'burst size K (instances started at once)', sort: 'ascending', axis: { labelAngle: 0 } },
       y: { field: 'value', type: 'quantitative', title: `${yTitle} (${unit.name})` },
       color: pathColor(points),
-      strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p99'], range: [[1, 0], [5, 3]] }, legend: { symbolType: 'stroke' } },
+      strokeDash: {
+        field: 'stat',
+        type: 'nominal',
+        title: 'percentile',
+        scale: {
+          domain: ['p50', 'p99'],
+          range: [
+            [1, 0],
+            [5, 3],
+          ],
+        },
+        legend: { symbolType: 'stroke' },
+      },
     },
   };
 }

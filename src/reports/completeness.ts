@@ -46,13 +46,11 @@ function pathGaps(run: RunResult, path: PathResult): Gap[] {
     }
     const missingSizes = sizes.filter((size) => !repetition.bursts.some((burst) => burst.size === size));
     const missingMetrics = metrics.filter((metric) => !repetition.warm.some((warm) => warm.metric === metric));
-    const missing = [
-      ...(missingSizes.length > 0 ? [`bursts K = ${missingSizes.join(', ')}`] : []),
-      ...(missingMetrics.length > 0 ? [`warm ${missingMetrics.join(', ')}`] : []),
-    ];
+    const missing = [...(missingSizes.length > 0 ? [`bursts K = ${missingSizes.join(', ')}`] : []), ...(missingMetrics.length > 0 ? [`warm ${missingMetrics.join(', ')}`] : [])];
     if (missing.length > 0) gaps.push(gap(`${label}: missing ${joinWords(missing)}.`));
     for (const warm of repetition.warm) {
-      if (warm.outcome !== 'completed') gaps.push(gap(`${label}: warm ${warm.metric} ${warm.outcome}${warm.message === undefined ? '' : ` (${warm.message})`}; its histogram holds what was measured before.`));
+      if (warm.outcome !== 'completed')
+        gaps.push(gap(`${label}: warm ${warm.metric} ${warm.outcome}${warm.message === undefined ? '' : ` (${warm.message})`}; its histogram holds what was measured before.`));
     }
   }
   const failures: Record<string, number> = {};

@@ -45,7 +45,7 @@ export function experimentsCsv(run: Pick<RunResult, 'experiments'>): Map<string,
       if (block.type !== 'table') continue;
       const { table } = block;
       table.rows.forEach((row, index) => {
-        table.header.forEach((column, i) => records.push([section.title, table.title, String(index + 1), column, row[i] ?? '']));
+        for (const [i, column] of table.header.entries()) records.push([section.title, table.title, String(index + 1), column, row[i] ?? '']);
       });
     }
   }

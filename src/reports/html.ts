@@ -107,12 +107,20 @@ function environmentHtml(run: RunResult): string {
     ['kernel', f.kernel],
     ['os', f.os],
     ['cpu', `${f.cpuModel} × ${f.cpuCount}`],
-    ['cpu placement', `${f.cpuPlacement.placement}; probes [${f.cpuPlacement.probes.join(', ')}], services [${f.cpuPlacement.services.join(', ')}], burst probes [${f.cpuPlacement.burstProbes.join(', ')}]`],
+    [
+      'cpu placement',
+      `${f.cpuPlacement.placement}; probes [${f.cpuPlacement.probes.join(', ')}], services [${f.cpuPlacement.services.join(', ')}], burst probes [${f.cpuPlacement.burstProbes.join(', ')}]`,
+    ],
     ['clock', f.clock],
     ['node', f.node],
     ['iproute2', f.iproute2],
     ['nft', f.nft],
-    ['tunnels the kernel has', Object.entries(f.tunnelSupport).map(([name, ok]) => `${name} ${ok ? 'yes' : 'no'}`).join(', ')],
+    [
+      'tunnels the kernel has',
+      Object.entries(f.tunnelSupport)
+        .map(([name, ok]) => `${name} ${ok ? 'yes' : 'no'}`)
+        .join(', '),
+    ],
     ['tunnel used', run.tunnel === null ? 'none' : `${run.tunnel.used} (asked ${run.tunnel.requested}): ${run.tunnel.reason}`],
     ['coldpath', `${f.coldpath}, git ${f.gitSha}`],
     ['command', run.command.join(' ')],

@@ -45,7 +45,9 @@ function markdownTable(table: Table, heading = '##'): string[] {
     `_${escapeInline(table.note)}_`,
     '',
     row(table.header),
-    `|${figureColumns(table).map((figure) => (figure ? ' ---: ' : ' --- ')).join('|')}|`,
+    `|${figureColumns(table)
+      .map((figure) => (figure ? ' ---: ' : ' --- '))
+      .join('|')}|`,
     ...table.rows.map(row),
   ];
 }

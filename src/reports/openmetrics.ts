@@ -94,7 +94,17 @@ function phaseFamily(run: RunResult): Family {
       const summary = path.coldStart.phases[phase];
       if (summary.count === 0) continue;
       for (const [statistic, value] of statistics(summary)) {
-        lines.push(sample(name, [['path', path.strategy], ['phase', phase], ['statistic', statistic]], micros(value)));
+        lines.push(
+          sample(
+            name,
+            [
+              ['path', path.strategy],
+              ['phase', phase],
+              ['statistic', statistic],
+            ],
+            micros(value),
+          ),
+        );
       }
     }
   }
@@ -112,7 +122,17 @@ function modeledFamily(run: RunResult): Family {
   for (const path of runSummaries(run)) {
     const modeled = path.coldStart.modeled;
     if (modeled.count === 0) continue;
-    for (const [statistic, value] of statistics(modeled)) lines.push(sample(name, [['path', path.strategy], ['statistic', statistic]], micros(value)));
+    for (const [statistic, value] of statistics(modeled))
+      lines.push(
+        sample(
+          name,
+          [
+            ['path', path.strategy],
+            ['statistic', statistic],
+          ],
+          micros(value),
+        ),
+      );
   }
   return {
     name,
@@ -155,7 +175,18 @@ function referenceFamily(run: RunResult): Family {
   const lines: string[] = [];
   for (const path of run.paths) {
     const p50 = referenceP50(path);
-    if (p50 !== undefined) lines.push(sample(name, [['path', path.strategy], ['tool', 'sockperf'], ['statistic', 'p50']], micros(p50)));
+    if (p50 !== undefined)
+      lines.push(
+        sample(
+          name,
+          [
+            ['path', path.strategy],
+            ['tool', 'sockperf'],
+            ['statistic', 'p50'],
+          ],
+          micros(p50),
+        ),
+      );
   }
   return {
     name,

@@ -8,21 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import { MEASURED_PHASES, type InstanceResult, type RunResult } from '../results/types.js';
 import { placeModeledSteps } from './modeled-timeline.js';
 
-export const PHASE_COLUMNS = [
-  'path',
-  'repetition_index',
-  'burst_size',
-  'instance',
-  'host',
-  'outcome',
-  'reason',
-  'phase',
-  'source',
-  'start_us',
-  'end_us',
-  'duration_us',
-  'throttle_us',
-] as const;
+export const PHASE_COLUMNS = ['path', 'repetition_index', 'burst_size', 'instance', 'host', 'outcome', 'reason', 'phase', 'source', 'start_us', 'end_us', 'duration_us', 'throttle_us'] as const;
 
 type Cell = string | number;
 
@@ -49,9 +35,7 @@ function instanceRows(instance: InstanceResult): Cell[][] {
   const measured = [...instance.spans].sort((a, b) => order(a.phase) - order(b.phase));
   const rows: Cell[][] = measured.map((span) =>
     // `queued` is the sum of the gaps between phases, not one interval: it has a duration only.
-    span.phase === 'queued'
-      ? [span.phase, 'measured', '', '', span.endUs - span.startUs, '']
-      : [span.phase, 'measured', span.startUs, span.endUs, span.endUs - span.startUs, ''],
+    span.phase === 'queued' ? [span.phase, 'measured', '', '', span.endUs - span.startUs, ''] : [span.phase, 'measured', span.startUs, span.endUs, span.endUs - span.startUs, ''],
   );
   for (const step of placeModeledSteps(instance.modeled)) {
     rows.push([step.phase, 'modeled', step.startUs, step.endUs, step.durationUs, step.throttleUs]);

@@ -85,7 +85,7 @@ export function pathCostTable(run: RunResult): Table {
     title: 'Path cost over baseline',
     note:
       'p50 of the path minus p50 of baseline, in each repetition (the unit that replicates), then the mean and its 95 % t-interval. ' +
-      'The reference is sockperf TCP ping-pong from the same container to the same service host; coldpath\'s echo and keep-alive costs must agree with its cost within the bound.',
+      "The reference is sockperf TCP ping-pong from the same container to the same service host; coldpath's echo and keep-alive costs must agree with its cost within the bound.",
     header: ['path', 'metric', 'cost (mean)', '95 % CI', 'per repetition', 'sockperf cost', 'check'],
     rows,
   };
@@ -115,14 +115,13 @@ export function repetitionsTable(run: RunResult): Table {
   rows.sort((a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1]));
   return {
     title: 'Repetitions',
-    note: 'Each path in each repetition, in the order measured (p50s). Warm-up: requests until the slowest metric was steady. Settle: time spent waiting for the kernel between this block\'s stages.',
+    note: "Each path in each repetition, in the order measured (p50s). Warm-up: requests until the slowest metric was steady. Settle: time spent waiting for the kernel between this block's stages.",
     header: ['repetition', 'order', 'path', 'cold path', 'keep-alive', 'echo', 'sockperf', 'warm-up requests', 'settle'],
     rows,
   };
 }
 
-const interval = (difference: PairedDifference): string =>
-  difference.n < 2 ? '– (1 repetition)' : `${formatSignedMicros(difference.low)} to ${formatSignedMicros(difference.high)}`;
+const interval = (difference: PairedDifference): string => (difference.n < 2 ? '– (1 repetition)' : `${formatSignedMicros(difference.low)} to ${formatSignedMicros(difference.high)}`);
 
 export function warmTable(paths: readonly PathSummary[]): Table {
   const baseline = paths.find((path) => path.strategy === 'baseline');
@@ -218,8 +217,8 @@ export function resourcesTable(paths: readonly PathSummary[]): Table {
   return {
     title: 'Resources held',
     note:
-      'Counted from the kernel at the end of the largest burst (instances alive): what the run\'s namespaces held beyond what they held before the path was built — its shared objects and its instances. ' +
-      (planned ? 'Runs before schema 3 did not count; their figures marked (plan) come from the path\'s plan. ' : '') +
+      "Counted from the kernel at the end of the largest burst (instances alive): what the run's namespaces held beyond what they held before the path was built — its shared objects and its instances. " +
+      (planned ? "Runs before schema 3 did not count; their figures marked (plan) come from the path's plan. " : '') +
       'The last column is what the plan holds at 100 instances: user-VPC interfaces / user-subnet IPs / route entries.',
     header: ['path', 'instances', ...Object.values(KERNEL_LABELS), 'conntrack', 'at 100 (plan)'],
     rows,

@@ -51,7 +51,8 @@ export function differenceText(difference: PairedDifference): string {
 /** A difference stated only when it holds across repetitions. */
 function comparedText(name: string, against: string, difference: PairedDifference | undefined): string {
   if (difference === undefined) return `${name}: not measured in the same repetitions as ${against}`;
-  if (holds(difference)) return `${name} ${difference.mean > 0 ? 'slower' : 'faster'} than ${against} by ${differenceText({ ...difference, mean: Math.abs(difference.mean), low: Math.min(Math.abs(difference.low), Math.abs(difference.high)), high: Math.max(Math.abs(difference.low), Math.abs(difference.high)) })}`;
+  if (holds(difference))
+    return `${name} ${difference.mean > 0 ? 'slower' : 'faster'} than ${against} by ${differenceText({ ...difference, mean: Math.abs(difference.mean), low: Math.min(Math.abs(difference.low), Math.abs(difference.high)), high: Math.max(Math.abs(difference.low), Math.abs(difference.high)) })}`;
   return `${name}: no measurable difference from ${against} at this precision (${differenceText(difference)})`;
 }
 
@@ -74,10 +75,9 @@ function modeledText(costs: readonly ModeledCost[]): string {
   const parts: string[] = [];
   for (const cost of costs) {
     if (cost.perInstance === undefined) continue;
-    const scale = cost.measuredP50 === undefined || cost.measuredP50 === 0 ? '' : ` — ${formatRatio(cost.perInstance.p50 / cost.measuredP50)} its measured cold path (${formatMicros(cost.measuredP50)})`;
-    parts.push(
-      `${cost.strategy} waits ${formatMicros(cost.perInstance.p50)} per instance (p50; p99 ${formatMicros(cost.perInstance.p99)}) for the cloud API on its cold path${scale}.`,
-    );
+    const scale =
+      cost.measuredP50 === undefined || cost.measuredP50 === 0 ? '' : ` — ${formatRatio(cost.perInstance.p50 / cost.measuredP50)} its measured cold path (${formatMicros(cost.measuredP50)})`;
+    parts.push(`${cost.strategy} waits ${formatMicros(cost.perInstance.p50)} per instance (p50; p99 ${formatMicros(cost.perInstance.p99)}) for the cloud API on its cold path${scale}.`);
   }
   const once = costs.filter((cost) => cost.prewarmUs > 0);
   if (once.length > 0) {
@@ -99,7 +99,8 @@ function costsText(verdict: Verdict): string {
   const proxy = costs.proxyOverPeering;
   if (proxy !== undefined) {
     const keepalive = proxy.warm.keepalive ?? proxy.warm.echo;
-    if (keepalive !== undefined) parts.push(`Against peering, the nearest alternative: ${comparedText('gre-proxy', 'peering', keepalive)} per ${proxy.warm.keepalive === undefined ? 'round trip' : 'keep-alive request'}.`);
+    if (keepalive !== undefined)
+      parts.push(`Against peering, the nearest alternative: ${comparedText('gre-proxy', 'peering', keepalive)} per ${proxy.warm.keepalive === undefined ? 'round trip' : 'keep-alive request'}.`);
   }
   for (const item of costs.missing) parts.push(`Not measured: ${item.why}.`);
   if (verdict.reference?.tool === 'none') parts.push(`No reference instrument checked these costs: ${verdict.reference.reason}.`);
@@ -126,7 +127,8 @@ function disciplineText(discipline: Discipline): string {
   if (discipline.orders === undefined) parts.push('paths measured one after another (a run of schema 1: no interleaving, no settling, no steady-state warm-up)');
   else parts.push(`path order ${discipline.order ?? ''} over ${plural(discipline.orders.length, 'repetition')} (${discipline.orders.map((order) => order.join(' → ')).join('; ')})`);
   if (discipline.steady.total > 0) parts.push(`warm-up reached a steady state in ${discipline.steady.converged} of ${discipline.steady.total} measurements`);
-  if (discipline.settles.total > 0) parts.push(`the kernel settled between stages in ${discipline.settles.completed} of ${discipline.settles.total} waits (median ${Math.round(discipline.settles.medianMs)} ms)`);
+  if (discipline.settles.total > 0)
+    parts.push(`the kernel settled between stages in ${discipline.settles.completed} of ${discipline.settles.total} waits (median ${Math.round(discipline.settles.medianMs)} ms)`);
   if (discipline.erroredWarm.length > 0) {
     parts.push(
       `requests failed in ${discipline.erroredWarm.map((item) => `${item.strategy} ${item.metric} of repetition ${item.repetition + 1} (${item.errors})`).join(', ')}: those repetitions' figures are suspect`,

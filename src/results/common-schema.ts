@@ -13,9 +13,7 @@ export const encodedHistogramSchema = z
   .meta({ id: 'EncodedHistogram', description: 'HdrHistogram, compressed base64 (µs).' });
 
 /** Why an instance (or a whole path) could not be set up, as on a real platform. */
-export const failureReasonSchema = z
-  .enum(['eni-quota', 'subnet-exhausted', 'route-table-quota', 'first-request', 'setup-error', 'aborted'])
-  .meta({ id: 'FailureReason' });
+export const failureReasonSchema = z.enum(['eni-quota', 'subnet-exhausted', 'route-table-quota', 'first-request', 'setup-error', 'aborted']).meta({ id: 'FailureReason' });
 
 /** Resources a path holds, to compare their cost as instances grow. */
 export const resourceCountsSchema = z

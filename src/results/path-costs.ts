@@ -28,7 +28,12 @@ export function repetitionFigures(path: PathResult): RepetitionFigures[] {
       const summary = summarize(decodeHistogram(result.histogram));
       if (summary.count > 0) warm[result.metric] = summary.p50;
     }
-    const network = summarize(mergeNamed(rep.bursts.map((burst) => burst.histograms), 'network'));
+    const network = summarize(
+      mergeNamed(
+        rep.bursts.map((burst) => burst.histograms),
+        'network',
+      ),
+    );
     const reference = rep.reference?.outcome === 'completed' ? summarize(decodeHistogram(rep.reference.histogram)).p50 : undefined;
     return { repetition: rep.index, slot: rep.slot, warm, coldPath: network.count > 0 ? network.p50 : undefined, reference };
   });

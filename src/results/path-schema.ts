@@ -52,13 +52,9 @@ export const burstResultSchema = z
     resources: resourceCountsSchema.extend({ instances: z.number(), conntrackEntries: z.number().nullable() }),
     kernelHeld: kernelCensusSchema
       .optional()
-      .describe(
-        "What the path held at the end of the burst beyond what the run's namespaces held before its prewarm, counted from the kernel (absent before schema 3).",
-      ),
+      .describe("What the path held at the end of the burst beyond what the run's namespaces held before its prewarm, counted from the kernel (absent before schema 3)."),
     /** Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs). */
-    histograms: z
-      .record(z.string(), encodedHistogramSchema)
-      .describe('Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs).'),
+    histograms: z.record(z.string(), encodedHistogramSchema).describe('Per measured phase and `total`, `network`, `modeled`: histograms of successful instances (µs).'),
   })
   .meta({ id: 'BurstResult', description: 'K instances cold-started at once.' });
 
@@ -104,7 +100,7 @@ export const settleResultSchema = z
     /** What was still pending when the wait gave up. */
     pending: z.string().exactOptional(),
   })
-  .meta({ id: 'SettleResult', description: 'A wait between stages for the kernel and the CPUs to finish the last stage\'s work.' });
+  .meta({ id: 'SettleResult', description: "A wait between stages for the kernel and the CPUs to finish the last stage's work." });
 
 /** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
 export const referenceResultSchema = z

@@ -81,9 +81,24 @@ export function summarizePath(path: PathResult): PathSummary {
     const last = same[same.length - 1];
     return {
       size,
-      total: summarize(mergeNamed(same.map((b) => b.histograms), 'total')),
-      network: summarize(mergeNamed(same.map((b) => b.histograms), 'network')),
-      modeled: summarize(mergeNamed(same.map((b) => b.histograms), 'modeled')),
+      total: summarize(
+        mergeNamed(
+          same.map((b) => b.histograms),
+          'total',
+        ),
+      ),
+      network: summarize(
+        mergeNamed(
+          same.map((b) => b.histograms),
+          'network',
+        ),
+      ),
+      modeled: summarize(
+        mergeNamed(
+          same.map((b) => b.histograms),
+          'modeled',
+        ),
+      ),
       failures: burstFailures,
       attempted: size * same.length,
       resources: last?.resources ?? { userVpcInterfaces: 0, userSubnetIps: 0, routeEntries: 0, proxies: 0, tunnels: 0, peeringConnections: 0, instances: 0, conntrackEntries: null },

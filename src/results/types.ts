@@ -54,15 +54,7 @@ export const RUN_SCHEMA = 'coldpath/run';
 export const RUN_SCHEMA_VERSION = 3;
 
 /** Measured cold-start phases, in timeline order. */
-export const MEASURED_PHASES = [
-  'queued',
-  'namespace',
-  'container-link',
-  'strategy-attach',
-  'runtime-start',
-  'first-connect',
-  'first-response',
-] as const;
+export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;
 export type MeasuredPhase = (typeof MEASURED_PHASES)[number];
 
 /** The phases that are network work (runtime start and queueing are not). */

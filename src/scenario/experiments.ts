@@ -64,17 +64,8 @@ const failover = z
     afterMs: z.number().int().min(500).max(120_000).default(3000).describe('Traffic after the fault.'),
     timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Per-request timeout; a request still unanswered then fails.'),
     bucketMs: z.number().int().min(1).max(10_000).default(10).describe('Width of a timeline bucket.'),
-    thawAfterMs: z
-      .number()
-      .int()
-      .min(1)
-      .max(120_000)
-      .optional()
-      .describe('freeze only: SIGCONT keepalived this long after the fault (split brain ends); default: frozen until the end.'),
-    standbyDown: z
-      .boolean()
-      .default(false)
-      .describe('Do not start the standby (it crashed earlier): the VIPs never move; the outcome is recorded, not waited for.'),
+    thawAfterMs: z.number().int().min(1).max(120_000).optional().describe('freeze only: SIGCONT keepalived this long after the fault (split brain ends); default: frozen until the end.'),
+    standbyDown: z.boolean().default(false).describe('Do not start the standby (it crashed earlier): the VIPs never move; the outcome is recorded, not waited for.'),
     keepalived: z.string().min(1).default('keepalived').describe('keepalived executable (Debian package keepalived).'),
   })
   .strict()
@@ -102,12 +93,22 @@ const mtu = z
     kind: z.literal('mtu'),
     name: label,
     sizes: z
-      .array(z.number().int().min(1).max(4 * 1024 * 1024))
+      .array(
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(4 * 1024 * 1024),
+      )
       .min(1)
       .max(32)
       .default([1200, 1400, 1422, 1450, 1472, 1500, 4000, 65_536])
       .describe('HTTP body sizes in bytes, around the tunnel MTU and above (GET /bytes/N down, POST up).'),
-    directions: z.array(z.enum(['download', 'upload'])).min(1).default(['download', 'upload']).describe('download: GET /bytes/N; upload: POST of N bytes.'),
+    directions: z
+      .array(z.enum(['download', 'upload']))
+      .min(1)
+      .default(['download', 'upload'])
+      .describe('download: GET /bytes/N; upload: POST of N bytes.'),
     clamp: z.array(z.boolean()).min(1).default([true, false]).describe('Variants of proxy.mssClamp to run (MSS clamp on function hosts).'),
     pmtud: z
       .array(z.enum(['allowed', 'blocked']))
@@ -116,13 +117,7 @@ const mtu = z
       .describe("blocked: ICMP 'fragmentation needed' is dropped on the proxy and hosts, as a filtering firewall would (PMTUD black hole)."),
     requests: z.number().int().min(1).max(10_000).default(20).describe('Requests per size and variant (one keep-alive connection).'),
     timeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Per-request timeout: a black hole shows as timeouts.'),
-    encapsulationRequests: z
-      .number()
-      .int()
-      .min(0)
-      .max(100_000)
-      .default(500)
-      .describe('Keep-alive requests per encapsulation for the latency comparison (0 = skip).'),
+    encapsulationRequests: z.number().int().min(0).max(100_000).default(500).describe('Keep-alive requests per encapsulation for the latency comparison (0 = skip).'),
     tenantCollision: z.boolean().default(true).describe("Demonstrate what breaks when two tenants' tunnels share a proxy without a key."),
   })
   .strict();
@@ -139,13 +134,7 @@ const nat = z
       .strict()
       .prefault({})
       .describe('Source ports MASQUERADE may use on the proxy (masquerade to :first-last): a small range makes exhaustion reachable.'),
-    timeWaitSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(600)
-      .default(2)
-      .describe("Conntrack TIME_WAIT timeout in the proxy's namespace (kernel default 120 s): how long a closed connection keeps its port."),
+    timeWaitSeconds: z.number().int().min(1).max(600).default(2).describe("Conntrack TIME_WAIT timeout in the proxy's namespace (kernel default 120 s): how long a closed connection keeps its port."),
     conntrackLimit: z
       .number()
       .int()
@@ -176,12 +165,7 @@ const nat = z
     stepMs: z.number().int().min(200).max(120_000).default(3000).describe('Duration of each rate step.'),
     concurrency: z.number().int().min(1).max(1024).default(32).describe('Churn requests in flight at most.'),
     timeoutMs: z.number().int().min(100).max(60_000).default(1500).describe('Per-request and connect timeout (a dropped SYN is retried after 1 s).'),
-    failureThreshold: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(0.05)
-      .describe('Fraction of failed connections (churn and held) in a step that counts as "connections start failing".'),
+    failureThreshold: z.number().min(0).max(1).default(0.05).describe('Fraction of failed connections (churn and held) in a step that counts as "connections start failing".'),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -210,13 +194,7 @@ const scaling = z
         intervalMs: z.number().int().min(50).max(60_000).default(250).describe('How often the controller samples the metric.'),
         scaleOutCooldownMs: z.number().int().min(0).max(600_000).default(1000).describe('No scale-out sooner than this after the last scaling action.'),
         scaleInCooldownMs: z.number().int().min(0).max(600_000).default(2000).describe('No scale-in sooner than this after the last scaling action.'),
-        drainTimeoutMs: z
-          .number()
-          .int()
-          .min(0)
-          .max(600_000)
-          .default(3000)
-          .describe('A proxy being removed takes no new flows; its established flows keep it this long at most, then it is removed.'),
+        drainTimeoutMs: z.number().int().min(0).max(600_000).default(3000).describe('A proxy being removed takes no new flows; its established flows keep it this long at most, then it is removed.'),
       })
       .strict()
       .prefault({}),

@@ -53,14 +53,11 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
 export function scenarioError(source: string, problems: readonly Problem[]): ColdpathError {
   const lines = problems.map((problem) => `  ${problem.path}: ${problem.message}`);
   const first = problems[0];
-  return new ColdpathError(
-    `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
-    {
-      kind: 'input',
-      field: first?.path ?? '',
-      hint: 'fields and allowed values: `coldpath schema` prints the JSON Schema',
-    },
-  );
+  return new ColdpathError(`${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, {
+    kind: 'input',
+    field: first?.path ?? '',
+    hint: 'fields and allowed values: `coldpath schema` prints the JSON Schema',
+  });
 }
 
 function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): Problem {
@@ -100,7 +97,10 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 
 /** A comma-separated list of paths from the command line (`--strategies eni,gre-proxy`), in that order. */
 export function parseStrategies(text: string): StrategyName[] {
-  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !(STRATEGIES as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
     throw inputError('--strategies', `${JSON.stringify(text)} names ${unknown.length > 0 ? `unknown path(s) ${unknown.join(', ')}` : 'no path'}`, `choose from ${STRATEGIES.join(', ')}`);

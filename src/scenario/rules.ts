@@ -48,7 +48,11 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     });
   }
   const tunnels = parseCidr(s.platform.tunnelCidr);
-  for (const [label, other] of [['platform.cidr', platform], ['platform.podCidr', pods], ['user.cidr', userVpc]] as const) {
+  for (const [label, other] of [
+    ['platform.cidr', platform],
+    ['platform.podCidr', pods],
+    ['user.cidr', userVpc],
+  ] as const) {
     if (overlaps(tunnels, other)) {
       problems.push({ path: 'platform.tunnelCidr', message: `platform.tunnelCidr ${s.platform.tunnelCidr} overlaps ${label} ${other.text}` });
     }

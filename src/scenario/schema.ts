@@ -21,9 +21,7 @@ const cidr = z.string().refine(
   { message: 'expected an IPv4 CIDR such as 198.18.0.0/16' },
 );
 
-const name = z
-  .string()
-  .regex(NAME, 'expected 1–6 lowercase letters or digits, starting with a letter (names become part of 15-character interface names)');
+const name = z.string().regex(NAME, 'expected 1–6 lowercase letters or digits, starting with a letter (names become part of 15-character interface names)');
 
 export const STRATEGIES = ['baseline', 'eni', 'peering', 'gre-proxy'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -42,7 +40,7 @@ const platform = z
 
 const user = z
   .object({
-    cidr: cidr.default('198.19.0.0/16').describe("User VPC network."),
+    cidr: cidr.default('198.19.0.0/16').describe('User VPC network.'),
     subnet: cidr.default('198.19.0.0/24').describe('User subnet where services, ENIs and proxy eth1 live (its size limits ENIs).'),
     reservedFirst: z.number().int().min(1).max(16).default(4).describe('Addresses reserved at the start of the subnet (AWS reserves 4).'),
     reservedLast: z.number().int().min(1).max(16).default(1).describe('Addresses reserved at the end of the subnet (AWS reserves 1).'),
@@ -54,7 +52,13 @@ const service = z
     name,
     httpPort: z.number().int().min(1).max(65535).default(8080),
     echoPort: z.number().int().min(1).max(65535).default(9000),
-    responseBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(64).describe('Body size of the default HTTP response.'),
+    responseBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024)
+      .default(64)
+      .describe('Body size of the default HTTP response.'),
     responseDelayUs: z
       .number()
       .int()
@@ -80,13 +84,7 @@ const steadyState = z
     window: z.number().int().min(10).max(100_000).default(250).describe('Requests per window; each window gives one median.'),
     windows: z.number().int().min(2).max(20).default(4).describe('Consecutive windows whose medians must agree (four windows also catch a slow downward drift).'),
     tolerance: z.number().min(0.001).max(1).default(0.05).describe('Largest relative spread of those medians, (max − min) / min.'),
-    timeLimitMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(600_000)
-      .default(3000)
-      .describe('Longest warm-up per metric and instance; the measurement then starts anyway and is marked not converged.'),
+    timeLimitMs: z.number().int().min(100).max(600_000).default(3000).describe('Longest warm-up per metric and instance; the measurement then starts anyway and is marked not converged.'),
   })
   .strict()
   .describe('Steady-state warm-up: Node.js JIT, connection pools and caches settle before anything is recorded.');
@@ -97,15 +95,11 @@ const workload = z
       .array(z.enum(METRICS))
       .min(1)
       .default(['keepalive', 'newconn', 'echo'])
-      .describe('Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only).'),
+      .describe(
+        'Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only).',
+      ),
     requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
-    warmup: z
-      .number()
-      .int()
-      .min(0)
-      .max(1_000_000)
-      .default(200)
-      .describe('Requests sent and discarded before measuring: the least, when steadyState is enabled; the exact count otherwise.'),
+    warmup: z.number().int().min(0).max(1_000_000).default(200).describe('Requests sent and discarded before measuring: the least, when steadyState is enabled; the exact count otherwise.'),
     steadyState: steadyState.prefault({}),
     concurrency: z.number().int().min(1).max(1024).default(1).describe('Connections (closed loop: outstanding requests) per probe.'),
     loop: z.enum(['closed', 'open']).default('closed').describe('closed: next request when one completes; open: constant rate, coordinated-omission corrected.'),
@@ -117,7 +111,7 @@ const workload = z
       .min(0)
       .max(1_000_000)
       .default(500)
-      .describe("Requests per metric sent to each service over its own loopback before the first path, so every path meets an equally warm server (0 = none)."),
+      .describe('Requests per metric sent to each service over its own loopback before the first path, so every path meets an equally warm server (0 = none).'),
     timeoutMs: z.number().int().min(10).max(120_000).default(2000).describe('Per-request timeout; a timed-out request counts as an error.'),
   })
   .strict();
@@ -153,32 +147,21 @@ const cpu = z
       .describe(
         "CPUs for the helper threads of pinned probes and servers (V8's compiler and GC workers, libuv's pool); their main threads stay on the CPUs above. Default: every other CPU; [] = keep them with the main thread.",
       ),
-    burstProbes: z
-      .enum(['all', 'pinned'])
-      .default('all')
-      .describe('Probes started in a burst: all = any CPU (start-up is CPU-bound; one CPU would serialise K runtimes), pinned = the probe CPUs.'),
+    burstProbes: z.enum(['all', 'pinned']).default('all').describe('Probes started in a burst: all = any CPU (start-up is CPU-bound; one CPU would serialise K runtimes), pinned = the probe CPUs.'),
   })
   .strict();
 
 const settle = z
   .object({
     timeoutMs: z.number().int().min(0).max(60_000).default(2000).describe('Longest wait for the kernel to finish cleaning up after a stage (0 = do not wait).'),
-    quietPercent: z
-      .number()
-      .min(1)
-      .max(100)
-      .default(20)
-      .describe('Busy share of all CPUs (/proc/stat, 50 ms windows) below which the machine counts as quiet again.'),
+    quietPercent: z.number().min(1).max(100).default(20).describe('Busy share of all CPUs (/proc/stat, 50 ms windows) below which the machine counts as quiet again.'),
   })
   .strict()
   .describe('Between stages the engine waits until the kernel has reclaimed what the last stage deleted, conntrack state is flushed and the CPUs are quiet.');
 
 const reference = z
   .object({
-    tool: z
-      .enum(['auto', 'sockperf', 'none'])
-      .default('auto')
-      .describe('auto: sockperf where it is installed, else a note in every output; sockperf: required; none: no reference.'),
+    tool: z.enum(['auto', 'sockperf', 'none']).default('auto').describe('auto: sockperf where it is installed, else a note in every output; sockperf: required; none: no reference.'),
     port: z.number().int().min(1).max(65535).default(11111).describe('TCP port of the sockperf server beside each service.'),
     repetitions: z
       .number()
@@ -247,14 +230,31 @@ const proxy = z
 
 export const scenarioSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('default').describe('Label written into results.'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .default('default')
+      .describe('Label written into results.'),
     description: z.string().max(2000).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('Seed of every random draw (modeled latencies).'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1)
+      .describe('Seed of every random draw (modeled latencies).'),
     platform: platform.prefault({}),
     user: user.prefault({}),
     functionHosts: z.number().int().min(1).max(32).default(1).describe('Function hosts (fh0, fh1, …); instances spread round-robin.'),
-    services: z.array(service).min(1).default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0, connectionDelayUs: 0 }]),
-    strategies: z.array(z.enum(STRATEGIES)).min(1).default([...STRATEGIES]).describe('Paths to measure, in order.'),
+    services: z
+      .array(service)
+      .min(1)
+      .default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0, connectionDelayUs: 0 }]),
+    strategies: z
+      .array(z.enum(STRATEGIES))
+      .min(1)
+      .default([...STRATEGIES])
+      .describe('Paths to measure, in order.'),
     tunnel: z.enum(['auto', 'gre', 'ipip', 'vxlan']).default('auto').describe('gre-proxy encapsulation; auto = GRE where the kernel has it, else VXLAN.'),
     tenantKey: z.number().int().min(1).max(16_777_215).default(1001).describe('GRE key / VXLAN VNI of the tenant.'),
     workload: workload.prefault({}),
@@ -263,7 +263,9 @@ export const scenarioSchema = z
     order: z
       .enum(['rotate', 'shuffle', 'listed'])
       .default('rotate')
-      .describe('Order of the paths in each repetition: rotate = repetition r starts r places further along the list; shuffle = seeded random order per repetition; listed = the same order every time.'),
+      .describe(
+        'Order of the paths in each repetition: rotate = repetition r starts r places further along the list; shuffle = seeded random order per repetition; listed = the same order every time.',
+      ),
     settle: settle.prefault({}),
     reference: reference.prefault({}),
     cpu: cpu.prefault({}),

@@ -34,12 +34,10 @@ export class Daemon {
   private readonly process: LineProcess;
   private readonly lines: DaemonLine[] = [];
   private readonly listeners = new Set<(line: DaemonLine) => void>();
-  private readonly driver: KernelDriver;
   private exitedAt: number | undefined;
   private exitInfo: string | undefined;
 
   constructor(driver: KernelDriver, options: DaemonOptions) {
-    this.driver = driver;
     this.label = options.label;
     this.netns = driver.netnsOf(options.node);
     const netns = this.netns;
@@ -86,7 +84,10 @@ export class Daemon {
 
   /** The last lines as text, for error messages. */
   tail(count = 15): string {
-    return this.lines.slice(-count).map((line) => line.text).join('\n');
+    return this.lines
+      .slice(-count)
+      .map((line) => line.text)
+      .join('\n');
   }
 
   onLine(listener: (line: DaemonLine) => void): () => void {

@@ -12,12 +12,7 @@ export class ServiceProcess {
     private readonly process: LineProcess<ServiceEvent>,
   ) {}
 
-  static async start(options: {
-    netns: string;
-    args: UserServiceArgs;
-    cpus: readonly number[];
-    onSpawn: (pid: number, argv: string[]) => void;
-  }): Promise<ServiceProcess> {
+  static async start(options: { netns: string; args: UserServiceArgs; cpus: readonly number[]; onSpawn: (pid: number, argv: string[]) => void }): Promise<ServiceProcess> {
     const process = new LineProcess<ServiceEvent>({
       netns: options.netns,
       argv: [globalThis.process.execPath, compiledScript('services/user-service.js'), JSON.stringify(options.args)],
@@ -32,9 +27,7 @@ export class ServiceProcess {
       throw new ColdpathError(`user service ${options.args.name}: ${first.message}`, {
         kind: 'input',
         field: 'services',
-        hint: inUse
-          ? `port in use inside ${options.netns}; give services.httpPort and services.echoPort different values`
-          : 'see the message above',
+        hint: inUse ? `port in use inside ${options.netns}; give services.httpPort and services.echoPort different values` : 'see the message above',
       });
     }
     return new ServiceProcess(options.args.name, process);

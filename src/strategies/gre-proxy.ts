@@ -46,7 +46,17 @@ export function greProxyStrategy(ctx: StrategyContext): Strategy {
     prewarm() {
       const ops: Op[] = [];
       for (const p of proxies) ops.push({ kind: 'node.add', node: p.node, role: 'proxy' });
-      for (const p of proxies) ops.push(...proxyOps(ctx, p, layout.hosts.filter((h) => proxyOf(h) === p), type, key, mtu));
+      for (const p of proxies)
+        ops.push(
+          ...proxyOps(
+            ctx,
+            p,
+            layout.hosts.filter((h) => proxyOf(h) === p),
+            type,
+            key,
+            mtu,
+          ),
+        );
       for (const h of layout.hosts) ops.push(...hostOps(ctx, h, proxyOf(h), type, key, mtu, masq));
       return {
         ok: true,
@@ -106,14 +116,25 @@ export function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, typ
     : [];
   return [
     {
-      kind: 'tunnel.add', node: h.node, dev: h.tunnelDev, type, local: h.address, remote: p.platformAddress,
-      ...(key === undefined ? {} : { key }), ...(type === 'vxlan' ? { port: VXLAN_PORT } : {}), underlay: h.uplink, mtu,
+      kind: 'tunnel.add',
+      node: h.node,
+      dev: h.tunnelDev,
+      type,
+      local: h.address,
+      remote: p.platformAddress,
+      ...(key === undefined ? {} : { key }),
+      ...(type === 'vxlan' ? { port: VXLAN_PORT } : {}),
+      underlay: h.uplink,
+      mtu,
     },
     { kind: 'addr.add', node: h.node, dev: h.tunnelDev, cidr: `${h.tunnelAddress}/${layout.tunnel.prefix}` },
     { kind: 'link.set', node: h.node, dev: h.tunnelDev, up: true },
     { kind: 'route.add', node: h.node, dst: layout.user.cidr.text, via: p.tunnelAddress, dev: h.tunnelDev },
     {
-      kind: 'nft.table', node: h.node, family: 'ip', table: HOST_TABLE,
+      kind: 'nft.table',
+      node: h.node,
+      family: 'ip',
+      table: HOST_TABLE,
       body: [
         // ip-masq-agent's rule: masquerade what is not for this host and not in nonMasqueradeCIDRs.
         'chain postrouting {',
@@ -121,7 +142,9 @@ export function hostOps(ctx: StrategyContext, h: HostLayout, p: ProxyLayout, typ
         '  fib daddr type != local jump ip_masq_agent',
         '}',
         'chain ip_masq_agent {',
-        ...masqChain(masq).split('\n').map((line) => `  ${line}`),
+        ...masqChain(masq)
+          .split('\n')
+          .map((line) => `  ${line}`),
         '}',
         ...forward,
       ].join('\n'),

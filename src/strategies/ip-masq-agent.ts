@@ -59,7 +59,7 @@ export function readConfigMap(path: string): MasqConfig {
     const issue = parsed.error.issues[0];
     throw new ColdpathError(`${field}: ${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`, { kind: 'input', field });
   }
-  parsed.data.nonMasqueradeCIDRs.forEach((cidr, index) => parseCidr(cidr, `${field} (${path}) nonMasqueradeCIDRs.${index}`));
+  for (const [index, cidr] of parsed.data.nonMasqueradeCIDRs.entries()) parseCidr(cidr, `${field} (${path}) nonMasqueradeCIDRs.${index}`);
   return { nonMasqueradeCIDRs: parsed.data.nonMasqueradeCIDRs, masqLinkLocal: parsed.data.masqLinkLocal, source: path };
 }
 

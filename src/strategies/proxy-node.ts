@@ -49,10 +49,15 @@ export function proxyNodeOps(layout: Layout, p: ProxyLayout, o: ProxyNodeOptions
     { kind: 'addr.add', node: p.node, dev: 'eth1', cidr: `${p.userAddress}/${layout.user.subnet.prefix}` },
     { kind: 'link.set', node: p.node, dev: 'eth1', up: true },
     {
-      kind: 'tunnel.add', node: p.node, dev: p.tunnelDev, type, local: o.local,
+      kind: 'tunnel.add',
+      node: p.node,
+      dev: p.tunnelDev,
+      type,
+      local: o.local,
       ...(key === undefined ? {} : { key }),
       ...(type === 'vxlan' ? { port: VXLAN_PORT, ...(o.mac === undefined ? {} : { mac: o.mac }) } : {}),
-      underlay: 'eth0', mtu,
+      underlay: 'eth0',
+      mtu,
     },
     { kind: 'addr.add', node: p.node, dev: p.tunnelDev, cidr: `${o.tunnelAddress}/${layout.tunnel.prefix}` },
     { kind: 'link.set', node: p.node, dev: p.tunnelDev, up: true },
@@ -68,7 +73,10 @@ export function proxyNodeOps(layout: Layout, p: ProxyLayout, o: ProxyNodeOptions
   ops.push(
     { kind: 'sysctl', node: p.node, key: 'net.ipv4.ip_forward', value: '1' },
     {
-      kind: 'nft.table', node: p.node, family: 'ip', table: PROXY_TABLE,
+      kind: 'nft.table',
+      node: p.node,
+      family: 'ip',
+      table: PROXY_TABLE,
       body: [
         `counter ${PROXY_COUNTERS.out} { }`,
         `counter ${PROXY_COUNTERS.back} { }`,

@@ -55,10 +55,7 @@ export function basePlan(layout: Layout): Plan {
     { kind: 'link.set', node: user.node, dev: user.bridge, up: true },
   );
   for (const s of layout.userServices) {
-    ops.push(
-      { kind: 'veth.add', node: user.node, dev: s.vpcPort, peerNode: s.node, peerDev: 'eth0' },
-      { kind: 'link.set', node: user.node, dev: s.vpcPort, master: user.bridge, up: true },
-    );
+    ops.push({ kind: 'veth.add', node: user.node, dev: s.vpcPort, peerNode: s.node, peerDev: 'eth0' }, { kind: 'link.set', node: user.node, dev: s.vpcPort, master: user.bridge, up: true });
   }
 
   // Function hosts: uplink on the platform VPC, a pod bridge (what a CNI bridge plugin builds).
@@ -97,12 +94,9 @@ function serviceHost(s: ServiceLayout, cidr: string, gateway: string, podRoutesF
 
 /** Deletes every node of the base topology (links, routes and tables go with them). */
 export function baseTeardownPlan(layout: Layout): Plan {
-  const nodes = [
-    ...layout.userServices.map((s) => s.node),
-    ...layout.platformServices.map((s) => s.node),
-    ...layout.hosts.map((h) => h.node),
-    layout.user.node,
-    layout.platform.node,
-  ];
-  return plan('base teardown', nodes.map((node) => ({ kind: 'node.del', node })));
+  const nodes = [...layout.userServices.map((s) => s.node), ...layout.platformServices.map((s) => s.node), ...layout.hosts.map((h) => h.node), layout.user.node, layout.platform.node];
+  return plan(
+    'base teardown',
+    nodes.map((node) => ({ kind: 'node.del', node })),
+  );
 }

@@ -51,5 +51,8 @@ export function containerLinkPlan(instance: InstanceLayout): Plan {
 
 /** Deleting the namespace removes its veth pair (and an ENI's) with it. */
 export function instanceDeletePlan(instances: readonly InstanceLayout[]): Plan {
-  return plan('instances: delete', instances.map((instance) => ({ kind: 'node.del', node: instance.node })));
+  return plan(
+    'instances: delete',
+    instances.map((instance) => ({ kind: 'node.del', node: instance.node })),
+  );
 }

@@ -122,20 +122,21 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     connectionDelayUs: s.connectionDelayUs,
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
-  const userServices = scenario.services.map((s, i) =>
-    service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')),
-  );
+  const userServices = scenario.services.map((s, i) => service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')));
   const proxyBase = scenario.user.reservedFirst + scenario.services.length;
-  const proxies = Array.from({ length: MAX_PROXIES }, (_, p): ProxyLayout => ({
-    index: p,
-    node: `px${p}`,
-    platformAddress: host(platform, 64 + p, 'platform.cidr'),
-    userAddress: host(userSubnet, proxyBase + p, 'user.subnet'),
-    platformPort: ifname(`p${p}`),
-    userPort: ifname(`p${p}`),
-    tunnelDev: ifname('tun'),
-    tunnelAddress: host(tunnel, 1 + p, 'platform.tunnelCidr'),
-  }));
+  const proxies = Array.from(
+    { length: MAX_PROXIES },
+    (_, p): ProxyLayout => ({
+      index: p,
+      node: `px${p}`,
+      platformAddress: host(platform, 64 + p, 'platform.cidr'),
+      userAddress: host(userSubnet, proxyBase + p, 'user.subnet'),
+      platformPort: ifname(`p${p}`),
+      userPort: ifname(`p${p}`),
+      tunnelDev: ifname('tun'),
+      tunnelAddress: host(tunnel, 1 + p, 'platform.tunnelCidr'),
+    }),
+  );
   const peeringLink = parseCidr(PEERING_LINK_CIDR);
   return {
     tag,
@@ -174,4 +175,3 @@ export function bridgeMac(tag: string, index: number): string {
 export const onPlatform = (layout: Layout, address: string): string => `${address}/${layout.platform.cidr.prefix}`;
 /** `address/prefix` for a host of the user subnet. */
 export const onUserSubnet = (layout: Layout, address: string): string => `${address}/${layout.user.subnet.prefix}`;
-

@@ -20,7 +20,6 @@ export function newRunTag(): string {
   return randomBytes(2).toString('hex');
 }
 
-
 export function netnsName(tag: string, node: string): string {
   if (!NODE_CHARS.test(node)) {
     throw new ColdpathError(`invalid node name ${JSON.stringify(node)}`, {
@@ -39,10 +38,11 @@ export function parseNetnsName(name: string): { tag: string; node: string } | un
 /** Validates an interface name; throws an input error naming the field. */
 export function checkIfname(name: string, field = 'interface name'): string {
   if (name.length === 0 || name.length > IFNAME_MAX) {
-    throw new ColdpathError(
-      `${field}: interface name ${JSON.stringify(name)} is ${name.length} characters; Linux allows at most ${IFNAME_MAX}`,
-      { kind: 'input', field, hint: 'shorten the host, service or proxy names in the scenario' },
-    );
+    throw new ColdpathError(`${field}: interface name ${JSON.stringify(name)} is ${name.length} characters; Linux allows at most ${IFNAME_MAX}`, {
+      kind: 'input',
+      field,
+      hint: 'shorten the host, service or proxy names in the scenario',
+    });
   }
   if (!IFNAME_CHARS.test(name) || name === '.' || name === '..') {
     throw new ColdpathError(`${field}: interface name ${JSON.stringify(name)} has characters Linux refuses`, {

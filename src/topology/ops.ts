@@ -76,7 +76,6 @@ export interface Plan {
 
 export const plan = (title: string, ops: Op[]): Plan => ({ title, ops });
 
-
 /**
  * The ends of the plan's veth pairs that lie outside `node`: links that live on
  * in other nodes until the kernel has reclaimed `node` after it is deleted.

@@ -54,7 +54,10 @@ describe('coldpath run: baseline', () => {
     // and `report --format` prints what the run wrote.
     const interval = new hdr.HistogramLogReader(readFileSync(join(dir, 'baseline.keepalive.hlog'), 'utf8')).nextIntervalHistogram();
     expect(interval?.totalCount).toBe(200);
-    for (const [format, file] of [['openmetrics', 'metrics.prom'], ['benchmark-json', 'benchmark.json']] as const) {
+    for (const [format, file] of [
+      ['openmetrics', 'metrics.prom'],
+      ['benchmark-json', 'benchmark.json'],
+    ] as const) {
       const printed = await runCli(['report', dir, '--format', format]);
       expect(printed.code, printed.stderr).toBe(0);
       expect(printed.stdout).toBe(readFileSync(join(dir, file), 'utf8'));

@@ -12,8 +12,29 @@ import { allColdpathNamespaces, namespacesOf, newNamespacesNotOfOtherRuns, runCl
 describe('experiment: failover', () => {
   it('crash of the active proxy: the VIPs move, traffic resumes; a pair without a standby records that the VIP never moved', async () => {
     const { cli, run } = await runExperimentScenario([
-      { kind: 'failover', name: 'crash', mode: 'crash', advertIntervalMs: 20, beforeMs: 500, afterMs: 1500, load: [{ metric: 'keepalive', rate: 200, concurrency: 4 }, { metric: 'newconn', rate: 50, concurrency: 8 }] },
-      { kind: 'failover', name: 'alone', mode: 'crash', advertIntervalMs: 20, standbyDown: true, beforeMs: 300, afterMs: 800, timeoutMs: 500, load: [{ metric: 'keepalive', rate: 100, concurrency: 2 }] },
+      {
+        kind: 'failover',
+        name: 'crash',
+        mode: 'crash',
+        advertIntervalMs: 20,
+        beforeMs: 500,
+        afterMs: 1500,
+        load: [
+          { metric: 'keepalive', rate: 200, concurrency: 4 },
+          { metric: 'newconn', rate: 50, concurrency: 8 },
+        ],
+      },
+      {
+        kind: 'failover',
+        name: 'alone',
+        mode: 'crash',
+        advertIntervalMs: 20,
+        standbyDown: true,
+        beforeMs: 300,
+        afterMs: 800,
+        timeoutMs: 500,
+        load: [{ metric: 'keepalive', rate: 100, concurrency: 2 }],
+      },
     ]);
     expect(cli.code, cli.stderr).toBe(0);
     const crash = experiment(run, 'crash', 'failover');

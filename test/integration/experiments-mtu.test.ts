@@ -8,9 +8,7 @@ import { experiment, expectNothingLeft, runExperimentScenario } from './experime
 
 describe('experiment: mtu', () => {
   it('oversize payloads pass with the clamp; without it and without PMTUD, downloads blackhole', async () => {
-    const { cli, run } = await runExperimentScenario([
-      { kind: 'mtu', name: 'mtu', sizes: [1200, 1500, 16000], requests: 3, timeoutMs: 800, encapsulationRequests: 100 },
-    ]);
+    const { cli, run } = await runExperimentScenario([{ kind: 'mtu', name: 'mtu', sizes: [1200, 1500, 16000], requests: 3, timeoutMs: 800, encapsulationRequests: 100 }]);
     expect(cli.code, cli.stderr).toBe(0);
     const mtu = experiment(run, 'mtu', 'mtu');
     expect(mtu.outcome, mtu.message).toBe('completed');

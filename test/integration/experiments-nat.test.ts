@@ -5,7 +5,18 @@ import { experiment, expectNothingLeft, runExperimentScenario } from './experime
 describe('experiment: nat', () => {
   it('exhausts a 16-port MASQUERADE and reports it', async () => {
     const { cli, run } = await runExperimentScenario([
-      { kind: 'nat', name: 'nat', ports: { first: 40000, count: 16 }, timeWaitSeconds: 1, stepMs: 1500, timeoutMs: 1200, steps: [{ rate: 10, held: 0 }, { rate: 20, held: 16 }] },
+      {
+        kind: 'nat',
+        name: 'nat',
+        ports: { first: 40000, count: 16 },
+        timeWaitSeconds: 1,
+        stepMs: 1500,
+        timeoutMs: 1200,
+        steps: [
+          { rate: 10, held: 0 },
+          { rate: 20, held: 16 },
+        ],
+      },
     ]);
     expect(cli.code, cli.stderr).toBe(0);
     const nat = experiment(run, 'nat', 'nat');

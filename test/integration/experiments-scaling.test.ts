@@ -13,7 +13,14 @@ describe('experiment: scaling', () => {
         kind: 'scaling',
         name: 'pool',
         policy: { targetPerProxy: 60, min: 1, max: 2, intervalMs: 200, scaleOutCooldownMs: 500, scaleInCooldownMs: 1000, drainTimeoutMs: 2000 },
-        load: { instances: 2, stages: [{ rate: 20, durationMs: 1500 }, { rate: 100, durationMs: 3000 }, { rate: 20, durationMs: 3500 }] },
+        load: {
+          instances: 2,
+          stages: [
+            { rate: 20, durationMs: 1500 },
+            { rate: 100, durationMs: 3000 },
+            { rate: 20, durationMs: 3500 },
+          ],
+        },
       },
       {
         kind: 'scaling',

@@ -5,8 +5,7 @@ import { runScenario } from '../../src/engine/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { namespacesOf } from './helpers.js';
 
-const run = (raw: object) =>
-  runScenario({ scenario: parseScenario(raw), scenarioSource: 'test', events: new RunEvents(), signal: new AbortController().signal });
+const run = (raw: object) => runScenario({ scenario: parseScenario(raw), scenarioSource: 'test', events: new RunEvents(), signal: new AbortController().signal });
 
 describe('eni limits under a burst', () => {
   it('records instances beyond the ENI quota as failed with reason eni-quota', async () => {

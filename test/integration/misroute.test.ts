@@ -45,7 +45,9 @@ describe('a misrouted path', () => {
     expect(gate.code, gate.stdout + gate.stderr).toBe(1);
     expect(gate.stdout).toMatch(/invalid\s+peering verification: NEW: peering failed path verification in repetitions 1, 2 of 2: svc saw unexpected sources 169\.254\.252\.1/);
     expect(gate.stdout).toMatch(/INVALID RUN \(exit 1\): NEW cannot be judged/);
-    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="coldpath\.compare\.peering" name="NEW verification" time="0">\s*<failure type="invalid" message="invalid: NEW: peering failed path verification in repetitions 1, 2 of 2/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<testcase classname="coldpath\.compare\.peering" name="NEW verification" time="0">\s*<failure type="invalid" message="invalid: NEW: peering failed path verification in repetitions 1, 2 of 2/,
+    );
 
     // Against a broken baseline the gate fails too.
     const reversed = await runCli(['compare', next, base]);

@@ -22,7 +22,15 @@ import { namespacesOf } from './helpers.js';
 
 /** One HTTP request from inside a namespace, with the kernel's own tools (no probe). */
 async function curlFrom(driver: KernelDriver, node: string, url: string): Promise<void> {
-  await runCommand(['ip', 'netns', 'exec', driver.netnsOf(node), process.execPath, '-e', `fetch(${JSON.stringify(url)}).then((r) => r.text()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`]);
+  await runCommand([
+    'ip',
+    'netns',
+    'exec',
+    driver.netnsOf(node),
+    process.execPath,
+    '-e',
+    `fetch(${JSON.stringify(url)}).then((r) => r.text()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`,
+  ]);
 }
 
 describe('path isolation', () => {

@@ -59,6 +59,7 @@ async function openReport(dir: string, screenshot?: string): Promise<PageCheck> 
       };
     }),
   );
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's page API, not a DOM node: the rendered text is what a reader sees
   const text = await page.innerText('body');
   if (screenshot !== undefined) await page.screenshot({ path: screenshot, fullPage: true });
   await page.close();

@@ -74,7 +74,9 @@ describe('teardown', () => {
   });
 
   it('`coldpath clean` leaves a live run alone, however it was started', async () => {
-    const { child, tag } = await startCli(['run', scenarioFile({ strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { requests: 100000 } }), '--out', tempDir()], { relativePath: true });
+    const { child, tag } = await startCli(['run', scenarioFile({ strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { requests: 100000 } }), '--out', tempDir()], {
+      relativePath: true,
+    });
     await waitFor(() => processesInNamespaces(tag).length >= 2, 60_000, 'the run to start its processes');
     const clean = await runCli(['clean']);
     expect(clean.stdout).toMatch(new RegExp(`run ${tag} is still running \\(pid \\d+\\); not touched`));

@@ -60,7 +60,15 @@ describe('trustworthy figures: mechanisms', () => {
   });
 
   it('shuffles with the scenario seed, and lists the order as given when asked', async () => {
-    const shuffled = await run({ ...QUICK, repetitions: 3, strategies: ['baseline', 'eni', 'peering'], order: 'shuffle', seed: 7, reference: { tool: 'none' }, workload: { ...QUICK.workload, metrics: ['echo'] } });
+    const shuffled = await run({
+      ...QUICK,
+      repetitions: 3,
+      strategies: ['baseline', 'eni', 'peering'],
+      order: 'shuffle',
+      seed: 7,
+      reference: { tool: 'none' },
+      workload: { ...QUICK.workload, metrics: ['echo'] },
+    });
     const orders = shuffled.schedule?.map((item) => item.order) ?? [];
     for (const order of orders) expect([...order].sort()).toEqual(['baseline', 'eni', 'peering']);
     for (const path of shuffled.paths) {
@@ -77,7 +85,13 @@ describe('trustworthy figures: mechanisms', () => {
   });
 
   it('ends warm-up at a steady state and records how many requests it took; a fixed count when steady state is off', async () => {
-    const steady = await run({ ...QUICK, repetitions: 1, strategies: ['baseline'], reference: { tool: 'none' }, workload: { ...QUICK.workload, steadyState: { window: 100, windows: 3, tolerance: 0.5, timeLimitMs: 20_000 } } });
+    const steady = await run({
+      ...QUICK,
+      repetitions: 1,
+      strategies: ['baseline'],
+      reference: { tool: 'none' },
+      workload: { ...QUICK.workload, steadyState: { window: 100, windows: 3, tolerance: 0.5, timeLimitMs: 20_000 } },
+    });
     const warm = steady.paths[0]!.repetitions[0]!.warm;
     for (const result of warm) {
       expect(result.requested.steady).toEqual({ window: 100, windows: 3, tolerance: 0.5, timeLimitMs: 20_000 });

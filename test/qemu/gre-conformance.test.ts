@@ -145,7 +145,13 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
     expect(readEvidence('neigh-px0.txt'), 'multipoint neighbour of the host on the proxy').toContain(`${hostTunnelAddress} lladdr ${hostUnderlay} PERMANENT`);
     for (const node of ['px0', 'fh0']) {
       const text = readEvidence(`links-${node}.txt`);
-      console.log(`[qemu tier] ${node}: ${text.split('\n').filter((line) => line.includes(`${tunnelDev}@`) || /^\s+gre .*key/.test(line)).map((l) => l.trim()).join(' | ')}`);
+      console.log(
+        `[qemu tier] ${node}: ${text
+          .split('\n')
+          .filter((line) => line.includes(`${tunnelDev}@`) || /^\s+gre .*key/.test(line))
+          .map((l) => l.trim())
+          .join(' | ')}`,
+      );
     }
   });
 
@@ -163,10 +169,15 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
     const back = ipv4.filter((p) => p.src === proxyUnderlay && p.dst === hostUnderlay);
     expect(out.length, 'host → proxy GRE packets carrying IPv4').toBeGreaterThan(0);
     expect(back.length, 'proxy → host GRE packets carrying IPv4').toBeGreaterThan(0);
-    expect(out.every((p) => p.inner?.dst === run.paths[0]?.target.address), 'inner destination is the user service').toBe(true);
+    expect(
+      out.every((p) => p.inner?.dst === run.paths[0]?.target.address),
+      'inner destination is the user service',
+    ).toBe(true);
     const text = readEvidence('gre.txt').split('\n');
     const first = text.findIndex((line) => line.includes('GREv0'));
-    console.log(`[qemu tier] ${packets.length} GRE packets (${out.length} out, ${back.length} back), all key=0x${TENANT_KEY.toString(16)} with K bit; first:\n${text.slice(Math.max(0, first - 1), first + 3).join('\n')}`);
+    console.log(
+      `[qemu tier] ${packets.length} GRE packets (${out.length} out, ${back.length} back), all key=0x${TENANT_KEY.toString(16)} with K bit; first:\n${text.slice(Math.max(0, first - 1), first + 3).join('\n')}`,
+    );
   });
 
   it("reaches the user service through the proxy, seen from the proxy's eth1 address", () => {
@@ -201,7 +212,10 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
 
   it('leaves no coldpath namespace or ledger in the guest after teardown', () => {
     const netns = readEvidence('netns-after.txt');
-    expect(netns.split('\n').filter((line) => line.startsWith('coldpath-')), 'ip netns list after the run').toEqual([]);
+    expect(
+      netns.split('\n').filter((line) => line.startsWith('coldpath-')),
+      'ip netns list after the run',
+    ).toEqual([]);
     expect(netns.trim(), 'ip netns list after the run').toBe('');
     expect(readEvidence('state-after.txt').trim(), '/run/coldpath after the run').toBe('');
   });

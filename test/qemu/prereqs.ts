@@ -6,7 +6,7 @@
  * prerequisites fail the tier: it is never skipped silently.
  */
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
-import { delimiter, join, resolve, sep } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 export interface Tool {
   command: string;
@@ -58,10 +58,7 @@ export function requireTools(tools: readonly Tool[] = TOOLS): Map<string, string
   if (missing.length > 0) {
     const lines = missing.map((t) => `  - ${t.command} (Debian package ${t.debian}): ${t.why}`);
     const packages = [...new Set(missing.map((t) => t.debian))].join(' ');
-    throw new Error(
-      `the QEMU tier is missing prerequisites:\n${lines.join('\n')}\n` +
-        `install them (as root): DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages}`,
-    );
+    throw new Error(`the QEMU tier is missing prerequisites:\n${lines.join('\n')}\n` + `install them (as root): DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages}`);
   }
   return found;
 }
@@ -84,11 +81,7 @@ function newestFile(dir: string, suffix: string): { path: string; mtimeMs: numbe
   let newest: { path: string; mtimeMs: number } | undefined;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    const candidate = entry.isDirectory()
-      ? newestFile(path, suffix)
-      : entry.name.endsWith(suffix)
-        ? { path, mtimeMs: statSync(path).mtimeMs }
-        : undefined;
+    const candidate = entry.isDirectory() ? newestFile(path, suffix) : entry.name.endsWith(suffix) ? { path, mtimeMs: statSync(path).mtimeMs } : undefined;
     if (candidate !== undefined && (newest === undefined || candidate.mtimeMs > newest.mtimeMs)) newest = candidate;
   }
   return newest;

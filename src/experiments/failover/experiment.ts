@@ -32,14 +32,11 @@ const INSTANCES = [VRRP_INSTANCES.platform, VRRP_INSTANCES.user];
 
 /** What the kernel keeps doing in each mode, for the reader of results. */
 const MODE_NOTES: Record<FailoverSpec['mode'], string> = {
-  crash:
-    "crash: keepalived's VRRP child, then its parent, are SIGKILLed and px0's eth0 and eth1 go down, as when the machine dies; nothing removes px0's VIPs, but nothing reaches them either.",
-  'link-down':
-    'link-down: only px0\'s platform link (eth0) goes down; keepalived there sees it (FAULT) and the sync group drops the user VIP too, so px0 stops answering for both.',
+  crash: "crash: keepalived's VRRP child, then its parent, are SIGKILLed and px0's eth0 and eth1 go down, as when the machine dies; nothing removes px0's VIPs, but nothing reaches them either.",
+  'link-down': "link-down: only px0's platform link (eth0) goes down; keepalived there sees it (FAULT) and the sync group drops the user VIP too, so px0 stops answering for both.",
   freeze:
     'freeze: keepalived on px0 is SIGSTOPped; the kernel there keeps its VIPs, keeps forwarding, NATing and answering ARP for them: once px1 takes over, both hold the VIPs (split brain) and traffic follows whichever gratuitous ARP a neighbour heard last.',
-  graceful:
-    'graceful: keepalived on px0 gets SIGTERM: it sends a priority-0 advert and removes its VIPs, so px1 takes over after the skew time instead of 3 × advert_int.',
+  graceful: 'graceful: keepalived on px0 gets SIGTERM: it sends a priority-0 advert and removes its VIPs, so px1 takes over after the skew time instead of 3 × advert_int.',
 };
 
 export const failover: Experiment<FailoverSpec, FailoverResult> = {
@@ -87,7 +84,7 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
   if (sanity?.ok !== true) {
     throw new ColdpathError(`traffic does not pass through the HA pair before the fault: ${sanity?.ok === false ? `${sanity.errorKind}: ${sanity.message}` : 'no answer'}`, {
       kind: 'runtime',
-      hint: 'run `coldpath plan` and check the VIPs with keepalived\'s log',
+      hint: "run `coldpath plan` and check the VIPs with keepalived's log",
     });
   }
   await service.process?.reset();
@@ -104,7 +101,19 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
   const events = await streams.results;
   const sources = (await service.process?.stats())?.sources ?? {};
   const unsolicited = (await readCounters(standby.netns, PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
-  result.measured = measure(spec, pair, faultAt, events, streams.expected, instances.map((i) => i.layout.node), active, standby, sources, unsolicited, thawAtUs);
+  result.measured = measure(
+    spec,
+    pair,
+    faultAt,
+    events,
+    streams.expected,
+    instances.map((i) => i.layout.node),
+    active,
+    standby,
+    sources,
+    unsolicited,
+    thawAtUs,
+  );
   if (result.measured.verdict !== 'moved') {
     result.notes.push(
       spec.standbyDown
@@ -130,7 +139,7 @@ async function startPair(spec: FailoverSpec, pair: HaPair, binary: string, activ
     throw new ColdpathError(`keepalived on ${pair.active.node} did not become MASTER within ${settleMs} ms`, {
       kind: 'runtime',
       stderr: active.daemon?.tail() ?? '',
-      hint: active.daemon?.hasExited === true ? `keepalived exited (${active.daemon.exit ?? '?'}); see its log above` : 'see keepalived\'s log above',
+      hint: active.daemon?.hasExited === true ? `keepalived exited (${active.daemon.exit ?? '?'}); see its log above` : "see keepalived's log above",
     });
   }
   if (spec.standbyDown) return;
@@ -139,7 +148,7 @@ async function startPair(spec: FailoverSpec, pair: HaPair, binary: string, activ
     throw new ColdpathError(`keepalived on ${pair.standby.node} did not settle as BACKUP within ${settleMs} ms`, {
       kind: 'runtime',
       stderr: standby.daemon?.tail() ?? '',
-      hint: 'see keepalived\'s log above',
+      hint: "see keepalived's log above",
     });
   }
 }

@@ -8,7 +8,12 @@ export function failoverReport(e: FailoverResult): { blocks: Block[]; charts: Ch
   const blocks: Block[] =
     c === undefined
       ? []
-      : [{ type: 'text', text: `Mode ${c.mode}, advert_int ${c.advertIntervalMs} ms, priorities ${c.priorities.active}/${c.priorities.standby}, VIPs ${c.vips.platform} (platform) / ${c.vips.user} (user), ${c.tunnel} tunnels.` }];
+      : [
+          {
+            type: 'text',
+            text: `Mode ${c.mode}, advert_int ${c.advertIntervalMs} ms, priorities ${c.priorities.active}/${c.priorities.standby}, VIPs ${c.vips.platform} (platform) / ${c.vips.user} (user), ${c.tunnel} tunnels.`,
+          },
+        ];
   const m = e.measured;
   if (m === undefined) return { blocks, charts: [] };
   blocks.push(
@@ -29,7 +34,12 @@ export function failoverReport(e: FailoverResult): { blocks: Block[]; charts: Ch
           ['split brain (both held the platform VIP)', ms(m.duplicateVipUs)],
           ['mid-flow packets dropped instead of reset', String(m.unsolicitedDropped)],
           ...(m.thawAtUs === undefined ? [] : [['thawed at / gap after thaw', `${ms(m.thawAtUs)} / ${ms(m.thawGapUs ?? null)}`]]),
-          ['sources seen by the service', Object.entries(m.sources).map(([a, n]) => `${a} (${n})`).join(', ') || '–'],
+          [
+            'sources seen by the service',
+            Object.entries(m.sources)
+              .map(([a, n]) => `${a} (${n})`)
+              .join(', ') || '–',
+          ],
         ],
       },
     },

@@ -107,10 +107,13 @@ export class VrrpNode {
     if (daemon === undefined) return false;
     const deadline = Date.now() + timeoutMs;
     for (const instance of instances) {
-      const line = await daemon.waitFor((l) => {
-        const change = parseTransition(l.text);
-        return change?.instance === instance && change.state === state;
-      }, Math.max(1, deadline - Date.now()));
+      const line = await daemon.waitFor(
+        (l) => {
+          const change = parseTransition(l.text);
+          return change?.instance === instance && change.state === state;
+        },
+        Math.max(1, deadline - Date.now()),
+      );
       if (line === undefined) return false;
     }
     return true;

@@ -52,7 +52,9 @@ async function runMtu(ctx: ExperimentContext, spec: MtuSpec, result: MtuResult):
     ]),
     killIn: [sp.proxy.node],
   });
-  ctx.say(`mtu: proxy ${sp.proxy.node} over ${sp.type} (tunnel MTU ${sp.mtu}); ${spec.sizes.length} sizes × ${spec.directions.length} directions × ${spec.clamp.length} clamp × ${spec.pmtud.length} PMTUD variants`);
+  ctx.say(
+    `mtu: proxy ${sp.proxy.node} over ${sp.type} (tunnel MTU ${sp.mtu}); ${spec.sizes.length} sizes × ${spec.directions.length} directions × ${spec.clamp.length} clamp × ${spec.pmtud.length} PMTUD variants`,
+  );
   await ctx.driver.apply(singleProxyPlan(sctx, sp));
   await ctx.driver.apply(icmpCounterPlan(sp));
   const [instance] = await ctx.addInstances(1);
@@ -61,7 +63,9 @@ async function runMtu(ctx: ExperimentContext, spec: MtuSpec, result: MtuResult):
   for (const clamp of spec.clamp) {
     await ctx.driver.apply(hostTablesPlan(sctx, sp, clamp));
     for (const pmtud of spec.pmtud) {
-      await ctx.driver.apply(pmtud === 'blocked' ? noIcmpPlan(service.node) : plan('user service: ICMP admitted', [{ kind: 'nft.table', node: service.node, family: 'ip', table: NO_ICMP_TABLE, body: '' }]));
+      await ctx.driver.apply(
+        pmtud === 'blocked' ? noIcmpPlan(service.node) : plan('user service: ICMP admitted', [{ kind: 'nft.table', node: service.node, family: 'ip', table: NO_ICMP_TABLE, body: '' }]),
+      );
       for (const direction of spec.directions) {
         for (const bytes of spec.sizes) {
           if (ctx.signal.aborted) break;
@@ -90,8 +94,17 @@ async function runMtu(ctx: ExperimentContext, spec: MtuSpec, result: MtuResult):
 function noIcmpPlan(node: string): ReturnType<typeof plan> {
   return plan('user service: no ICMP fragmentation-needed (security group)', [
     {
-      kind: 'nft.table', node, family: 'ip', table: NO_ICMP_TABLE,
-      body: ['counter frag_needed { }', 'chain input {', '  type filter hook input priority filter; policy accept;', '  icmp type destination-unreachable icmp code frag-needed counter name "frag_needed" drop', '}'].join('\n'),
+      kind: 'nft.table',
+      node,
+      family: 'ip',
+      table: NO_ICMP_TABLE,
+      body: [
+        'counter frag_needed { }',
+        'chain input {',
+        '  type filter hook input priority filter; policy accept;',
+        '  icmp type destination-unreachable icmp code frag-needed counter name "frag_needed" drop',
+        '}',
+      ].join('\n'),
     },
   ]);
 }
@@ -99,8 +112,17 @@ function noIcmpPlan(node: string): ReturnType<typeof plan> {
 function icmpCounterPlan(sp: SingleProxy): ReturnType<typeof plan> {
   return plan(`${sp.proxy.node}: count ICMP fragmentation-needed sent`, [
     {
-      kind: 'nft.table', node: sp.proxy.node, family: 'ip', table: ICMP_COUNT_TABLE,
-      body: ['counter frag_needed { }', 'chain output {', '  type filter hook output priority filter; policy accept;', '  icmp type destination-unreachable icmp code frag-needed counter name "frag_needed"', '}'].join('\n'),
+      kind: 'nft.table',
+      node: sp.proxy.node,
+      family: 'ip',
+      table: ICMP_COUNT_TABLE,
+      body: [
+        'counter frag_needed { }',
+        'chain output {',
+        '  type filter hook output priority filter; policy accept;',
+        '  icmp type destination-unreachable icmp code frag-needed counter name "frag_needed"',
+        '}',
+      ].join('\n'),
     },
   ]);
 }
@@ -142,13 +164,16 @@ async function runCase(
 }
 
 /** The case's first request and the rest: one histogram. */
-const mergeAll = (events: readonly MeasureResultEvent[]): string => encodeHistogram(mergeEncoded('latency', events.map((e) => e.histogram)));
+const mergeAll = (events: readonly MeasureResultEvent[]): string =>
+  encodeHistogram(
+    mergeEncoded(
+      'latency',
+      events.map((e) => e.histogram),
+    ),
+  );
 
 async function icmpCounts(ctx: ExperimentContext, sp: SingleProxy, serviceNode: string): Promise<{ sent: number; dropped: number }> {
-  const [proxy, service] = await Promise.all([
-    readCounters(ctx.driver.netnsOf(sp.proxy.node), ICMP_COUNT_TABLE),
-    readCounters(ctx.driver.netnsOf(serviceNode), NO_ICMP_TABLE),
-  ]);
+  const [proxy, service] = await Promise.all([readCounters(ctx.driver.netnsOf(sp.proxy.node), ICMP_COUNT_TABLE), readCounters(ctx.driver.netnsOf(serviceNode), NO_ICMP_TABLE)]);
   return { sent: proxy['frag_needed'] ?? 0, dropped: service['frag_needed'] ?? 0 };
 }
 

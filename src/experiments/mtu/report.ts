@@ -10,7 +10,9 @@ export function mtuReport(e: MtuResult): { blocks: Block[]; charts: ChartFigure[
   const blocks: Block[] = [
     {
       type: 'text',
-      text: `Tunnel ${m.tunnel}: MTU ${m.tunnelMtu} on a ${m.underlayMtu}-byte underlay; the clamp sets MSS ${m.clampedMss}. Reference MTUs: ${Object.entries(m.theoreticalMtu).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+      text: `Tunnel ${m.tunnel}: MTU ${m.tunnelMtu} on a ${m.underlayMtu}-byte underlay; the clamp sets MSS ${m.clampedMss}. Reference MTUs: ${Object.entries(m.theoreticalMtu)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
     },
     {
       type: 'table',
@@ -18,7 +20,17 @@ export function mtuReport(e: MtuResult): { blocks: Block[]; charts: ChartFigure[
         title: `${e.name}: sizes through the tunnel`,
         note: 'Downloads (GET /bytes/N) and uploads (POST) with the MSS clamp on or off and path-MTU discovery allowed or blocked; a black hole shows as timeouts.',
         header: ['direction', 'clamp', 'PMTUD', 'bytes', 'verdict', 'ok / requests', 'first request', 'p50', 'ICMP sent / dropped'],
-        rows: m.cases.map((c) => [c.direction, c.clamp ? 'on' : 'off', c.pmtud, String(c.bytes), c.verdict, `${c.ok} / ${c.requests}`, ms(c.firstUs), percentileText(c.histogram, 50), `${c.icmp.sentByProxy} / ${c.icmp.droppedAtService}`]),
+        rows: m.cases.map((c) => [
+          c.direction,
+          c.clamp ? 'on' : 'off',
+          c.pmtud,
+          String(c.bytes),
+          c.verdict,
+          `${c.ok} / ${c.requests}`,
+          ms(c.firstUs),
+          percentileText(c.histogram, 50),
+          `${c.icmp.sentByProxy} / ${c.icmp.droppedAtService}`,
+        ]),
       },
     },
   ];
@@ -29,7 +41,13 @@ export function mtuReport(e: MtuResult): { blocks: Block[]; charts: ChartFigure[
         title: `${e.name}: latency by encapsulation`,
         note: 'Keep-alive requests through the same proxy with each encapsulation this kernel has, and with none.',
         header: ['encapsulation', 'MTU', 'p50', 'p99', 'note'],
-        rows: m.encapsulations.map((x) => [x.encapsulation, x.mtu === undefined ? '–' : String(x.mtu), percentileText(x.histogram, 50), percentileText(x.histogram, 99), x.available ? '' : `not on this kernel: ${x.reason ?? ''}`]),
+        rows: m.encapsulations.map((x) => [
+          x.encapsulation,
+          x.mtu === undefined ? '–' : String(x.mtu),
+          percentileText(x.histogram, 50),
+          percentileText(x.histogram, 99),
+          x.available ? '' : `not on this kernel: ${x.reason ?? ''}`,
+        ]),
       },
     });
   }

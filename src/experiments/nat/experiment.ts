@@ -37,14 +37,14 @@ export function natLimitPlan(sp: SingleProxy, spec: Pick<NatSpec, 'ports' | 'con
   const ports = `${spec.ports.first}-${last}`;
   // Spread per flow (numgen): `snat to A-B` would not spread one host's flows to one service —
   // the kernel picks the address of a range by hashing source and destination addresses.
-  const nat =
-    addresses === undefined
-      ? `masquerade to :${ports}`
-      : `snat ip to numgen inc mod ${addresses.length} map { ${addresses.map((address, i) => `${i} : ${address} . ${ports}`).join(', ')} }`;
+  const nat = addresses === undefined ? `masquerade to :${ports}` : `snat ip to numgen inc mod ${addresses.length} map { ${addresses.map((address, i) => `${i} : ${address} . ${ports}`).join(', ')} }`;
   const dev = sp.proxy.tunnelDev;
   return plan(`${sp.proxy.node}: NAT limited to ports ${spec.ports.first}-${last}${addresses === undefined ? '' : ` on ${addresses.join('-')}`}`, [
     {
-      kind: 'nft.table', node: sp.proxy.node, family: 'ip', table: NAT_LIMIT_TABLE,
+      kind: 'nft.table',
+      node: sp.proxy.node,
+      family: 'ip',
+      table: NAT_LIMIT_TABLE,
       body: [
         'counter syn_in { }',
         'counter syn_out { }',
@@ -215,7 +215,7 @@ export function remedyFor(rate: number, held: number, spec: Pick<NatSpec, 'ports
     addressesNeeded: needed,
     advice:
       `Up to ${held + spec.concurrency} concurrent connections and ${rate} new connections/s to one destination, with ${spec.ports.count} port(s) per address, need ${needed} SNAT address(es) (25 % headroom). ` +
-      'The pool should scale out on NAT port use (connections per destination ÷ ports) before it reaches 100 %, or SNAT each proxy to several addresses chosen per flow (an nft numgen/jhash map: `snat to A-B` picks one address per source/destination pair, so it does not spread one host\'s flows); clients should keep connections alive (one port for many requests).',
+      "The pool should scale out on NAT port use (connections per destination ÷ ports) before it reaches 100 %, or SNAT each proxy to several addresses chosen per flow (an nft numgen/jhash map: `snat to A-B` picks one address per source/destination pair, so it does not spread one host's flows); clients should keep connections alive (one port for many requests).",
   };
 }
 

@@ -54,7 +54,13 @@ async function runScaling(ctx: ExperimentContext, spec: ScalingSpec, result: Sca
   const touched = new Set<ProxyLayout>();
   const { driver } = ctx;
   ctx.removeAtEnd({ plan: poolHostsTeardown(sctx) });
-  ctx.removeAtEnd(() => ({ plan: plan('scaling: remove the pool', [...touched].flatMap((proxy) => removeProxyPlan(sctx, shape, proxy).ops)), killIn: [...touched].map((p) => p.node) }));
+  ctx.removeAtEnd(() => ({
+    plan: plan(
+      'scaling: remove the pool',
+      [...touched].flatMap((proxy) => removeProxyPlan(sctx, shape, proxy).ops),
+    ),
+    killIn: [...touched].map((p) => p.node),
+  }));
   ctx.say(`scaling: pool of ${spec.policy.min}–${spec.policy.max} proxies, target ${spec.policy.targetPerProxy} ${spec.policy.metric} per proxy`);
   await driver.apply(poolHostsPlan(sctx, shape));
   for (let i = 0; i < spec.policy.min; i++) members.push(await provision(ctx, sctx, shape, members, touched));
@@ -82,12 +88,20 @@ async function runScaling(ctx: ExperimentContext, spec: ScalingSpec, result: Sca
   });
   while (!loadDone && !ctx.signal.aborted) {
     await controller.tick();
-    await Promise.race([pause(ctx, spec.policy.intervalMs), done.then(() => undefined, () => undefined)]);
+    await Promise.race([
+      pause(ctx, spec.policy.intervalMs),
+      done.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
   }
   const events = await done;
   await controller.settle();
   const points: RequestPoint[] = events.flatMap((event) => (event.trace === undefined ? [] : pointsOf(event.trace, ref)));
-  const tallies = events.map((event, i) => mergeTallies([tally(event.trace === undefined ? [] : pointsOf(event.trace, ref)), unsentTally(streams.expected[i] ?? 0, event.trace?.requests.length ?? 0)]));
+  const tallies = events.map((event, i) =>
+    mergeTallies([tally(event.trace === undefined ? [] : pointsOf(event.trace, ref)), unsentTally(streams.expected[i] ?? 0, event.trace?.requests.length ?? 0)]),
+  );
   const endUs = Math.max(spec.load.stages.reduce((sum, s) => sum + s.durationMs, 0) * 1000, ...points.map((p) => p.done)) + 1;
   const eni = ctx.model.burst(1, ['proxy.eni'])[0] ?? [];
   const measured: ScalingMeasured = {
@@ -111,7 +125,11 @@ async function runScaling(ctx: ExperimentContext, spec: ScalingSpec, result: Sca
   if (measured.atMax !== null) result.notes.push(`The policy wanted ${measured.atMax.desired} proxies but max is ${spec.policy.max}: the pool stayed at its maximum while the load lasted.`);
 }
 
-const serving = (members: readonly Member[]): ProxyLayout[] => members.filter((m) => m.state === 'serving').map((m) => m.proxy).sort((a, b) => a.index - b.index);
+const serving = (members: readonly Member[]): ProxyLayout[] =>
+  members
+    .filter((m) => m.state === 'serving')
+    .map((m) => m.proxy)
+    .sort((a, b) => a.index - b.index);
 
 /** Start of each load stage, µs after the start of measured load. */
 function stageStarts(spec: ScalingSpec): number[] {

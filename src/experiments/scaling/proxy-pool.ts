@@ -56,8 +56,15 @@ export function poolHostsPlan(ctx: StrategyContext, shape: PoolShape): Plan {
   for (const h of layout.hosts) {
     ops.push(
       {
-        kind: 'tunnel.add', node: h.node, dev: h.tunnelDev, type: shape.type, local: h.address,
-        ...(shape.key === undefined ? {} : { key: shape.key }), ...(shape.type === 'vxlan' ? { port: VXLAN_PORT } : {}), underlay: h.uplink, mtu: shape.mtu,
+        kind: 'tunnel.add',
+        node: h.node,
+        dev: h.tunnelDev,
+        type: shape.type,
+        local: h.address,
+        ...(shape.key === undefined ? {} : { key: shape.key }),
+        ...(shape.type === 'vxlan' ? { port: VXLAN_PORT } : {}),
+        underlay: h.uplink,
+        mtu: shape.mtu,
       },
       { kind: 'addr.add', node: h.node, dev: h.tunnelDev, cidr: `${h.tunnelAddress}/${layout.tunnel.prefix}` },
       { kind: 'link.set', node: h.node, dev: h.tunnelDev, up: true },
@@ -155,9 +162,7 @@ export function poolHostsTeardown(ctx: StrategyContext): Plan {
 function hostReach(shape: PoolShape, node: string, dev: string, p: ProxyLayout, action: 'add' | 'del'): Op[] {
   switch (shape.type) {
     case 'gre':
-      return action === 'add'
-        ? [{ kind: 'neigh.replace', node, dev, address: p.tunnelAddress, lladdr: p.platformAddress }]
-        : [{ kind: 'neigh.del', node, dev, address: p.tunnelAddress }];
+      return action === 'add' ? [{ kind: 'neigh.replace', node, dev, address: p.tunnelAddress, lladdr: p.platformAddress }] : [{ kind: 'neigh.del', node, dev, address: p.tunnelAddress }];
     case 'vxlan':
       return action === 'add'
         ? [

@@ -75,13 +75,25 @@ function scalingCharts(name: string, m: ScalingMeasured): ChartFigure[] {
             width: 640,
             height: 140,
             layer: [
-              { data: { values: metric }, mark: 'line', encoding: { x: { field: 't', type: 'quantitative', title: 'time since start of load (s)' }, y: { field: 'value', type: 'quantitative', title: 'pool metric' } } },
+              {
+                data: { values: metric },
+                mark: 'line',
+                encoding: { x: { field: 't', type: 'quantitative', title: 'time since start of load (s)' }, y: { field: 'value', type: 'quantitative', title: 'pool metric' } },
+              },
               { data: { values: stages }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 't', type: 'quantitative' } } },
             ],
           },
         ],
       },
     },
-    { title: `${name}: responses over time while the pool scales`, spec: timelineSpec(m.timeline, 'time since start of load (s)', 1_000_000, stages.map((s) => ({ at: s.t, label: s.label }))) },
+    {
+      title: `${name}: responses over time while the pool scales`,
+      spec: timelineSpec(
+        m.timeline,
+        'time since start of load (s)',
+        1_000_000,
+        stages.map((s) => ({ at: s.t, label: s.label })),
+      ),
+    },
   ];
 }

@@ -74,7 +74,11 @@ const substitute = (text: string, context: Context): string => text.replace(/\$\
 /** A step's `if:`: operands, `''`, `==`, `!=`, `&&`, `always()` — the forms action.yml uses. */
 function condition(text: string | undefined, context: Context): boolean {
   if (text === undefined) return true;
-  const js = text.replace(OPERAND, (path) => JSON.stringify(operand(path, context))).replace(/always\(\)/g, 'true').replace(/!=/g, '!==').replace(/([^!=])==([^=])/g, '$1===$2');
+  const js = text
+    .replace(OPERAND, (path) => JSON.stringify(operand(path, context)))
+    .replace(/always\(\)/g, 'true')
+    .replace(/!=/g, '!==')
+    .replace(/([^!=])==([^=])/g, '$1===$2');
   if (!/^[\s"'\w\-./:+%()!=&|]*$/.test(js)) throw new Error(`unexpected condition ${text}`);
   return Boolean(new Function(`return (${js});`)());
 }
@@ -228,7 +232,22 @@ describe('action.yml', () => {
 
     expect(coldpathCalls()).toEqual([
       ['run', 'test/fixtures/small.yaml', '--out', out],
-      ['compare', FIXTURE, runDir, '--min-effect', '10', '--markdown', join(sandbox, 'step-summary.md'), '--junit', join(runDir, 'gate.xml'), '--allow-env-mismatch', '-t', 'gre-proxy:keepalive.p50<+50%', '-t', 'keepalive.p99<+200%'],
+      [
+        'compare',
+        FIXTURE,
+        runDir,
+        '--min-effect',
+        '10',
+        '--markdown',
+        join(sandbox, 'step-summary.md'),
+        '--junit',
+        join(runDir, 'gate.xml'),
+        '--allow-env-mismatch',
+        '-t',
+        'gre-proxy:keepalive.p50<+50%',
+        '-t',
+        'keepalive.p99<+200%',
+      ],
       ['report', runDir, '--format', 'benchmark-json'],
     ]);
   });

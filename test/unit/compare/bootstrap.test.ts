@@ -61,7 +61,12 @@ describe('quantile views', () => {
 describe('bootstrap interval of NEW/BASE', () => {
   it('identical data: ratio 1, interval around 1, unchanged', () => {
     const reps = runOf(new Random(1), 100, 5, 0.02);
-    const unpaired = bootstrapRatio(reps, reps.map((rep) => ({ ...rep, repetition: rep.repetition + 10 })), 50, options('same'));
+    const unpaired = bootstrapRatio(
+      reps,
+      reps.map((rep) => ({ ...rep, repetition: rep.repetition + 10 })),
+      50,
+      options('same'),
+    );
     expect(unpaired.ratio).toBe(1);
     expect(unpaired.method).toBe('repetitions');
     expect(unpaired.ci.low).toBeLessThan(1);
@@ -161,7 +166,12 @@ describe('pairing by repetition', () => {
     const base = trendingRun(new Random(11), 100, trend, 0.01);
     const next = trendingRun(new Random(12), 130, trend, 0.01);
     const paired = bootstrapRatio(base, next, 50, options('drift'));
-    const unpaired = bootstrapRatio(base, next.map((rep) => ({ ...rep, repetition: rep.repetition + 10 })), 50, options('drift'));
+    const unpaired = bootstrapRatio(
+      base,
+      next.map((rep) => ({ ...rep, repetition: rep.repetition + 10 })),
+      50,
+      options('drift'),
+    );
     expect(paired.method).toBe('paired');
     expect(unpaired.method).toBe('repetitions');
     expect(paired.ratio).toBeCloseTo(1.3, 1);

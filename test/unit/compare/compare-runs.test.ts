@@ -22,8 +22,7 @@ const find = (comparison: Comparison, path: string, metric: string): Finding => 
   if (finding === undefined) throw new Error(`no finding ${path} ${metric}`);
   return finding;
 };
-const verdicts = (comparison: Comparison, verdict: string): string[] =>
-  comparison.findings.filter((f) => f.verdict === verdict).map((f) => `${f.path} ${f.metric}`);
+const verdicts = (comparison: Comparison, verdict: string): string[] => comparison.findings.filter((f) => f.verdict === verdict).map((f) => `${f.path} ${f.metric}`);
 
 describe('compare: same run', () => {
   it('nothing regresses or improves; exit 0', () => {
@@ -39,8 +38,18 @@ describe('compare: same run', () => {
     const comparison = compare(fixture, fixture);
     expect(comparison.findings).toHaveLength(4 * (5 * 2 + 2));
     expect(comparison.findings.map((f) => f.metric).slice(0, 12)).toEqual([
-      'coldpath.p50', 'coldpath.p99', 'connect.p50', 'connect.p99', 'keepalive.p50', 'keepalive.p99',
-      'newconn.p50', 'newconn.p99', 'echo.p50', 'echo.p99', 'failures.rate', 'errors.rate',
+      'coldpath.p50',
+      'coldpath.p99',
+      'connect.p50',
+      'connect.p99',
+      'keepalive.p50',
+      'keepalive.p99',
+      'newconn.p50',
+      'newconn.p99',
+      'echo.p50',
+      'echo.p99',
+      'failures.rate',
+      'errors.rate',
     ]);
   });
 

@@ -69,7 +69,7 @@ describe('compare: path verification failed', () => {
     const old = structuredClone(three);
     old.paths[3]!.verification = { ...old.paths[3]!.verification!, ok: false, detail: 'proxy nft counters did not move' };
     const [finding] = invalid(compare(three, old));
-    expect(finding?.reason).toBe('NEW: gre-proxy failed path verification: proxy nft counters did not move; its figures may not be gre-proxy\'s');
+    expect(finding?.reason).toBe("NEW: gre-proxy failed path verification: proxy nft counters did not move; its figures may not be gre-proxy's");
   });
 });
 

@@ -10,7 +10,12 @@ export interface XmlElement {
 
 const ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
 const decode = (text: string): string =>
-  text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Parses `xml` or throws describing the first problem. */
 export function parseXml(xml: string): XmlElement {
@@ -19,8 +24,7 @@ export function parseXml(xml: string): XmlElement {
   const token = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*\s*=\s*"[^"<]*")*)\s*(\/?)>|([^<]+)|(<)/gy;
   const root: XmlElement = { name: '#document', attributes: {}, text: '', children: [] };
   const stack: XmlElement[] = [root];
-  let match: RegExpExecArray | null;
-  while ((match = token.exec(body)) !== null) {
+  for (let match = token.exec(body); match !== null; match = token.exec(body)) {
     const [, closing, name, attributeText, selfClosing, text, stray] = match;
     const top = stack[stack.length - 1];
     if (top === undefined) throw new Error('unbalanced');

@@ -137,7 +137,13 @@ describe('runExperiments', () => {
   it('teardown ignores objects already gone and notes any other error, without stopping the rest', async () => {
     const applied: string[] = [];
     behaviours.set('first', async (ctx) => {
-      ctx.removeAtEnd({ plan: plan('mixed', [{ kind: 'link.del', node: 'broken', dev: 'x' }, { kind: 'link.del', node: 'gone', dev: 'x' }, { kind: 'link.del', node: 'fh0', dev: 'x' }]) });
+      ctx.removeAtEnd({
+        plan: plan('mixed', [
+          { kind: 'link.del', node: 'broken', dev: 'x' },
+          { kind: 'link.del', node: 'gone', dev: 'x' },
+          { kind: 'link.del', node: 'fh0', dev: 'x' },
+        ]),
+      });
     });
     const [first] = await runExperiments(engineContext(applied), new Map(), strategy);
     expect(first?.outcome).toBe('completed');

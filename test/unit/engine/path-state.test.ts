@@ -16,28 +16,17 @@ describe('combineVerifications', () => {
   });
 
   it('sums observed connections per source address over the blocks', () => {
-    const combined = combineVerifications([
-      block({ observedSources: { '198.19.0.6': 10 } }),
-      block({ observedSources: { '198.19.0.6': 7, '198.18.0.16': 2 } }),
-      block({ observedSources: {} }),
-    ])!;
+    const combined = combineVerifications([block({ observedSources: { '198.19.0.6': 10 } }), block({ observedSources: { '198.19.0.6': 7, '198.18.0.16': 2 } }), block({ observedSources: {} })])!;
     expect(combined.observedSources).toEqual({ '198.19.0.6': 17, '198.18.0.16': 2 });
   });
 
   it('expected sources: each address once, in first-seen order', () => {
-    const combined = combineVerifications([
-      block({ expectedSources: ['198.19.0.6'] }),
-      block({ expectedSources: ['198.19.0.7', '198.19.0.6'] }),
-    ])!;
+    const combined = combineVerifications([block({ expectedSources: ['198.19.0.6'] }), block({ expectedSources: ['198.19.0.7', '198.19.0.6'] })])!;
     expect(combined.expectedSources).toEqual(['198.19.0.6', '198.19.0.7']);
   });
 
   it('sums proxy counters of the blocks that have them; none when no block has', () => {
-    const combined = combineVerifications([
-      block({ proxyCounters: { out: 10, back: 9 } }),
-      block(),
-      block({ proxyCounters: { out: 5, back: 4 } }),
-    ])!;
+    const combined = combineVerifications([block({ proxyCounters: { out: 10, back: 9 } }), block(), block({ proxyCounters: { out: 5, back: 4 } })])!;
     expect(combined.proxyCounters).toEqual({ out: 15, back: 13 });
     expect(combineVerifications([block(), block()])).not.toHaveProperty('proxyCounters');
   });
@@ -50,12 +39,7 @@ describe('combineVerifications', () => {
   });
 
   it('one failed block fails the path; the detail says how many failed and quotes the first failure', () => {
-    const combined = combineVerifications([
-      block(),
-      block({ ok: false, detail: 'the service saw 198.18.0.16' }),
-      block(),
-      block({ ok: false, detail: 'no connection seen' }),
-    ])!;
+    const combined = combineVerifications([block(), block({ ok: false, detail: 'the service saw 198.18.0.16' }), block(), block({ ok: false, detail: 'no connection seen' })])!;
     expect(combined.ok).toBe(false);
     expect(combined.detail).toContain('2 of 4 repetition(s) failed');
     expect(combined.detail).toContain('the service saw 198.18.0.16');

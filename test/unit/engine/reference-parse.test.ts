@@ -88,7 +88,12 @@ describe('referenceSetup without sockperf', () => {
   });
 
   it('sockperf: an environment error naming reference.tool, before anything is built', async () => {
-    const error = await withoutSockperf(() => referenceSetup(parseScenario({ reference: { tool: 'sockperf' } })).then(() => undefined, (e: unknown) => e));
+    const error = await withoutSockperf(() =>
+      referenceSetup(parseScenario({ reference: { tool: 'sockperf' } })).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect(error).toBeInstanceOf(ColdpathError);
     expect(error).toMatchObject({ kind: 'environment', field: 'reference.tool', message: 'reference.tool: sockperf is not installed' });
   });

@@ -25,7 +25,7 @@ describe('trace analysis', () => {
 
   it('finds the outage that overlaps the fault, not a later stall', () => {
     const gap = longestGap(points, 1_000_000, -500_000);
-    expect(gap).toEqual({ us: 300_000 - (-4000), start: -4000, end: 300_000, recovered: true });
+    expect(gap).toEqual({ us: 300_000 - -4000, start: -4000, end: 300_000, recovered: true });
     // A window of interest that excludes the outage finds only normal spacing.
     expect(longestGap(points, 1_000_000, -500_000, [600_000, 900_000])?.us).toBe(5000);
   });
@@ -57,8 +57,11 @@ describe('trace analysis', () => {
       requests: [],
       errorKinds: [],
       connections: [
-        [100, 1, 0], [110, 1, 1], [120, 1, 2],
-        [5_000_500, -1, 1], [5_000_900, 1, 1], // slot 1 lost at the fault and reconnected
+        [100, 1, 0],
+        [110, 1, 1],
+        [120, 1, 2],
+        [5_000_500, -1, 1],
+        [5_000_900, 1, 1], // slot 1 lost at the fault and reconnected
         [5_000_950, 1, 3], // a new slot after the fault
       ],
     };

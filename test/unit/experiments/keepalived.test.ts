@@ -19,8 +19,8 @@ describe('keepalived configuration', () => {
     const text = keepalivedConfig({ ...options, advertIntervalMs: 100 });
     expect(text).toContain('vrrp_version 3');
     expect(text.match(/advert_int 0\.1\n/g)).toHaveLength(2);
-    expect(text).toMatch(/vrrp_sync_group proxy \{\n  group \{\n    plat\n    user\n  \}\n\}/);
-    expect(text).toMatch(/vrrp_instance plat \{[^}]*interface eth0[^}]*unicast_src_ip 198\.18\.0\.64\n  unicast_peer \{\n    198\.18\.0\.65\n  \}/);
+    expect(text).toMatch(/vrrp_sync_group proxy \{\n {2}group \{\n {4}plat\n {4}user\n {2}\}\n\}/);
+    expect(text).toMatch(/vrrp_instance plat \{[^}]*interface eth0[^}]*unicast_src_ip 198\.18\.0\.64\n {2}unicast_peer \{\n {4}198\.18\.0\.65\n {2}\}/);
     expect(text).toContain('198.18.0.63/32 dev eth0');
     expect(text).toContain('198.19.0.12/32 dev eth1');
     // Neither node claims MASTER at start: priority decides.
@@ -38,7 +38,19 @@ describe('keepalived configuration', () => {
 
   it('runs in the foreground, VRRP only, logging to stderr, without respawn, with its own pid files', () => {
     expect(keepalivedArgv('/usr/sbin/keepalived', { config: '/run/coldpath/abcd/k.conf', pid: '/p', vrrpPid: '/v' })).toEqual([
-      '/usr/sbin/keepalived', '-n', '-P', '-l', '-D', '-G', '-R', '-f', '/run/coldpath/abcd/k.conf', '-p', '/p', '-r', '/v',
+      '/usr/sbin/keepalived',
+      '-n',
+      '-P',
+      '-l',
+      '-D',
+      '-G',
+      '-R',
+      '-f',
+      '/run/coldpath/abcd/k.conf',
+      '-p',
+      '/p',
+      '-r',
+      '/v',
     ]);
   });
 });

@@ -26,7 +26,7 @@ describe('NAT limits', () => {
   const sp = singleProxy({ scenario, layout, tunnel: { requested: 'vxlan', used: 'vxlan', reason: 'test' } });
   const spec = { ports: { first: 40000, count: 64 }, conntrackLimit: 500 };
 
-  it('limits MASQUERADE to the port range, before the proxy\'s own NAT, with counters', () => {
+  it("limits MASQUERADE to the port range, before the proxy's own NAT, with counters", () => {
     const op = natLimitPlan(sp, spec, undefined).ops[0];
     expect(op?.kind).toBe('nft.table');
     const body = op?.kind === 'nft.table' ? op.body : '';
@@ -60,14 +60,18 @@ describe('NAT limits', () => {
       'ipv4     2 udp      17 20 src=198.18.0.16 dst=198.18.0.64 sport=1 dport=4789 [UNREPLIED] mark=0 zone=0 use=2',
     ].join('\n');
     expect(parseConntrack(table)).toEqual({ byState: { ESTABLISHED: 1, TIME_WAIT: 1 }, establishedByMark: { '0x101': 1 } });
-    const stats = 'entries  clashres found new invalid ignore delete chainlength insert insert_failed drop\n00000003  00000000 00000001 00000000 00000000 00000000 00000000 00000000 00000000 0000000a 00000001\n00000003  00000002 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000005 00000000\n';
+    const stats =
+      'entries  clashres found new invalid ignore delete chainlength insert insert_failed drop\n00000003  00000000 00000001 00000000 00000000 00000000 00000000 00000000 00000000 0000000a 00000001\n00000003  00000002 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000005 00000000\n';
     expect(parseConntrackStats(stats)).toMatchObject({ clashres: 2, found: 1, insert_failed: 15, drop: 1 });
   });
 });
 
 describe('probe rate profile', () => {
-  it('places requests at each stage\'s rate after the warm-up', () => {
-    const stages = [{ rate: 10, requests: 5 }, { rate: 100, requests: 10 }];
+  it("places requests at each stage's rate after the warm-up", () => {
+    const stages = [
+      { rate: 10, requests: 5 },
+      { rate: 100, requests: 10 },
+    ];
     expect(scheduleOffset(0, 2, 10, stages)).toBe(0);
     expect(scheduleOffset(2, 2, 10, stages)).toBe(200_000);
     expect(scheduleOffset(6, 2, 10, stages)).toBe(600_000);

@@ -45,7 +45,7 @@ describe('proxy HA pair plan', () => {
     expect(lines).toContain('ip -n coldpath-abcd-px0 neigh replace 100.127.0.129 lladdr 198.18.0.17 dev cpabcdtun');
   });
 
-  it('teardown removes bridge ports before the proxies and hosts\' tunnels', () => {
+  it("teardown removes bridge ports before the proxies and hosts' tunnels", () => {
     const lines = shell(haTeardownPlan(ctx('vxlan')));
     expect(lines.indexOf('ip -n coldpath-abcd-pvpc link del dev cpabcdp0')).toBeLessThan(lines.indexOf('ip netns del coldpath-abcd-px0'));
     expect(lines).toContain('ip netns del coldpath-abcd-px1');

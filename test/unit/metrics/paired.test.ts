@@ -45,7 +45,13 @@ describe('pairedDifference', () => {
   });
 
   it('one shared repetition: the difference, with NaN bounds', () => {
-    const d = pairedDifference(new Map([[4, 30]]), new Map([[4, 12], [0, 1]]))!;
+    const d = pairedDifference(
+      new Map([[4, 30]]),
+      new Map([
+        [4, 12],
+        [0, 1],
+      ]),
+    )!;
     expect(d.n).toBe(1);
     expect(d.mean).toBe(18);
     expect(d.values).toEqual([18]);
@@ -59,7 +65,16 @@ describe('pairedDifference', () => {
   });
 
   it('identical differences: a zero-width interval at the mean', () => {
-    const d = pairedDifference(new Map([[0, 10], [1, 11]]), new Map([[0, 7], [1, 8]]))!;
+    const d = pairedDifference(
+      new Map([
+        [0, 10],
+        [1, 11],
+      ]),
+      new Map([
+        [0, 7],
+        [1, 8],
+      ]),
+    )!;
     expect(d.low).toBe(3);
     expect(d.high).toBe(3);
   });
@@ -67,20 +82,53 @@ describe('pairedDifference', () => {
 
 describe('holds', () => {
   it('true when the interval lies above zero', () => {
-    const d = pairedDifference(new Map([[0, 10], [1, 12], [2, 17]]), new Map([[0, 5], [1, 6], [2, 8]]));
+    const d = pairedDifference(
+      new Map([
+        [0, 10],
+        [1, 12],
+        [2, 17],
+      ]),
+      new Map([
+        [0, 5],
+        [1, 6],
+        [2, 8],
+      ]),
+    );
     expect(d!.low).toBeGreaterThan(0);
     expect(holds(d)).toBe(true);
   });
 
   it('true when the interval lies below zero', () => {
-    const d = pairedDifference(new Map([[0, 5], [1, 6], [2, 8]]), new Map([[0, 10], [1, 12], [2, 17]]));
+    const d = pairedDifference(
+      new Map([
+        [0, 5],
+        [1, 6],
+        [2, 8],
+      ]),
+      new Map([
+        [0, 10],
+        [1, 12],
+        [2, 17],
+      ]),
+    );
     expect(d!.high).toBeLessThan(0);
     expect(holds(d)).toBe(true);
   });
 
   it('false when the interval contains zero, though the mean is not zero', () => {
     // Differences 1, −1, 3: mean 1, but the interval is about ±5.
-    const d = pairedDifference(new Map([[0, 11], [1, 9], [2, 13]]), new Map([[0, 10], [1, 10], [2, 10]]));
+    const d = pairedDifference(
+      new Map([
+        [0, 11],
+        [1, 9],
+        [2, 13],
+      ]),
+      new Map([
+        [0, 10],
+        [1, 10],
+        [2, 10],
+      ]),
+    );
     expect(d!.mean).toBe(1);
     expect(d!.low).toBeLessThan(0);
     expect(d!.high).toBeGreaterThan(0);

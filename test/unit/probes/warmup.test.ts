@@ -214,11 +214,7 @@ describe('runLoop with a steady-state warm-up', () => {
   };
 
   it('closed loop: warms up until the latency settles, then measures exactly `requests`', async () => {
-    const result = await runLoop(
-      { requests: 50, warmup: 0, steady, concurrency: 1, loop: 'closed' },
-      fallingThenFlat(),
-      new AbortController().signal,
-    );
+    const result = await runLoop({ requests: 50, warmup: 0, steady, concurrency: 1, loop: 'closed' }, fallingThenFlat(), new AbortController().signal);
     expect(result.warmup.mode).toBe('steady');
     if (result.warmup.mode !== 'steady') return;
     expect(result.warmup.converged).toBe(true);
@@ -235,22 +231,14 @@ describe('runLoop with a steady-state warm-up', () => {
   });
 
   it('closed loop: the warm-up count is the least number of warm-up requests', async () => {
-    const result = await runLoop(
-      { requests: 20, warmup: 90, steady, concurrency: 1, loop: 'closed' },
-      fallingThenFlat(),
-      new AbortController().signal,
-    );
+    const result = await runLoop({ requests: 20, warmup: 90, steady, concurrency: 1, loop: 'closed' }, fallingThenFlat(), new AbortController().signal);
     expect(result.warmup.mode === 'steady' && result.warmup.converged).toBe(true);
     expect(result.warmup.requests).toBe(90);
     expect(result.histogram.totalCount).toBe(20);
   });
 
   it('open loop: the steady warm-up runs first, then the measured schedule', async () => {
-    const result = await runLoop(
-      { requests: 30, warmup: 0, steady, concurrency: 1, loop: 'open', rate: 20_000 },
-      fallingThenFlat(),
-      new AbortController().signal,
-    );
+    const result = await runLoop({ requests: 30, warmup: 0, steady, concurrency: 1, loop: 'open', rate: 20_000 }, fallingThenFlat(), new AbortController().signal);
     expect(result.warmup.mode).toBe('steady');
     expect(result.warmup.mode === 'steady' && result.warmup.converged).toBe(true);
     expect(result.histogram.totalCount).toBe(30);

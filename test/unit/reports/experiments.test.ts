@@ -26,7 +26,15 @@ const experiments: ExperimentResult[] = [
     outcome: 'completed',
     durationMs: 5000,
     notes: ['a note'],
-    config: { mode: 'crash', advertIntervalMs: 10, priorities: { active: 200, standby: 100 }, vips: { platform: '198.18.0.63', user: '198.19.0.12' }, tunnel: 'vxlan', keepalived: 'keepalived', standbyDown: false },
+    config: {
+      mode: 'crash',
+      advertIntervalMs: 10,
+      priorities: { active: 200, standby: 100 },
+      vips: { platform: '198.18.0.63', user: '198.19.0.12' },
+      tunnel: 'vxlan',
+      keepalived: 'keepalived',
+      standbyDown: false,
+    },
     measured: {
       faultAtUs: 1,
       verdict: 'moved',
@@ -38,7 +46,18 @@ const experiments: ExperimentResult[] = [
       gapUs: 37_800,
       gapWindowUs: [7400, 45_200],
       tally,
-      streams: [{ metric: 'keepalive', rate: 200, concurrency: 4, instance: 'fh0-c2', ...tally, histogram: histogram([80, 90, 2000]), gapUs: 213_000, connections: { atFault: 4, survived: 4, lost: 0, openedAfter: 0 } }],
+      streams: [
+        {
+          metric: 'keepalive',
+          rate: 200,
+          concurrency: 4,
+          instance: 'fh0-c2',
+          ...tally,
+          histogram: histogram([80, 90, 2000]),
+          gapUs: 213_000,
+          connections: { atFault: 4, survived: 4, lost: 0, openedAfter: 0 },
+        },
+      ],
       timeline,
       transitions: [{ node: 'px1', role: 'standby', instance: 'plat', state: 'MASTER', atUs: 34_100 }],
       sources: { '198.19.0.12': 219 },
@@ -54,8 +73,14 @@ const experiments: ExperimentResult[] = [
     notes: [],
     measured: {
       events: [{ atUs: 3_400_000, action: 'scale-out', proxy: 'px1', metric: 127, desired: 2, serving: 1, waitedUs: 0, provisionUs: 53_000, reactionUs: 75_000 }],
-      proxiesOverTime: [[0, 1, 0], [3_500_000, 2, 0]],
-      metricOverTime: [[0, 40], [3_500_000, 250]],
+      proxiesOverTime: [
+        [0, 1, 0],
+        [3_500_000, 2, 0],
+      ],
+      metricOverTime: [
+        [0, 40],
+        [3_500_000, 250],
+      ],
       reactionUs: [75_000],
       modeledEniUs: 5_000_000,
       tally,
@@ -90,11 +115,7 @@ describe('experiments report', () => {
 
   it('vega-lite specs that compile', () => {
     const charts = experimentSections({ ...base, experiments }).flatMap((section) => section.charts);
-    expect(charts.map((c) => c.title)).toEqual([
-      'crash: responses per 50 ms around the failover (crash)',
-      'pool: proxies and load over time',
-      'pool: responses over time while the pool scales',
-    ]);
+    expect(charts.map((c) => c.title)).toEqual(['crash: responses per 50 ms around the failover (crash)', 'pool: proxies and load over time', 'pool: responses over time while the pool scales']);
     for (const chart of charts) expect(() => vl.compile(chart.spec as vl.TopLevelSpec)).not.toThrow();
   });
 

@@ -64,15 +64,18 @@ export function runWithEniFailures(): RunResult {
   const eni = run.paths.find((path) => path.strategy === 'eni');
   const template = eni?.repetitions[0]?.bursts[1]?.instances[0];
   if (eni === undefined || template === undefined) throw new Error('fixture changed: no eni instance to copy');
-  const ok = Array.from({ length: 5 }, (_, i): InstanceResult => ({
-    ...structuredClone(template),
-    id: 100 + i,
-    modeled: [
-      { phase: 'eni.create', throttleUs: i * 200_000, durationUs: 3_000_000 + i * 1000 },
-      { phase: 'eni.attach', throttleUs: i * 100_000, durationUs: 2_000_000 },
-    ],
-    modeledTotalUs: 5_000_000 + i * 301_000,
-  }));
+  const ok = Array.from(
+    { length: 5 },
+    (_, i): InstanceResult => ({
+      ...structuredClone(template),
+      id: 100 + i,
+      modeled: [
+        { phase: 'eni.create', throttleUs: i * 200_000, durationUs: 3_000_000 + i * 1000 },
+        { phase: 'eni.attach', throttleUs: i * 100_000, durationUs: 2_000_000 },
+      ],
+      modeledTotalUs: 5_000_000 + i * 301_000,
+    }),
+  );
   const failed = (id: number, reason: 'eni-quota' | 'subnet-exhausted'): InstanceResult => ({
     id,
     host: 'fh0',

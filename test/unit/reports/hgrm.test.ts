@@ -13,7 +13,11 @@ function sourceHistogram(run: RunResult, file: string) {
   const path = run.paths.find((candidate) => candidate.strategy === match?.[1]);
   const name = match?.[2] ?? '';
   if (path === undefined) throw new Error(`unexpected file ${file}`);
-  if (name.startsWith('coldstart-')) return mergeNamed(path.repetitions.flatMap((rep) => rep.bursts.map((burst) => burst.histograms)), name.slice('coldstart-'.length));
+  if (name.startsWith('coldstart-'))
+    return mergeNamed(
+      path.repetitions.flatMap((rep) => rep.bursts.map((burst) => burst.histograms)),
+      name.slice('coldstart-'.length),
+    );
   const uncorrected = name.endsWith('-uncorrected');
   return mergedWarm(path, name.replace(/-uncorrected$/, '') as WarmMetric, uncorrected ? 'raw' : 'histogram');
 }

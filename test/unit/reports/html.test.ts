@@ -10,8 +10,7 @@ import { writeReports } from '../../../src/reports/write.js';
 import { loadRun } from './helpers.js';
 
 /** What is left of the page once links a reader may click and the SVG namespaces are taken out. */
-const withoutLinksAndNamespaces = (html: string): string =>
-  html.replace(/<a href="https?:\/\/[^"]+">[^<]*<\/a>/g, '').replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]+"/g, '');
+const withoutLinksAndNamespaces = (html: string): string => html.replace(/<a href="https?:\/\/[^"]+">[^<]*<\/a>/g, '').replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]+"/g, '');
 
 describe('report.html', () => {
   const small = loadRun('run-small');
@@ -34,7 +33,18 @@ describe('report.html', () => {
 
   it('holds the verdict, the tables, the environment and the resolved scenario', async () => {
     const html = await page();
-    for (const text of ['Verdict', 'Cold path per instance', 'Cost per request over baseline', 'ENI as bursts grow', 'Cold start per path', 'Path cost over baseline', 'Repetitions', 'All figures (µs)', 'Environment', 'Resolved scenario']) {
+    for (const text of [
+      'Verdict',
+      'Cold path per instance',
+      'Cost per request over baseline',
+      'ENI as bursts grow',
+      'Cold start per path',
+      'Path cost over baseline',
+      'Repetitions',
+      'All figures (µs)',
+      'Environment',
+      'Resolved scenario',
+    ]) {
       expect(html).toContain(text);
     }
     expect(html).toContain(small.fingerprint.gitSha);

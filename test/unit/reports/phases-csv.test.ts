@@ -3,7 +3,6 @@ import { PHASE_COLUMNS, phasesCsv } from '../../../src/reports/phases-csv.js';
 import { summaryCsv } from '../../../src/reports/summary-csv.js';
 import { loadRun, runWithEniFailures } from './helpers.js';
 
-
 /** The fixtures hold no quotes or commas inside fields, so a split is a faithful reader here. */
 function rows(csv: string): Array<Record<string, string>> {
   const [header, ...lines] = csv.trimEnd().split('\n');

@@ -13,7 +13,16 @@ const context: VerdictContext = {
   costs: [],
   proxyOverPeering: undefined,
   reference: undefined,
-  discipline: { orders: [['baseline', 'gre-proxy'], ['gre-proxy', 'baseline']], order: 'rotate', steady: { converged: 4, total: 4 }, settles: { completed: 6, total: 6, medianMs: 55 }, erroredWarm: [] },
+  discipline: {
+    orders: [
+      ['baseline', 'gre-proxy'],
+      ['gre-proxy', 'baseline'],
+    ],
+    order: 'rotate',
+    steady: { converged: 4, total: 4 },
+    settles: { completed: 6, total: 6, medianMs: 55 },
+    erroredWarm: [],
+  },
 };
 const text = (lines: ReturnType<typeof verdictLines>, topic: string): string => lines.find((line) => line.topic.startsWith(topic))?.text ?? '';
 const series = (...values: number[]): Map<number, number> => new Map(values.map((value, repetition) => [repetition, value]));
@@ -29,8 +38,26 @@ function cost(strategy: StrategyName, values: { echo: [number[], number[]]; keep
 describe('cold-path verdict', () => {
   it('ranks every path by its per-instance cold path and states a difference only where it holds across repetitions', () => {
     const costs = [
-      cost('eni', { echo: [[30, 31, 30], [33, 34, 33]], coldPath: [[10_000, 11_000, 10_500], [6_000, 6_500, 6_200]] }),
-      cost('gre-proxy', { echo: [[48, 49, 50], [33, 34, 33]], coldPath: [[6_000, 7_500, 5_800], [6_000, 6_500, 6_200]] }),
+      cost('eni', {
+        echo: [
+          [30, 31, 30],
+          [33, 34, 33],
+        ],
+        coldPath: [
+          [10_000, 11_000, 10_500],
+          [6_000, 6_500, 6_200],
+        ],
+      }),
+      cost('gre-proxy', {
+        echo: [
+          [48, 49, 50],
+          [33, 34, 33],
+        ],
+        coldPath: [
+          [6_000, 7_500, 5_800],
+          [6_000, 6_500, 6_200],
+        ],
+      }),
     ];
     const verdict = computeVerdict(
       [pathSummary('baseline', { total: 300_000, network: 6_200 }), pathSummary('eni', { total: 310_000, network: 10_500 }), pathSummary('gre-proxy', { total: 290_000, network: 6_400 })],
@@ -58,7 +85,19 @@ describe('cold-path verdict', () => {
 
 describe('cost per request', () => {
   it('states each path cost over baseline with its interval and the reference beside it', () => {
-    const costs = [cost('gre-proxy', { echo: [[48, 49, 50], [33, 34, 34]], keepalive: [[89, 88, 84], [67, 70, 65]], reference: [[34], [20]] })];
+    const costs = [
+      cost('gre-proxy', {
+        echo: [
+          [48, 49, 50],
+          [33, 34, 34],
+        ],
+        keepalive: [
+          [89, 88, 84],
+          [67, 70, 65],
+        ],
+        reference: [[34], [20]],
+      }),
+    ];
     const verdict = computeVerdict([pathSummary('baseline', { warm: { echo: { ...figures({ p50: 34, count: 3000 }), errors: 0, errorKinds: {} } } }), pathSummary('gre-proxy')], { ...context, costs });
     const line = text(verdictLines(verdict), 'Cost per request over baseline');
     expect(line).toContain('gre-proxy: TCP round trip +15µs (95 % CI +14µs to +17µs, 3 repetitions), keep-alive request +20µs (95 % CI');
@@ -66,7 +105,16 @@ describe('cost per request', () => {
   });
 
   it('says "no measurable difference" when the interval holds zero', () => {
-    const proxyOverPeering = cost('gre-proxy', { echo: [[40, 50, 45], [44, 42, 47]], keepalive: [[80, 95, 70], [85, 78, 90]] });
+    const proxyOverPeering = cost('gre-proxy', {
+      echo: [
+        [40, 50, 45],
+        [44, 42, 47],
+      ],
+      keepalive: [
+        [80, 95, 70],
+        [85, 78, 90],
+      ],
+    });
     const verdict = computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [proxyOverPeering], proxyOverPeering: { ...proxyOverPeering, against: 'peering' } });
     expect(text(verdictLines(verdict), 'Cost per request')).toContain('gre-proxy: no measurable difference from peering at this precision');
   });
@@ -76,11 +124,23 @@ describe('cost per request', () => {
       ...cost('gre-proxy', { echo: [[48], [33]], reference: [[34], [20]] }),
       agreement: [{ metric: 'echo', repetitions: [0], coldpath: 26, reference: 14, bound: 5, ok: false }],
     };
-    const lines = verdictLines(computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [disagreeing], reference: { tool: 'sockperf', version: '3.7', port: 11111, seconds: 1, messageBytes: 64 } }));
+    const lines = verdictLines(
+      computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], {
+        ...context,
+        costs: [disagreeing],
+        reference: { tool: 'sockperf', version: '3.7', port: 11111, seconds: 1, messageBytes: 64 },
+      }),
+    );
     expect(text(lines, 'Reference disagrees')).toBe(
       "gre-proxy TCP round trip: coldpath says +26µs, sockperf +14µs over baseline (differ by 12µs; bound 5µs). Treat these costs as the harness's, not the path's, until the difference is explained.",
     );
-    const without = verdictLines(computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], { ...context, costs: [cost('gre-proxy', { echo: [[48], [33]] })], reference: { tool: 'none', reason: 'sockperf is not installed' } }));
+    const without = verdictLines(
+      computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy')], {
+        ...context,
+        costs: [cost('gre-proxy', { echo: [[48], [33]] })],
+        reference: { tool: 'none', reason: 'sockperf is not installed' },
+      }),
+    );
     expect(text(without, 'Cost per request')).toContain('No reference instrument checked these costs: sockperf is not installed.');
     expect(text(without, 'Reference disagrees')).toBe('');
   });
@@ -89,7 +149,10 @@ describe('cost per request', () => {
     const verdict = computeVerdict([pathSummary('baseline'), pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' })], context);
     expect(verdict.costs).toEqual({ kind: 'not-measured', why: 'baseline has no warm requests' });
     const measured = computeVerdict(
-      [pathSummary('baseline', { warm: { echo: { ...figures({ p50: 30, count: 10 }), errors: 0, errorKinds: {} } } }), pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' })],
+      [
+        pathSummary('baseline', { warm: { echo: { ...figures({ p50: 30, count: 10 }), errors: 0, errorKinds: {} } } }),
+        pathSummary('gre-proxy', { outcome: 'skipped', failure: 'aborted: run interrupted before this path' }),
+      ],
       context,
     );
     expect(measured.costs).toEqual({ kind: 'not-measured', why: 'gre-proxy skipped (aborted: run interrupted before this path)' });
@@ -102,9 +165,18 @@ describe('measurement discipline', () => {
     expect(line).toBe(
       'path order rotate over 2 repetitions (baseline → gre-proxy; gre-proxy → baseline); warm-up reached a steady state in 4 of 4 measurements; the kernel settled between stages in 6 of 6 waits (median 55 ms).',
     );
-    const old = computeVerdict([pathSummary('baseline')], { ...context, discipline: { orders: undefined, order: undefined, steady: { converged: 0, total: 0 }, settles: { completed: 0, total: 0, medianMs: 0 }, erroredWarm: [{ strategy: 'peering', repetition: 1, metric: 'keepalive', errors: 21 }] } });
+    const old = computeVerdict([pathSummary('baseline')], {
+      ...context,
+      discipline: {
+        orders: undefined,
+        order: undefined,
+        steady: { converged: 0, total: 0 },
+        settles: { completed: 0, total: 0, medianMs: 0 },
+        erroredWarm: [{ strategy: 'peering', repetition: 1, metric: 'keepalive', errors: 21 }],
+      },
+    });
     expect(text(verdictLines(old), 'How these figures were taken')).toMatch(/^paths measured one after another \(a run of schema 1/);
-    expect(text(verdictLines(old), 'How these figures were taken')).toContain('requests failed in peering keepalive of repetition 2 (21): those repetitions\' figures are suspect');
+    expect(text(verdictLines(old), 'How these figures were taken')).toContain("requests failed in peering keepalive of repetition 2 (21): those repetitions' figures are suspect");
   });
 });
 
@@ -113,9 +185,7 @@ describe('eni limits verdict', () => {
     const bursts = [burstSummary(1), burstSummary(32), burstSummary(8), burstSummary(128, { 'eni-quota': 3, 'subnet-exhausted': 2 }), burstSummary(256, { 'eni-quota': 130 })];
     const verdict = computeVerdict([pathSummary('eni', { total: 1, bursts })], context);
     expect(verdict.eni).toEqual({ kind: 'failed', first: { strategy: 'eni', size: 128, failed: 5, attempted: 128, reasons: { 'eni-quota': 3, 'subnet-exhausted': 2 }, cleanUpTo: 32 } });
-    expect(text(verdictLines(verdict), 'ENI')).toBe(
-      'eni first fails at K = 128: 5 of 128 instances failed (eni-quota ×3, subnet-exhausted ×2); every instance succeeded up to K = 32.',
-    );
+    expect(text(verdictLines(verdict), 'ENI')).toBe('eni first fails at K = 128: 5 of 128 instances failed (eni-quota ×3, subnet-exhausted ×2); every instance succeeded up to K = 32.');
   });
 
   it('names the limit that comes first when eni never failed', () => {

@@ -27,7 +27,15 @@ const experiments: ExperimentResult[] = [
     outcome: 'completed',
     durationMs: 5000,
     notes: ['a note'],
-    config: { mode: 'freeze', advertIntervalMs: 100, priorities: { active: 200, standby: 100 }, vips: { platform: '198.18.0.63', user: '198.19.0.12' }, tunnel: 'vxlan', keepalived: 'keepalived', standbyDown: false },
+    config: {
+      mode: 'freeze',
+      advertIntervalMs: 100,
+      priorities: { active: 200, standby: 100 },
+      vips: { platform: '198.18.0.63', user: '198.19.0.12' },
+      tunnel: 'vxlan',
+      keepalived: 'keepalived',
+      standbyDown: false,
+    },
     measured: {
       faultAtUs: 1,
       verdict: 'moved',
@@ -40,7 +48,17 @@ const experiments: ExperimentResult[] = [
       gapWindowUs: [74_000, 452_000],
       tally,
       streams: [
-        { metric: 'keepalive', rate: 200, concurrency: 4, instance: 'fh0-c2', ...tally, histogram: histogram([80, 90, 2000]), raw: histogram([80]), gapUs: null, connections: { atFault: 4, survived: 4, lost: 0, openedAfter: 0 } },
+        {
+          metric: 'keepalive',
+          rate: 200,
+          concurrency: 4,
+          instance: 'fh0-c2',
+          ...tally,
+          histogram: histogram([80, 90, 2000]),
+          raw: histogram([80]),
+          gapUs: null,
+          connections: { atFault: 4, survived: 4, lost: 0, openedAfter: 0 },
+        },
       ],
       histogram: histogram([80, 90, 2000]),
       raw: histogram([80, 90]),
@@ -64,7 +82,9 @@ const experiments: ExperimentResult[] = [
       tunnelMtu: 1450,
       clampedMss: 1410,
       theoreticalMtu: { gre: 1476, ipip: 1480, vxlan: 1450 },
-      cases: [{ direction: 'download', clamp: false, pmtud: 'blocked', bytes: 4000, ...tally, firstUs: null, histogram: histogram([]), verdict: 'blackhole', icmp: { sentByProxy: 3, droppedAtService: 3 } }],
+      cases: [
+        { direction: 'download', clamp: false, pmtud: 'blocked', bytes: 4000, ...tally, firstUs: null, histogram: histogram([]), verdict: 'blackhole', icmp: { sentByProxy: 3, droppedAtService: 3 } },
+      ],
       encapsulations: [
         { encapsulation: 'vxlan', available: true, histogram: histogram([70]), mtu: 1450 },
         { encapsulation: 'ipip', available: false, reason: 'no ipip module' },
@@ -92,7 +112,18 @@ const experiments: ExperimentResult[] = [
       conntrackLimit: null,
       timeWaitRate: 1.6,
       steps: [
-        { rate: 50, held: { requested: 10, opened: 10, errors: {}, lost: 0 }, ...tally, histogram: histogram([300]), conntrackPeak: 40, synIn: 50, synOut: 50, conntrackRefused: 0, insertFailed: 0, clashResolved: 1 },
+        {
+          rate: 50,
+          held: { requested: 10, opened: 10, errors: {}, lost: 0 },
+          ...tally,
+          histogram: histogram([300]),
+          conntrackPeak: 40,
+          synIn: 50,
+          synOut: 50,
+          conntrackRefused: 0,
+          insertFailed: 0,
+          clashResolved: 1,
+        },
       ],
       failingAt: { rate: 50, held: 10 },
       exhausted: 'ports',
@@ -164,7 +195,17 @@ export function currentRun(): RunResult {
         warm.warmup = [{ mode: 'steady', requests: 1250, durationUs: 410_000, converged: rep.index === 0, windowP50s: [61, 60, 60, 59] }];
       }
       for (const burst of rep.bursts) {
-        burst.kernelHeld = { namespaces: burst.size, links: 2 * burst.size, addresses: burst.size, routes: burst.size, neighbours: 1, nftRules: 0, nftSets: 0, userVpcPorts: path.strategy === 'eni' ? burst.size : 0, userVpcAddresses: path.strategy === 'eni' ? burst.size : 0 };
+        burst.kernelHeld = {
+          namespaces: burst.size,
+          links: 2 * burst.size,
+          addresses: burst.size,
+          routes: burst.size,
+          neighbours: 1,
+          nftRules: 0,
+          nftSets: 0,
+          userVpcPorts: path.strategy === 'eni' ? burst.size : 0,
+          userVpcAddresses: path.strategy === 'eni' ? burst.size : 0,
+        };
       }
       rep.reference =
         path.strategy === 'eni'

@@ -167,8 +167,7 @@ describe('path costs of a schema-1 run', () => {
 
     it('the bound is inclusive, either side', () => {
       // A reference cost `gap` µs away from coldpath's (whole µs: the fixture's cost ends in .5, so gaps of 5 are ±4.5 and ±5.5).
-      const echoOk = (gap: number): boolean =>
-        pathCost(withReferences(run, 50, 50 + whole(coldpathEcho + gap)), 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'echo')!.ok;
+      const echoOk = (gap: number): boolean => pathCost(withReferences(run, 50, 50 + whole(coldpathEcho + gap)), 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === 'echo')!.ok;
       expect(echoOk(4.5)).toBe(true);
       expect(echoOk(-4.5)).toBe(true);
       expect(echoOk(6)).toBe(false);

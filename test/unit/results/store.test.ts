@@ -167,7 +167,11 @@ describe('a damaged or foreign file', () => {
     ],
     ['another schema', () => ({ schema: 'something/else', schemaVersion: 2 }), /: \S+another-schema\.json is not a coldpath run \(schema "something\/else"/],
     ['no object at all', () => [1, 2, 3], /is not a coldpath run \(schema undefined/],
-    ['a future version', (run) => ({ ...run, schemaVersion: RUN_SCHEMA_VERSION + 1 }), new RegExp(`has schema version ${RUN_SCHEMA_VERSION + 1}; this coldpath reads versions 1 to ${RUN_SCHEMA_VERSION}$`)],
+    [
+      'a future version',
+      (run) => ({ ...run, schemaVersion: RUN_SCHEMA_VERSION + 1 }),
+      new RegExp(`has schema version ${RUN_SCHEMA_VERSION + 1}; this coldpath reads versions 1 to ${RUN_SCHEMA_VERSION}$`),
+    ],
     ['a version that never existed', (run) => ({ ...run, schemaVersion: 0 }), /has schema version 0;/],
     ['not JSON', () => '{"schema": "coldpath/run", ', /is not JSON$/],
   ];

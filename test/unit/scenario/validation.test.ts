@@ -47,7 +47,11 @@ describe('scenario validation', () => {
     ['service name too long for an interface', { services: [{ name: 'database1' }] }, /services\.0\.name: got "database1"; expected 1–6 lowercase letters .*15-character interface names/],
     ['same http and echo port', { services: [{ name: 'db', httpPort: 9000, echoPort: 9000 }] }, /services\.0\.echoPort: got 9000; it must differ from httpPort/],
     ['port out of range', { services: [{ name: 'db', httpPort: 70000 }] }, /services\.0\.httpPort: got 70000; expected ≤ 65535/],
-    ['burst too large for pod subnets', { burst: { sizes: [300] } }, /burst\.sizes: a burst of 300 beside 4 warm instance\(s\) \(workload\.instances per path\) needs 304 pod addresses; 1 host\(s\) with \/24 pod subnets hold 253/],
+    [
+      'burst too large for pod subnets',
+      { burst: { sizes: [300] } },
+      /burst\.sizes: a burst of 300 beside 4 warm instance\(s\) \(workload\.instances per path\) needs 304 pod addresses; 1 host\(s\) with \/24 pod subnets hold 253/,
+    ],
     ['reference port taken by a service', { reference: { port: 8080 } }, /reference\.port: got 8080; services\.0 \(svc\) listens there already/],
     ['unknown path order', { order: 'random' }, /order: got "random"; expected one of "rotate", "shuffle", "listed"/],
     ['steady-state tolerance out of range', { workload: { steadyState: { tolerance: 2 } } }, /workload\.steadyState\.tolerance: got 2; expected ≤ 1/],

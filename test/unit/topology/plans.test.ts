@@ -54,13 +54,9 @@ describe('plans', () => {
     expect(lines).toContain('ip -n coldpath-abcd-px0 neigh replace 100.127.0.129 lladdr 198.18.0.17 dev cpabcdtun');
   });
 
-  it('gre-proxy teardown removes the proxies\' bridge ports before their namespaces', () => {
+  it("gre-proxy teardown removes the proxies' bridge ports before their namespaces", () => {
     const strategy = createStrategy('gre-proxy', { scenario, layout, tunnel: tunnel('vxlan') });
-    expect(shell(strategy.teardown()).slice(-3)).toEqual([
-      'ip -n coldpath-abcd-pvpc link del dev cpabcdp0',
-      'ip -n coldpath-abcd-uvpc link del dev cpabcdp0',
-      'ip netns del coldpath-abcd-px0',
-    ]);
+    expect(shell(strategy.teardown()).slice(-3)).toEqual(['ip -n coldpath-abcd-pvpc link del dev cpabcdp0', 'ip -n coldpath-abcd-uvpc link del dev cpabcdp0', 'ip netns del coldpath-abcd-px0']);
   });
 
   it('peering prewarm and teardown', () => {
