@@ -4,7 +4,7 @@ import { errorsText, ms, percentileText, tallyText, timelineSpec } from '../repo
 import type { FailoverResult } from '../types.js';
 
 export function failoverReport(e: FailoverResult): { blocks: Block[]; charts: ChartFigure[] } {
-  const c = e.config as FailoverResult['config'] | undefined;
+  const c = e.config;
   const blocks: Block[] =
     c === undefined
       ? []

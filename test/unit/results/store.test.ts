@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -55,6 +55,18 @@ describe('migrations', () => {
     expect(rep.slot).toBeUndefined();
     expect(v2['schedule']).toBeUndefined();
     expect(v2['reference']).toBeUndefined();
+  });
+
+  it('2 → 3 leaves the kernel counts of a version-2 run absent (it did not count), and the run parses', () => {
+    const v2 = currentJson();
+    v2['schemaVersion'] = 2;
+    for (const path of v2['paths']) for (const rep of path.repetitions) for (const burst of rep.bursts) delete burst.kernelHeld;
+    const v3 = migrateV2toV3(v2);
+    expect(v3['schemaVersion']).toBe(3);
+    expect(v3['paths']).toEqual(v2['paths']);
+    const file = join(dir, 'v2.json');
+    writeFileSync(file, JSON.stringify(v2));
+    expect(readRun(file).paths[0]?.repetitions[0]?.bursts[0]?.kernelHeld).toBeUndefined();
   });
 
   it('a current run is left alone', () => {
