@@ -3,12 +3,14 @@
  * network phases of all 128 done in ≤ 2 s, ≤ 5 ms p50 per instance for the
  * gre-proxy cold path, orchestrator memory under 300 MB. The baseline path is
  * measured in the same run as the reference.
- * Run as root: `node dist/bench/burst.js [size]`.
+ * Run as root: `node dist/bench/burst.js [size] [parallelism]`; raw output in
+ * docs/bench/burst-<date>.json.
  */
 import { RunEvents } from '../src/engine/events.js';
 import { runScenario } from '../src/engine/run.js';
 import type { BurstResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { writeRaw } from './record.js';
 import { median, ms, percentile } from './stats.js';
 
 const SIZE = Number(process.argv[2] ?? 128);
@@ -32,6 +34,7 @@ function setupDoneMs(burst: BurstResult): number {
 }
 
 console.log(`burst of ${SIZE} instances, parallelism ${PARALLELISM} (one repetition; whole run ${ms(performance.now() - started)}; run ${run.outcome})`);
+const paths: Array<Record<string, unknown>> = [];
 for (const path of run.paths) {
   const burst = path.repetitions[0]?.bursts[0];
   if (burst === undefined) {
@@ -44,6 +47,18 @@ for (const path of run.paths) {
   const firstRequest = ok.map((i) => i.spans.filter((s) => s.phase === 'first-connect' || s.phase === 'first-response').reduce((sum, s) => sum + s.endUs - s.startUs, 0) / 1000);
   const total = ok.map((i) => (i.totalUs ?? 0) / 1000);
   const syn = ok.reduce((sum, i) => sum + (i.synRetransmits ?? 0), 0);
+  paths.push({
+    strategy: path.strategy,
+    ok: ok.length,
+    setupDoneMs: setupDoneMs(burst),
+    networkP50Ms: median(network),
+    networkP99Ms: percentile(network, 99),
+    kernelP50Ms: median(kernel),
+    firstRequestP50Ms: median(firstRequest),
+    totalP50Ms: median(total),
+    synRetransmits: syn,
+    burstWallMs: burst.wallMs,
+  });
   console.log(
     `  ${path.strategy.padEnd(9)} ok ${ok.length}/${SIZE}  kernel set-up of all done at ${ms(setupDoneMs(burst))}  ` +
       `network per instance p50 ${ms(median(network))} p99 ${ms(percentile(network, 99))} (kernel p50 ${ms(median(kernel))}, first connect+TTFB p50 ${ms(median(firstRequest))})  ` +
@@ -51,3 +66,4 @@ for (const path of run.paths) {
   );
 }
 console.log(`  orchestrator peak RSS ${(peakRss / 1e6).toFixed(0)} MB (budget 300 MB)`);
+console.log(`raw output: ${writeRaw('burst', run.fingerprint, { size: SIZE, parallelism: PARALLELISM, outcome: run.outcome, peakRssMb: Math.round(peakRss / 1e6), paths })}`);

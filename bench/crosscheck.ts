@@ -23,6 +23,7 @@ import { basePlan } from '../src/topology/base-plan.js';
 import { containerLinkPlan, instanceLayout, namespacePlan } from '../src/topology/instance-plan.js';
 import { buildLayout } from '../src/topology/layout.js';
 import { newRunTag } from '../src/topology/naming.js';
+import { machineFingerprint, writeRaw } from './record.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const CPU = '1';
@@ -119,6 +120,7 @@ try {
     const proxied = rows.find((row) => row.tool === tool && row.path === 'gre-proxy')!;
     console.log(`  path cost (gre-proxy − baseline, p50) by ${tool}: ${(proxied.p50 - base.p50).toFixed(1)} µs (×${(proxied.p50 / base.p50).toFixed(2)})`);
   }
+  console.log(`raw output: ${writeRaw('crosscheck', await machineFingerprint(), { seconds: SECONDS, cpu: Number(CPU), helperCpu: HELPER_CPU, rows })}`);
 } finally {
   await Promise.allSettled(longRunning.map((process) => process.stop()));
   await driver.closeAll();

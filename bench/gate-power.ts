@@ -23,7 +23,8 @@
  * Run as root, by absolute path (see bench/gate-aa.ts):
  *   node "$PWD/dist/bench/gate-power.js" [--a 8] [--per-effect 4] [--effects 5,10,20,50] [--cold-effects 20,50] [--out DIR]
  *   node dist/bench/gate-power.js --reuse DIR        (re-analyse stored runs)
- * Writes its raw output (runs' figures, every count, the machine's fingerprint) to docs/bench/gate-power-<date>.json.
+ * Writes its raw output (runs' figures, every count, the machine's fingerprint) to docs/bench/gate-power-<date>.json
+ * (`--reuse` writes it only into DIR).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -42,6 +43,7 @@ import { parse as parseYaml } from 'yaml';
 import { median } from './stats.js';
 import { clopperPearson, share } from './proportion.js';
 import { waitForQuiet } from './quiet.js';
+import { writeRaw } from './record.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -162,6 +164,21 @@ for (const p of damaged)
 const A = runs.filter((p) => p.pool === 'A');
 const effectPools = [...new Set(runs.map((p) => p.pool).filter((pool) => pool !== 'A'))];
 
+/**
+ * The effect a pool really had: its median figure over A's, − 1. A busy-wait of d µs is not a
+ * regression of exactly d (the service's CPU is the probe's, and the wait moves where the
+ * response lands in the scheduler's slice): the nominal size only sets the delay.
+ */
+function effectOf(pool: string, news: readonly Pooled[]): number {
+  const figure = (p: Pooled): number | undefined => (pool.startsWith('K') ? figures(p.run).keepalive : figures(p.run).coldPath);
+  const values = (list: readonly Pooled[]): number[] =>
+    list.flatMap((p) => {
+      const value = figure(p);
+      return value === undefined ? [] : [value];
+    });
+  return median(values(news)) / median(values(A)) - 1;
+}
+
 const compare = (base: Pooled, next: Pooled, settings: CompareSettings): Comparison => compareRuns(base.run, next.run, settings, { base: base.label, next: next.label });
 const verdictOf = (c: Comparison, metric: string): string | undefined => c.findings.find((f) => f.path === PATH && f.metric === metric)?.verdict;
 const anyRegressed = (c: Comparison): boolean => c.findings.some((f) => f.verdict === 'regressed');
@@ -171,7 +188,7 @@ interface Row {
   aaComparisons: number;
   aaFalseAlarms: number;
   aaFalseAlarmsTarget: number;
-  detection: Array<{ pool: string; delayUs: number; metric: string; pairs: number; detected: number }>;
+  detection: Array<{ pool: string; delayUs: number; metric: string; measuredEffect: number; pairs: number; detected: number }>;
 }
 
 function analyse(label: string, settings: CompareSettings, metricFor: (pool: string) => string | undefined, aaTarget: string): Row {
@@ -182,7 +199,16 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
     if (metric === undefined) return [];
     const news = runs.filter((p) => p.pool === pool);
     const comparisons = A.flatMap((base) => news.map((next) => compare(base, next, settings)));
-    return [{ pool, delayUs: median(news.map((p) => p.delayUs)), metric, pairs: comparisons.length, detected: comparisons.filter((c) => verdictOf(c, metric) === 'regressed').length }];
+    return [
+      {
+        pool,
+        delayUs: median(news.map((p) => p.delayUs)),
+        metric,
+        measuredEffect: effectOf(pool, news),
+        pairs: comparisons.length,
+        detected: comparisons.filter((c) => verdictOf(c, metric) === 'regressed').length,
+      },
+    ];
   });
   return {
     setting: label,
@@ -216,16 +242,13 @@ const result = {
     detection: row.detection.map((d) => ({ ...d, interval: interval(d.detected, d.pairs) })),
   })),
 };
-if (args.reuse === undefined) {
-  const dir = join(PACKAGE_ROOT, 'docs', 'bench');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `gate-power-${result.date.slice(0, 10)}.json`), `${JSON.stringify(result, null, 1)}\n`);
-}
+if (args.reuse === undefined) console.log(`raw output: ${writeRaw('gate-power', result.fingerprint, result)}`);
 writeFileSync(join(outDir, 'gate-power.json'), `${JSON.stringify(result, null, 1)}\n`);
 
 console.log(`\ngate-power: ${A.length} A runs, ${runs.length - A.length} with an effect; wall time per run median ${median(wall).toFixed(1)} s, max ${Math.max(...wall).toFixed(1)} s`);
 for (const row of [...warmRows, ...coldRows]) {
   console.log(`\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}`);
-  for (const d of row.detection) console.log(`  ${d.pool} (delay ${d.delayUs}µs) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}`);
+  for (const d of row.detection)
+    console.log(`  ${d.pool} (delay ${d.delayUs}µs, measured effect ${(100 * d.measuredEffect).toFixed(0)} %) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}`);
 }
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

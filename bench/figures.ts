@@ -1,0 +1,210 @@
+/**
+ * The README's figures table, produced from the benchmarks' raw output in
+ * docs/bench (the newest file of each benchmark): one function per benchmark
+ * turns its JSON into rows. `npm run bench` reruns them and regenerates the
+ * table (bench/readme-figures.ts); a unit test fails when the README says
+ * anything else.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface FigureRow {
+  what: string;
+  measured: string;
+  budget: string;
+  command: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw JSON of every version of each benchmark's output, read field by field
+type Raw = Record<string, any>;
+
+const range = (values: readonly number[], digits = 0): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const fmt = (v: number): string => v.toFixed(digits);
+  return sorted.length === 0 ? '–' : sorted[0] === sorted[sorted.length - 1] ? fmt(sorted[0] as number) : `${fmt(sorted[0] as number)}–${fmt(sorted[sorted.length - 1] as number)}`;
+};
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : ((sorted[(sorted.length - 1) >> 1] as number) + (sorted[sorted.length >> 1] as number)) / 2;
+};
+const count = (items: readonly { ok: boolean }[]): string => `${items.filter((i) => i.ok).length} of ${items.length}`;
+const pct = (fraction: number): string => `${(100 * fraction).toFixed(1)} %`;
+
+function trustRows(raw: Raw): FigureRow[] {
+  const runs = raw['runs'] as Raw[];
+  const walls = runs.map((r) => r['wallS'] as number);
+  const cost = (key: string): number[] => runs.flatMap((r) => (typeof r['proxyCost'][key] === 'number' ? [r['proxyCost'][key] as number] : []));
+  const agreements = runs.flatMap((r) => r['proxyCost']['agreement'] as Array<{ ok: boolean }>);
+  const order = raw['orderChecks'] as Array<{ figure: string; ok: boolean; difference: number }>;
+  const warmOrder = order.filter((c) => c.figure !== 'coldPath');
+  const coldOrder = order.filter((c) => c.figure === 'coldPath');
+  const ratios = raw['ratioChecks'] as Array<{ ok: boolean; ratio: number }>;
+  const command = `node dist/bench/trust.js ${raw['rounds']}`;
+  return [
+    { what: 'the default scenario, wall time', measured: `**${median(walls).toFixed(0)} s** median of ${walls.length} runs (${range(walls, 1)} s)`, budget: '≤ 60 s', command },
+    {
+      what: 'gre-proxy cost per request over baseline, inside a default run',
+      measured: `echo **+${range(cost('echo'))} µs**, keep-alive **+${range(cost('keepalive'))} µs**, sockperf **+${range(cost('sockperf'))} µs**`,
+      budget: `coldpath within ±5 / ±10 µs of sockperf: ${count(agreements)}`,
+      command: 'same',
+    },
+    {
+      what: 'paths listed vs reversed, every warm p50',
+      measured: `${count(warmOrder)} within 20 % (largest ${pct(Math.max(...warmOrder.map((c) => c.difference)))})`,
+      budget: '≤ 20 %',
+      command: 'same',
+    },
+    {
+      what: 'paths listed vs reversed, cold path p50',
+      measured: `${count(coldOrder)} within 20 % (largest ${pct(Math.max(...coldOrder.map((c) => c.difference)))})`,
+      budget: '≤ 20 %',
+      command: 'same',
+    },
+    {
+      what: 'keep-alive p50 ÷ echo p50',
+      measured: `**${range(
+        ratios.map((r) => r.ratio),
+        2,
+      )}** (${count(ratios)} ≤ 2)`,
+      budget: '≤ 2',
+      command: 'same',
+    },
+  ];
+}
+
+function crosscheckRows(raw: Raw): FigureRow[] {
+  const rows = raw['rows'] as Array<{ path: string; tool: string; p50: number }>;
+  const costOf = (tool: string): string => {
+    const base = rows.find((r) => r.tool === tool && r.path === 'baseline');
+    const proxied = rows.find((r) => r.tool === tool && r.path === 'gre-proxy');
+    return base === undefined || proxied === undefined ? '–' : `+${(proxied.p50 - base.p50).toFixed(1)} µs`;
+  };
+  const tools = [...new Set(rows.map((r) => r.tool))];
+  const label = (tool: string): string => tool.replace(/ \(.*\)$/, '');
+  return [
+    {
+      what: `the same path cost outside a run (${raw['seconds']} s per tool)`,
+      measured: tools.map((tool) => `${label(tool)} **${costOf(tool)}**`).join(', '),
+      budget: '—',
+      command: `node dist/bench/crosscheck.js ${raw['seconds']}`,
+    },
+  ];
+}
+
+function topologyRows(raw: Raw): FigureRow[] {
+  const total = (r: { buildMs: number; teardownMs: number }): number => r.buildMs + r.teardownMs;
+  const ours = median((raw['coldpath'] as Array<{ buildMs: number; teardownMs: number }>).map(total));
+  const reference = median((raw['reference'] as Array<{ buildMs: number; teardownMs: number }>).map(total));
+  return [
+    {
+      what: `build + tear down ${raw['containers']} containers on one host`,
+      measured: `**${ours.toFixed(0)} ms** median of ${raw['rounds']} (one \`ip\` process per command, ${raw['parallelism']} in flight: ${(reference / 1000).toFixed(2)} s)`,
+      budget: '≤ 1 s',
+      command: `node dist/bench/topology.js ${raw['containers']} ${raw['rounds']}`,
+    },
+  ];
+}
+
+function burstRows(raw: Raw): FigureRow[] {
+  const paths = raw['paths'] as Raw[];
+  const proxy = paths.find((p) => p['strategy'] === 'gre-proxy');
+  const command = `node dist/bench/burst.js ${raw['size']} ${raw['parallelism']}`;
+  return [
+    {
+      what: `burst of ${raw['size']}: kernel set-up of all instances done`,
+      measured: `**${range(
+        paths.map((p) => (p['setupDoneMs'] as number) / 1000),
+        2,
+      )} s** (${paths.map((p) => p['strategy']).join(', ')})`,
+      budget: '≤ 2 s',
+      command,
+    },
+    ...(proxy === undefined
+      ? []
+      : [
+          {
+            what: `burst of ${raw['size']}, gre-proxy: network phases per instance p50`,
+            measured: `**${(proxy['networkP50Ms'] as number).toFixed(1)} ms** (kernel set-up ${(proxy['kernelP50Ms'] as number).toFixed(1)} ms) at parallelism ${raw['parallelism']}`,
+            budget: (proxy['networkP50Ms'] as number) <= 5 ? '≤ 5 ms' : '≤ 5 ms — not met on this machine',
+            command: 'same',
+          },
+        ]),
+    { what: `orchestrator memory during a burst of ${raw['size']}`, measured: `**${raw['peakRssMb']} MB** peak RSS`, budget: '< 300 MB', command: 'same' },
+  ];
+}
+
+function gatePowerRows(raw: Raw): FigureRow[] {
+  const rows = raw['rows'] as Raw[];
+  const byDefault = rows.find((r) => r['setting'] === '--min-effect 10');
+  const command = 'node "$PWD/dist/bench/gate-power.js"';
+  if (byDefault === undefined) return [];
+  const detection = (byDefault['detection'] as Array<{ pool: string; detected: number; pairs: number }>).map((d) => `${d.pool.slice(1)} %: ${d.detected}/${d.pairs}`).join(', ');
+  const wall = raw['wallSeconds'] as { median: number; max: number };
+  return [
+    {
+      what: 'regression gate (examples/ci-gate.yaml, default settings): A/A false alarms; keep-alive p50 regressions detected',
+      measured: `**${byDefault['aaFalseAlarms']} / ${byDefault['aaComparisons']}** false alarms; detected ${detection}; **${wall.median.toFixed(0)} s** per run (max ${wall.max.toFixed(0)})`,
+      budget: '≤ 5 %; 10 % detected ≥ 90 %; ≤ 60 s',
+      command,
+    },
+  ];
+}
+
+function qemuRows(raw: Raw): FigureRow[] {
+  const seconds = raw['seconds'] as number;
+  return [
+    {
+      what: 'QEMU GRE tier',
+      measured: `**${Math.floor(seconds / 60)} min ${seconds % 60} s**${raw['passed'] === true ? '' : ' (failed)'}`,
+      budget: 'a few minutes',
+      command: 'node dist/bench/qemu.js',
+    },
+  ];
+}
+
+/** Benchmarks in the order their rows appear. */
+export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => FigureRow[]]> = [
+  ['trust', trustRows],
+  ['crosscheck', crosscheckRows],
+  ['topology', topologyRows],
+  ['burst', burstRows],
+  ['gate-power', gatePowerRows],
+  ['qemu', qemuRows],
+];
+
+/** The newest raw file of each benchmark in `dir` (names sort by date), with its rows. */
+export function figureRows(dir: string): Array<{ file: string; rows: FigureRow[] }> {
+  const files = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  return FIGURE_SOURCES.flatMap(([name, rows]) => {
+    const newest = files
+      .filter((file) => new RegExp(`^${name}-\\d{4}-\\d{2}-\\d{2}T\\d{4}\\.json$`).test(file))
+      .sort()
+      .at(-1);
+    if (newest === undefined) return [];
+    return [{ file: newest, rows: rows(JSON.parse(readFileSync(join(dir, newest), 'utf8')) as Raw) }];
+  });
+}
+
+export const TABLE_BEGIN = '<!-- figures: generated by bench/readme-figures.ts from docs/bench; do not edit -->';
+export const TABLE_END = '<!-- figures: end -->';
+
+/** The Markdown table, with the raw files it came from. */
+export function figuresTable(dir: string): string {
+  const sources = figureRows(dir);
+  const cell = (text: string): string => text.replaceAll('|', '\\|');
+  return [
+    '| what | measured | budget / check | command |',
+    '|---|---|---|---|',
+    ...sources.flatMap((source) => source.rows.map((row) => `| ${[row.what, row.measured, row.budget, row.command].map(cell).join(' | ')} |`)),
+    '',
+    `Raw output: ${sources.map((source) => `[${source.file}](docs/bench/${source.file})`).join(', ')}.`,
+  ].join('\n');
+}
+
+/** `readme` with the text between the markers replaced by `table`. */
+export function withFigures(readme: string, table: string): string {
+  const begin = readme.indexOf(TABLE_BEGIN);
+  const end = readme.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md lacks the markers ${TABLE_BEGIN} … ${TABLE_END}`);
+  return `${readme.slice(0, begin + TABLE_BEGIN.length)}\n${table}\n${readme.slice(end)}`;
+}
