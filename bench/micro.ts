@@ -17,6 +17,8 @@ import { parseScenario } from '../src/scenario/load.js';
 import { containerLinkPlan, instanceLayout, namespacePlan } from '../src/topology/instance-plan.js';
 import { buildLayout } from '../src/topology/layout.js';
 import { netnsName } from '../src/topology/naming.js';
+import { cpus, release } from 'node:os';
+import { writeRaw } from './record.js';
 
 const values = Array.from({ length: 10_000 }, (_, i) => 20 + ((i * 7919) % 5000));
 const encoded = Array.from({ length: 8 }, () => {
@@ -53,9 +55,10 @@ bench
     summarizeRun(run);
   });
 await bench.run();
-console.table(
-  bench.tasks.map((task) => {
-    const r = task.result as { state?: string; latency?: { p50?: number; mean?: number }; throughput?: { mean?: number } } | undefined;
-    return { task: task.name, 'median ms': r?.latency?.p50?.toFixed(4), 'mean ms': r?.latency?.mean?.toFixed(4) };
-  }),
-);
+const results = bench.tasks.map((task) => {
+  const r = task.result as { state?: string; latency?: { p50?: number; mean?: number }; throughput?: { mean?: number } } | undefined;
+  return { task: task.name, medianMs: r?.latency?.p50, meanMs: r?.latency?.mean };
+});
+console.table(results.map((r) => ({ task: r.task, 'median ms': r.medianMs?.toFixed(4), 'mean ms': r.meanMs?.toFixed(4) })));
+// No kernel features are probed here (it needs no root): the fingerprint is the machine's, without them.
+console.log(`raw output: ${writeRaw('micro', undefined, { machine: { cpuModel: cpus()[0]?.model.trim(), cpuCount: cpus().length, kernel: release(), node: process.version }, results })}`);
