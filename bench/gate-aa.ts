@@ -39,7 +39,7 @@ import type { RunResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
 import type { ScenarioInput } from '../src/scenario/schema.js';
 import { share } from './proportion.js';
-import { waitForQuiet } from './quiet.js';
+import { defaultOutDir, usableRuns, waitForQuiet } from './quiet.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -175,26 +175,10 @@ function noiseComponents(runs: readonly Pooled[], percentile: number): Array<{ k
   return rows;
 }
 
-const outDir =
-  args.reuse ??
-  args.out ??
-  join(
-    'reports',
-    `gate-aa-${new Date()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z')}`,
-  );
+const outDir = args.reuse ?? args.out ?? defaultOutDir('gate-aa');
 const started = performance.now();
 const measured = args.reuse !== undefined ? reuse(args.reuse) : await measure(outDir);
-// The experiment is about measurement noise: a run that errored, or a path that failed (e.g. its
-// processes killed from outside), is left out and listed — compare would rightly call it a regression.
-const damaged = measured.filter((p) => p.run.outcome !== 'completed' || p.run.paths.some((path) => path.outcome !== 'completed'));
-const pool = measured.filter((p) => !damaged.includes(p));
-for (const p of damaged) {
-  const why = p.run.error?.message ?? p.run.paths.find((path) => path.failure !== undefined)?.failure?.message ?? p.run.outcome;
-  console.log(`left out ${p.label}: ${p.run.outcome}; ${why.slice(0, 200)}`);
-}
+const pool = usableRuns(measured);
 const A = pool.filter((p) => p.label.startsWith('A'));
 const B = pool.filter((p) => p.label.startsWith('B'));
 const settings = { ...DEFAULT_SETTINGS, allowEnvMismatch: false };
@@ -216,7 +200,7 @@ const target = (comparison: Comparison): Finding | undefined => comparison.findi
 const rows = aa[0]?.findings.length ?? 0;
 const result = {
   outDir,
-  runs: { A: A.length, B: B.length, delayUs: DELAY_US, leftOut: damaged.map((p) => p.label) },
+  runs: { A: A.length, B: B.length, delayUs: DELAY_US, leftOut: measured.filter((p) => !pool.includes(p)).map((p) => p.label) },
   scenario: scenarioInput(DELAY_US),
   settings: {
     minEffect: settings.minEffect,

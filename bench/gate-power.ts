@@ -42,7 +42,7 @@ import { parseScenario } from '../src/scenario/load.js';
 import { parse as parseYaml } from 'yaml';
 import { median } from './stats.js';
 import { clopperPearson, share } from './proportion.js';
-import { waitForQuiet } from './quiet.js';
+import { defaultOutDir, usableRuns, waitForQuiet } from './quiet.js';
 import { writeRaw } from './record.js';
 
 const { values: args } = parseArgs({
@@ -144,25 +144,12 @@ function reuse(dir: string): Pooled[] {
     });
 }
 
-const outDir =
-  args.reuse ??
-  args.out ??
-  join(
-    'reports',
-    `gate-power-${new Date()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z')}`,
-  );
+const outDir = args.reuse ?? args.out ?? defaultOutDir('gate-power');
 const started = performance.now();
 const measured = args.reuse !== undefined ? reuse(args.reuse) : await measure(outDir);
-// About measurement noise and effects: a run that errored or whose path failed is left out and listed.
-const damaged = measured.filter((p) => p.run.outcome !== 'completed' || p.run.paths.some((path) => path.outcome !== 'completed'));
-const runs = measured.filter((p) => !damaged.includes(p));
-for (const p of damaged)
-  console.log(`left out ${p.label}: ${p.run.outcome}; ${(p.run.error?.message ?? p.run.paths.find((path) => path.failure !== undefined)?.failure?.message ?? '').slice(0, 200)}`);
+const runs = usableRuns(measured);
 const A = runs.filter((p) => p.pool === 'A');
-const effectPools = [...new Set(runs.map((p) => p.pool).filter((pool) => pool !== 'A'))];
+const effectPools = [...new Set(runs.map((p) => p.pool).filter((pool) => pool !== 'A'))].sort((x, y) => x.slice(0, 1).localeCompare(y.slice(0, 1)) || Number(x.slice(1)) - Number(y.slice(1)));
 
 /**
  * The effect a pool really had: its median figure over A's, − 1. A busy-wait of d µs is not a
@@ -234,7 +221,7 @@ const result = {
   scenario: GATE_SCENARIO.replace(`${PACKAGE_ROOT}/`, ''),
   fingerprint: runs[0]?.run.fingerprint,
   runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run) })),
-  leftOut: damaged.map((p) => p.label),
+  leftOut: measured.filter((p) => !runs.includes(p)).map((p) => p.label),
   wallSeconds: { median: median(wall), max: Math.max(...wall) },
   rows: [...warmRows, ...coldRows].map((row) => ({
     ...row,

@@ -6,6 +6,7 @@
  * teardown. Environment and input errors concern the whole run and stop it.
  */
 import { type ColdpathError, isColdpathError } from '../errors.js';
+import { freshResult } from '../experiments/experiment.js';
 import { experimentOf, preflightExperiments } from '../experiments/index.js';
 import type { ExperimentResult } from '../experiments/types.js';
 import type { ExperimentSpec } from '../scenario/experiments.js';
@@ -59,7 +60,6 @@ function recordFailure(result: ExperimentResult, error: ColdpathError, aborted: 
 
 /** The result of an experiment that did not run (or could not describe itself). */
 function notRun(spec: ExperimentSpec, outcome: 'failed' | 'aborted', message: string): ExperimentResult {
-  // Only the fields every kind has: the kind-specific ones are optional except failover's
-  // echoed configuration, which a reader of a not-run experiment does not need.
-  return { kind: spec.kind, name: spec.name ?? spec.kind, outcome, message, durationMs: 0, notes: [] } as ExperimentResult;
+  // Only the fields every kind has: what a kind adds (failover's echoed configuration, figures) is optional.
+  return { ...freshResult(spec), outcome, message };
 }

@@ -30,3 +30,8 @@ export interface Experiment<S extends ExperimentSpec = ExperimentSpec, R extends
   /** What a report shows of a result (the renderer adds the heading, the outcome, its message and notes). */
   report(result: R): { blocks: Block[]; charts: ChartFigure[] };
 }
+
+/** A result before anything is measured: named after the spec (or its kind), completed until the engine says otherwise. */
+export function freshResult<K extends ExperimentSpec['kind']>(spec: { kind: K; name?: string | undefined }): { kind: K; name: string; outcome: 'completed'; durationMs: number; notes: string[] } {
+  return { kind: spec.kind, name: spec.name ?? spec.kind, outcome: 'completed', durationMs: 0, notes: [] };
+}

@@ -17,7 +17,7 @@ import { PROXY_TABLE } from '../../strategies/gre-proxy.js';
 import type { Op } from '../../topology/ops.js';
 import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
 import type { ExperimentContext } from '../context.js';
-import type { Experiment } from '../experiment.js';
+import { freshResult, type Experiment } from '../experiment.js';
 import { signalPid } from '../../kernel/processes.js';
 import { childPids, readCounters } from '../../kernel/inspect.js';
 import { startStreams, unsentTally, until } from '../load.js';
@@ -45,10 +45,7 @@ export const failover: Experiment<FailoverSpec, FailoverResult> = {
   describe: (ctx, spec) => {
     const pair = haPair(ctx.strategy);
     return {
-      kind: 'failover',
-      name: spec.name ?? 'failover',
-      outcome: 'completed',
-      durationMs: 0,
+      ...freshResult(spec),
       notes: [MODE_NOTES[spec.mode]],
       config: {
         mode: spec.mode,

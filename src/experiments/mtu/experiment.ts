@@ -17,7 +17,7 @@ import type { StrategyContext } from '../../strategies/types.js';
 import { plan, type Op, type TunnelType } from '../../topology/ops.js';
 import { pointsOf, tally } from '../analysis.js';
 import type { ExperimentContext, ExperimentInstance } from '../context.js';
-import type { Experiment } from '../experiment.js';
+import { freshResult, type Experiment } from '../experiment.js';
 import { readCounters } from '../../kernel/inspect.js';
 import { measureOnInstance } from '../load.js';
 import type { MtuSpec } from '../../scenario/experiments.js';
@@ -34,7 +34,7 @@ const ICMP_COUNT_TABLE = 'coldpath_icmpcount';
 export const mtu: Experiment<MtuSpec, MtuResult> = {
   kind: 'mtu',
   preflight: () => {},
-  describe: (_ctx, spec) => ({ kind: 'mtu', name: spec.name ?? 'mtu', outcome: 'completed', durationMs: 0, notes: [] }),
+  describe: (_ctx, spec) => freshResult(spec),
   run: runMtu,
   report: mtuReport,
 };

@@ -14,7 +14,7 @@ import { nowMicros } from '../../clock.js';
 import { plan } from '../../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
 import type { ExperimentContext, ExperimentInstance } from '../context.js';
-import type { Experiment } from '../experiment.js';
+import { freshResult, type Experiment } from '../experiment.js';
 import { conntrackCount, conntrackStats, readCounters } from '../../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from '../load.js';
 import type { NatSpec } from '../../scenario/experiments.js';
@@ -71,7 +71,7 @@ export function natLimitPlan(sp: SingleProxy, spec: Pick<NatSpec, 'ports' | 'con
 export const nat: Experiment<NatSpec, NatResult> = {
   kind: 'nat',
   preflight: () => {},
-  describe: (_ctx, spec) => ({ kind: 'nat', name: spec.name ?? 'nat', outcome: 'completed', durationMs: 0, notes: [] }),
+  describe: (_ctx, spec) => freshResult(spec),
   run: runNat,
   report: natReport,
 };

@@ -19,7 +19,7 @@ import type { ProxyLayout } from '../../topology/layout.js';
 import { plan } from '../../topology/ops.js';
 import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
 import type { ExperimentContext } from '../context.js';
-import type { Experiment } from '../experiment.js';
+import { freshResult, type Experiment } from '../experiment.js';
 import { conntrackTcp, readCounters } from '../../kernel/inspect.js';
 import { pause, startStreams, unsentTally } from '../load.js';
 import { desiredProxies } from './policy.js';
@@ -41,7 +41,7 @@ interface Member {
 export const scaling: Experiment<ScalingSpec, ScalingResult> = {
   kind: 'scaling',
   preflight: () => {},
-  describe: (_ctx, spec) => ({ kind: 'scaling', name: spec.name ?? 'scaling', outcome: 'completed', durationMs: 0, notes: [] }),
+  describe: (_ctx, spec) => freshResult(spec),
   run: runScaling,
   report: scalingReport,
 };
