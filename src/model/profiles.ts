@@ -6,12 +6,11 @@
  * published, it says so. A user on a real cloud replaces a phase with a
  * measured command (see docs/modeled-phases.md).
  */
-import type { Citation, ModeledPhaseSpec } from './schema.js';
+import { type Citation, MODELED_PHASES, type ModeledPhaseId, type ModeledPhaseSpec } from './schema.js';
 
 export type { Citation, ModeledPhaseSpec } from './schema.js';
 
-export const MODELED_PHASES = ['eni.create', 'eni.attach', 'peering.create', 'peering.accept', 'peering.routes', 'proxy.eni'] as const;
-export type ModeledPhaseId = (typeof MODELED_PHASES)[number];
+export { MODELED_PHASES, type ModeledPhaseId };
 
 export interface ControlPlaneProfile {
   name: string;

@@ -5,7 +5,10 @@
  * inferred from them, so there is one definition.
  */
 import { z } from 'zod';
-import { MODELED_PHASES } from './profiles.js';
+
+/** The control-plane calls a path's cold path or prewarm makes. */
+export const MODELED_PHASES = ['eni.create', 'eni.attach', 'peering.create', 'peering.accept', 'peering.routes', 'proxy.eni'] as const;
+export type ModeledPhaseId = (typeof MODELED_PHASES)[number];
 
 export const modeledPhaseIdSchema = z.enum(MODELED_PHASES);
 

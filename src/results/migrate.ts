@@ -7,7 +7,7 @@
  * what an older run did not record stays absent, unless "none" is exactly
  * what the old version did.
  */
-import { RUN_SCHEMA_VERSION } from './types.js';
+import { RUN_SCHEMA_VERSION } from './versions.js';
 
 type Json = Record<string, unknown>;
 

@@ -20,7 +20,7 @@ import { experimentResultSchema } from './experiment-schema.js';
 import { fingerprintSchema } from './fingerprint-schema.js';
 import { pathResultSchema } from './path-schema.js';
 import { scenarioEchoSchema } from './scenario-echo.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION } from './types.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION } from './versions.js';
 
 /** The reference instrument of a run (engine/reference.ts). */
 export const referenceSetupSchema = z

@@ -1,0 +1,16 @@
+/** run.json's name and version, and the cold-start phases it records: constants the schemas and their readers share (a leaf of results/). */
+
+export const RUN_SCHEMA = 'coldpath/run';
+/**
+ * 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up,
+ * the sockperf reference. 3: what each burst held, counted from the kernel
+ * (`kernelHeld`). Migrations from older versions: migrate.ts.
+ */
+export const RUN_SCHEMA_VERSION = 3;
+
+/** Measured cold-start phases, in timeline order. */
+export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;
+export type MeasuredPhase = (typeof MEASURED_PHASES)[number];
+
+/** The phases that are network work (runtime start and queueing are not). */
+export const NETWORK_PHASES: readonly MeasuredPhase[] = ['namespace', 'container-link', 'strategy-attach', 'first-connect', 'first-response'];
