@@ -5,6 +5,7 @@ import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { readRun } from '../../src/results/store.js';
+import { RUN_SCHEMA_VERSION } from '../../src/results/types.js';
 import { namespacesOf, rootNamespaceState, runCli, scenarioFile, SMALL_RUN, tempDir } from './helpers.js';
 
 describe('coldpath run: baseline', () => {
@@ -19,7 +20,7 @@ describe('coldpath run: baseline', () => {
     const dir = join(out, runId!);
     const run = readRun(dir); // parsed with run.json's schema
 
-    expect(run.schemaVersion).toBe(2);
+    expect(run.schemaVersion).toBe(RUN_SCHEMA_VERSION);
     expect(run.outcome).toBe('completed');
     expect(run.scenario.strategies).toEqual(['baseline']);
     expect(run.fingerprint.kernel).not.toBe('');
