@@ -11,7 +11,7 @@
  * no reference) are not invalid for lacking it.
  */
 import { formatMicros, formatSignedMicros } from '../format.js';
-import { CHECKED_METRICS, costsOverBaseline, type Agreement } from '../results/path-costs.js';
+import { CHECKED_METRICS, costsOverBaseline, injectedResponseDelay, type Agreement } from '../results/path-costs.js';
 import type { PathResult, RunResult } from '../results/types.js';
 import type { Finding, RunLabel } from './types.js';
 
@@ -126,17 +126,15 @@ function disagreement(label: RunLabel, strategy: PathResult['strategy'], agreeme
 }
 
 /** Largest response delay the scenario injects into the user service's HTTP responses, µs. */
-const injectedDelay = (run: RunResult): number => Math.max(0, ...run.scenario.services.map((service) => service.responseDelayUs ?? 0));
-
 function reference(label: RunLabel, run: RunResult, options: ValidityOptions): Validity {
   const findings: InvalidFinding[] = [];
   const notes: string[] = [];
-  const delay = injectedDelay(run);
+  const delay = injectedResponseDelay(run);
   let skipped = false;
   for (const cost of costsOverBaseline(run)) {
     for (const agreement of cost.agreement) {
-      // An injected delay is in coldpath's keep-alive figure by design, and never in sockperf's round trip.
-      if (agreement.metric === 'keepalive' && delay > 0) {
+      // An injected delay is in coldpath's keep-alive figure by design, and never in sockperf's round trip (path-costs.ts).
+      if (agreement.notApplied !== undefined) {
         skipped = true;
         continue;
       }

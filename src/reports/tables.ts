@@ -64,6 +64,7 @@ export function pathCostTable(run: RunResult): Table {
     const agreement = (metric: WarmMetric): string => {
       const check = cost.agreement.find((item) => item.metric === metric);
       if (check === undefined) return '–';
+      if (check.notApplied !== undefined) return `not checked: ${check.notApplied}`;
       return `${check.ok ? 'agrees' : 'DISAGREES'}: ${formatSignedMicros(check.coldpath)} vs ${formatSignedMicros(check.reference)} (bound ${formatMicros(check.bound)})`;
     };
     for (const [metric, difference] of Object.entries(cost.warm) as Array<[WarmMetric, PairedDifference]>) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordMicros } from '../../../src/metrics/histogram.js';
-import { costsOverBaseline, pathCost, referenceP50, repetitionFigures } from '../../../src/results/path-costs.js';
+import { costsOverBaseline, injectedResponseDelay, pathCost, referenceP50, repetitionFigures } from '../../../src/results/path-costs.js';
 import { readRun } from '../../../src/results/store.js';
 import type { PathResult, ReferenceResult, RunResult } from '../../../src/results/types.js';
 import { METRICS, type StrategyName } from '../../../src/scenario/schema.js';
@@ -181,6 +181,18 @@ describe('path costs of a schema-1 run', () => {
       expect(keepalive.coldpath).toBe(cost);
       expect(keepalive.reference).toBe(whole(coldpathEcho));
       expect(keepalive.ok).toBe(Math.abs(cost - whole(coldpathEcho)) <= 10);
+    });
+
+    it('keep-alive is not checked when the scenario injects a response delay (coldpath pays it, sockperf never does); echo still is', () => {
+      const delayed = withReferences(run, 50, 50 + 1000);
+      delayed.scenario.services = [{ ...delayed.scenario.services[0]!, responseDelayUs: 200 }];
+      const [echo, keepalive] = ['echo', 'keepalive'].map((metric) => pathCost(delayed, 'gre-proxy', 'baseline')!.agreement.find((a) => a.metric === metric)!);
+      expect(keepalive?.ok).toBe(true);
+      expect(keepalive?.notApplied).toMatch(/responseDelayUs injects 200 µs/);
+      expect(echo?.ok).toBe(false);
+      expect(echo?.notApplied).toBeUndefined();
+      expect(injectedResponseDelay(delayed)).toBe(200);
+      expect(injectedResponseDelay(run)).toBe(0);
     });
 
     it('without reference bounds in the scenario, the bound is infinite', () => {
