@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './stats.js';
 
 export interface FigureRow {
   what: string;
@@ -22,10 +23,6 @@ const range = (values: readonly number[], digits = 0): string => {
   const sorted = [...values].sort((a, b) => a - b);
   const fmt = (v: number): string => v.toFixed(digits);
   return sorted.length === 0 ? '–' : sorted[0] === sorted[sorted.length - 1] ? fmt(sorted[0] as number) : `${fmt(sorted[0] as number)}–${fmt(sorted[sorted.length - 1] as number)}`;
-};
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : ((sorted[(sorted.length - 1) >> 1] as number) + (sorted[sorted.length >> 1] as number)) / 2;
 };
 const count = (items: readonly { ok: boolean }[]): string => `${items.filter((i) => i.ok).length} of ${items.length}`;
 const pct = (fraction: number): string => `${(100 * fraction).toFixed(1)} %`;

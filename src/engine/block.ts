@@ -13,8 +13,7 @@ import { pinThreads } from '../exec/pin-threads.js';
 import type { RepetitionResult, SettleResult } from '../results/types.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { Target } from '../strategies/types.js';
-import { censusScope, runBurst } from './burst.js';
-import { runNamespaces, takeCensus } from '../kernel/census.js';
+import { runBurst, runCensus } from './burst.js';
 import type { EngineContext } from './context.js';
 import { stopInstances, type LiveInstance } from './instance.js';
 import type { PathState } from './path-state.js';
@@ -53,7 +52,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
   await service?.reset();
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
-  const censusBefore = await takeCensus(runNamespaces(ctx.driver.tag), censusScope(ctx));
+  const censusBefore = await runCensus(ctx);
   try {
     // Inside the try: a prewarm that fails half-way is torn down like a complete one.
     ctx.events.emit({ type: 'stage', message: `${name}: prewarm — ${prewarm.plan.title}` });

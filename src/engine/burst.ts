@@ -105,7 +105,7 @@ export async function runBurst(
     histograms: histogramsOf(ok),
   };
   // Counted while the instances are alive, after everything timed.
-  if (options.censusBefore !== undefined) result.kernelHeld = censusDelta(await takeCensus(runNamespaces(ctx.driver.tag), censusScope(ctx)), options.censusBefore);
+  if (options.censusBefore !== undefined) result.kernelHeld = censusDelta(await runCensus(ctx), options.censusBefore);
   if (options.record) {
     // histogramsOf always writes `total`.
     const total = summarize(decodeHistogram(result.histograms['total'] as string));
@@ -154,7 +154,8 @@ async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): P
   return total;
 }
 
-/** Where the user VPC is, for counting what a path holds there. */
-export function censusScope(ctx: EngineContext): CensusScope {
-  return { userCidr: ctx.layout.user.cidr, userBridge: { netns: ctx.driver.netnsOf(ctx.layout.user.node), dev: ctx.layout.user.bridge } };
+/** What the run's namespaces hold now, counted from the kernel (the user VPC located by the layout). */
+export function runCensus(ctx: EngineContext): Promise<KernelCensus> {
+  const scope: CensusScope = { userCidr: ctx.layout.user.cidr, userBridge: { netns: ctx.driver.netnsOf(ctx.layout.user.node), dev: ctx.layout.user.bridge } };
+  return takeCensus(runNamespaces(ctx.driver.tag), scope);
 }

@@ -86,22 +86,13 @@ export function countNamespace(ipJson: string, nftJson: string, scope: { userCid
   };
 }
 
+const CENSUS_KEYS = Object.keys(EMPTY_CENSUS) as Array<keyof KernelCensus>;
+
 export function addCensus(a: KernelCensus, b: KernelCensus): KernelCensus {
-  return {
-    namespaces: a.namespaces + b.namespaces,
-    links: a.links + b.links,
-    addresses: a.addresses + b.addresses,
-    routes: a.routes + b.routes,
-    neighbours: a.neighbours + b.neighbours,
-    nftRules: a.nftRules + b.nftRules,
-    nftSets: a.nftSets + b.nftSets,
-    userVpcPorts: a.userVpcPorts + b.userVpcPorts,
-    userVpcAddresses: a.userVpcAddresses + b.userVpcAddresses,
-  };
+  return Object.fromEntries(CENSUS_KEYS.map((key) => [key, a[key] + b[key]])) as unknown as KernelCensus;
 }
 
 /** What `after` holds beyond `before` (never below 0: something removed meanwhile is not a negative holding). */
 export function censusDelta(after: KernelCensus, before: KernelCensus): KernelCensus {
-  const keys = Object.keys(after) as Array<keyof KernelCensus>;
-  return Object.fromEntries(keys.map((key) => [key, Math.max(0, after[key] - before[key])])) as unknown as KernelCensus;
+  return Object.fromEntries(CENSUS_KEYS.map((key) => [key, Math.max(0, after[key] - before[key])])) as unknown as KernelCensus;
 }

@@ -7,7 +7,7 @@ import { parseThresholds } from '../../../src/compare/thresholds.js';
 import { exitCodeOf, type Comparison, type Finding } from '../../../src/compare/types.js';
 import { ColdpathError } from '../../../src/errors.js';
 import type { RunResult } from '../../../src/results/types.js';
-import { firstRepetitions, jitter, loadFixture, scaleRun, threeRepetitions, withFingerprint } from './helpers.js';
+import { firstRepetitions, jitter, loadFixture, scaleRun, threeRepetitions, withFingerprint, withFailedProxyPath } from './helpers.js';
 
 const fixture = loadFixture();
 const three = threeRepetitions(fixture);
@@ -100,11 +100,7 @@ describe('compare: injected changes', () => {
   });
 
   it('a path that fails in NEW makes NEW invalid (validity.test.ts), not regressed', () => {
-    const broken = structuredClone(three);
-    const path = broken.paths[3]!;
-    path.outcome = 'failed';
-    path.failure = { reason: 'setup-error', message: 'nft: no such table' };
-    path.repetitions = [];
+    const broken = withFailedProxyPath(three);
     const comparison = compare(three, broken);
     const finding = find(comparison, 'gre-proxy', 'outcome');
     expect(finding.verdict).toBe('invalid');

@@ -125,3 +125,13 @@ export function withReferences(run: RunResult, costs: Partial<Record<StrategyNam
   }
   return copy;
 }
+
+/** A copy of `run` whose gre-proxy path (the last) failed at set-up and measured nothing. */
+export function withFailedProxyPath(run: RunResult): RunResult {
+  const broken = structuredClone(run);
+  const path = broken.paths[3]!;
+  path.outcome = 'failed';
+  path.failure = { reason: 'setup-error', message: 'nft: no such table' };
+  path.repetitions = [];
+  return broken;
+}

@@ -6,7 +6,7 @@ import { renderMarkdown } from '../../../src/compare/render-markdown.js';
 import { exitCodeOf, type Comparison, type Finding } from '../../../src/compare/types.js';
 import type { RunResult } from '../../../src/results/types.js';
 import { childrenNamed, parseXml } from './xml-check.js';
-import { loadFixture, scaleRun, threeRepetitions, withReferences, withVerifications } from './helpers.js';
+import { loadFixture, scaleRun, threeRepetitions, withReferences, withVerifications, withFailedProxyPath } from './helpers.js';
 
 const three = threeRepetitions(loadFixture());
 const MISROUTED = 'svc saw unexpected sources 169.254.252.1 (expected 100.64.0.2)';
@@ -75,11 +75,7 @@ describe('compare: path verification failed', () => {
 
 describe('compare: a path or run that did not complete', () => {
   it('a failed path in NEW: invalid (exit 1) with its failure', () => {
-    const broken = structuredClone(three);
-    const path = broken.paths[3]!;
-    path.outcome = 'failed';
-    path.failure = { reason: 'setup-error', message: 'nft: no such table' };
-    path.repetitions = [];
+    const broken = withFailedProxyPath(three);
     const comparison = compare(three, broken);
     expect(invalid(comparison).map((f) => f.reason)).toEqual(['NEW: gre-proxy failed (setup-error: nft: no such table); its figures are missing or partial']);
     expect(exitCodeOf(comparison)).toBe(1);
