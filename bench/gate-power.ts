@@ -31,7 +31,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareRuns, DEFAULT_SETTINGS, type CompareSettings } from '../src/compare/compare-runs.js';
-import type { Comparison } from '../src/compare/types.js';
+import { exitCodeOf, invalidRuns, type Comparison } from '../src/compare/types.js';
 import { RunEvents } from '../src/engine/events.js';
 import { runScenario } from '../src/engine/run.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
@@ -173,8 +173,11 @@ const anyRegressed = (c: Comparison): boolean => c.findings.some((f) => f.verdic
 interface Row {
   setting: string;
   aaComparisons: number;
+  /** A/A comparisons with a `regressed` verdict anywhere. */
   aaFalseAlarms: number;
   aaFalseAlarmsTarget: number;
+  /** A/A comparisons where compare exits non-zero for any reason (a regression or an invalid run). */
+  aaNonZeroExit: number;
   detection: Array<{ pool: string; delayUs: number; metric: string; measuredEffect: number; pairs: number; detected: number }>;
 }
 
@@ -202,16 +205,38 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
     aaComparisons: aa.length,
     aaFalseAlarms: aa.filter(anyRegressed).length,
     aaFalseAlarmsTarget: aa.filter((c) => verdictOf(c, aaTarget) === 'regressed').length,
+    aaNonZeroExit: aa.filter((c) => exitCodeOf(c) !== 0).length,
     detection,
   };
 }
 
-const warmRows = WARM_SETTINGS.map((minEffect) =>
-  analyse(`--min-effect ${minEffect * 100}`, { ...DEFAULT_SETTINGS, minEffect }, (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined), 'keepalive.p50'),
+// Each setting twice: with disturbed repetitions set aside (compare's default) and with every one kept.
+const warmRows = [true, false].flatMap((setAsideDisturbed) =>
+  WARM_SETTINGS.map((minEffect) =>
+    analyse(
+      `--min-effect ${minEffect * 100}${setAsideDisturbed ? '' : ' --keep-disturbed'}`,
+      { ...DEFAULT_SETTINGS, minEffect, setAsideDisturbed },
+      (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined),
+      'keepalive.p50',
+    ),
+  ),
 );
-const coldRows = COLD_SETTINGS.map((coldStartEffect) =>
-  analyse(`cold-path min effect ${coldStartEffect * 100}%`, { ...DEFAULT_SETTINGS, coldStartEffect }, (pool) => (pool.startsWith('C') ? 'coldpath.p50' : undefined), 'coldpath.p50'),
+const coldRows = [true, false].flatMap((setAsideDisturbed) =>
+  COLD_SETTINGS.map((coldStartEffect) =>
+    analyse(
+      `cold-path min effect ${coldStartEffect * 100}%${setAsideDisturbed ? '' : ' --keep-disturbed'}`,
+      { ...DEFAULT_SETTINGS, coldStartEffect, setAsideDisturbed },
+      (pool) => (pool.startsWith('C') ? 'coldpath.p50' : undefined),
+      'coldpath.p50',
+    ),
+  ),
 );
+
+/** Runs compare would refuse to judge (exit 1) against a valid one: which, and why. */
+const invalid = runs.flatMap((p) => {
+  const c = compareRuns(p.run, p.run, DEFAULT_SETTINGS, { base: p.label, next: p.label });
+  return invalidRuns(c).length === 0 ? [] : [{ label: p.label, reasons: c.findings.filter((f) => f.verdict === 'invalid').map((f) => f.reason) }];
+});
 
 const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
 const wall = runs.map((p) => p.wallS);
@@ -223,6 +248,7 @@ const result = {
   runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run) })),
   leftOut: measured.filter((p) => !runs.includes(p)).map((p) => p.label),
   wallSeconds: { median: median(wall), max: Math.max(...wall) },
+  invalidRuns: invalid,
   rows: [...warmRows, ...coldRows].map((row) => ({
     ...row,
     aaFalseAlarmInterval: interval(row.aaFalseAlarms, row.aaComparisons),
@@ -234,8 +260,11 @@ writeFileSync(join(outDir, 'gate-power.json'), `${JSON.stringify(result, null, 1
 
 console.log(`\ngate-power: ${A.length} A runs, ${runs.length - A.length} with an effect; wall time per run median ${median(wall).toFixed(1)} s, max ${Math.max(...wall).toFixed(1)} s`);
 for (const row of [...warmRows, ...coldRows]) {
-  console.log(`\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}`);
+  console.log(
+    `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}`,
+  );
   for (const d of row.detection)
     console.log(`  ${d.pool} (delay ${d.delayUs}µs, measured effect ${(100 * d.measuredEffect).toFixed(0)} %) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}`);
 }
+for (const run of invalid) console.log(`invalid: ${run.label}: ${run.reasons.join('; ')}`);
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

@@ -30,6 +30,7 @@ function withGateOptions(command: Command, prefix: string): Command {
     .option('--min-effect <percent>', `${prefix}smallest change of a warm median (p50) that counts, in percent; tails and cold starts default to 100 % unless -t`, '10')
     .option('--allow-env-mismatch', `${prefix}compare even when the environment fingerprints differ`)
     .option('--allow-reference-disagreement', `${prefix}a path cost that disagrees with sockperf's beyond its bound is a note instead of an invalid run (exit 1)`)
+    .option('--keep-disturbed', `${prefix}keep every repetition in the intervals; by default, with ≥ 5 repetitions a side, ones far from their side's median (Hampel's rule) are set aside`)
     .option('--markdown <file>', `${prefix}also append the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)`)
     .option('--junit <file>', `${prefix}also write the verdict as JUnit XML`);
 }

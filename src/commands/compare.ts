@@ -34,6 +34,8 @@ export interface CompareCommandOptions {
   allowEnvMismatch?: boolean | undefined;
   /** `--allow-reference-disagreement`: a path cost sockperf contradicts is a note, not an invalid run. Default false. */
   allowReferenceDisagreement?: boolean | undefined;
+  /** `--keep-disturbed`: keep every repetition in the intervals (no Hampel set-aside). Default false. */
+  keepDisturbed?: boolean | undefined;
   /** `--markdown FILE`: append the verdict as Markdown (created if missing). Default none. */
   markdown?: string | undefined;
   /** `--junit FILE`: write the verdict as JUnit XML (replaced if present). Default none. */
@@ -60,6 +62,7 @@ function normalize(options: Record<string, unknown> | CompareCommandOptions): Co
     minEffect: str(o['minEffect']),
     allowEnvMismatch: o['allowEnvMismatch'] === true,
     allowReferenceDisagreement: o['allowReferenceDisagreement'] === true,
+    keepDisturbed: o['keepDisturbed'] === true,
     markdown: str(o['markdown']),
     junit: str(o['junit']),
   };
@@ -73,6 +76,7 @@ export function settingsFrom(options: CompareCommandOptions): CompareSettings {
     thresholds: parseThresholds(rules),
     allowEnvMismatch: options.allowEnvMismatch === true,
     allowReferenceDisagreement: options.allowReferenceDisagreement === true,
+    setAsideDisturbed: options.keepDisturbed !== true,
   };
 }
 

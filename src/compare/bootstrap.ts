@@ -14,6 +14,10 @@
  *   removes instead of counting it as noise.
  * - Unpaired (≥ 2 repetitions each, different sets): each side's
  *   repetitions resampled; Welch–Satterthwaite df.
+ * - Disturbed repetitions (disturbed.ts) are set aside first when both sides
+ *   have ≥ 5: a repetition that fell into one of the machine's slow phases
+ *   is not evidence about the code. Pairing then holds only if both sides
+ *   kept the same repetitions.
  * - One repetition on a side: nothing is known about run-to-run spread; the
  *   interval comes from resampling inside that histogram (exactly: the k-th
  *   order statistic of m uniform draws is Beta(k, m−k+1), mapped through the
@@ -25,6 +29,7 @@
  * t(df)/z; and never narrower than t(df) × the bootstrap standard error
  * (with 2 repetitions the percentiles cannot reach the 2.5 % tails).
  */
+import { setAsideDisturbed } from './disturbed.js';
 import type { RepetitionView } from './extract.js';
 import { Random, seedFor } from './random.js';
 import { rankOfPercentile, valueAtPercentile, valueAtRank, type QuantileView } from './quantiles.js';
@@ -42,6 +47,8 @@ export interface BootstrapOptions {
   seed: number;
   /** Names the estimate (e.g. `gre-proxy/keepalive.p50`) so its draws are its own. */
   key: string;
+  /** Set aside disturbed repetitions (disturbed.ts) before the interval of a ratio. Default true. */
+  setAside?: boolean;
 }
 
 export const DEFAULT_BOOTSTRAP = { iterations: 4000, seed: 1 } as const;
@@ -65,6 +72,8 @@ export interface RatioEstimate {
   repetitions: { base: number; next: number };
   /** Degrees of freedom of the t expansion (not for `within-histogram`). */
   df?: number;
+  /** Repetitions (their numbers) set aside as disturbed on each side; absent when none were. */
+  setAside?: { base: number[]; next: number[] };
 }
 
 export interface LevelEstimate {
@@ -143,10 +152,32 @@ function pairable(base: readonly RepetitionView[], next: readonly RepetitionView
   return base.length >= 2 && base.length === next.length && base.every((rep, i) => rep.repetition === next[i]?.repetition);
 }
 
-/** 95 % interval of NEW/BASE for the p-th percentile (percentile in 0..100). */
-export function bootstrapRatio(base: readonly RepetitionView[], next: readonly RepetitionView[], percentile: number, options: BootstrapOptions): RatioEstimate {
-  requireData(base, 'BASE');
-  requireData(next, 'NEW');
+/** Each side's repetitions minus the disturbed ones (both sides need enough repetitions for the rule). */
+function withoutDisturbed(
+  base: readonly RepetitionView[],
+  next: readonly RepetitionView[],
+  percentile: number,
+): { base: RepetitionView[]; next: RepetitionView[]; setAside?: { base: number[]; next: number[] } } {
+  const baseRule = setAsideDisturbed(logPercentiles(base, percentile));
+  const nextRule = setAsideDisturbed(logPercentiles(next, percentile));
+  if (baseRule.limit === undefined || nextRule.limit === undefined || (baseRule.setAside.length === 0 && nextRule.setAside.length === 0)) return { base: [...base], next: [...next] };
+  const pick = (reps: readonly RepetitionView[], indexes: readonly number[]): RepetitionView[] => indexes.flatMap((i) => (reps[i] === undefined ? [] : [reps[i]]));
+  return {
+    base: pick(base, baseRule.kept),
+    next: pick(next, nextRule.kept),
+    setAside: { base: pick(base, baseRule.setAside).map((rep) => rep.repetition), next: pick(next, nextRule.setAside).map((rep) => rep.repetition) },
+  };
+}
+
+/**
+ * 95 % interval of NEW/BASE for the p-th percentile (percentile in 0..100). With enough
+ * repetitions, disturbed ones are set aside first; the rest are then paired only if both sides
+ * kept the same repetitions.
+ */
+export function bootstrapRatio(allBase: readonly RepetitionView[], allNext: readonly RepetitionView[], percentile: number, options: BootstrapOptions): RatioEstimate {
+  requireData(allBase, 'BASE');
+  requireData(allNext, 'NEW');
+  const { base, next, setAside } = options.setAside === false ? { base: allBase, next: allNext, setAside: undefined } : withoutDisturbed(allBase, allNext, percentile);
   const random = new Random(seedFor(options.seed, options.key));
   const baseLogs = logPercentiles(base, percentile);
   const nextLogs = logPercentiles(next, percentile);
@@ -175,8 +206,9 @@ export function bootstrapRatio(base: readonly RepetitionView[], next: readonly R
     ratio: Math.exp(nextObserved - baseObserved),
     ci: { low: Math.exp(logInterval.low), high: Math.exp(logInterval.high) },
     method,
-    repetitions: { base: base.length, next: next.length },
+    repetitions: { base: allBase.length, next: allNext.length },
     ...(df === undefined ? {} : { df }),
+    ...(setAside === undefined ? {} : { setAside }),
   };
 }
 

@@ -8,7 +8,7 @@ import { formatMicros } from '../format.js';
 import { inputError } from '../errors.js';
 import type { RunResult } from '../results/types.js';
 import type { StrategyName } from '../scenario/schema.js';
-import { bootstrapLevel, bootstrapRatio, DEFAULT_BOOTSTRAP } from './bootstrap.js';
+import { bootstrapLevel, bootstrapRatio, DEFAULT_BOOTSTRAP, type RatioEstimate } from './bootstrap.js';
 import { checkEnvironment, scenarioDifferences } from './environment.js';
 import { extractRun, type PathSamples, type RepetitionView } from './extract.js';
 import { fisherGreater, rate } from './fisher.js';
@@ -39,6 +39,8 @@ export interface CompareSettings {
   allowEnvMismatch: boolean;
   /** A path cost that disagrees with sockperf's beyond its bound is a note, not an invalid run. Default false. */
   allowReferenceDisagreement: boolean;
+  /** Set aside disturbed repetitions (≥ 5 on both sides, Hampel's rule: disturbed.ts) before a relative latency check. Default true (CLI `--keep-disturbed` turns it off). */
+  setAsideDisturbed: boolean;
   /** Bootstrap resamples per latency check. Default 4000. */
   iterations: number;
   /** Seed of every bootstrap draw: same runs, same verdicts. Default 1. */
@@ -52,6 +54,7 @@ export const DEFAULT_SETTINGS: CompareSettings = {
   thresholds: [],
   allowEnvMismatch: false,
   allowReferenceDisagreement: false,
+  setAsideDisturbed: true,
   iterations: DEFAULT_BOOTSTRAP.iterations,
   seed: DEFAULT_BOOTSTRAP.seed,
 };
@@ -105,6 +108,13 @@ function relativeLimit(settings: CompareSettings, path: StrategyName, metric: Ex
   return rule === undefined ? { increase: defaultEffect(metric, settings), source: 'min-effect' } : { increase: rule.increase, source: 'threshold', rule: rule.rule };
 }
 
+/** Which repetitions the interval left out, for the finding's reason. */
+function setAsideNote(estimate: RatioEstimate): string {
+  if (estimate.setAside === undefined) return '';
+  const side = (label: string, reps: readonly number[]): string[] => (reps.length === 0 ? [] : [`${label} ${reps.map((r) => `#${r + 1}`).join(', ')}`]);
+  return `; set aside as disturbed: ${[...side('BASE', estimate.setAside.base), ...side('NEW', estimate.setAside.next)].join('; ')}`;
+}
+
 function quartilesOf(reps: readonly RepetitionView[]): { p25: number; p75: number } {
   const pooled = poolViews(reps.map((rep) => rep.view));
   return { p25: valueAtPercentile(pooled, 25), p75: valueAtPercentile(pooled, 75) };
@@ -131,9 +141,15 @@ function comparePath(base: PathSamples, next: PathSamples, settings: CompareSett
         continue;
       }
       const limit = relativeLimit(settings, path, metric);
-      const estimate = bootstrapRatio(baseViews, nextViews, PERCENTILES[metric.percentile], { iterations: settings.iterations, seed: settings.seed, key: `${path}/${name}` });
+      const estimate = bootstrapRatio(baseViews, nextViews, PERCENTILES[metric.percentile], {
+        iterations: settings.iterations,
+        seed: settings.seed,
+        key: `${path}/${name}`,
+        setAside: settings.setAsideDisturbed,
+      });
       const quartiles = estimate.method === 'within-histogram' ? { base: quartilesOf(baseViews), next: quartilesOf(nextViews) } : undefined;
-      findings.push({ type: 'latency-change', path, metric: name, estimate, limit, ...judgeRatio(estimate, limit.increase, quartiles) });
+      const judgement = judgeRatio(estimate, limit.increase, quartiles);
+      findings.push({ type: 'latency-change', path, metric: name, estimate, limit, ...judgement, reason: judgement.reason + setAsideNote(estimate) });
     } else if (metric.kind === 'rate') {
       const b = base[metric.series];
       const n = next[metric.series];
@@ -214,6 +230,13 @@ export function compareRuns(base: RunResult, next: RunResult, settings: CompareS
     envMismatch,
     notes,
     findings,
-    settings: { minEffect: settings.minEffect, tailEffect: settings.tailEffect, coldStartEffect: settings.coldStartEffect, iterations: settings.iterations, seed: settings.seed },
+    settings: {
+      minEffect: settings.minEffect,
+      tailEffect: settings.tailEffect,
+      coldStartEffect: settings.coldStartEffect,
+      setAsideDisturbed: settings.setAsideDisturbed,
+      iterations: settings.iterations,
+      seed: settings.seed,
+    },
   };
 }

@@ -79,7 +79,8 @@ export function methodLine(comparison: Comparison): string {
   const { settings } = comparison;
   const effect = (value: number): string => `±${formatPercent(Math.max(value, settings.minEffect))}`;
   return (
-    `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}); ` +
+    `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}` +
+    `${settings.setAsideDisturbed ? "; with ≥ 5 repetitions a side, disturbed ones (Hampel's rule) set aside" : ''}); ` +
     `a change counts when the whole CI clears ${effect(settings.minEffect)} (warm p50), ${effect(settings.tailEffect)} (warm p90/p99), ${effect(settings.coldStartEffect)} (cold start) unless a -t rule sets it; ` +
     `failures/errors: Fisher's exact test, ±1 pp`
   );
