@@ -48,6 +48,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** One session with one agent; the caller owns the streams (spawns, connects and ends them). */
 export class AgentClient {
   readonly label: string;
   /** The agent's `hello` answer, once `hello()` has run. */

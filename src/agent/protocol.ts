@@ -42,6 +42,7 @@ const requestId = z.number().int().nonnegative().describe('Chosen by the coordin
 /** Integer microseconds on the agent's monotonic clock. */
 const agentMicros = z.number().int().describe("Microseconds on the agent's monotonic clock (its own timeline: map it through a clock estimate before comparing with another machine's).");
 
+/** `hello`: the first request of a session; the agent refuses a `protocol` other than its own. */
 export const helloRequestSchema = z
   .strictObject({
     id: requestId,
@@ -50,18 +51,22 @@ export const helloRequestSchema = z
   })
   .meta({ id: 'HelloRequest', description: 'First request of a session: version check and who the agent is.' });
 
+/** `clock`: one exchange of the offset estimate (clock-offset.ts). */
 export const clockRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('clock') })
   .meta({ id: 'ClockRequest', description: 'One clock exchange: the coordinator notes its send (t0) and receive (t3) times, the agent answers with its own (t1, t2).' });
 
+/** `shutdown`: answer, stop reading, exit 0. */
 export const shutdownRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('shutdown') })
   .meta({ id: 'ShutdownRequest', description: 'The agent answers, stops reading and exits 0 (as it does at end of input).' });
 
+/** Any request of version 1, by `type`. */
 export const agentRequestSchema = z
   .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
+/** Who the agent is and what it accepts. */
 export const helloResponseSchema = z
   .object({
     id: requestId,
@@ -76,6 +81,7 @@ export const helloResponseSchema = z
   })
   .meta({ id: 'HelloResponse' });
 
+/** The agent's two stamps of a clock exchange. */
 export const clockResponseSchema = z
   .object({
     id: requestId,
@@ -85,12 +91,14 @@ export const clockResponseSchema = z
   })
   .meta({ id: 'ClockResponse' });
 
+/** Sent before the agent exits. */
 export const shutdownResponseSchema = z.object({ id: requestId, type: z.literal('shutdown') }).meta({ id: 'ShutdownResponse' });
 
 /** Why a request was refused; lets a coordinator tell "not supported here" from "broken". */
 export const AGENT_ERROR_CODES = ['malformed', 'unknown-type', 'unsupported-protocol', 'failed'] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 
+/** A refused or failed request; `field` and a `reason` starting with it when a field is at fault. */
 export const errorResponseSchema = z
   .object({
     id: requestId.nullable().describe("The request's id; null when the line had no readable id (not JSON, or no id)."),
@@ -106,6 +114,7 @@ export const errorResponseSchema = z
   })
   .meta({ id: 'ErrorResponse', description: 'A refused or failed request; the agent keeps serving.' });
 
+/** Any line the agent writes in version 1 (events are planned). */
 export const agentResponseSchema = z
   .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, errorResponseSchema])
   .meta({ id: 'AgentResponse', description: "One line on the agent's stdout." });
