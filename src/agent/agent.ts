@@ -40,16 +40,7 @@ function identity(): Omit<HelloResponse, 'id'> {
 function answer(request: AgentRequest, receivedUs: number, now: () => number): AgentResponse {
   switch (request.type) {
     case 'hello':
-      if (request.protocol !== AGENT_PROTOCOL_VERSION) {
-        return {
-          id: request.id,
-          type: 'error',
-          code: 'unsupported-protocol',
-          field: 'protocol',
-          reason: `protocol: this agent speaks version ${AGENT_PROTOCOL_VERSION}, not ${request.protocol}`,
-          hint: 'run the same coldpath version on the coordinator and the hosts',
-        };
-      }
+      // parseRequestLine has refused any other protocol version.
       return { id: request.id, ...identity() };
     case 'clock':
       // t2 as late as possible: only serialising and writing the line follow it.

@@ -5,7 +5,7 @@
  * into an error naming the field.
  */
 import type { z } from 'zod';
-import { AGENT_REQUEST_TYPES, agentRequestSchema, agentResponseSchema, type AgentRequest, type AgentResponse, type ErrorResponse } from './protocol.js';
+import { AGENT_PROTOCOL_VERSION, AGENT_REQUEST_TYPES, agentRequestSchema, agentResponseSchema, type AgentRequest, type AgentResponse, type ErrorResponse } from './protocol.js';
 
 /** A request line: the request, or the error response the agent writes instead. */
 export type RequestLine = { ok: true; request: AgentRequest } | { ok: false; error: ErrorResponse };
@@ -67,6 +67,21 @@ export function parseRequestLine(line: string): RequestLine {
         field: 'type',
         reason: `type: unknown request type ${JSON.stringify(type)}; this agent accepts ${AGENT_REQUEST_TYPES.join(', ')}`,
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
+      },
+    };
+  }
+  // The version before the fields: a later version's hello may carry fields this one does not know, and must hear "unsupported", not "unknown field".
+  const { protocol } = parsed.value;
+  if (type === 'hello' && typeof protocol === 'number' && protocol !== AGENT_PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      error: {
+        id,
+        type: 'error',
+        code: 'unsupported-protocol',
+        field: 'protocol',
+        reason: `protocol: this agent speaks version ${AGENT_PROTOCOL_VERSION}, not ${protocol}`,
+        hint: 'run the same coldpath version on the coordinator and the hosts',
       },
     };
   }

@@ -63,6 +63,11 @@ describe('request lines', () => {
     });
   });
 
+  it('checks the version of a hello before its fields: a later version may add some', () => {
+    expect(parseRequestLine('{"id": 8, "type": "hello", "protocol": 2, "features": ["x"]}')).toMatchObject({ ok: false, error: { id: 8, code: 'unsupported-protocol', field: 'protocol' } });
+    expect(parseRequestLine('{"id": 8, "type": "hello", "protocol": 1, "features": ["x"]}')).toMatchObject({ ok: false, error: { id: 8, code: 'malformed', field: 'features' } });
+  });
+
   it('reads valid requests', () => {
     expect(parseRequestLine('{"id": 0, "type": "hello", "protocol": 1}')).toEqual({ ok: true, request: { id: 0, type: 'hello', protocol: 1 } });
     expect(parseRequestLine('{"type": "clock", "id": 9}')).toEqual({ ok: true, request: { id: 9, type: 'clock' } });
