@@ -72,7 +72,7 @@ export class AgentClient {
     this.output.on('error', (error) => this.fail(this.error(`cannot be written to: ${error.message}`, error)));
   }
 
-  /** Sends one request and resolves with its answer; an error response, a mismatched answer, a timeout or a closed stream rejects. */
+  /** Sends one request and resolves with its answer; an error response, a mismatched answer, a timeout (`timeoutMs`, default the client's) or a closed stream rejects. */
   request<B extends RequestBody>(body: B, timeoutMs = this.timeoutMs): Promise<Answer<B['type']>> {
     if (this.closed !== undefined) return Promise.reject(this.closed);
     const id = this.nextId++;
@@ -101,7 +101,7 @@ export class AgentClient {
     return { t0, t1: response.t1, t2: response.t2, t3: receivedUs };
   }
 
-  /** Runs `samples` clock exchanges one after another (never overlapping, so none queues behind another) and estimates the offset. */
+  /** Runs `samples` (default `DEFAULT_CLOCK_SAMPLES`, 8) clock exchanges one after another (never overlapping, so none queues behind another) and estimates the offset. */
   async syncClock(samples = DEFAULT_CLOCK_SAMPLES): Promise<OffsetEstimate> {
     if (!Number.isInteger(samples) || samples < 1) throw inputError('samples', `expected a positive integer, got ${samples}`);
     const exchanges: ClockExchange[] = [];
@@ -109,7 +109,7 @@ export class AgentClient {
     return estimateOffset(exchanges);
   }
 
-  /** Asks the agent to exit and waits for its answer, then stops listening. */
+  /** Asks the agent to exit and waits for its answer (up to `timeoutMs`, default the client's), then stops listening. */
   async shutdown(timeoutMs = this.timeoutMs): Promise<void> {
     await this.request({ type: 'shutdown' }, timeoutMs);
     this.close();

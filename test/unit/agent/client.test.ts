@@ -63,8 +63,8 @@ describe('AgentClient with an in-process agent', () => {
     const estimate = await client.syncClock(20);
     expect(estimate.samples).toBe(20);
     expect(Math.abs(estimate.offsetUs - offsetUs)).toBeLessThanOrEqual(estimate.uncertaintyUs);
-    // In-process, an exchange is a few event-loop turns: the bound is well under a millisecond.
-    expect(estimate.uncertaintyUs).toBeLessThan(1_000);
+    // In-process, an exchange is a few event-loop turns (tens of µs); the least of 20 stays far below 5 ms even on a loaded machine.
+    expect(estimate.uncertaintyUs).toBeLessThan(5_000);
   });
 
   it('an error response rejects the request with the reason, the field and the hint', async () => {
