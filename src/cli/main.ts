@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CompareCommandOptions } from '../commands/compare.js';
 import type { RunCommandOptions } from '../commands/run.js';
-import { formatError, isColdpathError } from '../errors.js';
+import { formatError, inputError, isColdpathError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 // Commands are imported when they run: the report renderer alone (vega) costs ≈ 0.5 s to load.
@@ -101,10 +101,20 @@ program
   .command('schema')
   .description("print the scenario's JSON Schema (for editors)")
   .option('--run', "print run.json's JSON Schema instead")
-  .action(async (options: { run?: boolean }) => {
-    const { runJsonSchema, scenarioJsonSchema } = await import('../commands/schema.js');
-    const schema = options.run === true ? runJsonSchema() : scenarioJsonSchema();
+  .option('--agent', "print the agent protocol's JSON Schema instead")
+  .action(async (options: { run?: boolean; agent?: boolean }) => {
+    const { agentJsonSchema, runJsonSchema, scenarioJsonSchema } = await import('../commands/schema.js');
+    if (options.run === true && options.agent === true) throw inputError('--agent', 'prints one schema; --run asks for another', 'pass --run or --agent, not both');
+    const schema = options.run === true ? runJsonSchema() : options.agent === true ? agentJsonSchema() : scenarioJsonSchema();
     process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+  });
+
+program
+  .command('agent')
+  .description('serve the node agent protocol on stdin/stdout (one JSON object per line; docs/agent-protocol.md), for a coordinator on this or another machine')
+  .action(async () => {
+    const { agentCommand } = await import('../commands/agent.js');
+    exitCode = await agentCommand();
   });
 
 try {

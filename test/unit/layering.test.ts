@@ -26,6 +26,8 @@ const LAYERS = [
   ['services'],
   ['probes'],
   ['env'],
+  // The node agent: above what it will drive on its machine (kernel plans, services, probes, env), below the engine that coordinates agents.
+  ['agent'],
   ['experiments'],
   ['engine'],
   ['compare'],

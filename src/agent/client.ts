@@ -1,0 +1,178 @@
+/**
+ * The coordinator's side of the agent protocol over any pair of streams: a
+ * local child's stdio today, `ssh -T` or a Kubernetes exec stream later, with
+ * the same code. Numbers requests, matches answers by id (so later request
+ * types may answer out of order), times out with a ColdpathError naming the
+ * request, and runs the clock exchanges behind `syncClock`.
+ */
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { nowMicros } from '../clock.js';
+import { ColdpathError, inputError } from '../errors.js';
+import { estimateOffset, type ClockExchange, type OffsetEstimate } from './clock-offset.js';
+import { parseResponseLine } from './lines.js';
+import { AGENT_PROTOCOL_VERSION, type AgentRequest, type AgentRequestType, type HelloResponse, type ResponseOf } from './protocol.js';
+
+/** How long a request waits for its answer by default (ms): covers an agent starting over ssh, not a hung one. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Clock exchanges per `syncClock` by default: the 8 of NTP's clock filter. */
+export const DEFAULT_CLOCK_SAMPLES = 8;
+
+export interface AgentClientOptions {
+  /** The agent's output (its stdout): responses arrive here. */
+  input: Readable;
+  /** The agent's input (its stdin): requests go here. */
+  output: Writable;
+  /** Names the agent in errors (e.g. the host); default `agent`. */
+  label?: string;
+  /** Default per-request timeout (ms); default `DEFAULT_REQUEST_TIMEOUT_MS`. */
+  timeoutMs?: number;
+  /** The coordinator's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). */
+  now?: () => number;
+}
+
+/** A request as the caller writes it: the client adds the id. */
+export type RequestBody = AgentRequest extends infer R ? (R extends AgentRequest ? Omit<R, 'id'> : never) : never;
+
+/** A request's answer, and when its line was read on the coordinator's clock (a clock exchange's t3). */
+export interface Answer<T extends AgentRequestType> {
+  response: ResponseOf[T];
+  receivedUs: number;
+}
+
+interface Pending {
+  type: AgentRequestType;
+  resolve: (answer: { response: unknown; receivedUs: number }) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One session with one agent; the caller owns the streams (spawns, connects and ends them). */
+export class AgentClient {
+  readonly label: string;
+  /** The agent's `hello` answer, once `hello()` has run. */
+  peer: HelloResponse | undefined;
+  private readonly output: Writable;
+  private readonly lines: Interface;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed: ColdpathError | undefined;
+
+  constructor(options: AgentClientOptions) {
+    this.label = options.label ?? 'agent';
+    this.output = options.output;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.now = options.now ?? nowMicros;
+    this.lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
+    this.lines.on('line', (line) => this.onLine(line, this.now()));
+    this.lines.on('close', () => this.fail(this.error('closed its output (the agent exited or the connection dropped)')));
+    this.output.on('error', (error) => this.fail(this.error(`cannot be written to: ${error.message}`, error)));
+  }
+
+  /** Sends one request and resolves with its answer; an error response, a mismatched answer, a timeout (`timeoutMs`, default the client's) or a closed stream rejects. */
+  request<B extends RequestBody>(body: B, timeoutMs = this.timeoutMs): Promise<Answer<B['type']>> {
+    if (this.closed !== undefined) return Promise.reject(this.closed);
+    const id = this.nextId++;
+    const type: AgentRequestType = body.type;
+    return new Promise<Answer<B['type']>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(this.error(`no answer to ${type} request ${id} within ${timeoutMs} ms`, undefined, 'the agent may be stuck or the connection lost; its stderr says more'));
+      }, timeoutMs);
+      this.pending.set(id, { type, resolve: resolve as Pending['resolve'], reject, timer });
+      this.output.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  }
+
+  /** Checks the protocol version and learns who the agent is (kept in `peer`). */
+  async hello(): Promise<HelloResponse> {
+    const { response } = await this.request({ type: 'hello', protocol: AGENT_PROTOCOL_VERSION });
+    this.peer = response;
+    return response;
+  }
+
+  /** One clock exchange: t0 just before the request is written, t3 when its answer's line is read. */
+  async clockExchange(): Promise<ClockExchange> {
+    const t0 = this.now();
+    const { response, receivedUs } = await this.request({ type: 'clock' });
+    return { t0, t1: response.t1, t2: response.t2, t3: receivedUs };
+  }
+
+  /** Runs `samples` (default `DEFAULT_CLOCK_SAMPLES`, 8) clock exchanges one after another (never overlapping, so none queues behind another) and estimates the offset. */
+  async syncClock(samples = DEFAULT_CLOCK_SAMPLES): Promise<OffsetEstimate> {
+    if (!Number.isInteger(samples) || samples < 1) throw inputError('samples', `expected a positive integer, got ${samples}`);
+    const exchanges: ClockExchange[] = [];
+    for (let i = 0; i < samples; i++) exchanges.push(await this.clockExchange());
+    return estimateOffset(exchanges);
+  }
+
+  /** Asks the agent to exit and waits for its answer (up to `timeoutMs`, default the client's), then stops listening. */
+  async shutdown(timeoutMs = this.timeoutMs): Promise<void> {
+    await this.request({ type: 'shutdown' }, timeoutMs);
+    this.close();
+  }
+
+  /** Stops listening; requests still waiting are rejected. Does not end the streams (their owner does). */
+  close(): void {
+    this.fail(this.error('client closed'));
+    this.lines.close();
+  }
+
+  private onLine(line: string, receivedUs: number): void {
+    if (line.trim() === '') return;
+    const parsed = parseResponseLine(line);
+    if (parsed.kind === 'event') return;
+    if (parsed.kind === 'invalid') {
+      const pending = parsed.id === null ? undefined : this.pending.get(parsed.id);
+      const error = this.error(`wrote a line that is not a valid answer: ${parsed.reason}`, undefined, 'an agent writes only protocol lines on stdout; is it the same coldpath version?');
+      // Without a usable id nobody can tell which request it answered: every waiting request fails rather than hang.
+      if (pending === undefined && parsed.id === null) this.rejectAll(error);
+      else if (pending !== undefined) this.settle(parsed.id as number, pending, error);
+      return;
+    }
+    const { response } = parsed;
+    const pending = response.id === null ? undefined : this.pending.get(response.id);
+    if (pending === undefined) {
+      // An error the agent could not attach to a request (our line was unreadable to it): fail everything waiting.
+      if (response.type === 'error' && response.id === null) this.rejectAll(this.refusal(response.reason, response.code, response.field, response.hint));
+      // Otherwise a late answer to a request that timed out: nobody waits for it.
+      return;
+    }
+    const id = response.id as number;
+    if (response.type === 'error') {
+      this.settle(id, pending, this.refusal(`${pending.type} request ${id} refused: ${response.reason}`, response.code, response.field, response.hint));
+    } else if (response.type !== pending.type) {
+      this.settle(id, pending, this.error(`answered ${pending.type} request ${id} with a ${response.type} response`));
+    } else {
+      this.settle(id, pending, { response, receivedUs });
+    }
+  }
+
+  private settle(id: number, pending: Pending, outcome: Error | { response: unknown; receivedUs: number }): void {
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private rejectAll(error: ColdpathError): void {
+    for (const [id, pending] of this.pending) this.settle(id, pending, error);
+  }
+
+  /** The stream is gone: everything waiting and everything after fails with the same error. */
+  private fail(error: ColdpathError): void {
+    this.closed ??= error;
+    this.rejectAll(error);
+  }
+
+  private refusal(reason: string, code: string, field: string | undefined, hint: string | undefined): ColdpathError {
+    return new ColdpathError(`${this.label}: ${reason} (${code})`, { kind: 'runtime', ...(field === undefined ? {} : { field }), ...(hint === undefined ? {} : { hint }) });
+  }
+
+  private error(message: string, cause?: unknown, hint?: string): ColdpathError {
+    return new ColdpathError(`${this.label}: ${message}`, { kind: 'runtime', ...(hint === undefined ? {} : { hint }), ...(cause === undefined ? {} : { cause }) });
+  }
+}
