@@ -16,15 +16,17 @@
  * reaches the gre-proxy path only (the baseline's service is another one).
  * Comparisons: A/A = every pair within A, both orientations (any `regressed`
  * verdict is a false alarm); detection = every (A as BASE, K<e> or C<e> as
- * NEW) pair, the target metric `regressed`. Pairs share runs: the intervals
- * printed are optimistic. Each is re-analysed at several minimum effects
+ * NEW) pair, the target metric `regressed`. Each also counted over the pairs
+ * of two valid runs only (compare exits 1 for an invalid one, whatever else:
+ * a user measures it again) and as non-zero exits. Pairs share runs: the
+ * intervals printed are optimistic. Each is re-analysed at several minimum effects
  * (the curve a user picks a setting from); measuring needs no re-run.
  *
  * Run as root, by absolute path (see bench/gate-aa.ts):
  *   node "$PWD/dist/bench/gate-power.js" [--a 8] [--per-effect 4] [--effects 5,10,20,50] [--cold-effects 20,50] [--out DIR]
- *   node dist/bench/gate-power.js --reuse DIR        (re-analyse stored runs)
+ *   node dist/bench/gate-power.js --reuse DIR [--record]   (re-analyse stored runs)
  * Writes its raw output (runs' figures, every count, the machine's fingerprint) to docs/bench/gate-power-<date>.json
- * (`--reuse` writes it only into DIR).
+ * (`--reuse` writes it only into DIR, unless `--record`: an analysis changed after measuring).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     'cold-effects': { type: 'string', default: '20,50' },
     out: { type: 'string' },
     reuse: { type: 'string' },
+    record: { type: 'boolean', default: false },
   },
 });
 const PATH = 'gre-proxy';
@@ -178,8 +181,13 @@ interface Row {
   aaFalseAlarmsTarget: number;
   /** A/A comparisons where compare exits non-zero for any reason (a regression or an invalid run). */
   aaNonZeroExit: number;
-  detection: Array<{ pool: string; delayUs: number; metric: string; measuredEffect: number; pairs: number; detected: number }>;
+  /** A/A comparisons of two valid runs (compare judges them: exit 0 or 99), and of those, how many had a `regressed` verdict. */
+  aaJudged: number;
+  aaJudgedFalseAlarms: number;
+  detection: Array<{ pool: string; delayUs: number; metric: string; measuredEffect: number; pairs: number; detected: number; judgedPairs: number; judgedDetected: number }>;
 }
+
+const judged = (c: Comparison): boolean => invalidRuns(c).length === 0;
 
 function analyse(label: string, settings: CompareSettings, metricFor: (pool: string) => string | undefined, aaTarget: string): Row {
   const pairs = A.flatMap((base, i) => A.slice(i + 1).map((next) => [base, next] as const));
@@ -197,6 +205,8 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
         measuredEffect: effectOf(pool, news),
         pairs: comparisons.length,
         detected: comparisons.filter((c) => verdictOf(c, metric) === 'regressed').length,
+        judgedPairs: comparisons.filter(judged).length,
+        judgedDetected: comparisons.filter((c) => judged(c) && verdictOf(c, metric) === 'regressed').length,
       },
     ];
   });
@@ -206,6 +216,8 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
     aaFalseAlarms: aa.filter(anyRegressed).length,
     aaFalseAlarmsTarget: aa.filter((c) => verdictOf(c, aaTarget) === 'regressed').length,
     aaNonZeroExit: aa.filter((c) => exitCodeOf(c) !== 0).length,
+    aaJudged: aa.filter(judged).length,
+    aaJudgedFalseAlarms: aa.filter((c) => judged(c) && anyRegressed(c)).length,
     detection,
   };
 }
@@ -239,11 +251,14 @@ const invalid = runs.flatMap((p) => {
 });
 
 const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
-const wall = runs.map((p) => p.wallS);
+// The gate as users run it: the unchanged runs (a C pool's injected delay lengthens every new connection).
+const wall = A.map((p) => p.wallS);
 const result = {
   benchmark: 'bench/gate-power.ts',
   date: new Date().toISOString(),
   scenario: GATE_SCENARIO.replace(`${PACKAGE_ROOT}/`, ''),
+  /** The row the README reports: the gate scenario with compare's defaults. */
+  gateSetting: '--min-effect 10',
   fingerprint: runs[0]?.run.fingerprint,
   runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run) })),
   leftOut: measured.filter((p) => !runs.includes(p)).map((p) => p.label),
@@ -255,16 +270,18 @@ const result = {
     detection: row.detection.map((d) => ({ ...d, interval: interval(d.detected, d.pairs) })),
   })),
 };
-if (args.reuse === undefined) console.log(`raw output: ${writeRaw('gate-power', result.fingerprint, result)}`);
+if (args.reuse === undefined || args.record) console.log(`raw output: ${writeRaw('gate-power', result.fingerprint, result)}`);
 writeFileSync(join(outDir, 'gate-power.json'), `${JSON.stringify(result, null, 1)}\n`);
 
 console.log(`\ngate-power: ${A.length} A runs, ${runs.length - A.length} with an effect; wall time per run median ${median(wall).toFixed(1)} s, max ${Math.max(...wall).toFixed(1)} s`);
 for (const row of [...warmRows, ...coldRows]) {
   console.log(
-    `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}`,
+    `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on the target metric ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}; both runs valid: any regressed ${share(row.aaJudgedFalseAlarms, row.aaJudged)}`,
   );
   for (const d of row.detection)
-    console.log(`  ${d.pool} (delay ${d.delayUs}µs, measured effect ${(100 * d.measuredEffect).toFixed(0)} %) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}`);
+    console.log(
+      `  ${d.pool} (delay ${d.delayUs}µs, measured effect ${(100 * d.measuredEffect).toFixed(0)} %) ${PATH} ${d.metric} regressed: ${share(d.detected, d.pairs)}; both runs valid: ${share(d.judgedDetected, d.judgedPairs)}`,
+    );
 }
 for (const run of invalid) console.log(`invalid: ${run.label}: ${run.reasons.join('; ')}`);
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);
