@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAgent } from '../../../src/agent/agent.js';
 import { AgentClient } from '../../../src/agent/client.js';
 import { nowMicros } from '../../../src/clock.js';
-import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
+import { coldpathErrorOf as failure } from '../../coldpath-error.js';
 
 /** A client wired to an in-process agent whose clock reads `now`. */
 function connected(now?: () => number): { client: AgentClient; agentDone: Promise<void>; toAgent: PassThrough } {
@@ -28,16 +28,6 @@ function bare(timeoutMs = 1_000): { client: AgentClient; requests: string[]; rep
     ),
   );
   return { client: new AgentClient({ input: fromAgent, output: toAgent, label: 'agent@bare', timeoutMs }), requests, reply: (line) => fromAgent.write(`${line}\n`), fromAgent };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ColdpathError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isColdpathError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ColdpathError');
 }
 
 const clients: AgentClient[] = [];

@@ -1,17 +1,7 @@
 /** The one command runner: argv in, a result or one typed error out, with what a user needs to act on it. */
 import { describe, expect, it } from 'vitest';
-import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
 import { formatArgv, runCommand } from '../../../src/exec/run-command.js';
-
-async function failure(promise: Promise<unknown>): Promise<ColdpathError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isColdpathError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ColdpathError');
-}
+import { coldpathErrorOf as failure } from '../../coldpath-error.js';
 
 describe('runCommand', () => {
   it('returns stdout without the final newline, exit code and duration', async () => {
