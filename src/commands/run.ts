@@ -34,8 +34,10 @@ export function runExitCode(run: RunResult, interrupted: NodeJS.Signals | undefi
   if (interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 143;
   if (run.outcome === 'errored') return run.error?.kind === 'input' ? 2 : run.error?.kind === 'environment' ? 3 : 1;
   const verificationFailed = run.paths.some((path) => path.verification?.ok === false);
+  // A path that could not be measured (its prewarm or warm instances failed) fails the run as surely as a wrong route.
+  const pathFailed = run.paths.some((path) => path.outcome === 'failed');
   const experimentFailed = (run.experiments ?? []).some((experiment) => experiment.outcome === 'failed');
-  return run.outcome !== 'completed' || verificationFailed || experimentFailed ? 1 : 0;
+  return run.outcome !== 'completed' || verificationFailed || pathFailed || experimentFailed ? 1 : 0;
 }
 
 export async function runCommandMain(scenarioPath: string | undefined, options: RunCommandOptions): Promise<RunCommandResult> {

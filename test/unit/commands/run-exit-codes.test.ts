@@ -21,10 +21,12 @@ describe('coldpath run exit codes', () => {
     expect(runExitCode(errored('command'), undefined)).toBe(1);
   });
 
-  it('1 when a path took the wrong route or an experiment failed to run', () => {
+  it('1 when a path took the wrong route, could not be measured, or an experiment failed to run', () => {
     const run = fixture('run-small');
     const wrongPath: RunResult = { ...run, paths: run.paths.map((p, i) => (i === 0 && p.verification !== undefined ? { ...p, verification: { ...p.verification, ok: false } } : p)) };
     expect(runExitCode(wrongPath, undefined)).toBe(1);
+    const failedPath: RunResult = { ...run, paths: run.paths.map((p, i) => (i === 1 ? { ...p, outcome: 'failed' as const, failure: { reason: 'setup-error' as const, message: 'x' } } : p)) };
+    expect(runExitCode(failedPath, undefined)).toBe(1);
     const failedExperiment = { ...run, experiments: [{ kind: 'mtu', name: 'm', outcome: 'failed', notes: [] }] } as unknown as RunResult;
     expect(runExitCode(failedExperiment, undefined)).toBe(1);
   });
