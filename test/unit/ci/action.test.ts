@@ -202,7 +202,7 @@ describe('action.yml', () => {
 
   it('measures, gates against the baseline into the step summary and JUnit, and writes the benchmark JSON', () => {
     const context: Context = {
-      inputs: { ...defaults(), scenario: 'test/fixtures/small.yaml', baseline: FIXTURE, thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%', 'allow-env-mismatch': 'true' },
+      inputs: { ...defaults(), scenario: 'test/fixtures/small.yaml', baseline: FIXTURE, thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%', 'allow-env-mismatch': 'true', 'allow-reference-disagreement': 'true' },
       steps: {},
       runnerTemp: join(sandbox, 'runner-temp'),
     };
@@ -243,6 +243,7 @@ describe('action.yml', () => {
         '--junit',
         join(runDir, 'gate.xml'),
         '--allow-env-mismatch',
+        '--allow-reference-disagreement',
         '-t',
         'gre-proxy:keepalive.p50<+50%',
         '-t',
@@ -279,6 +280,7 @@ describe('action.yml', () => {
   it('skips the gate without a baseline, and records a failed run directory for the upload', () => {
     const context: Context = { inputs: defaults(), steps: {}, runnerTemp: join(sandbox, 'runner-temp-failed') };
     expect(context.inputs['allow-env-mismatch']).toBe('false');
+    expect(context.inputs['allow-reference-disagreement']).toBe('false');
     mkdirSync(context.runnerTemp, { recursive: true });
     writeFileSync(join(sandbox, 'argv.jsonl'), '');
     const run = runStep(step(/coldpath run/), context, { COLDPATH_STUB_RUN_EXIT: '1' });
