@@ -61,9 +61,10 @@ program
   .command('plan')
   .description('print the ordered commands a run would execute, as a shell script')
   .argument('[scenario]', 'scenario file; the built-in default when omitted')
-  .option('-f, --format <format>', 'shell (this host, namespaces), hosts (one machine per node), json', 'shell')
+  .option('-f, --format <format>', "shell (this host, namespaces), hosts (one machine per node), json, kubernetes (the node agents' manifests; needs --hosts)", 'shell')
   .option('-s, --strategies <list>', 'comma-separated paths to plan')
-  .action(async (scenario: string | undefined, options: { format?: string; strategies?: string }) => {
+  .option('--hosts <file>', 'inventory of machines (YAML; docs/kubernetes.md), for --format kubernetes')
+  .action(async (scenario: string | undefined, options: { format?: string; strategies?: string; hosts?: string }) => {
     const { planCommand } = await import('../commands/plan.js');
     exitCode = planCommand(scenario, options);
   });

@@ -1,6 +1,7 @@
 /**
  * `coldpath plan`: the ordered commands a run executes, as a shell script —
- * for this host's namespaces, or per node for real hosts (`--format hosts`).
+ * for this host's namespaces, or per node for real hosts (`--format hosts`);
+ * `--format kubernetes --hosts FILE`: the node agents' manifests.
  */
 import { renderOp } from '../kernel/render.js';
 import { toHostLine, toShellLine } from '../kernel/shell.js';
@@ -14,6 +15,9 @@ import { buildLayout } from '../topology/layout.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
 import { loadScenario, parseStrategies } from '../scenario/load.js';
+import { loadInventory } from '../scenario/load-inventory.js';
+import { kubernetesManifests } from '../executors/kubernetes-manifests.js';
+import { stringify as stringifyYaml } from 'yaml';
 
 /** The tag printed plans use; a run picks a random one. */
 export const PLAN_TAG = '0000';
@@ -69,9 +73,29 @@ export function renderPlans(plans: readonly Plan[], format: 'shell' | 'hosts'): 
   return `${out.join('\n')}\n`;
 }
 
-export function planCommand(scenarioPath: string | undefined, options: { format?: string; strategies?: string }): number {
+/** The agents' manifests for an inventory of Kubernetes nodes, as multi-document YAML. */
+export function kubernetesPlan(hostsPath: string | undefined): string {
+  if (hostsPath === undefined) throw inputError('--hosts', '--format kubernetes needs the inventory of machines', 'pass --hosts inventory.yaml (docs/kubernetes.md)');
+  const inventory = loadInventory(hostsPath);
+  if (inventory.executor !== 'kubernetes') {
+    throw inputError(
+      'executor',
+      `${hostsPath} says executor: ${inventory.executor}; Kubernetes manifests are for executor: kubernetes`,
+      "set executor: kubernetes, a kubernetes section and each host's node",
+    );
+  }
+  return kubernetesManifests(inventory)
+    .map((manifest) => stringifyYaml(manifest, { lineWidth: 0 }))
+    .join('---\n');
+}
+
+export function planCommand(scenarioPath: string | undefined, options: { format?: string; strategies?: string; hosts?: string }): number {
   const format = options.format ?? 'shell';
-  if (format !== 'shell' && format !== 'hosts' && format !== 'json') throw inputError('--format', `got ${JSON.stringify(format)}`, 'use shell, hosts or json');
+  if (format === 'kubernetes') {
+    process.stdout.write(kubernetesPlan(options.hosts));
+    return 0;
+  }
+  if (format !== 'shell' && format !== 'hosts' && format !== 'json') throw inputError('--format', `got ${JSON.stringify(format)}`, 'use shell, hosts, json or kubernetes');
   let { scenario } = loadScenario(scenarioPath);
   if (options.strategies !== undefined) scenario = { ...scenario, strategies: parseStrategies(options.strategies) };
   const plans = scenarioPlans(scenario);

@@ -60,7 +60,8 @@ export function scenarioError(source: string, problems: readonly Problem[]): Col
   });
 }
 
-function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): Problem {
+/** One zod issue as a problem a user can act on: the field, the value given, what is allowed. */
+export function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): Problem {
   const path = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
   const value = valueAt(raw, issue.path);
   const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;

@@ -28,6 +28,8 @@ const LAYERS = [
   ['env'],
   // The node agent: above what it will drive on its machine (kernel plans, services, probes, env), below the engine that coordinates agents.
   ['agent'],
+  // Executors reach the agents (local, ssh, kubernetes); today: the Kubernetes manifests.
+  ['executors'],
   ['experiments'],
   ['engine'],
   ['compare'],

@@ -202,7 +202,14 @@ describe('action.yml', () => {
 
   it('measures, gates against the baseline into the step summary and JUnit, and writes the benchmark JSON', () => {
     const context: Context = {
-      inputs: { ...defaults(), scenario: 'test/fixtures/small.yaml', baseline: FIXTURE, thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%', 'allow-env-mismatch': 'true', 'allow-reference-disagreement': 'true' },
+      inputs: {
+        ...defaults(),
+        scenario: 'test/fixtures/small.yaml',
+        baseline: FIXTURE,
+        thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%',
+        'allow-env-mismatch': 'true',
+        'allow-reference-disagreement': 'true',
+      },
       steps: {},
       runnerTemp: join(sandbox, 'runner-temp'),
     };

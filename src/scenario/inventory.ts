@@ -1,0 +1,82 @@
+/**
+ * The inventory: the machines a multi-host run uses (issue 12) — which
+ * machine plays which role, how coldpath reaches it, and which NIC faces
+ * which VPC. Like the scenario, it is data validated in one place; every
+ * message names the field.
+ */
+import { z } from 'zod';
+
+/** A DNS-1123 label: host names become Kubernetes object names (`coldpath-agent-<name>`, ≤ 63 characters). */
+const LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const label = (max: number) => z.string().max(max).regex(LABEL, 'expected lowercase letters, digits and "-", starting and ending with a letter or digit (a DNS-1123 label)');
+
+/** A Linux interface name: 1–15 bytes (IFNAMSIZ − 1), no "/", ":" or whitespace. */
+const interfaceName = z
+  .string()
+  .min(1)
+  .max(15, 'an interface name has at most 15 characters (IFNAMSIZ − 1)')
+  .regex(/^[^/:\s]+$/, 'an interface name has no "/", ":" or whitespace');
+
+export const HOST_ROLES = ['function-host', 'proxy', 'service-host'] as const;
+export type HostRole = (typeof HOST_ROLES)[number];
+
+/** Which NICs each role needs: the platform VPC, the user VPC, or both (the seed's proxy: eth0 and eth1). */
+export const NICS_OF_ROLE: Record<HostRole, ReadonlyArray<'platform' | 'user'>> = {
+  'function-host': ['platform'],
+  proxy: ['platform', 'user'],
+  'service-host': ['user'],
+};
+
+const host = z
+  .object({
+    name: label(40).describe('The machine, as coldpath names it (also in Kubernetes object names: coldpath-agent-<name>).'),
+    role: z.enum(HOST_ROLES).describe('function-host: runs function instances; proxy: the egress proxy (platform and user VPC); service-host: the user-VPC service.'),
+    address: z.string().min(1).optional().describe('Where the coordinator reaches the machine (ssh executor): a host name or address, as in `ssh HOST`.'),
+    node: z.string().min(1).max(253).optional().describe('The Kubernetes node the agent runs on (kubernetes executor): its metadata.name.'),
+    nics: z
+      .object({
+        platform: interfaceName.optional().describe('The NIC facing the platform VPC (e.g. eth0).'),
+        user: interfaceName.optional().describe("The NIC facing the user's VPC (e.g. eth1 on the proxy)."),
+      })
+      .strict()
+      .describe('Which NIC faces which VPC; coldpath changes nothing else on the machine.'),
+  })
+  .strict();
+
+const kubernetes = z
+  .object({
+    namespace: label(63).default('coldpath').describe('Namespace of the agents (created by the manifests).'),
+    image: z.string().min(1).describe('Image with coldpath installed (`npm ci`) and its Debian packages (scripts/install-deps); docs/kubernetes.md builds one.'),
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent').describe('Never for an image loaded into kind.'),
+  })
+  .strict();
+
+export const inventorySchema = z
+  .object({
+    executor: z.enum(['local', 'ssh', 'kubernetes']).describe('How coldpath reaches the agents: in this machine, over OpenSSH, or through the Kubernetes API.'),
+    kubernetes: kubernetes.optional().describe('Required with executor: kubernetes.'),
+    hosts: z.array(host).min(1).describe('The machines, one per role at least: a function host and a service host; a proxy for gre-proxy.'),
+  })
+  .strict()
+  .superRefine((inventory, ctx) => {
+    const seen = new Set<string>();
+    inventory.hosts.forEach((h, i) => {
+      if (seen.has(h.name)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `host name ${JSON.stringify(h.name)} is used twice` });
+      seen.add(h.name);
+      for (const nic of NICS_OF_ROLE[h.role]) {
+        if (h.nics[nic] === undefined) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'nics', nic], message: `a ${h.role} needs its ${nic}-VPC NIC` });
+      }
+      if (inventory.executor === 'ssh' && h.address === undefined) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'address'], message: 'the ssh executor needs the address to reach each host' });
+      if (inventory.executor === 'kubernetes' && h.node === undefined)
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'node'], message: 'the kubernetes executor pins each agent to a node: set its node name' });
+    });
+    for (const role of ['function-host', 'service-host'] as const) {
+      if (!inventory.hosts.some((h) => h.role === role)) ctx.addIssue({ code: 'custom', path: ['hosts'], message: `no host has role ${role}` });
+    }
+    if (inventory.executor === 'kubernetes' && inventory.kubernetes === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['kubernetes'], message: 'executor: kubernetes needs a kubernetes section (at least its image)' });
+    }
+  });
+
+export type Inventory = z.output<typeof inventorySchema>;
+export type InventoryHost = Inventory['hosts'][number];
