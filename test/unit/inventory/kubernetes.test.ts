@@ -8,7 +8,7 @@ import { kubernetesManifests } from '../../../src/executors/kubernetes-manifests
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { loadInventory, parseInventory } from '../../../src/scenario/load-inventory.js';
 
-const EXAMPLE = join(PACKAGE_ROOT, 'examples', 'inventory-kubernetes.yaml');
+const EXAMPLE = join(PACKAGE_ROOT, 'examples', 'hosts', 'kubernetes.yaml');
 
 const valid = {
   executor: 'kubernetes',
@@ -80,8 +80,8 @@ describe('kubernetes manifests', () => {
     expect(pods[1]?.spec.containers[0]?.env).toContainEqual({ name: 'COLDPATH_USER_NIC', value: 'eth1' });
   });
 
-  it('print as the golden file (coldpath plan --format kubernetes --hosts examples/inventory-kubernetes.yaml)', async () => {
-    await expect(kubernetesPlan(EXAMPLE)).toMatchFileSnapshot('__golden__/inventory-kubernetes.yaml');
+  it('print as the golden file (coldpath plan --format kubernetes --hosts examples/hosts/kubernetes.yaml)', async () => {
+    await expect(kubernetesPlan(EXAMPLE)).toMatchFileSnapshot('__golden__/kubernetes.yaml');
   });
 
   it('need an inventory for executor: kubernetes', () => {
