@@ -23,14 +23,15 @@ export async function measureWarm(ctx: EngineContext, strategy: Strategy, target
   for (const metric of workload.metrics) {
     if (ctx.signal.aborted) break;
     ctx.events.emit({ type: 'warm-start', strategy: strategy.name, repetition, metric });
-    if (isRedisMetric(metric) && redis === undefined) {
+    const viaRedis = isRedisMetric(metric);
+    if (viaRedis && (redis === undefined || target.redisPort === undefined)) {
       throw new ColdpathError(`${metric}: ${target.serviceName} runs no redis-server`, { kind: 'runtime', hint: 'redis.* metrics need services.0.kind: redis' });
     }
     const spec: MeasureSpec = {
       metric,
       host: target.address,
-      port: redis !== undefined && isRedisMetric(metric) ? redis.port : metric === 'echo' ? target.echoPort : target.httpPort,
-      ...(redis !== undefined && isRedisMetric(metric) ? { redis: { password: redis.password, key: REDIS_KEY } } : {}),
+      port: viaRedis ? (target.redisPort ?? 0) : metric === 'echo' ? target.echoPort : target.httpPort,
+      ...(viaRedis && redis !== undefined ? { redis: { password: redis.password, key: REDIS_KEY } } : {}),
       requests: workload.requests,
       warmup: workload.warmup,
       ...(steady === undefined ? {} : { steady }),
