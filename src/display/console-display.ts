@@ -123,6 +123,12 @@ export function summaryTable(run: RunResult): string {
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
     'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
+  // Redis metrics (services of kind redis) get a line of their own rather than columns every run would carry empty.
+  const redis = paths.flatMap((p) => {
+    const parts = (['redis.get', 'redis.connect'] as const).flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
+    return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
+  });
+  if (redis.length > 0) lines.push(`redis (p50 / p99): ${redis.join('; ')}`);
   for (const experiment of run.experiments) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
     lines.push(

@@ -5,7 +5,7 @@
  * from the path's first block to the end of the run so that every later block
  * measures an instance that is already warm.
  */
-import type { PathResult, Verification } from '../results/types.js';
+import type { PathResult, ServerView, Verification } from '../results/types.js';
 import type { Strategy } from '../strategies/types.js';
 import type { LiveInstance } from './instance.js';
 
@@ -42,14 +42,32 @@ export function combineVerifications(blocks: readonly Verification[]): Verificat
   for (const block of blocks) for (const [address, count] of Object.entries(block.observedSources)) observed[address] = (observed[address] ?? 0) + count;
   const counters = blocks.flatMap((block) => (block.proxyCounters === undefined ? [] : [block.proxyCounters]));
   const failed = blocks.filter((block) => !block.ok);
+  const server = combineServerViews(blocks.flatMap((block) => (block.server === undefined ? [] : [block.server])));
   return {
     expectedSources: [...new Set(blocks.flatMap((block) => block.expectedSources))],
     observedSources: observed,
     ...(counters.length === 0 ? {} : { proxyCounters: { out: counters.reduce((sum, c) => sum + c.out, 0), back: counters.reduce((sum, c) => sum + c.back, 0) } }),
+    ...(server === undefined ? {} : { server }),
     ok: failed.length === 0,
     detail:
       failed.length === 0
         ? `${blocks.length} of ${blocks.length} repetition(s): ${blocks[blocks.length - 1]?.detail ?? ''}`
         : `${failed.length} of ${blocks.length} repetition(s) failed: ${failed[0]?.detail ?? ''}`,
+  };
+}
+
+/** A real server's views over the blocks: sources summed, ok only if every block's was. */
+function combineServerViews(views: readonly ServerView[]): ServerView | undefined {
+  const first = views[0];
+  if (first === undefined) return undefined;
+  const observed: Record<string, number> = {};
+  for (const view of views) for (const [address, count] of Object.entries(view.observedSources)) observed[address] = (observed[address] ?? 0) + count;
+  const failed = views.find((view) => !view.ok);
+  return {
+    server: first.server,
+    opened: views.reduce((sum, view) => sum + view.opened, 0),
+    observedSources: observed,
+    ok: failed === undefined,
+    detail: failed?.detail ?? views[views.length - 1]?.detail ?? '',
   };
 }

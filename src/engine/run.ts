@@ -20,6 +20,7 @@ import { preflightExperiments } from '../experiments/index.js';
 import { runExperiments } from './experiments.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { RedisServer } from '../services/redis/server.js';
 import { ServiceProcess } from '../services/service-process.js';
 import { createStrategy } from '../strategies/index.js';
 import { masqConfig } from '../strategies/ip-masq-agent.js';
@@ -30,6 +31,7 @@ import { newRunTag } from '../topology/naming.js';
 import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { resolvePlacement } from './placement.js';
+import { redisPreflight, startRedisServers } from './redis-services.js';
 import { warmUpServices } from './service-warmup.js';
 import { referenceSetup, startReferenceServers } from './reference.js';
 import { buildSchedule } from './schedule.js';
@@ -63,6 +65,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
   if (needsProxy) masqConfig(scenario);
   preflightExperiments(scenario.experiments);
+  redisPreflight(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
@@ -145,6 +148,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const services: ServiceProcess[] = [];
   const referenceServers: LineProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
+  const redisServers = new Map<string, RedisServer>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
   const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
   try {
@@ -170,6 +174,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       servicesByNode.set(s.node, service);
       if (service.pid !== undefined) await pinThreads(service.pid, placement.services, placement.helpers ?? []);
     }
+    if (scenario.services.some((service) => service.kind === 'redis')) {
+      events.emit({ type: 'stage', message: 'starting redis-server beside the services of kind redis' });
+      await startRedisServers(ctx, [...layout.platformServices, ...layout.userServices], redisServers);
+    }
     if (reference.tool === 'sockperf') {
       events.emit({ type: 'stage', message: `starting the reference: sockperf ${reference.version} servers beside the services` });
       referenceServers.push(...(await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices])));
@@ -186,7 +194,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
     const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
     const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
-    const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], { services: servicesByNode, reference: reference.tool === 'sockperf' });
+    const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], { services: servicesByNode, redis: redisServers, reference: reference.tool === 'sockperf' });
     result.paths.push(...measured.paths);
     if (measured.unsettled.length > 0) {
       notes.push(`settling between stages hit settle.timeoutMs (${scenario.settle.timeoutMs} ms) on ${measured.unsettled.join(', ')}: see each repetition's settles in run.json`);
@@ -205,7 +213,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       : { message: error instanceof Error ? error.message : String(error) };
   } finally {
     events.emit({ type: 'teardown' });
-    await Promise.allSettled([...services, ...referenceServers].map((server) => server.stop()));
+    await Promise.allSettled([...services, ...referenceServers, ...redisServers.values()].map((server) => server.stop()));
     await driver.closeAll();
     const report = await undo(ledger.read());
     if (report.errors.length === 0) ledger.remove();

@@ -8,6 +8,7 @@
  * reset before each path.
  */
 import { ProbeProcess } from '../probes/probe-process.js';
+import { isRedisMetric } from '../scenario/redis.js';
 import type { ServiceLayout } from '../topology/layout.js';
 import type { EngineContext } from './context.js';
 
@@ -28,7 +29,8 @@ export async function warmUpServices(ctx: EngineContext, services: readonly Serv
     });
     try {
       await probe.ready(READY_TIMEOUT_MS);
-      for (const metric of ctx.scenario.workload.metrics) {
+      // redis-server is native code with nothing to compile: its warm-up is the probes' own, per metric.
+      for (const metric of ctx.scenario.workload.metrics.filter((m) => !isRedisMetric(m))) {
         await probe.measure(
           {
             metric,

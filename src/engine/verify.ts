@@ -3,15 +3,17 @@
  * connection's source address (ENI address for eni, pod address for peering
  * and baseline, the proxy's eth1 for gre-proxy), and the path's own nft
  * counters (the strategy's `pathCounters`: gre-proxy's proxies) must have moved.
+ * A real server in the path (Redis) adds its own view (verify-redis.ts), which
+ * must agree as well.
  */
 import { readCounters } from '../kernel/inspect.js';
-import type { Verification } from '../results/types.js';
+import type { ServerView, Verification } from '../results/types.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { KernelDriver } from '../kernel/driver.js';
 import type { PathCounter, Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 
-export async function verifyPath(ctx: EngineContext, strategy: Strategy, target: Target, service: ServiceProcess | undefined, expectedSources: string[]): Promise<Verification> {
+export async function verifyPath(ctx: EngineContext, strategy: Strategy, target: Target, service: ServiceProcess | undefined, expectedSources: string[], server?: ServerView): Promise<Verification> {
   const observed = service === undefined ? {} : (await service.stats()).sources;
   const expected = new Set(expectedSources);
   const unexpected = Object.keys(observed).filter((address) => !expected.has(address));
@@ -20,15 +22,25 @@ export async function verifyPath(ctx: EngineContext, strategy: Strategy, target:
   if (pathCounters.length > 0) proxyCounters = await readPathCounters(ctx.driver, pathCounters);
   const sawTraffic = Object.keys(observed).length > 0;
   const countersOk = proxyCounters === undefined || (proxyCounters.out > 0 && proxyCounters.back > 0);
-  const ok = sawTraffic && unexpected.length === 0 && countersOk;
+  const serverOk = server === undefined || server.ok;
+  const ok = sawTraffic && unexpected.length === 0 && countersOk && serverOk;
   const detail = !sawTraffic
     ? `${target.serviceName} saw no connection`
     : unexpected.length > 0
       ? `${target.serviceName} saw unexpected sources ${unexpected.join(', ')} (expected ${[...expected].slice(0, 5).join(', ')}${expected.size > 5 ? ', …' : ''})`
       : !countersOk
         ? 'proxy nft counters did not move'
-        : `${target.serviceName} saw only the expected ${Object.keys(observed).length} source address(es)${proxyCounters === undefined ? '' : `; proxy forwarded ${proxyCounters.out} packets out, ${proxyCounters.back} back`}`;
-  return { expectedSources: [...expected], observedSources: observed, ...(proxyCounters === undefined ? {} : { proxyCounters }), ok, detail };
+        : !serverOk
+          ? (server?.detail ?? '')
+          : `${target.serviceName} saw only the expected ${Object.keys(observed).length} source address(es)${proxyCounters === undefined ? '' : `; proxy forwarded ${proxyCounters.out} packets out, ${proxyCounters.back} back`}${server === undefined ? '' : `; ${server.detail}`}`;
+  return {
+    expectedSources: [...expected],
+    observedSources: observed,
+    ...(proxyCounters === undefined ? {} : { proxyCounters }),
+    ...(server === undefined ? {} : { server }),
+    ok,
+    detail,
+  };
 }
 
 /** Packets the path's counters counted, out and back, summed over its nodes. */

@@ -2,16 +2,20 @@
  * Warm-path measurements: every live instance's probe runs the same workload
  * at the same time; their histograms merge without loss.
  */
+import { ColdpathError } from '../errors.js';
 import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histogram.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { SteadyStateSpec } from '../probes/warmup.js';
 import type { WarmResult } from '../results/types.js';
+import { isRedisMetric, REDIS_KEY } from '../scenario/redis.js';
 import type { WarmMetric } from '../scenario/schema.js';
+import type { RedisServer } from '../services/redis/server.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import type { LiveInstance } from './instance.js';
 
-export async function measureWarm(ctx: EngineContext, strategy: Strategy, target: Target, instances: readonly LiveInstance[], repetition: number): Promise<WarmResult[]> {
+/** `redis`: the target's redis-server, for the redis.* metrics (its port and password). */
+export async function measureWarm(ctx: EngineContext, strategy: Strategy, target: Target, instances: readonly LiveInstance[], repetition: number, redis?: RedisServer): Promise<WarmResult[]> {
   const { workload } = ctx.scenario;
   const steady = steadySpec(ctx);
   const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
@@ -19,10 +23,15 @@ export async function measureWarm(ctx: EngineContext, strategy: Strategy, target
   for (const metric of workload.metrics) {
     if (ctx.signal.aborted) break;
     ctx.events.emit({ type: 'warm-start', strategy: strategy.name, repetition, metric });
+    const viaRedis = isRedisMetric(metric);
+    if (viaRedis && (redis === undefined || target.redisPort === undefined)) {
+      throw new ColdpathError(`${metric}: ${target.serviceName} runs no redis-server`, { kind: 'runtime', hint: 'redis.* metrics need services.0.kind: redis' });
+    }
     const spec: MeasureSpec = {
       metric,
       host: target.address,
-      port: metric === 'echo' ? target.echoPort : target.httpPort,
+      port: viaRedis ? (target.redisPort ?? 0) : metric === 'echo' ? target.echoPort : target.httpPort,
+      ...(viaRedis && redis !== undefined ? { redis: { password: redis.password, key: REDIS_KEY } } : {}),
       requests: workload.requests,
       warmup: workload.warmup,
       ...(steady === undefined ? {} : { steady }),

@@ -19,7 +19,14 @@ export const TOOLS: readonly Tool[] = [
   { command: 'keepalived', debian: 'keepalived', neededFor: 'proxy HA pair (VRRP) experiments', required: false },
   { command: 'conntrack', debian: 'conntrack', neededFor: 'flushing NAT state between stages; NAT table inspection', required: false },
   { command: 'sockperf', debian: 'sockperf', neededFor: 'the reference measurement beside every path (sockperf ping-pong)', required: false },
+  { command: 'redis-server', debian: 'redis-server', neededFor: 'services of kind redis', required: false },
+  { command: 'redis-cli', debian: 'redis-tools', neededFor: 'services of kind redis: setting the value, CLIENT LIST for the path check', required: false },
 ];
+
+/** The tools a service kind needs beyond the built-in server (redis: redis-server, and redis-cli from its dependency redis-tools). */
+export function toolsForServiceKind(kind: string): Tool[] {
+  return kind === 'redis' ? TOOLS.filter((tool) => tool.command === 'redis-server' || tool.command === 'redis-cli') : [];
+}
 
 export function which(command: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {

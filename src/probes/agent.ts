@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { firstRequest, holdConnections } from './operations.js';
+import type { Witnesses } from './witness.js';
 import { nowMicros, type MeasureResultEvent, type MeasureSpec, type ProbeArgs, type ProbeCommand, type ProbeEvent } from './protocol.js';
 
 const send = (event: ProbeEvent): void => {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   if (args.first !== undefined) send(await firstRequest(args.first));
 
   let current: AbortController | undefined;
+  let witnesses: Promise<Witnesses> | undefined;
   const queue: Array<{ id: number; spec: MeasureSpec }> = [];
   let running = false;
   const drain = async (): Promise<void> => {
@@ -54,6 +56,14 @@ async function main(): Promise<void> {
     }
     if (command.op === 'hold') {
       void holdConnections(command.id, command.spec).then(send);
+      return;
+    }
+    if (command.op === 'witness' || command.op === 'release') {
+      // Loaded on first use, like measurements: the Redis client is not part of the cold path.
+      witnesses ??= import('./witness.js').then(({ Witnesses }) => new Witnesses(send));
+      const { op, id } = command;
+      const spec = command.op === 'witness' ? command.spec : undefined;
+      void witnesses.then((all) => (op === 'witness' && spec !== undefined ? all.start(id, spec) : all.release(id)));
       return;
     }
     queue.push({ id: command.id, spec: command.spec });

@@ -68,6 +68,24 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       close = () => dispatcher.close();
       break;
     }
+    case 'redis.get':
+    case 'redis.connect': {
+      const redis = spec.redis;
+      if (redis === undefined) throw new Error(`${spec.metric} needs the server's password and key (spec.redis)`);
+      // Loaded here only: measurements without Redis never load the client.
+      const client = await import('./redis-client.js');
+      const target = { host: spec.host, port: spec.port, password: redis.password, timeoutMs: spec.timeoutMs };
+      if (spec.metric === 'redis.connect') {
+        operation = () => client.redisConnectOnce(target, redis.key);
+        break;
+      }
+      ({ operation, close } = oneRequestPerConnection(
+        spec.concurrency,
+        () => new client.RedisGetClient(target, redis.key),
+        (connection) => connection.get(),
+      ));
+      break;
+    }
     case 'echo': {
       const payload = Buffer.alloc(spec.payloadBytes ?? 64, 0x61);
       ({ operation, close } = oneRequestPerConnection(

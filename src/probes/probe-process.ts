@@ -1,7 +1,7 @@
 /** The orchestrator's handle on one probe (one function instance's runtime). */
 import { LineProcess } from '../exec/line-process.js';
 import { compiledScript } from '../paths.js';
-import type { FirstRequestEvent, FirstRequestSpec, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent } from './protocol.js';
+import type { FirstRequestEvent, FirstRequestSpec, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent, WitnessEvent, WitnessSpec } from './protocol.js';
 
 export class ProbeProcess {
   private nextId = 1;
@@ -49,6 +49,21 @@ export class ProbeProcess {
     const id = this.nextId++;
     this.process.send({ id, op: 'hold', spec });
     return this.process.next((e): e is HoldResultEvent => e.event === 'held' && e.id === id, timeoutMs);
+  }
+
+  /**
+   * Opens a named Redis connection and keeps it until the returned `release`
+   * (which resolves once the probe has closed it).
+   */
+  async witness(spec: WitnessSpec, timeoutMs: number): Promise<{ event: WitnessEvent; release: () => Promise<void> }> {
+    const id = this.nextId++;
+    this.process.send({ id, op: 'witness', spec });
+    const event = await this.process.next((e): e is WitnessEvent => e.event === 'witnessing' && e.id === id, timeoutMs);
+    const release = async (): Promise<void> => {
+      this.process.send({ id, op: 'release' });
+      await this.process.next((e) => e.event === 'released' && e.id === id, timeoutMs);
+    };
+    return { event, release };
   }
 
   abort(): void {

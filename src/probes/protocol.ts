@@ -57,7 +57,32 @@ export interface MeasureSpec {
    * same connections; replaces `requests` (warm-up still runs at `rate`).
    */
   stages?: Array<{ rate: number; requests: number }>;
+  /** redis.get, redis.connect: how to authenticate and what to read (`port` is redis-server's). */
+  redis?: RedisRequestSpec;
 }
+
+export interface RedisRequestSpec {
+  /** The server's `requirepass`. */
+  password: string;
+  /** The key every GET reads. */
+  key: string;
+}
+
+/**
+ * Opens one authenticated Redis connection named `name` (CLIENT SETNAME) and
+ * keeps it until `release` (or `holdMs`): while it is open the engine asks
+ * the server, from the server's side, which address it sees (CLIENT LIST).
+ */
+export interface WitnessSpec extends RedisRequestSpec {
+  host: string;
+  port: number;
+  name: string;
+  timeoutMs: number;
+  /** Closes it by itself after this long, should no `release` come. */
+  holdMs: number;
+}
+
+export type WitnessEvent = { event: 'witnessing'; id: number; ok: true } | { event: 'witnessing'; id: number; ok: false; message: string };
 
 /**
  * Every measured request of one measurement, for timelines. Times are µs
@@ -77,6 +102,9 @@ export type ProbeCommand =
   | { id: number; op: 'measure'; spec: MeasureSpec }
   /** Runs beside a measurement (not queued behind it); `abort` does not stop it. */
   | { id: number; op: 'hold'; spec: HoldSpec }
+  /** Runs beside a measurement, like `hold`: a named Redis connection kept until `release` with the same id. */
+  | { id: number; op: 'witness'; spec: WitnessSpec }
+  | { id: number; op: 'release' }
   | { id: number; op: 'abort' };
 
 /**
@@ -156,7 +184,14 @@ export interface MeasureResultEvent {
   trace?: RequestTrace;
 }
 
-export type ProbeEvent = { event: 'ready'; pid: number; at: number } | FirstRequestEvent | MeasureResultEvent | HoldResultEvent | { event: 'fatal'; message: string };
+export type ProbeEvent =
+  | { event: 'ready'; pid: number; at: number }
+  | FirstRequestEvent
+  | MeasureResultEvent
+  | HoldResultEvent
+  | WitnessEvent
+  | { event: 'released'; id: number }
+  | { event: 'fatal'; message: string };
 
 export { nowMicros } from '../clock.js';
 

@@ -86,7 +86,14 @@ function modeledText(costs: readonly ModeledCost[]): string {
   return parts.join(' ');
 }
 
-const METRIC_WORDS: Record<WarmMetric, string> = { keepalive: 'keep-alive request', newconn: 'new connection', echo: 'TCP round trip', connect: 'TCP handshake' };
+const METRIC_WORDS: Record<WarmMetric, string> = {
+  keepalive: 'keep-alive request',
+  newconn: 'new connection',
+  echo: 'TCP round trip',
+  connect: 'TCP handshake',
+  'redis.get': 'Redis GET',
+  'redis.connect': 'Redis connection (connect, AUTH, first GET)',
+};
 
 function costsText(verdict: Verdict): string {
   const costs = verdict.costs;

@@ -52,6 +52,15 @@ export function migrateV2toV3(run: Json): Json {
   return { ...run, schemaVersion: 3 };
 }
 
+/**
+ * Schema 3 → 4. Version 4 adds the Redis warm metrics and a real server's
+ * view in the path check (`verification.server`). A version-3 run measured
+ * neither: nothing to fill, `server` stays absent.
+ */
+export function migrateV3toV4(run: Json): Json {
+  return { ...run, schemaVersion: 4 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -60,6 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
     migrate: migrateV1toV2,
   },
   { from: 2, changes: 'bursts record what they held, counted from the kernel (kernelHeld); absent in older runs', migrate: migrateV2toV3 },
+  { from: 3, changes: 'the redis.get and redis.connect warm metrics and a real server’s view in the path check (verification.server); absent in older runs', migrate: migrateV3toV4 },
 ];
 
 /** The oldest version this coldpath reads. */

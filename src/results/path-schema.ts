@@ -110,6 +110,19 @@ export const referenceResultSchema = z
   ])
   .meta({ id: 'ReferenceResult', description: "sockperf TCP ping-pong round trips from the path's warm instance." });
 
+/** A real server's own view of the path (Redis: CLIENT LIST), beside the built-in server's. */
+export const serverViewSchema = z
+  .strictObject({
+    server: z.literal('redis'),
+    /** Connections opened for the check by the path's warm instances. */
+    opened: z.number(),
+    /** The check's connections as the server listed them, per source address (CLIENT LIST `addr`). */
+    observedSources: z.record(z.string(), z.number()),
+    ok: z.boolean(),
+    detail: z.string(),
+  })
+  .meta({ id: 'ServerView', description: "A real server's own view of the path: the source addresses it listed for the warm instances' connections (Redis: CLIENT LIST addr)." });
+
 export const verificationSchema = z
   .strictObject({
     /** Addresses the user service should see for this path. */
@@ -118,6 +131,8 @@ export const verificationSchema = z
     observedSources: z.record(z.string(), z.number()),
     /** Proxy nft counters (gre-proxy only): packets tunnel → user VPC and back. */
     proxyCounters: z.strictObject({ out: z.number(), back: z.number() }).exactOptional(),
+    /** A real server's view (services[0].kind redis; absent before schema 4); `ok` includes it. */
+    server: serverViewSchema.exactOptional().describe("A real server's view (services[0].kind redis; absent before schema 4); ok includes it."),
     ok: z.boolean(),
     detail: z.string(),
   })

@@ -40,6 +40,7 @@ import type {
   settleResultSchema,
   spanSchema,
   verificationSchema,
+  serverViewSchema,
   warmResultSchema,
 } from './path-schema.js';
 import type { scenarioEchoSchema } from './scenario-echo.js';
@@ -70,6 +71,7 @@ export type SettleResult = z.infer<typeof settleResultSchema>;
 /** One reference measurement: sockperf TCP ping-pong round trips from the path's warm instance. */
 export type ReferenceResult = z.infer<typeof referenceResultSchema>;
 export type Verification = z.infer<typeof verificationSchema>;
+export type ServerView = z.infer<typeof serverViewSchema>;
 
 // ── records other folders produce ───────────────────────────────────────────
 

@@ -4,9 +4,11 @@ export const RUN_SCHEMA = 'coldpath/run';
 /**
  * 2: interleaved repetitions (schedule, slot), settles, steady-state warm-up,
  * the sockperf reference. 3: what each burst held, counted from the kernel
- * (`kernelHeld`). Migrations from older versions: migrate.ts.
+ * (`kernelHeld`). 4: the Redis warm metrics (`redis.get`, `redis.connect`)
+ * and a real server's view in the path check (`verification.server`).
+ * Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 3;
+export const RUN_SCHEMA_VERSION = 4;
 
 /** Measured cold-start phases, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

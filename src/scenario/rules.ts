@@ -1,5 +1,6 @@
 /** Rules that span fields; zod checks each field alone, these check them together. */
 import { contains, overlaps, parseCidr, size } from '../cidr.js';
+import { isRedisMetric, redisOptionsOf } from './redis.js';
 import type { Scenario } from './schema.js';
 
 export interface Problem {
@@ -99,7 +100,15 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     if (s.reference.tool !== 'none' && (service.httpPort === s.reference.port || service.echoPort === s.reference.port)) {
       problems.push({ path: 'reference.port', message: `got ${s.reference.port}; services.${index} (${service.name}) listens there already — the sockperf server needs a port of its own` });
     }
+    problems.push(...redisProblems(s, service, index));
   });
+  const redisMetrics = s.workload.metrics.filter(isRedisMetric);
+  if (redisMetrics.length > 0 && s.services[0]?.kind !== 'redis') {
+    problems.push({
+      path: 'workload.metrics',
+      message: `${redisMetrics.join(', ')} measure a Redis server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: redis`,
+    });
+  }
   if (new Set(s.strategies).size !== s.strategies.length) {
     problems.push({ path: 'strategies', message: `${JSON.stringify(s.strategies)} lists a path twice` });
   }
@@ -107,4 +116,23 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     problems.push({ path: 'services', message: `${s.services.length} services do not fit in user.subnet ${s.user.subnet}` });
   }
   return problems;
+}
+
+/** A Redis service's port must be its own; Redis options belong to kind: redis only. */
+function redisProblems(s: Scenario, service: Scenario['services'][number], index: number): Problem[] {
+  if (service.kind !== 'redis') {
+    return service.redis === undefined ? [] : [{ path: `services.${index}.redis`, message: `given for a service of kind ${service.kind}; Redis options apply only with kind: redis` }];
+  }
+  const { port } = redisOptionsOf(service);
+  const taken: Array<[string, number]> = [
+    ['httpPort', service.httpPort],
+    ['echoPort', service.echoPort],
+  ];
+  if (s.reference.tool !== 'none') taken.push(['reference.port', s.reference.port]);
+  return taken
+    .filter(([, used]) => used === port)
+    .map(([field]) => ({
+      path: `services.${index}.redis.port`,
+      message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — redis-server needs a port of its own`,
+    }));
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { experimentSchema } from './experiments.js';
+import { REDIS_METRICS, redisOptionsSchema, SERVICE_KINDS } from './redis.js';
 import { parseCidr } from '../cidr.js';
 
 const NAME = /^[a-z][a-z0-9]{0,5}$/;
@@ -26,7 +27,7 @@ const name = z.string().regex(NAME, 'expected 1–6 lowercase letters or digits,
 export const STRATEGIES = ['baseline', 'eni', 'peering', 'gre-proxy'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
-export const METRICS = ['connect', 'keepalive', 'newconn', 'echo'] as const;
+export const METRICS = ['connect', 'keepalive', 'newconn', 'echo', ...REDIS_METRICS] as const;
 export type WarmMetric = (typeof METRICS)[number];
 
 const platform = z
@@ -50,6 +51,13 @@ const user = z
 const service = z
   .object({
     name,
+    kind: z
+      .enum(SERVICE_KINDS)
+      .default('builtin')
+      .describe(
+        'builtin: the built-in HTTP and echo server; redis: also a redis-server (Debian package redis-server) on the service address, for the redis.* metrics (the built-in server still answers the cold path and the other metrics).',
+      ),
+    redis: redisOptionsSchema.optional().describe('Options of a kind: redis service (defaults apply when absent).'),
     httpPort: z.number().int().min(1).max(65535).default(8080),
     echoPort: z.number().int().min(1).max(65535).default(9000),
     responseBytes: z
@@ -96,7 +104,7 @@ const workload = z
       .min(1)
       .default(['keepalive', 'newconn', 'echo'])
       .describe(
-        'Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only).',
+        'Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only); with services[0].kind redis: redis.get (GET on an open, authenticated connection) and redis.connect (TCP connect, AUTH and the first GET on a new connection; the close is not timed).',
       ),
     requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
     warmup: z.number().int().min(0).max(1_000_000).default(200).describe('Requests sent and discarded before measuring: the least, when steadyState is enabled; the exact count otherwise.'),
@@ -249,7 +257,7 @@ export const scenarioSchema = z
     services: z
       .array(service)
       .min(1)
-      .default([{ name: 'svc', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0, connectionDelayUs: 0 }]),
+      .default([{ name: 'svc', kind: 'builtin', httpPort: 8080, echoPort: 9000, responseBytes: 64, responseDelayUs: 0, connectionDelayUs: 0 }]),
     strategies: z
       .array(z.enum(STRATEGIES))
       .min(1)

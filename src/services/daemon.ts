@@ -26,6 +26,8 @@ export interface DaemonOptions {
   label: string;
   /** Lines kept for `output()` and `waitFor`. Default 20 000. */
   keepLines?: number;
+  /** CPUs to start it on (taskset -c). Default: unpinned. */
+  cpus?: readonly number[];
 }
 
 export class Daemon {
@@ -46,6 +48,7 @@ export class Daemon {
       argv: options.argv,
       label: options.label,
       onSpawn: driver.ledger.recordSpawn(netns),
+      ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     });
     const keep = options.keepLines ?? 20_000;
     const onLine = (stream: DaemonLine['stream']) => (text: string) => {

@@ -3,5 +3,12 @@ import type { ServiceLayout } from '../topology/layout.js';
 import type { Target } from './types.js';
 
 export function serviceTarget(service: ServiceLayout): Target {
-  return { address: service.address, httpPort: service.httpPort, echoPort: service.echoPort, serviceNode: service.node, serviceName: service.name };
+  return {
+    address: service.address,
+    httpPort: service.httpPort,
+    echoPort: service.echoPort,
+    serviceNode: service.node,
+    serviceName: service.name,
+    ...(service.redis === undefined ? {} : { redisPort: service.redis.port }),
+  };
 }

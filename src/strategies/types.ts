@@ -45,6 +45,8 @@ export interface Target {
   /** Node of the service host (to query source addresses). */
   serviceNode: string;
   serviceName: string;
+  /** A kind: redis service's redis-server port (same address). */
+  redisPort?: number;
 }
 
 export interface Strategy {

@@ -13,6 +13,7 @@
  * - pods: host h takes the h-th /podPrefix of podCidr; gateway n=1, slot s n=2+s;
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
+import { redisOptionsOf, type RedisOptions, type ServiceKind } from '../scenario/redis.js';
 import type { Scenario } from '../scenario/schema.js';
 import { host, parseCidr, size, subnet, type Cidr } from '../cidr.js';
 import { taggedIfname } from './naming.js';
@@ -51,6 +52,9 @@ export interface ServiceLayout {
   responseBytes: number;
   responseDelayUs: number;
   connectionDelayUs: number;
+  kind: ServiceKind;
+  /** kind redis: its options, defaults filled in; absent for the built-in server alone. */
+  redis?: RedisOptions;
 }
 
 export interface ProxyLayout {
@@ -120,6 +124,8 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     responseBytes: s.responseBytes,
     responseDelayUs: s.responseDelayUs,
     connectionDelayUs: s.connectionDelayUs,
+    kind: s.kind,
+    ...(s.kind === 'redis' ? { redis: redisOptionsOf(s) } : {}),
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
   const userServices = scenario.services.map((s, i) => service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')));

@@ -207,6 +207,16 @@ export function currentRun(): RunResult {
           userVpcAddresses: path.strategy === 'eni' ? burst.size : 0,
         };
       }
+      // Schema 4: a real server's view beside the built-in server's (services[0].kind redis).
+      if (pathIndex === 0) {
+        rep.verification = {
+          expectedSources: ['100.64.0.2'],
+          observedSources: { '100.64.0.2': 3 },
+          server: { server: 'redis', opened: 1, observedSources: { '100.64.0.2': 1 }, ok: true, detail: 'redis CLIENT LIST saw only the expected 1 source address(es)' },
+          ok: true,
+          detail: 'svc saw only the expected 1 source address(es); redis CLIENT LIST saw only the expected 1 source address(es)',
+        };
+      }
       rep.reference =
         path.strategy === 'eni'
           ? { tool: 'sockperf', outcome: 'errored', message: 'sockperf exited with 1', durationUs: 2_000_000 }

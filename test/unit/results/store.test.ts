@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -67,6 +67,15 @@ describe('migrations', () => {
     const file = join(dir, 'v2.json');
     writeFileSync(file, JSON.stringify(v2));
     expect(readRun(file).paths[0]?.repetitions[0]?.bursts[0]?.kernelHeld).toBeUndefined();
+  });
+
+  it('3 → 4 changes only the version: a version-3 run measured no Redis and had no server view', () => {
+    const v3 = currentJson();
+    v3['schemaVersion'] = 3;
+    for (const path of v3['paths']) for (const rep of path.repetitions) delete rep.verification?.server;
+    const v4 = migrateV3toV4(v3);
+    expect(v4['schemaVersion']).toBe(4);
+    expect(v4['paths']).toEqual(v3['paths']);
   });
 
   it('a current run is left alone', () => {

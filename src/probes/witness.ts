@@ -1,0 +1,53 @@
+/**
+ * Named Redis connections a probe keeps open on request, so the engine can
+ * ask the server which source address it sees for them (CLIENT LIST, from
+ * the server's side), then releases them. Each closes by itself after
+ * `holdMs` should the release never come.
+ */
+import { closeFromServer, connectRedis, destroy } from './redis-client.js';
+import type { ProbeEvent, WitnessSpec } from './protocol.js';
+
+export class Witnesses {
+  private readonly releases = new Map<number, () => Promise<void>>();
+
+  constructor(private readonly send: (event: ProbeEvent) => void) {}
+
+  /** Opens the connection, names it, answers `witnessing` (ok or why not). */
+  async start(id: number, spec: WitnessSpec): Promise<void> {
+    let close: () => Promise<void> = async () => {};
+    try {
+      const client = await connectRedis({ host: spec.host, port: spec.port, password: spec.password, timeoutMs: spec.timeoutMs });
+      close = () => closeFromServer(client, spec.timeoutMs);
+      try {
+        await client.sendCommand(['CLIENT', 'SETNAME', spec.name]);
+      } catch (error) {
+        destroy(client);
+        throw error;
+      }
+      this.keep(id, close, spec.holdMs);
+      this.send({ event: 'witnessing', id, ok: true });
+    } catch (error) {
+      this.keep(id, async () => {}, spec.holdMs);
+      this.send({ event: 'witnessing', id, ok: false, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Closes witness `id` (the server closes first) and answers `released`. */
+  async release(id: number): Promise<void> {
+    await this.releases.get(id)?.();
+  }
+
+  private keep(id: number, close: () => Promise<void>, holdMs: number): void {
+    let done = false;
+    const release = async (): Promise<void> => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.releases.delete(id);
+      await close();
+      this.send({ event: 'released', id });
+    };
+    const timer = setTimeout(() => void release(), holdMs);
+    this.releases.set(id, release);
+  }
+}
