@@ -133,13 +133,17 @@ describe('coldpath agent applies plans in real namespaces', () => {
     expect(rootNamespaceState()).toBe(before);
   });
 
-  it('after kill -9 of the agent, `coldpath clean` removes what it built', async () => {
+  it('`coldpath clean` leaves a live agent’s tag alone; after kill -9 of the agent, it removes what the agent built', async () => {
     const before = rootNamespaceState();
     const tag = freshTag();
     const agent = startAgent();
     await agent.client.hello();
     await agent.client.apply(tag, TWO_NODES);
     expect(namespacesOf(tag).sort()).toEqual([`coldpath-${tag}-a`, `coldpath-${tag}-b`]);
+    // While the agent lives, its tag is a live run's: clean leaves it alone.
+    const early = await runCli(['clean']);
+    expect(early.stdout).toContain(`run ${tag} is still running (pid ${agent.child.pid}); not touched`);
+    expect(namespacesOf(tag)).toHaveLength(2);
     agent.child.kill('SIGKILL');
     expect(await agent.exited).toEqual({ code: null, signal: 'SIGKILL' });
     agent.client.close();
