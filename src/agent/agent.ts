@@ -27,7 +27,10 @@ export interface AgentOptions {
   input: Readable;
   /** Where responses go (the process's stdout): one JSON line per response, nothing else. */
   output: Writable;
-  /** The agent's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). Tests shift it to inject a known offset. */
+  /**
+   * The agent's clock for `clock` exchanges, integer µs; default `nowMicros` (CLOCK_MONOTONIC). Tests shift it to
+   * inject a known offset. `apply` timings come from the kernel driver, which always reads `nowMicros`.
+   */
   now?: () => number;
   /** What `apply` and `teardown` act on; default a `TagSessions` (real namespaces and ledgers, needs root). Tests pass a fake. */
   backend?: PlanBackend;

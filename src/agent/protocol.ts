@@ -57,10 +57,10 @@ export const clockRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('clock') })
   .meta({ id: 'ClockRequest', description: 'One clock exchange: the coordinator notes its send (t0) and receive (t3) times, the agent answers with its own (t1, t2).' });
 
-/** `shutdown`: answer, stop reading, exit 0. */
+/** `shutdown`: stop reading, let running requests answer, answer last, exit 0. */
 export const shutdownRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('shutdown') })
-  .meta({ id: 'ShutdownRequest', description: 'The agent answers, stops reading and exits 0 (as it does at end of input).' });
+  .meta({ id: 'ShutdownRequest', description: 'The agent stops reading, lets running requests answer, answers this one last and exits 0 (as it does at end of input); it tears nothing down.' });
 
 /** A run tag as the ledger and `coldpath clean` know it: anything else would leave namespaces `clean` cannot find. */
 const runTag = z
