@@ -4,22 +4,36 @@
  * writes anything else to `output` (diagnostics belong on stderr), never
  * throws on a bad line, and returns on `shutdown` or end of input, so a
  * coordinator that dies (EOF) leaves no agent behind.
+ *
+ * `hello` and `clock` are answered at once, even while a plan is being
+ * applied (a clock exchange must not queue behind kernel work); `apply` and
+ * `teardown` answer when their kernel work is done, so answers may come out of
+ * order (the client matches them by id). On shutdown or end of input the agent
+ * lets running requests finish and answer, closes its `ip` sessions, and tears
+ * nothing down (tag-sessions.ts says why); the `shutdown` answer is its last line.
  */
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { nowMicros } from '../clock.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
+import { isColdpathError } from '../errors.js';
 import { parseRequestLine } from './lines.js';
-import { AGENT_PROTOCOL_VERSION, AGENT_REQUEST_TYPES, type AgentRequest, type AgentResponse, type HelloResponse } from './protocol.js';
+import { AGENT_PROTOCOL_VERSION, AGENT_REQUEST_TYPES, type AgentRequest, type AgentResponse, type ErrorResponse, type HelloResponse } from './protocol.js';
+import { type PlanBackend, TagSessions } from './tag-sessions.js';
 
 export interface AgentOptions {
   /** Where requests come from (the process's stdin). */
   input: Readable;
   /** Where responses go (the process's stdout): one JSON line per response, nothing else. */
   output: Writable;
-  /** The agent's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). Tests shift it to inject a known offset. */
+  /**
+   * The agent's clock for `clock` exchanges, integer µs; default `nowMicros` (CLOCK_MONOTONIC). Tests shift it to
+   * inject a known offset. `apply` timings come from the kernel driver, which always reads `nowMicros`.
+   */
   now?: () => number;
+  /** What `apply` and `teardown` act on; default a `TagSessions` (real namespaces and ledgers, needs root). Tests pass a fake. */
+  backend?: PlanBackend;
 }
 
 /** Who this agent is, as `hello` reports it (without the id). */
@@ -36,8 +50,21 @@ function identity(): Omit<HelloResponse, 'id'> {
   };
 }
 
-/** The answer to one valid request; `receivedUs` is when its line was read (the clock exchange's t1). */
-function answer(request: AgentRequest, receivedUs: number, now: () => number): AgentResponse {
+/** A valid request that failed: a ColdpathError's message, hint and field travel as they are. */
+function failure(id: number, error: unknown): ErrorResponse {
+  if (!isColdpathError(error)) return { id, type: 'error', code: 'failed', reason: error instanceof Error ? error.message : String(error) };
+  return {
+    id,
+    type: 'error',
+    code: 'failed',
+    reason: error.message,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+  };
+}
+
+/** The answer to one valid request (but shutdown); `receivedUs` is when its line was read (the clock exchange's t1). */
+function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs: number, now: () => number, backend: PlanBackend): AgentResponse | Promise<AgentResponse> {
   switch (request.type) {
     case 'hello':
       // parseRequestLine has refused any other protocol version.
@@ -45,20 +72,26 @@ function answer(request: AgentRequest, receivedUs: number, now: () => number): A
     case 'clock':
       // t2 as late as possible: only serialising and writing the line follow it.
       return { id: request.id, type: 'clock', t1: receivedUs, t2: now() };
-    case 'shutdown':
-      return { id: request.id, type: 'shutdown' };
+    case 'apply':
+      return backend.apply(request.tag, request.plan).then((result) => ({ id: request.id, type: 'applied', ...result }));
+    case 'teardown':
+      return backend.teardown(request.tag).then((counts) => ({ id: request.id, type: 'torn-down', ...counts }));
   }
 }
 
-/** Serves requests until `shutdown` or end of input; resolves once the last answer is written. */
+/** Serves requests until `shutdown` or end of input; resolves once running requests have answered, sessions are closed and the last answer is written. */
 export function runAgent(options: AgentOptions): Promise<void> {
   const now = options.now ?? nowMicros;
+  const backend = options.backend ?? new TagSessions();
   const write = (response: AgentResponse): void => {
-    options.output.write(`${JSON.stringify(response)}\n`);
+    // A coordinator that went away gets nothing more; the work itself is recorded in the ledger.
+    if (!options.output.destroyed) options.output.write(`${JSON.stringify(response)}\n`);
   };
+  const running = new Set<Promise<void>>();
   return new Promise((resolve) => {
     const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
     let stopped = false;
+    let shutdownId: number | undefined;
     lines.on('line', (line) => {
       // t1 before anything else: parsing is the agent's time, which δ leaves out anyway.
       const receivedUs = now();
@@ -68,25 +101,40 @@ export function runAgent(options: AgentOptions): Promise<void> {
         write(parsed.error);
         return;
       }
-      let response: AgentResponse;
-      try {
-        response = answer(parsed.request, receivedUs, now);
-      } catch (error) {
-        response = { id: parsed.request.id, type: 'error', code: 'failed', reason: error instanceof Error ? error.message : String(error) };
-      }
-      write(response);
-      if (parsed.request.type === 'shutdown') {
+      const { request } = parsed;
+      if (request.type === 'shutdown') {
+        // Answered last, once running requests have answered (on close, below).
+        shutdownId = request.id;
         stopped = true;
         lines.close();
+        return;
       }
+      let response: AgentResponse | Promise<AgentResponse>;
+      try {
+        response = answer(request, receivedUs, now, backend);
+      } catch (error) {
+        response = failure(request.id, error);
+      }
+      if (!(response instanceof Promise)) {
+        write(response);
+        return;
+      }
+      const work = response.then(write, (error: unknown) => write(failure(request.id, error)));
+      running.add(work);
+      void work.then(() => running.delete(work));
     });
     // A coordinator gone mid-write (EPIPE) ends the session like end of input does.
     options.output.on('error', () => lines.close());
     lines.on('close', () => {
       stopped = true;
-      // Resolve once everything written so far is flushed, so the process can exit with its last answer delivered.
-      if (options.output.destroyed) resolve();
-      else options.output.write('', () => resolve());
+      void (async () => {
+        await Promise.allSettled(running);
+        await backend.close().catch(() => undefined);
+        if (shutdownId !== undefined) write({ id: shutdownId, type: 'shutdown' });
+        // Resolve once everything written so far is flushed, so the process can exit with its last answer delivered.
+        if (options.output.destroyed) resolve();
+        else options.output.write('', () => resolve());
+      })();
     });
   });
 }

@@ -11,10 +11,19 @@ import { nowMicros } from '../clock.js';
 import { ColdpathError, inputError } from '../errors.js';
 import { estimateOffset, type ClockExchange, type OffsetEstimate } from './clock-offset.js';
 import { parseResponseLine } from './lines.js';
-import { AGENT_PROTOCOL_VERSION, type AgentRequest, type AgentRequestType, type HelloResponse, type ResponseOf } from './protocol.js';
+import type { ApplyResult } from '../kernel/driver.js';
+import type { Plan } from '../topology/ops.js';
+import { AGENT_PROTOCOL_VERSION, type AgentRequest, type AgentRequestType, type HelloResponse, RESPONSE_TYPE_OF, type ResponseOf, type TornDownResponse } from './protocol.js';
 
 /** How long a request waits for its answer by default (ms): covers an agent starting over ssh, not a hung one. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * How long `apply` and `teardown` wait by default (ms): kernel work, not a round trip. A plan is
+ * many steps, each bounded by the driver's 30 s command timeout; a minute covers any plan coldpath
+ * builds today with room for a loaded machine, and still ends a hung agent's wait.
+ */
+export const DEFAULT_KERNEL_TIMEOUT_MS = 60_000;
 
 /** Clock exchanges per `syncClock` by default: the 8 of NTP's clock filter. */
 export const DEFAULT_CLOCK_SAMPLES = 8;
@@ -109,6 +118,27 @@ export class AgentClient {
     return estimateOffset(exchanges);
   }
 
+  /**
+   * Applies `plan` in the agent's namespaces `coldpath-<tag>-<node>` (the first apply for a tag
+   * claims it on the agent's machine) and resolves with the kernel work's timing, on the agent's
+   * clock. A failed command rejects with a ColdpathError carrying the agent's reason and hint.
+   * Waits up to `timeoutMs` (default `DEFAULT_KERNEL_TIMEOUT_MS`, 60 s).
+   */
+  async apply(tag: string, plan: Plan, timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<ApplyResult> {
+    const { response } = await this.request({ type: 'apply', tag, plan }, timeoutMs);
+    return { steps: response.steps, startUs: response.startUs, endUs: response.endUs, queuedUs: response.queuedUs };
+  }
+
+  /**
+   * Removes everything the agent created for `tag` and releases the tag; a tag it holds nothing
+   * for answers zero counts, so a retry is safe. Waits up to `timeoutMs` (default
+   * `DEFAULT_KERNEL_TIMEOUT_MS`, 60 s).
+   */
+  async teardown(tag: string, timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<Omit<TornDownResponse, 'id' | 'type'>> {
+    const { response } = await this.request({ type: 'teardown', tag }, timeoutMs);
+    return { netnsRemoved: response.netnsRemoved, processesKilled: response.processesKilled };
+  }
+
   /** Asks the agent to exit and waits for its answer (up to `timeoutMs`, default the client's), then stops listening. */
   async shutdown(timeoutMs = this.timeoutMs): Promise<void> {
     await this.request({ type: 'shutdown' }, timeoutMs);
@@ -144,7 +174,7 @@ export class AgentClient {
     const id = response.id as number;
     if (response.type === 'error') {
       this.settle(id, pending, this.refusal(`${pending.type} request ${id} refused: ${response.reason}`, response.code, response.field, response.hint));
-    } else if (response.type !== pending.type) {
+    } else if (response.type !== RESPONSE_TYPE_OF[pending.type]) {
       this.settle(id, pending, this.error(`answered ${pending.type} request ${id} with a ${response.type} response`));
     } else {
       this.settle(id, pending, { response, receivedUs });

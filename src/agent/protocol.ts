@@ -16,21 +16,22 @@
  * - changing or removing anything, or adding a field to an existing request,
  *   is a new version.
  *
- * Planned, not in version 1 (each a new request type, announced in `accepts`):
- * `apply` (a plan's operations through the same `ip -batch` sessions and nft
- * the local driver uses), `start`/`stop` (probes and services in the agent's
- * namespaces), `histogram` (encoded HDR histograms and per-instance
- * timelines), and events: lines `{type: 'event', id?, name, at, ...}` that a
- * long request streams before its response. A version-1 coordinator ignores
- * lines whose `type` is `event`.
+ * `apply` and `teardown` (issue 12's second slice) were added within version
+ * 1 that way. Planned (each a new request type, announced in `accepts`):
+ * `start`/`stop` (probes and services in the agent's namespaces), `histogram`
+ * (encoded HDR histograms and per-instance timelines), and events: lines
+ * `{type: 'event', id?, name, at, ...}` that a long request streams before its
+ * response. A version-1 coordinator ignores lines whose `type` is `event`.
  */
 import { z } from 'zod';
+import { RUN_TAG_PATTERN } from '../topology/naming.js';
+import { planSchema } from '../topology/ops-schema.js';
 
 /** The protocol version this coldpath speaks; `hello` refuses any other. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
-/** The request types of version 1, in the order `hello` lists them. */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown'] as const;
+/** The request types of version 1, in the order `hello` lists them (`apply` and `teardown` added within it). */
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -56,14 +57,32 @@ export const clockRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('clock') })
   .meta({ id: 'ClockRequest', description: 'One clock exchange: the coordinator notes its send (t0) and receive (t3) times, the agent answers with its own (t1, t2).' });
 
-/** `shutdown`: answer, stop reading, exit 0. */
+/** `shutdown`: stop reading, let running requests answer, answer last, exit 0. */
 export const shutdownRequestSchema = z
   .strictObject({ id: requestId, type: z.literal('shutdown') })
-  .meta({ id: 'ShutdownRequest', description: 'The agent answers, stops reading and exits 0 (as it does at end of input).' });
+  .meta({ id: 'ShutdownRequest', description: 'The agent stops reading, lets running requests answer, answers this one last and exits 0 (as it does at end of input); it tears nothing down.' });
+
+/** A run tag as the ledger and `coldpath clean` know it: anything else would leave namespaces `clean` cannot find. */
+const runTag = z
+  .string()
+  .regex(RUN_TAG_PATTERN, 'expected a run tag: 4 lowercase hex digits, as `coldpath clean` recognises')
+  .describe('The run tag: namespaces are `coldpath-<tag>-<node>`, the ledger is `<state dir>/<tag>/`.');
+
+/** `apply`: a plan's operations in the tag's namespaces, recorded in the tag's ledger on this machine before each is created. */
+export const applyRequestSchema = z.strictObject({ id: requestId, type: z.literal('apply'), tag: runTag, plan: planSchema }).meta({
+  id: 'ApplyRequest',
+  description: "Apply a plan (src/topology/ops.ts) in this machine's namespaces `coldpath-<tag>-<node>`, in order; the first apply for a tag claims it on this machine.",
+});
+
+/** `teardown`: undo everything the agent's ledger for `tag` holds. */
+export const teardownRequestSchema = z.strictObject({ id: requestId, type: z.literal('teardown'), tag: runTag }).meta({
+  id: 'TeardownRequest',
+  description: 'Remove everything this agent created for the tag (its processes, then its namespaces) and release the tag; a tag it holds nothing for answers zero counts.',
+});
 
 /** Any request of version 1, by `type`. */
 export const agentRequestSchema = z
-  .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema])
+  .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema, applyRequestSchema, teardownRequestSchema])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
 /** Who the agent is and what it accepts. */
@@ -94,6 +113,28 @@ export const clockResponseSchema = z
 /** Sent before the agent exits. */
 export const shutdownResponseSchema = z.object({ id: requestId, type: z.literal('shutdown') }).meta({ id: 'ShutdownResponse' });
 
+/** A plan applied: how long the kernel work took, on the agent's clock (the driver's ApplyResult). */
+export const appliedResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('applied'),
+    steps: z.number().int().nonnegative().describe('Kernel steps run (an `ip -batch` per namespace run, an nft script, a sysctl).'),
+    startUs: agentMicros.describe('When the first step began executing, after any queueing (agent clock, µs).'),
+    endUs: agentMicros.describe('When the last step ended (agent clock, µs).'),
+    queuedUs: z.number().int().nonnegative().describe('Time the steps waited behind other work in shared `ip` sessions, µs.'),
+  })
+  .meta({ id: 'AppliedResponse' });
+
+/** What a teardown removed. */
+export const tornDownResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('torn-down'),
+    netnsRemoved: z.number().int().nonnegative().describe('Namespaces deleted.'),
+    processesKilled: z.number().int().nonnegative().describe('Processes that were still running in them, or recorded, and were killed.'),
+  })
+  .meta({ id: 'TornDownResponse' });
+
 /** Why a request was refused; lets a coordinator tell "not supported here" from "broken". */
 export const AGENT_ERROR_CODES = ['malformed', 'unknown-type', 'unsupported-protocol', 'failed'] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
@@ -106,9 +147,9 @@ export const errorResponseSchema = z
     code: z
       .enum(AGENT_ERROR_CODES)
       .describe(
-        'malformed: not a JSON object or a field is wrong; unknown-type: a request type this agent does not accept; unsupported-protocol: hello with another version; failed: the request was valid and failed.',
+        'malformed: not a JSON object or a field is wrong; unknown-type: a request type this agent does not accept; unsupported-protocol: hello with another version; failed: the request was valid and failed (a kernel command, with its message and hint).',
       ),
-    reason: z.string().describe('What is wrong, starting with the field when one is (e.g. `type: unknown request type "apply"; ...`).'),
+    reason: z.string().describe('What is wrong, starting with the field when one is (e.g. `type: unknown request type "start"; ...`).'),
     field: z.string().optional().describe('Dotted path of the offending field, when one is.'),
     hint: z.string().optional().describe('What the coordinator (or its user) can do about it.'),
   })
@@ -116,16 +157,20 @@ export const errorResponseSchema = z
 
 /** Any line the agent writes in version 1 (events are planned). */
 export const agentResponseSchema = z
-  .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, errorResponseSchema])
+  .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, appliedResponseSchema, tornDownResponseSchema, errorResponseSchema])
   .meta({ id: 'AgentResponse', description: "One line on the agent's stdout." });
 
 export type HelloRequest = z.infer<typeof helloRequestSchema>;
 export type ClockRequest = z.infer<typeof clockRequestSchema>;
 export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;
+export type ApplyRequest = z.infer<typeof applyRequestSchema>;
+export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 export type AgentRequest = z.infer<typeof agentRequestSchema>;
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 export type ClockResponse = z.infer<typeof clockResponseSchema>;
 export type ShutdownResponse = z.infer<typeof shutdownResponseSchema>;
+export type AppliedResponse = z.infer<typeof appliedResponseSchema>;
+export type TornDownResponse = z.infer<typeof tornDownResponseSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type AgentResponse = z.infer<typeof agentResponseSchema>;
 
@@ -134,4 +179,15 @@ export interface ResponseOf {
   hello: HelloResponse;
   clock: ClockResponse;
   shutdown: ShutdownResponse;
+  apply: AppliedResponse;
+  teardown: TornDownResponse;
 }
+
+/** The `type` of each request's successful answer (most answer with their own type). */
+export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]['type'] } = {
+  hello: 'hello',
+  clock: 'clock',
+  shutdown: 'shutdown',
+  apply: 'applied',
+  teardown: 'torn-down',
+};

@@ -2,6 +2,8 @@
  * `coldpath agent`: the node agent on this machine, driven over stdin/stdout
  * with the line protocol of src/agent/protocol.ts (docs/agent-protocol.md).
  * Exits 0 on `shutdown` or end of input; stdout carries protocol lines only.
+ * Applies plans and tears them down when asked (`apply`, `teardown`); exiting
+ * tears nothing down: the ledgers it wrote let `coldpath clean` do that.
  */
 import { runAgent } from '../agent/agent.js';
 

@@ -7,6 +7,7 @@
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
+import { RUN_TAG_PATTERN } from '../topology/naming.js';
 import { startTicksOf } from './processes.js';
 
 export type LedgerEntry =
@@ -109,7 +110,7 @@ export function readLedgerFile(file: string): LedgerEntry[] {
 /** Tags of all ledgers on this machine. */
 export function listLedgerTags(): string[] {
   try {
-    return readdirSync(stateDir()).filter((name) => /^[0-9a-f]{4}$/.test(name));
+    return readdirSync(stateDir()).filter((name) => RUN_TAG_PATTERN.test(name));
   } catch {
     return [];
   }

@@ -9,11 +9,19 @@ import { randomBytes } from 'node:crypto';
 import { ColdpathError } from '../errors.js';
 
 export const NETNS_PREFIX = 'coldpath-';
+/**
+ * A run tag as `newRunTag` makes it: 4 lowercase hex digits. Ledgers, `coldpath clean`
+ * and NETNS_PATTERN recognise only this shape, so a tag of any other shape would leave
+ * objects nobody can find again: whoever takes a tag from outside checks it against this.
+ */
+export const RUN_TAG_PATTERN = /^[0-9a-f]{4}$/;
 /** Matches namespaces created by any coldpath run: `coldpath-<4 hex>-<node>`. */
 export const NETNS_PATTERN = /^coldpath-([0-9a-f]{4})-([a-z0-9][a-z0-9-]*)$/;
 export const IFNAME_MAX = 15;
-const IFNAME_CHARS = /^[A-Za-z0-9_.-]+$/;
-const NODE_CHARS = /^[a-z0-9][a-z0-9-]*$/;
+/** The characters coldpath allows in an interface name: a portable subset of what Linux accepts (never `/`, `:` or whitespace). */
+export const IFNAME_CHARS = /^[A-Za-z0-9_.-]+$/;
+/** A node name: what NETNS_PATTERN accepts after the tag. */
+export const NODE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 /** A short random tag that identifies one run's kernel objects. */
 export function newRunTag(): string {
@@ -21,7 +29,7 @@ export function newRunTag(): string {
 }
 
 export function netnsName(tag: string, node: string): string {
-  if (!NODE_CHARS.test(node)) {
+  if (!NODE_NAME_PATTERN.test(node)) {
     throw new ColdpathError(`invalid node name ${JSON.stringify(node)}`, {
       kind: 'input',
       hint: 'node names use lowercase letters, digits and dashes',

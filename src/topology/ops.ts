@@ -3,9 +3,14 @@
  * (a logical host: a VPC router, a function host, a container, a proxy) it runs
  * on. Plans are produced without privileges and unit-tested as data; the
  * kernel driver makes them real. Nothing here knows about namespaces.
+ * `ops-schema.ts` is the zod schema of the same types (plans that arrive over
+ * the agent protocol): a kind or field added here must be added there (the
+ * build fails until it is).
  */
 
-export type NodeRole = 'vpc' | 'function-host' | 'container' | 'service-host' | 'proxy' | 'scratch';
+/** What a node stands for; plans record it for the reader (the driver makes every node a namespace). */
+export const NODE_ROLES = ['vpc', 'function-host', 'container', 'service-host', 'proxy', 'scratch'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
 
 export const TUNNEL_TYPES = ['gre', 'ipip', 'vxlan'] as const;
 export type TunnelType = (typeof TUNNEL_TYPES)[number];

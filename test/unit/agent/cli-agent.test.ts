@@ -48,7 +48,7 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
     const agent = startAgent();
     const client = new AgentClient({ input: agent.child.stdout, output: agent.child.stdin, label: 'local agent' });
     const hello = await client.hello();
-    expect(hello).toMatchObject({ protocol: 1, pid: agent.child.pid, clock: 'CLOCK_MONOTONIC', accepts: ['hello', 'clock', 'shutdown'] });
+    expect(hello).toMatchObject({ protocol: 1, pid: agent.child.pid, clock: 'CLOCK_MONOTONIC', accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown'] });
     const estimate = await client.syncClock(20);
     expect(estimate.samples).toBe(20);
     expect(Math.abs(estimate.offsetUs - 0), `offset ${estimate.offsetUs} ± ${estimate.uncertaintyUs} µs`).toBeLessThanOrEqual(estimate.uncertaintyUs);
@@ -64,7 +64,7 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
 
   it('answers a bad line with an error and keeps serving; exits 0 at end of input', async () => {
     const agent = startAgent();
-    agent.child.stdin.write('{"id": 1, "type": "apply"}\n{"id": 2, "type": "clock"}\n');
+    agent.child.stdin.write('{"id": 1, "type": "start"}\n{"id": 2, "type": "clock"}\n');
     agent.child.stdin.end();
     expect(await agent.exited).toEqual({ code: 0, signal: null });
     const answers = agent

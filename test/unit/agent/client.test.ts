@@ -64,8 +64,8 @@ describe('AgentClient with an in-process agent', () => {
     expect(error.message).toBe('agent@test: hello request 1 refused: protocol: this agent speaks version 1, not 2 (unsupported-protocol)');
     expect(error.field).toBe('protocol');
     expect(error.hint).toMatch(/same coldpath version/);
-    const unknown = await failure(client.request({ type: 'apply' } as never));
-    expect(unknown.message).toMatch(/^agent@test: apply request 2 refused: type: unknown request type "apply"/);
+    const unknown = await failure(client.request({ type: 'start' } as never));
+    expect(unknown.message).toMatch(/^agent@test: start request 2 refused: type: unknown request type "start"/);
   });
 
   it('refuses a non-positive number of clock samples', async () => {

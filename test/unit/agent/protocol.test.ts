@@ -50,14 +50,14 @@ describe('request lines', () => {
   });
 
   it('an unknown type is its own code, lists what this agent accepts and hints at hello', () => {
-    expect(parseRequestLine('{"id": 7, "type": "apply", "plan": []}')).toEqual({
+    expect(parseRequestLine('{"id": 7, "type": "start", "probe": "x"}')).toEqual({
       ok: false,
       error: {
         id: 7,
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "apply"; this agent accepts hello, clock, shutdown',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -99,7 +99,7 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown'],
       },
     ]);
   });
@@ -128,7 +128,7 @@ describe('the agent', () => {
   });
 
   it('keeps serving after bad lines, answering each with an error, and every line it writes is a valid response', async () => {
-    const { answers } = await converse(['not json', '', '{"id": 1, "type": "apply"}', '{"id": 2}', '{"id": 3, "type": "clock", "x": 1}', '{"id": 4, "type": "clock"}']);
+    const { answers } = await converse(['not json', '', '{"id": 1, "type": "start"}', '{"id": 2}', '{"id": 3, "type": "clock", "x": 1}', '{"id": 4, "type": "clock"}']);
     expect(answers.map((answer) => (answer as { code?: string; type: string }).code ?? (answer as { type: string }).type)).toEqual(['malformed', 'unknown-type', 'malformed', 'malformed', 'clock']);
     for (const answer of answers) expect(agentResponseSchema.safeParse(answer).success).toBe(true);
   });
@@ -153,11 +153,16 @@ describe("the protocol's JSON Schema", () => {
   it('describes both directions and validates real lines', () => {
     const schema = agentJsonSchema() as { title: string; $defs: Record<string, unknown> };
     expect(schema.title).toBe('coldpath agent protocol, version 1');
-    expect(Object.keys(schema.$defs)).toEqual(expect.arrayContaining(['AgentRequest', 'AgentResponse', 'HelloRequest', 'ClockResponse', 'ErrorResponse']));
+    expect(Object.keys(schema.$defs)).toEqual(
+      expect.arrayContaining(['AgentRequest', 'AgentResponse', 'HelloRequest', 'ClockResponse', 'ErrorResponse', 'ApplyRequest', 'Plan', 'Op', 'AppliedResponse', 'TornDownResponse']),
+    );
     const validator = z.fromJSONSchema(agentJsonSchema() as z.core.JSONSchema.JSONSchema);
     expect(validator.safeParse({ id: 1, type: 'clock' }).success).toBe(true);
     expect(validator.safeParse({ id: 1, type: 'clock', t1: 5, t2: 7 }).success).toBe(true);
     expect(validator.safeParse({ id: null, type: 'error', code: 'malformed', reason: 'not JSON' }).success).toBe(true);
-    expect(validator.safeParse({ id: 1, type: 'apply' }).success).toBe(false);
+    expect(validator.safeParse({ id: 1, type: 'start' }).success).toBe(false);
+    expect(validator.safeParse({ id: 2, type: 'apply', tag: 'ab12', plan: { title: 't', ops: [{ kind: 'node.add', node: 'a', role: 'scratch' }] } }).success).toBe(true);
+    expect(validator.safeParse({ id: 2, type: 'apply', tag: 'ab12', plan: { title: 't', ops: [{ kind: 'node.grow', node: 'a' }] } }).success).toBe(false);
+    expect(validator.safeParse({ id: 3, type: 'torn-down', netnsRemoved: 2, processesKilled: 0 }).success).toBe(true);
   });
 });

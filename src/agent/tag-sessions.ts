@@ -1,0 +1,115 @@
+/**
+ * What the agent keeps per run tag it has applied plans for: the tag's ledger
+ * (claimed on this machine, owned by the agent's process) and one
+ * KernelDriver writing to it. Requests for one tag run one after another, in
+ * the order they arrived (a plan builds on the one before); different tags
+ * never wait for each other.
+ *
+ * Ending the agent (shutdown, end of input) closes the drivers' `ip` sessions
+ * and does NOT tear anything down: whether the topology outlives one agent
+ * session is the coordinator's decision, and what is left is recorded in the
+ * ledger, which names the agent's pid as its owner, so `coldpath clean`
+ * removes it once the agent is gone (and leaves it alone while it lives).
+ */
+import { ColdpathError } from '../errors.js';
+import { type ApplyResult, KernelDriver } from '../kernel/driver.js';
+import { Ledger, ownerOf } from '../kernel/ledger.js';
+import { undo } from '../kernel/teardown.js';
+import type { Plan } from '../topology/ops.js';
+
+/** What `teardown` removed. */
+export interface TeardownCounts {
+  netnsRemoved: number;
+  processesKilled: number;
+}
+
+/** What the agent needs from the kernel side; tests put a fake behind it to run without root. */
+export interface PlanBackend {
+  /** Applies `plan` in the tag's namespaces, claiming the tag on first use. */
+  apply(tag: string, plan: Plan): Promise<ApplyResult>;
+  /** Undoes everything the tag's ledger holds; a tag this agent never applied for has nothing: zero counts. */
+  teardown(tag: string): Promise<TeardownCounts>;
+  /** Waits for running requests, closes every session; tears nothing down. */
+  close(): Promise<void>;
+}
+
+/** Root-context `ip` sessions per tag: one is enough for an agent's plans, which arrive one at a time per tag. */
+const ROOT_SESSIONS = 1;
+
+interface TagSession {
+  ledger: Ledger;
+  driver: KernelDriver;
+}
+
+/** The real backend: ledgers under the state directory, namespaces `coldpath-<tag>-<node>`. */
+export class TagSessions implements PlanBackend {
+  private readonly sessions = new Map<string, TagSession>();
+  /** The last request queued per tag: the next one starts after it settles. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  apply(tag: string, plan: Plan): Promise<ApplyResult> {
+    return this.queued(tag, () => this.session(tag).driver.apply(plan));
+  }
+
+  teardown(tag: string): Promise<TeardownCounts> {
+    return this.queued(tag, async () => {
+      const session = this.sessions.get(tag);
+      if (session === undefined) return { netnsRemoved: 0, processesKilled: 0 };
+      // The sessions first: an `ip` process inside a namespace would keep it alive after `netns del`.
+      await session.driver.closeAll();
+      const report = await undo(session.ledger.read());
+      if (report.errors.length > 0) {
+        // The session and its ledger stay: a second teardown (or `coldpath clean` once the agent is gone) retries.
+        throw new ColdpathError(`teardown of run tag ${tag} left errors: ${report.errors.join('; ')}`, {
+          kind: 'command',
+          hint: 'retry the teardown, or run `coldpath clean` on this machine after the agent exits',
+        });
+      }
+      session.ledger.remove();
+      this.sessions.delete(tag);
+      return { netnsRemoved: report.netnsRemoved.length, processesKilled: report.processesKilled };
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.queues.values());
+    await Promise.allSettled([...this.sessions.values()].map(({ driver }) => driver.closeAll()));
+    this.sessions.clear();
+  }
+
+  /** The tag's session, claiming its ledger on first use; another process's tag is refused. */
+  private session(tag: string): TagSession {
+    const existing = this.sessions.get(tag);
+    if (existing !== undefined) return existing;
+    const ledger = Ledger.create(tag);
+    if (ledger === undefined) {
+      const owner = ownerOf(Ledger.open(tag).read());
+      throw new ColdpathError(`tag: run tag ${tag} is already claimed on this machine${owner === undefined ? '' : ` (by pid ${owner.pid}, since ${owner.startedAt})`}`, {
+        kind: 'input',
+        field: 'tag',
+        hint: 'use another tag, or run `coldpath clean` if the run that claimed it is gone',
+      });
+    }
+    const driver = new KernelDriver(ledger);
+    driver.openRootSessions(ROOT_SESSIONS);
+    const session = { ledger, driver };
+    this.sessions.set(tag, session);
+    return session;
+  }
+
+  /** Runs `work` after everything queued for `tag` has settled (failed or not). */
+  private queued<T>(tag: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(tag) ?? Promise.resolve();
+    const next = previous.then(work);
+    // The queue holds a promise that never rejects, so one failure does not fail everything after it.
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(tag, settled);
+    void settled.then(() => {
+      if (this.queues.get(tag) === settled) this.queues.delete(tag);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The agent's per-tag sessions, where no kernel is touched (no root needed):
+ * a tag claimed on this machine by another process is refused naming `tag`,
+ * and a teardown of a tag the agent never applied for has nothing to remove.
+ * Ledgers go to a temporary state directory. Real namespaces:
+ * test/integration/agent-apply.test.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TagSessions } from '../../../src/agent/tag-sessions.js';
+import { ColdpathError } from '../../../src/errors.js';
+import { Ledger } from '../../../src/kernel/ledger.js';
+
+let dir: string;
+const saved = process.env['COLDPATH_STATE_DIR'];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'coldpath-state-'));
+  process.env['COLDPATH_STATE_DIR'] = dir;
+});
+
+afterEach(() => {
+  if (saved === undefined) delete process.env['COLDPATH_STATE_DIR'];
+  else process.env['COLDPATH_STATE_DIR'] = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('TagSessions', () => {
+  it('refuses a tag another process has claimed on this machine, naming `tag` and the owner, before any kernel work', async () => {
+    Ledger.create('beef', ['coldpath', 'run']);
+    const sessions = new TagSessions();
+    const error = await sessions.apply('beef', { title: 'x', ops: [{ kind: 'node.add', node: 'a', role: 'scratch' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ColdpathError);
+    expect(error).toMatchObject({ kind: 'input', field: 'tag', message: expect.stringMatching(new RegExp(`^tag: run tag beef is already claimed on this machine \\(by pid ${process.pid}, since `)) });
+    expect((error as ColdpathError).hint).toMatch(/coldpath clean/);
+    // The other claim is untouched, and the refusal does not block the tag's queue.
+    expect(Ledger.open('beef').read()).toHaveLength(1);
+    await expect(sessions.teardown('beef')).resolves.toEqual({ netnsRemoved: 0, processesKilled: 0 });
+    await sessions.close();
+  });
+
+  it('a teardown of a tag it holds nothing for removes nothing (a retried teardown is safe) and leaves other ledgers alone', async () => {
+    Ledger.create('cafe', ['coldpath', 'run']);
+    const sessions = new TagSessions();
+    await expect(sessions.teardown('cafe')).resolves.toEqual({ netnsRemoved: 0, processesKilled: 0 });
+    expect(Ledger.open('cafe').read()).toHaveLength(1);
+    await sessions.close();
+  });
+});
