@@ -12,9 +12,10 @@ import { runAgent } from '../../../src/agent/agent.js';
 import { AgentClient } from '../../../src/agent/client.js';
 import { parseRequestLine } from '../../../src/agent/lines.js';
 import type { PlanBackend, TeardownCounts } from '../../../src/agent/tag-sessions.js';
-import { ColdpathError, isColdpathError } from '../../../src/errors.js';
 import type { ApplyResult } from '../../../src/kernel/driver.js';
 import type { Plan } from '../../../src/topology/ops.js';
+import { ColdpathError } from '../../../src/errors.js';
+import { coldpathErrorOf as failure } from '../../coldpath-error.js';
 
 const PLAN: Plan = {
   title: 'two nodes',
@@ -64,16 +65,6 @@ function connected(backend: PlanBackend): { client: AgentClient; agentDone: Prom
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as unknown);
   return { client: new AgentClient({ input: fromAgent, output: toAgent, label: 'agent@test' }), agentDone, lines };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ColdpathError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isColdpathError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ColdpathError');
 }
 
 describe('apply and teardown requests', () => {
