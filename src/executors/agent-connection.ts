@@ -27,6 +27,8 @@ export interface AgentConnection {
   readonly hello: HelloResponse;
   /** The clock offset estimated on connect (agent clock − coordinator clock). */
   readonly clock: OffsetEstimate;
+  /** The local process's pid (ssh's, or the local agent's): the agent's own is `hello.pid`, on its machine. */
+  readonly pid: number | undefined;
   /** The argv that was spawned (wrapper prefix included), for messages and logs. */
   readonly argv: readonly string[];
   /** Everything the process wrote on stderr so far (the last 64 KiB). */
@@ -90,7 +92,7 @@ export async function spawnAgentConnection(options: SpawnAgentOptions): Promise<
         hint: 'install the same coldpath version on every host',
       });
     const clock = await client.syncClock(options.clockSamples);
-    return { host: options.host, client, hello, clock, argv, stderr: () => stderr, exited, close };
+    return { host: options.host, client, hello, clock, pid: child.pid, argv, stderr: () => stderr, exited, close };
   } catch (error) {
     // The process's own account (ssh's reason line) says more than "closed its output": wait briefly for it to exit.
     const status = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000).unref())]);
