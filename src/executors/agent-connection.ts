@@ -79,6 +79,10 @@ export async function spawnAgentConnection(options: SpawnAgentOptions): Promise<
     });
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
+  let agentSpoke = false;
+  child.stdout.once('data', () => {
+    agentSpoke = true;
+  });
   // A write to a child that is already gone (EPIPE) surfaces through the client's closed stream instead.
   child.stdin.on('error', () => {});
   const client = new AgentClient({ input: child.stdout, output: child.stdin, label: options.host, ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }) });
@@ -94,8 +98,10 @@ export async function spawnAgentConnection(options: SpawnAgentOptions): Promise<
     const clock = await client.syncClock(options.clockSamples);
     return { host: options.host, client, hello, clock, pid: child.pid, argv, stderr: () => stderr, exited, close };
   } catch (error) {
-    // The process's own account (ssh's reason line) says more than "closed its output": wait briefly for it to exit.
-    const status = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000).unref())]);
+    // The agent never wrote a line: the transport failed (ssh refused, a command not found) and the process's own
+    // account (its reason line, its exit code) says more than "closed its output", so wait briefly for it to exit.
+    // It wrote one (a refusal, a newer protocol): that is the agent's say, and there is no exit to wait for.
+    const status = agentSpoke ? undefined : await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000).unref())]);
     // A hung or refusing child gets no polite shutdown: it never became a session.
     client.close();
     if (status === undefined) child.kill('SIGTERM');

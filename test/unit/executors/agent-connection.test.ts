@@ -42,6 +42,24 @@ describe('spawnAgentConnection', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('an agent of another protocol version: refused by name, the host named, the child ended', async () => {
+    /** A stand-in agent answering the first line with `answer` (its id filled in), then waiting. */
+    const fakeAgent = (answer: object): string[] => [
+      process.execPath,
+      '-e',
+      `require('node:readline').createInterface({ input: process.stdin }).once('line', (line) => process.stdout.write(JSON.stringify({ ...${JSON.stringify(answer)}, id: JSON.parse(line).id }) + '\\n')); setInterval(() => {}, 1000)`,
+    ];
+    const explain = ({ stderr }: { stderr: string }) => explainSshFailure(stderr);
+    const refusing = await coldpathErrorOf(
+      spawnAgentConnection({ host: 'proxy-1', argv: fakeAgent({ type: 'error', code: 'unsupported-protocol', reason: 'protocol 1 is not spoken here (2 is)' }), via: 'ssh', explain }),
+    );
+    expect(refusing.message).toBe('proxy-1: hello request 1 refused: protocol 1 is not spoken here (2 is) (unsupported-protocol)');
+    const newer = { type: 'hello', protocol: 2, coldpath: '9.0.0', hostname: 'h', pid: 1, kernel: '6.1', clock: 'CLOCK_MONOTONIC', accepts: ['hello'] };
+    const answered = await coldpathErrorOf(spawnAgentConnection({ host: 'proxy-1', argv: fakeAgent(newer), via: 'ssh', explain }));
+    expect(answered.message).toBe('proxy-1: the agent speaks protocol 2, this coordinator 1');
+    expect(answered.hint).toContain('same coldpath version');
+  });
+
   it('connectSsh without ssh on the PATH names Debian’s openssh-client (exit 3)', async () => {
     const path = process.env['PATH'];
     process.env['PATH'] = '/nonexistent';
