@@ -106,7 +106,7 @@ export async function spawnAgentConnection(options: SpawnAgentOptions): Promise<
     client.close();
     if (status === undefined) child.kill('SIGTERM');
     await close();
-    throw connectError(options, argv, error, spawnError, status, stderr);
+    throw connectError(options, argv, error, spawnError, agentSpoke, status, stderr);
   }
 }
 
@@ -115,6 +115,7 @@ function connectError(
   argv: readonly string[],
   error: unknown,
   spawnError: Error | undefined,
+  agentSpoke: boolean,
   status: { code: number | null; signal: NodeJS.Signals | null } | undefined,
   stderr: string,
 ): ColdpathError {
@@ -122,8 +123,9 @@ function connectError(
   if (spawnError !== undefined) {
     return new ColdpathError(`${options.host}: cannot start ${argv[0]}: ${spawnError.message}`, { kind: 'environment', command, hint: `install ${argv[0]}`, cause: spawnError });
   }
-  // The agent answered, and refused (another protocol version) or misbehaved: the client's error already says it.
-  if (status === undefined && isColdpathError(error) && stderr.trim() === '') return error;
+  // The agent answered, and refused (another protocol version) or misbehaved: the client's error already says it
+  // (a line on stderr, such as ssh's "Permanently added" warning, is not the reason then).
+  if (agentSpoke && isColdpathError(error)) return error;
   const { line, hint } = options.explain({ stderr, code: status?.code ?? null, signal: status?.signal ?? null });
   const how =
     status === undefined

@@ -43,11 +43,11 @@ describe('spawnAgentConnection', () => {
   });
 
   it('an agent of another protocol version: refused by name, the host named, the child ended', async () => {
-    /** A stand-in agent answering the first line with `answer` (its id filled in), then waiting. */
+    /** A stand-in agent behind ssh (a warning on stderr) answering the first line with `answer` (its id filled in), then waiting. */
     const fakeAgent = (answer: object): string[] => [
       process.execPath,
       '-e',
-      `require('node:readline').createInterface({ input: process.stdin }).once('line', (line) => process.stdout.write(JSON.stringify({ ...${JSON.stringify(answer)}, id: JSON.parse(line).id }) + '\\n')); setInterval(() => {}, 1000)`,
+      `process.stderr.write('Warning: Permanently added [h]:22 (ED25519) to the list of known hosts.\\n'); require('node:readline').createInterface({ input: process.stdin }).once('line', (line) => process.stdout.write(JSON.stringify({ ...${JSON.stringify(answer)}, id: JSON.parse(line).id }) + '\\n')); setInterval(() => {}, 1000)`,
     ];
     const explain = ({ stderr }: { stderr: string }) => explainSshFailure(stderr);
     const refusing = await coldpathErrorOf(
