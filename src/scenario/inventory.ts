@@ -27,11 +27,49 @@ export const NICS_OF_ROLE: Record<HostRole, ReadonlyArray<'platform' | 'user'>> 
   'service-host': ['user'],
 };
 
+/**
+ * How the ssh executor reaches one host (docs/ssh.md). Every field is optional: what is unset is
+ * left to the user's own OpenSSH configuration (~/.ssh/config, ssh-agent, ~/.ssh/known_hosts).
+ * Values become single argv elements (never a local shell), but `command` is run by the remote
+ * user's shell, as ssh always does.
+ */
+const ssh = z
+  .object({
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'expected a login name (letters, digits, "_", "." and "-", not starting with "-")')
+      .optional()
+      .describe("Login name on the host (`ssh -l USER`); default: ssh's own (~/.ssh/config, else the local user)."),
+    port: z.number().int().min(1).max(65535).optional().describe("TCP port of sshd (`ssh -p PORT`); default: ssh's own (22 unless ~/.ssh/config says otherwise)."),
+    identityFile: z.string().min(1).optional().describe("Private key file (`ssh -i FILE`); default: ssh's own keys and ssh-agent."),
+    knownHostsFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "known_hosts file that alone decides whether the host key is trusted (`-o UserKnownHostsFile=FILE -o StrictHostKeyChecking=yes`); default: the user's known_hosts and StrictHostKeyChecking setting.",
+      ),
+    command: z
+      .string()
+      .min(1)
+      .regex(/\S/, 'expected a command, not only whitespace')
+      .optional()
+      .describe('The remote command that starts the agent, run by the remote shell; default `coldpath agent` (coldpath on the remote PATH).'),
+  })
+  .strict();
+
 const host = z
   .object({
     name: label(40).describe('The machine, as coldpath names it (also in Kubernetes object names: coldpath-agent-<name>).'),
     role: z.enum(HOST_ROLES).describe('function-host: runs function instances; proxy: the egress proxy (platform and user VPC); service-host: the user-VPC service.'),
-    address: z.string().min(1).optional().describe('Where the coordinator reaches the machine (ssh executor): a host name or address, as in `ssh HOST`.'),
+    address: z
+      .string()
+      .min(1)
+      // ssh would read a leading "-" as an option and whitespace would split the destination.
+      .regex(/^[^-\s][^\s]*$/, 'expected a host name or address (no whitespace, not starting with "-")')
+      .optional()
+      .describe('Where the coordinator reaches the machine (ssh executor): a host name or address, as in `ssh HOST`.'),
+    ssh: ssh.optional().describe('How the ssh executor connects (port, user, key, known_hosts, remote command); docs/ssh.md.'),
     node: z.string().min(1).max(253).optional().describe('The Kubernetes node the agent runs on (kubernetes executor): its metadata.name.'),
     nics: z
       .object({
