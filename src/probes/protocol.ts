@@ -118,7 +118,7 @@ export type ProbeCommand =
   | { id: number; op: 'measure'; spec: MeasureSpec }
   /** Runs beside a measurement (not queued behind it); `abort` does not stop it. */
   | { id: number; op: 'hold'; spec: HoldSpec }
-  /** Runs beside a measurement, like `hold`: a named Redis connection kept until `release` with the same id. */
+  /** Runs beside a measurement, like `hold`: a named Redis (or PostgreSQL) connection kept until `release` with the same id. */
   | { id: number; op: 'witness'; spec: WitnessSpec }
   | { id: number; op: 'release' }
   | { id: number; op: 'abort' };
