@@ -129,6 +129,11 @@ export function summaryTable(run: RunResult): string {
     return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
   });
   if (redis.length > 0) lines.push(`redis (p50 / p99): ${redis.join('; ')}`);
+  const postgres = paths.flatMap((p) => {
+    const parts = (['pg.query', 'pg.connect'] as const).flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
+    return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
+  });
+  if (postgres.length > 0) lines.push(`postgres (p50 / p99): ${postgres.join('; ')}`);
   for (const experiment of run.experiments) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
     lines.push(

@@ -11,6 +11,7 @@ import { ColdpathError, isColdpathError } from '../errors.js';
 import { decodeHistogram, summarize } from '../metrics/histogram.js';
 import { pinThreads } from '../exec/pin-threads.js';
 import type { RepetitionResult, SettleResult } from '../results/types.js';
+import type { PostgresServer } from '../services/postgres/server.js';
 import type { RedisServer } from '../services/redis/server.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { Target } from '../strategies/types.js';
@@ -21,6 +22,7 @@ import type { PathState } from './path-state.js';
 import { measureReference } from './reference.js';
 import { settle, type SettleRequest } from './settle.js';
 import { withTestMisroute } from './test-hooks.js';
+import { verifyPostgresView } from './verify-postgres.js';
 import { verifyRedisView } from './verify-redis.js';
 import { verifyPath } from './verify.js';
 import { measureWarm } from './warm.js';
@@ -30,6 +32,8 @@ export interface BlockContext {
   services: ReadonlyMap<string, ServiceProcess>;
   /** redis-server per service node (services of kind redis). */
   redis: ReadonlyMap<string, RedisServer>;
+  /** PostgreSQL server per service node (services of kind postgres). */
+  postgres: ReadonlyMap<string, PostgresServer>;
   /** Measure the reference in this block. */
   reference: boolean;
 }
@@ -54,6 +58,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
   };
   const service = block.services.get(target.serviceNode);
   const redis = block.redis.get(target.serviceNode);
+  const postgres = block.postgres.get(target.serviceNode);
   await service?.reset();
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
@@ -80,17 +85,21 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     if (ctx.signal.aborted) return;
     if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition);
     for (const instance of path.warm) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
-    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, redis);
+    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, redis, postgres);
     const client = path.warm[0];
     if (block.reference && client !== undefined && !ctx.signal.aborted) {
       rep.reference = await measureReference(ctx, client.layout.node, target.address);
       emitReference(ctx, name, repetition, rep.reference);
     }
     // A real server in the path proves it too, from its own view, while the path still exists.
-    const serverView =
-      redis === undefined || ctx.signal.aborted
-        ? undefined
-        : await verifyRedisView({ server: redis, instances: path.warm, expectedSources, name: `coldpath-r${repetition}-${name}`, timeoutMs: ctx.scenario.workload.timeoutMs });
+    const check = { instances: path.warm, expectedSources, name: `coldpath-r${repetition}-${name}`, timeoutMs: ctx.scenario.workload.timeoutMs };
+    const serverView = ctx.signal.aborted
+      ? undefined
+      : redis !== undefined
+        ? await verifyRedisView({ server: redis, ...check })
+        : postgres !== undefined
+          ? await verifyPostgresView({ server: postgres, ...check })
+          : undefined;
     rep.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], serverView);
   } finally {
     for (const node of prewarm.longLivedNodes) await ctx.driver.closeSession(node);

@@ -20,6 +20,7 @@ import { preflightExperiments } from '../experiments/index.js';
 import { runExperiments } from './experiments.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { PostgresServer } from '../services/postgres/server.js';
 import type { RedisServer } from '../services/redis/server.js';
 import { ServiceProcess } from '../services/service-process.js';
 import { createStrategy } from '../strategies/index.js';
@@ -31,6 +32,7 @@ import { newRunTag } from '../topology/naming.js';
 import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { resolvePlacement } from './placement.js';
+import { postgresPreflight, startPostgresServers } from './postgres-services.js';
 import { redisPreflight, startRedisServers } from './redis-services.js';
 import { warmUpServices } from './service-warmup.js';
 import { referenceSetup, startReferenceServers } from './reference.js';
@@ -66,6 +68,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   if (needsProxy) masqConfig(scenario);
   preflightExperiments(scenario.experiments);
   redisPreflight(scenario);
+  postgresPreflight(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
@@ -149,6 +152,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const referenceServers: LineProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
   const redisServers = new Map<string, RedisServer>();
+  const postgresServers = new Map<string, PostgresServer>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
   const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
   try {
@@ -178,6 +182,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       events.emit({ type: 'stage', message: 'starting redis-server beside the services of kind redis' });
       await startRedisServers(ctx, [...layout.platformServices, ...layout.userServices], redisServers);
     }
+    const postgresBinaries = postgresPreflight(scenario);
+    if (postgresBinaries !== undefined) {
+      events.emit({ type: 'stage', message: `starting PostgreSQL ${postgresBinaries.major} beside the services of kind postgres` });
+      await startPostgresServers(ctx, postgresBinaries, [...layout.platformServices, ...layout.userServices], postgresServers);
+    }
     if (reference.tool === 'sockperf') {
       events.emit({ type: 'stage', message: `starting the reference: sockperf ${reference.version} servers beside the services` });
       referenceServers.push(...(await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices])));
@@ -194,7 +203,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
     const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
     const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
-    const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], { services: servicesByNode, redis: redisServers, reference: reference.tool === 'sockperf' });
+    const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], {
+      services: servicesByNode,
+      redis: redisServers,
+      postgres: postgresServers,
+      reference: reference.tool === 'sockperf',
+    });
     result.paths.push(...measured.paths);
     if (measured.unsettled.length > 0) {
       notes.push(`settling between stages hit settle.timeoutMs (${scenario.settle.timeoutMs} ms) on ${measured.unsettled.join(', ')}: see each repetition's settles in run.json`);
@@ -213,7 +227,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       : { message: error instanceof Error ? error.message : String(error) };
   } finally {
     events.emit({ type: 'teardown' });
-    await Promise.allSettled([...services, ...referenceServers, ...redisServers.values()].map((server) => server.stop()));
+    await Promise.allSettled([...services, ...referenceServers, ...redisServers.values(), ...postgresServers.values()].map((server) => server.stop()));
     await driver.closeAll();
     const report = await undo(ledger.read());
     if (report.errors.length === 0) ledger.remove();

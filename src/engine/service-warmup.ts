@@ -8,6 +8,7 @@
  * reset before each path.
  */
 import { ProbeProcess } from '../probes/probe-process.js';
+import { isPostgresMetric } from '../scenario/postgres.js';
 import { isRedisMetric } from '../scenario/redis.js';
 import type { ServiceLayout } from '../topology/layout.js';
 import type { EngineContext } from './context.js';
@@ -29,8 +30,8 @@ export async function warmUpServices(ctx: EngineContext, services: readonly Serv
     });
     try {
       await probe.ready(READY_TIMEOUT_MS);
-      // redis-server is native code with nothing to compile: its warm-up is the probes' own, per metric.
-      for (const metric of ctx.scenario.workload.metrics.filter((m) => !isRedisMetric(m))) {
+      // redis-server and PostgreSQL are native code with nothing to compile: their warm-up is the probes' own, per metric.
+      for (const metric of ctx.scenario.workload.metrics.filter((m) => !isRedisMetric(m) && !isPostgresMetric(m))) {
         await probe.measure(
           {
             metric,

@@ -38,29 +38,39 @@ export async function verifyRedisView(check: ServerViewCheck): Promise<ServerVie
   }
   const failures = witnesses.flatMap(({ event }) => (event.ok ? [] : [event.message]));
   const opened = witnesses.length - failures.length;
-  return judgeServerView({ opened, failures, observedSources: sourcesOf(listed.filter((entry) => entry.name === name)), expectedSources: check.expectedSources });
+  return judgeServerView({ server: 'redis', opened, failures, observedSources: sourcesOf(listed.filter((entry) => entry.name === name)), expectedSources: check.expectedSources });
 }
 
+/** What each server's listing is called in the verdict's words. */
+const LISTING: Record<ServerView['server'], string> = { redis: 'redis CLIENT LIST', postgres: 'postgres pg_stat_activity' };
+
 /** The verdict on what the server listed: every opened connection listed, from an expected source only. */
-export function judgeServerView(view: { opened: number; failures: readonly string[]; observedSources: Record<string, number>; expectedSources: ReadonlySet<string> }): ServerView {
+export function judgeServerView(view: {
+  server: ServerView['server'];
+  opened: number;
+  failures: readonly string[];
+  observedSources: Record<string, number>;
+  expectedSources: ReadonlySet<string>;
+}): ServerView {
   const { opened, failures, observedSources } = view;
+  const listing = LISTING[view.server];
   const listed = Object.values(observedSources).reduce((sum, count) => sum + count, 0);
   const unexpected = Object.keys(observedSources).filter((address) => !view.expectedSources.has(address));
   const expected = [...view.expectedSources];
-  const base = { server: 'redis' as const, opened, observedSources };
+  const base = { server: view.server, opened, observedSources };
   if (opened === 0) {
-    return { ...base, ok: false, detail: `redis: no warm instance could open a connection for the check${failures[0] === undefined ? '' : `: ${failures[0]}`}` };
+    return { ...base, ok: false, detail: `${view.server}: no warm instance could open a connection for the check${failures[0] === undefined ? '' : `: ${failures[0]}`}` };
   }
   if (unexpected.length > 0) {
     return {
       ...base,
       ok: false,
-      detail: `redis CLIENT LIST saw unexpected sources ${unexpected.join(', ')} (expected ${expected.slice(0, 5).join(', ')}${expected.length > 5 ? ', …' : ''})`,
+      detail: `${listing} saw unexpected sources ${unexpected.join(', ')} (expected ${expected.slice(0, 5).join(', ')}${expected.length > 5 ? ', …' : ''})`,
     };
   }
   if (listed !== opened) {
-    return { ...base, ok: false, detail: `redis CLIENT LIST listed ${listed} of the ${opened} connection(s) the warm instances held open` };
+    return { ...base, ok: false, detail: `${listing} listed ${listed} of the ${opened} connection(s) the warm instances held open` };
   }
   const note = failures.length === 0 ? '' : ` (${failures.length} instance(s) could not connect: ${failures[0] ?? ''})`;
-  return { ...base, ok: failures.length === 0, detail: `redis CLIENT LIST saw only the expected ${Object.keys(observedSources).length} source address(es)${note}` };
+  return { ...base, ok: failures.length === 0, detail: `${listing} saw only the expected ${Object.keys(observedSources).length} source address(es)${note}` };
 }

@@ -3,8 +3,8 @@
  * connection's source address (ENI address for eni, pod address for peering
  * and baseline, the proxy's eth1 for gre-proxy), and the path's own nft
  * counters (the strategy's `pathCounters`: gre-proxy's proxies) must have moved.
- * A real server in the path (Redis) adds its own view (verify-redis.ts), which
- * must agree as well.
+ * A real server in the path (Redis, PostgreSQL) adds its own view
+ * (verify-redis.ts, verify-postgres.ts), which must agree as well.
  */
 import { readCounters } from '../kernel/inspect.js';
 import type { ServerView, Verification } from '../results/types.js';

@@ -7,15 +7,29 @@ import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histog
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { SteadyStateSpec } from '../probes/warmup.js';
 import type { WarmResult } from '../results/types.js';
+import { isPostgresMetric, POSTGRES_DATABASE, POSTGRES_QUERY, POSTGRES_USER } from '../scenario/postgres.js';
 import { isRedisMetric, REDIS_KEY } from '../scenario/redis.js';
 import type { WarmMetric } from '../scenario/schema.js';
+import type { PostgresServer } from '../services/postgres/server.js';
 import type { RedisServer } from '../services/redis/server.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import type { LiveInstance } from './instance.js';
 
-/** `redis`: the target's redis-server, for the redis.* metrics (its port and password). */
-export async function measureWarm(ctx: EngineContext, strategy: Strategy, target: Target, instances: readonly LiveInstance[], repetition: number, redis?: RedisServer): Promise<WarmResult[]> {
+/**
+ * `redis`: the target's redis-server, for the redis.* metrics (its port and
+ * password); `postgres`: its PostgreSQL server, for the pg.* metrics (port,
+ * password, certificate).
+ */
+export async function measureWarm(
+  ctx: EngineContext,
+  strategy: Strategy,
+  target: Target,
+  instances: readonly LiveInstance[],
+  repetition: number,
+  redis?: RedisServer,
+  postgres?: PostgresServer,
+): Promise<WarmResult[]> {
   const { workload } = ctx.scenario;
   const steady = steadySpec(ctx);
   const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
@@ -27,11 +41,16 @@ export async function measureWarm(ctx: EngineContext, strategy: Strategy, target
     if (viaRedis && (redis === undefined || target.redisPort === undefined)) {
       throw new ColdpathError(`${metric}: ${target.serviceName} runs no redis-server`, { kind: 'runtime', hint: 'redis.* metrics need services.0.kind: redis' });
     }
+    const viaPostgres = isPostgresMetric(metric);
+    if (viaPostgres && (postgres === undefined || target.postgresPort === undefined)) {
+      throw new ColdpathError(`${metric}: ${target.serviceName} runs no PostgreSQL server`, { kind: 'runtime', hint: 'pg.* metrics need services.0.kind: postgres' });
+    }
     const spec: MeasureSpec = {
       metric,
       host: target.address,
-      port: viaRedis ? (target.redisPort ?? 0) : metric === 'echo' ? target.echoPort : target.httpPort,
+      port: viaRedis ? (target.redisPort ?? 0) : viaPostgres ? (target.postgresPort ?? 0) : metric === 'echo' ? target.echoPort : target.httpPort,
       ...(viaRedis && redis !== undefined ? { redis: { password: redis.password, key: REDIS_KEY } } : {}),
+      ...(viaPostgres && postgres !== undefined ? { postgres: { user: POSTGRES_USER, password: postgres.password, database: POSTGRES_DATABASE, ca: postgres.ca, query: POSTGRES_QUERY } } : {}),
       requests: workload.requests,
       warmup: workload.warmup,
       ...(steady === undefined ? {} : { steady }),

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       return;
     }
     if (command.op === 'witness' || command.op === 'release') {
-      // Loaded on first use, like measurements: the Redis client is not part of the cold path.
+      // Loaded on first use, like measurements: the Redis and PostgreSQL clients are not part of the cold path.
       witnesses ??= import('./witness.js').then(({ Witnesses }) => new Witnesses(send));
       const { op, id } = command;
       const spec = command.op === 'witness' ? command.spec : undefined;

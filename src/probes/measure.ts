@@ -86,6 +86,24 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       ));
       break;
     }
+    case 'pg.query':
+    case 'pg.connect': {
+      const postgres = spec.postgres;
+      if (postgres === undefined) throw new Error(`${spec.metric} needs the server's credentials and certificate (spec.postgres)`);
+      // Loaded here only: measurements without PostgreSQL never load the client.
+      const client = await import('./pg-client.js');
+      const target = { host: spec.host, port: spec.port, user: postgres.user, password: postgres.password, database: postgres.database, ca: postgres.ca, timeoutMs: spec.timeoutMs };
+      if (spec.metric === 'pg.connect') {
+        operation = () => client.pgConnectOnce(target, postgres.query);
+        break;
+      }
+      ({ operation, close } = oneRequestPerConnection(
+        spec.concurrency,
+        () => new client.PgQueryClient(target, postgres.query),
+        (connection) => connection.run(),
+      ));
+      break;
+    }
     case 'echo': {
       const payload = Buffer.alloc(spec.payloadBytes ?? 64, 0x61);
       ({ operation, close } = oneRequestPerConnection(

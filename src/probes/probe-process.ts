@@ -52,7 +52,7 @@ export class ProbeProcess {
   }
 
   /**
-   * Opens a named Redis connection and keeps it until the returned `release`
+   * Opens a named Redis (or, with `spec.postgres`, PostgreSQL) connection and keeps it until the returned `release`
    * (which resolves once the probe has closed it).
    */
   async witness(spec: WitnessSpec, timeoutMs: number): Promise<{ event: WitnessEvent; release: () => Promise<void> }> {

@@ -59,6 +59,18 @@ export interface MeasureSpec {
   stages?: Array<{ rate: number; requests: number }>;
   /** redis.get, redis.connect: how to authenticate and what to read (`port` is redis-server's). */
   redis?: RedisRequestSpec;
+  /** pg.query, pg.connect: how to connect and authenticate and what to query (`port` is the PostgreSQL server's). */
+  postgres?: PostgresRequestSpec;
+}
+
+export interface PostgresRequestSpec {
+  user: string;
+  password: string;
+  database: string;
+  /** The server's certificate (PEM): the client trusts it alone and checks the address against it. */
+  ca: string;
+  /** What pg.query sends, and pg.connect as its first query. */
+  query: string;
 }
 
 export interface RedisRequestSpec {
@@ -69,11 +81,15 @@ export interface RedisRequestSpec {
 }
 
 /**
- * Opens one authenticated Redis connection named `name` (CLIENT SETNAME) and
- * keeps it until `release` (or `holdMs`): while it is open the engine asks
- * the server, from the server's side, which address it sees (CLIENT LIST).
+ * Opens one authenticated Redis connection named `name` (CLIENT SETNAME) —
+ * or, with `postgres`, a PostgreSQL one (`application_name`) — and keeps it
+ * until `release` (or `holdMs`): while it is open the engine asks the
+ * server, from the server's side, which address it sees (CLIENT LIST,
+ * pg_stat_activity).
  */
 export interface WitnessSpec extends RedisRequestSpec {
+  /** A PostgreSQL connection instead (named by `application_name`; `password` and `key` are then unused). */
+  postgres?: PostgresRequestSpec;
   host: string;
   port: number;
   name: string;
@@ -102,7 +118,7 @@ export type ProbeCommand =
   | { id: number; op: 'measure'; spec: MeasureSpec }
   /** Runs beside a measurement (not queued behind it); `abort` does not stop it. */
   | { id: number; op: 'hold'; spec: HoldSpec }
-  /** Runs beside a measurement, like `hold`: a named Redis connection kept until `release` with the same id. */
+  /** Runs beside a measurement, like `hold`: a named Redis (or PostgreSQL) connection kept until `release` with the same id. */
   | { id: number; op: 'witness'; spec: WitnessSpec }
   | { id: number; op: 'release' }
   | { id: number; op: 'abort' };

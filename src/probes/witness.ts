@@ -16,6 +16,12 @@ export class Witnesses {
   async start(id: number, spec: WitnessSpec): Promise<void> {
     let close: () => Promise<void> = async () => {};
     try {
+      if (spec.postgres !== undefined) {
+        close = await this.postgres(spec, spec.postgres);
+        this.keep(id, close, spec.holdMs);
+        this.send({ event: 'witnessing', id, ok: true });
+        return;
+      }
       const client = await connectRedis({ host: spec.host, port: spec.port, password: spec.password, timeoutMs: spec.timeoutMs });
       close = () => closeFromServer(client, spec.timeoutMs);
       try {
@@ -30,6 +36,29 @@ export class Witnesses {
       this.keep(id, async () => {}, spec.holdMs);
       this.send({ event: 'witnessing', id, ok: false, message: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** A PostgreSQL connection named by `application_name`, one query done (so the server lists it as settled); returns its close. */
+  private async postgres(spec: WitnessSpec, postgres: NonNullable<WitnessSpec['postgres']>): Promise<() => Promise<void>> {
+    // Loaded on first use: probes without a PostgreSQL service never load pg.
+    const { connectPg, endPg } = await import('./pg-client.js');
+    const client = await connectPg({
+      host: spec.host,
+      port: spec.port,
+      user: postgres.user,
+      password: postgres.password,
+      database: postgres.database,
+      ca: postgres.ca,
+      timeoutMs: spec.timeoutMs,
+      applicationName: spec.name,
+    });
+    try {
+      await client.query(postgres.query);
+    } catch (error) {
+      await endPg(client, spec.timeoutMs);
+      throw error;
+    }
+    return () => endPg(client, spec.timeoutMs);
   }
 
   /** Closes witness `id` (the server closes first) and answers `released`. */

@@ -93,6 +93,8 @@ const METRIC_WORDS: Record<WarmMetric, string> = {
   connect: 'TCP handshake',
   'redis.get': 'Redis GET',
   'redis.connect': 'Redis connection (connect, AUTH, first GET)',
+  'pg.query': 'PostgreSQL query',
+  'pg.connect': 'PostgreSQL connection (connect, TLS, SCRAM, first query)',
 };
 
 function costsText(verdict: Verdict): string {

@@ -110,18 +110,22 @@ export const referenceResultSchema = z
   ])
   .meta({ id: 'ReferenceResult', description: "sockperf TCP ping-pong round trips from the path's warm instance." });
 
-/** A real server's own view of the path (Redis: CLIENT LIST), beside the built-in server's. */
+/** A real server's own view of the path (Redis: CLIENT LIST; PostgreSQL: pg_stat_activity), beside the built-in server's. */
 export const serverViewSchema = z
   .strictObject({
-    server: z.literal('redis'),
+    /** postgres: schema 5 and later. */
+    server: z.enum(['redis', 'postgres']),
     /** Connections opened for the check by the path's warm instances. */
     opened: z.number(),
-    /** The check's connections as the server listed them, per source address (CLIENT LIST `addr`). */
+    /** The check's connections as the server listed them, per source address (CLIENT LIST `addr`, pg_stat_activity `client_addr`). */
     observedSources: z.record(z.string(), z.number()),
     ok: z.boolean(),
     detail: z.string(),
   })
-  .meta({ id: 'ServerView', description: "A real server's own view of the path: the source addresses it listed for the warm instances' connections (Redis: CLIENT LIST addr)." });
+  .meta({
+    id: 'ServerView',
+    description: "A real server's own view of the path: the source addresses it listed for the warm instances' connections (Redis: CLIENT LIST addr; PostgreSQL: pg_stat_activity client_addr).",
+  });
 
 export const verificationSchema = z
   .strictObject({
@@ -131,8 +135,8 @@ export const verificationSchema = z
     observedSources: z.record(z.string(), z.number()),
     /** Proxy nft counters (gre-proxy only): packets tunnel → user VPC and back. */
     proxyCounters: z.strictObject({ out: z.number(), back: z.number() }).exactOptional(),
-    /** A real server's view (services[0].kind redis; absent before schema 4); `ok` includes it. */
-    server: serverViewSchema.exactOptional().describe("A real server's view (services[0].kind redis; absent before schema 4); ok includes it."),
+    /** A real server's view (services[0].kind redis or postgres; absent before schema 4); `ok` includes it. */
+    server: serverViewSchema.exactOptional().describe("A real server's view (services[0].kind redis or postgres; absent before schema 4); ok includes it."),
     ok: z.boolean(),
     detail: z.string(),
   })

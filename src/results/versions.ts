@@ -6,9 +6,11 @@ export const RUN_SCHEMA = 'coldpath/run';
  * the sockperf reference. 3: what each burst held, counted from the kernel
  * (`kernelHeld`). 4: the Redis warm metrics (`redis.get`, `redis.connect`)
  * and a real server's view in the path check (`verification.server`).
- * Migrations from older versions: migrate.ts.
+ * 5: the PostgreSQL warm metrics (`pg.query`, `pg.connect`) and
+ * `verification.server.server: postgres`. Migrations from older versions:
+ * migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 4;
+export const RUN_SCHEMA_VERSION = 5;
 
 /** Measured cold-start phases, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 
-/** What a service runs: the built-in HTTP/echo server alone, or Redis beside it. */
-export const SERVICE_KINDS = ['builtin', 'redis'] as const;
+/** What a service runs: the built-in HTTP/echo server alone, or Redis or PostgreSQL beside it. */
+export const SERVICE_KINDS = ['builtin', 'redis', 'postgres'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
 /** Warm metrics against a `kind: redis` service (the first service, which every path targets). */

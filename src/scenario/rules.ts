@@ -1,5 +1,6 @@
 /** Rules that span fields; zod checks each field alone, these check them together. */
 import { contains, overlaps, parseCidr, size } from '../cidr.js';
+import { isPostgresMetric, postgresOptionsOf } from './postgres.js';
 import { isRedisMetric, redisOptionsOf } from './redis.js';
 import type { Scenario } from './schema.js';
 
@@ -100,13 +101,20 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     if (s.reference.tool !== 'none' && (service.httpPort === s.reference.port || service.echoPort === s.reference.port)) {
       problems.push({ path: 'reference.port', message: `got ${s.reference.port}; services.${index} (${service.name}) listens there already — the sockperf server needs a port of its own` });
     }
-    problems.push(...redisProblems(s, service, index));
+    problems.push(...redisProblems(s, service, index), ...postgresProblems(s, service, index));
   });
   const redisMetrics = s.workload.metrics.filter(isRedisMetric);
   if (redisMetrics.length > 0 && s.services[0]?.kind !== 'redis') {
     problems.push({
       path: 'workload.metrics',
       message: `${redisMetrics.join(', ')} measure a Redis server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: redis`,
+    });
+  }
+  const postgresMetrics = s.workload.metrics.filter(isPostgresMetric);
+  if (postgresMetrics.length > 0 && s.services[0]?.kind !== 'postgres') {
+    problems.push({
+      path: 'workload.metrics',
+      message: `${postgresMetrics.join(', ')} measure a PostgreSQL server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: postgres`,
     });
   }
   if (new Set(s.strategies).size !== s.strategies.length) {
@@ -134,5 +142,24 @@ function redisProblems(s: Scenario, service: Scenario['services'][number], index
     .map(([field]) => ({
       path: `services.${index}.redis.port`,
       message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — redis-server needs a port of its own`,
+    }));
+}
+
+/** A PostgreSQL service's port must be its own; PostgreSQL options belong to kind: postgres only. */
+function postgresProblems(s: Scenario, service: Scenario['services'][number], index: number): Problem[] {
+  if (service.kind !== 'postgres') {
+    return service.postgres === undefined ? [] : [{ path: `services.${index}.postgres`, message: `given for a service of kind ${service.kind}; PostgreSQL options apply only with kind: postgres` }];
+  }
+  const { port } = postgresOptionsOf(service);
+  const taken: Array<[string, number]> = [
+    ['httpPort', service.httpPort],
+    ['echoPort', service.echoPort],
+  ];
+  if (s.reference.tool !== 'none') taken.push(['reference.port', s.reference.port]);
+  return taken
+    .filter(([, used]) => used === port)
+    .map(([field]) => ({
+      path: `services.${index}.postgres.port`,
+      message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — the PostgreSQL server needs a port of its own`,
     }));
 }

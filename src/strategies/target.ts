@@ -10,5 +10,6 @@ export function serviceTarget(service: ServiceLayout): Target {
     serviceNode: service.node,
     serviceName: service.name,
     ...(service.redis === undefined ? {} : { redisPort: service.redis.port }),
+    ...(service.postgres === undefined ? {} : { postgresPort: service.postgres.port }),
   };
 }

@@ -47,6 +47,8 @@ export interface Target {
   serviceName: string;
   /** A kind: redis service's redis-server port (same address). */
   redisPort?: number;
+  /** A kind: postgres service's PostgreSQL port (same address). */
+  postgresPort?: number;
 }
 
 export interface Strategy {

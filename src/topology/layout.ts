@@ -13,6 +13,7 @@
  * - pods: host h takes the h-th /podPrefix of podCidr; gateway n=1, slot s n=2+s;
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
+import { postgresOptionsOf, type PostgresOptions } from '../scenario/postgres.js';
 import { redisOptionsOf, type RedisOptions, type ServiceKind } from '../scenario/redis.js';
 import type { Scenario } from '../scenario/schema.js';
 import { host, parseCidr, size, subnet, type Cidr } from '../cidr.js';
@@ -55,6 +56,8 @@ export interface ServiceLayout {
   kind: ServiceKind;
   /** kind redis: its options, defaults filled in; absent for the built-in server alone. */
   redis?: RedisOptions;
+  /** kind postgres: its options, defaults filled in. */
+  postgres?: PostgresOptions;
 }
 
 export interface ProxyLayout {
@@ -126,6 +129,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     connectionDelayUs: s.connectionDelayUs,
     kind: s.kind,
     ...(s.kind === 'redis' ? { redis: redisOptionsOf(s) } : {}),
+    ...(s.kind === 'postgres' ? { postgres: postgresOptionsOf(s) } : {}),
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
   const userServices = scenario.services.map((s, i) => service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -76,6 +76,14 @@ describe('migrations', () => {
     const v4 = migrateV3toV4(v3);
     expect(v4['schemaVersion']).toBe(4);
     expect(v4['paths']).toEqual(v3['paths']);
+  });
+
+  it('4 → 5 changes only the version: a version-4 run measured no PostgreSQL', () => {
+    const v4 = currentJson();
+    v4['schemaVersion'] = 4;
+    const v5 = migrateV4toV5(v4);
+    expect(v5['schemaVersion']).toBe(5);
+    expect(v5['paths']).toEqual(v4['paths']);
   });
 
   it('a current run is left alone', () => {

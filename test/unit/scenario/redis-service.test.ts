@@ -37,7 +37,7 @@ describe('services[].kind', () => {
   });
 
   const cases: Array<[string, unknown, RegExp, string]> = [
-    ['an unknown kind', { services: [{ name: 'db', kind: 'memcached' }] }, /services\.0\.kind: got "memcached"; expected one of "builtin", "redis"/, 'services.0.kind'],
+    ['an unknown kind', { services: [{ name: 'db', kind: 'memcached' }] }, /services\.0\.kind: got "memcached"; expected one of "builtin", "redis", "postgres"/, 'services.0.kind'],
     ['a port out of range', { services: [{ name: 'db', kind: 'redis', redis: { port: 0 } }] }, /services\.0\.redis\.port: got 0; expected ≥ 1/, 'services.0.redis.port'],
     ['an unknown Redis option', { services: [{ name: 'db', kind: 'redis', redis: { prot: 7000 } }] }, /services\.0\.redis.*unknown field "prot"/, 'services.0.redis'],
     [
