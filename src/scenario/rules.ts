@@ -101,21 +101,16 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     if (s.reference.tool !== 'none' && (service.httpPort === s.reference.port || service.echoPort === s.reference.port)) {
       problems.push({ path: 'reference.port', message: `got ${s.reference.port}; services.${index} (${service.name}) listens there already — the sockperf server needs a port of its own` });
     }
-    problems.push(...redisProblems(s, service, index), ...postgresProblems(s, service, index));
+    for (const server of REAL_SERVERS) problems.push(...realServerProblems(s, service, index, server));
   });
-  const redisMetrics = s.workload.metrics.filter(isRedisMetric);
-  if (redisMetrics.length > 0 && s.services[0]?.kind !== 'redis') {
-    problems.push({
-      path: 'workload.metrics',
-      message: `${redisMetrics.join(', ')} measure a Redis server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: redis`,
-    });
-  }
-  const postgresMetrics = s.workload.metrics.filter(isPostgresMetric);
-  if (postgresMetrics.length > 0 && s.services[0]?.kind !== 'postgres') {
-    problems.push({
-      path: 'workload.metrics',
-      message: `${postgresMetrics.join(', ')} measure a PostgreSQL server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: postgres`,
-    });
+  for (const server of REAL_SERVERS) {
+    const metrics = s.workload.metrics.filter(server.isMetric);
+    if (metrics.length > 0 && s.services[0]?.kind !== server.kind) {
+      problems.push({
+        path: 'workload.metrics',
+        message: `${metrics.join(', ')} measure a ${server.title} server, but services.0 (${s.services[0]?.name ?? 'none'}), which every path targets, is kind ${s.services[0]?.kind ?? 'builtin'}; set services.0.kind: ${server.kind}`,
+      });
+    }
   }
   if (new Set(s.strategies).size !== s.strategies.length) {
     problems.push({ path: 'strategies', message: `${JSON.stringify(s.strategies)} lists a path twice` });
@@ -126,31 +121,36 @@ export function crossFieldProblems(s: Scenario): Problem[] {
   return problems;
 }
 
-/** A Redis service's port must be its own; Redis options belong to kind: redis only. */
-function redisProblems(s: Scenario, service: Scenario['services'][number], index: number): Problem[] {
-  if (service.kind !== 'redis') {
-    return service.redis === undefined ? [] : [{ path: `services.${index}.redis`, message: `given for a service of kind ${service.kind}; Redis options apply only with kind: redis` }];
-  }
-  const { port } = redisOptionsOf(service);
-  const taken: Array<[string, number]> = [
-    ['httpPort', service.httpPort],
-    ['echoPort', service.echoPort],
-  ];
-  if (s.reference.tool !== 'none') taken.push(['reference.port', s.reference.port]);
-  return taken
-    .filter(([, used]) => used === port)
-    .map(([field]) => ({
-      path: `services.${index}.redis.port`,
-      message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — redis-server needs a port of its own`,
-    }));
-}
+type Service = Scenario['services'][number];
 
-/** A PostgreSQL service's port must be its own; PostgreSQL options belong to kind: postgres only. */
-function postgresProblems(s: Scenario, service: Scenario['services'][number], index: number): Problem[] {
-  if (service.kind !== 'postgres') {
-    return service.postgres === undefined ? [] : [{ path: `services.${index}.postgres`, message: `given for a service of kind ${service.kind}; PostgreSQL options apply only with kind: postgres` }];
+/** The real servers a service can be (docs/services.md): what the rules below need of each. */
+const REAL_SERVERS = [
+  {
+    kind: 'redis',
+    title: 'Redis',
+    process: 'redis-server',
+    isMetric: isRedisMetric,
+    portOf: (service: Service) => redisOptionsOf(service).port,
+    given: (service: Service) => service.redis !== undefined,
+  },
+  {
+    kind: 'postgres',
+    title: 'PostgreSQL',
+    process: 'the PostgreSQL server',
+    isMetric: isPostgresMetric,
+    portOf: (service: Service) => postgresOptionsOf(service).port,
+    given: (service: Service) => service.postgres !== undefined,
+  },
+] as const;
+
+/** A real server's port must be its own; its options belong to its kind only. */
+function realServerProblems(s: Scenario, service: Service, index: number, server: (typeof REAL_SERVERS)[number]): Problem[] {
+  if (service.kind !== server.kind) {
+    return server.given(service)
+      ? [{ path: `services.${index}.${server.kind}`, message: `given for a service of kind ${service.kind}; ${server.title} options apply only with kind: ${server.kind}` }]
+      : [];
   }
-  const { port } = postgresOptionsOf(service);
+  const port = server.portOf(service);
   const taken: Array<[string, number]> = [
     ['httpPort', service.httpPort],
     ['echoPort', service.echoPort],
@@ -159,7 +159,7 @@ function postgresProblems(s: Scenario, service: Scenario['services'][number], in
   return taken
     .filter(([, used]) => used === port)
     .map(([field]) => ({
-      path: `services.${index}.postgres.port`,
-      message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — the PostgreSQL server needs a port of its own`,
+      path: `services.${index}.${server.kind}.port`,
+      message: `got ${port}; ${field === 'reference.port' ? 'reference.port' : `services.${index}.${field}`} uses it already — ${server.process} needs a port of its own`,
     }));
 }
