@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { nowMicros } from './protocol.js';
+import { withTimeout as bounded } from './with-timeout.js';
 
 export interface PostgresTarget {
   host: string;
@@ -47,22 +48,6 @@ export function newPgClient(target: PostgresTarget): pg.Client {
   // Failures reach the caller through the rejected call; without a listener an 'error' event would end the probe.
   client.on('error', () => {});
   return client;
-}
-
-/** `work`, or a timeout error after `ms` (then `onTimeout` drops the connection). */
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new PostgresProbeError('ETIMEDOUT', `${what} timed out after ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Ends a connection (Terminate, then close) without waiting long; never throws. */
@@ -141,4 +126,9 @@ export async function pgConnectOnce(target: PostgresTarget, query: string): Prom
   const done = nowMicros();
   await endPg(client, target.timeoutMs);
   return done;
+}
+
+/** `work`, or a PostgresProbeError (ETIMEDOUT) naming `what` after `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+  return bounded(work, ms, onTimeout, () => new PostgresProbeError('ETIMEDOUT', `${what} timed out after ${ms} ms`));
 }

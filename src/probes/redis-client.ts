@@ -8,6 +8,7 @@
  */
 import { createClient } from 'redis';
 import { nowMicros } from './protocol.js';
+import { withTimeout as bounded } from './with-timeout.js';
 
 export type RedisConnection = ReturnType<typeof newClient>;
 
@@ -40,22 +41,6 @@ function newClient(target: RedisTarget) {
   // Failures reach the caller through the rejected command; without a listener an 'error' event would end the probe.
   client.on('error', () => {});
   return client;
-}
-
-/** `work`, or a timeout error after `ms` (then `onTimeout` drops the connection). */
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new RedisProbeError('ETIMEDOUT', `${what} timed out after ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A new connection, authenticated (connect resolves after AUTH). */
@@ -142,4 +127,9 @@ export async function redisConnectOnce(target: RedisTarget, key: string): Promis
   const done = nowMicros();
   await closeFromServer(client, target.timeoutMs);
   return done;
+}
+
+/** `work`, or a RedisProbeError (ETIMEDOUT) naming `what` after `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+  return bounded(work, ms, onTimeout, () => new RedisProbeError('ETIMEDOUT', `${what} timed out after ${ms} ms`));
 }
