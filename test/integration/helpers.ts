@@ -4,7 +4,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isAlive } from '../../src/kernel/processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
+import { readRun } from '../../src/results/store.js';
+import type { RunResult } from '../../src/results/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export const CLI = join(PACKAGE_ROOT, 'bin', 'coldpath.js');
@@ -157,3 +161,53 @@ function ownerPid(tag: string): number | undefined {
  * still read a checkout under /root, but may not create namespaces).
  */
 export const NO_CAPABILITIES = ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all'];
+
+/**
+ * Runs baseline and gre-proxy against a real server (services.0 of `services`) measuring
+ * `metrics` (the kept-connection one first, the new-connection one second), and checks what
+ * every real-server test checks: each path completed with `requests` requests per metric and no
+ * error, the server's own view passed with one named connection from an address the path
+ * promises (baseline: the pod's, gre-proxy: the proxy's eth1), and a new connection cost more
+ * than a request on a kept one. Returns the run for the test's own checks.
+ */
+export async function runRealServerPaths(server: 'redis' | 'postgres', services: unknown[], metrics: readonly [string, string], requests = 200): Promise<RunResult> {
+  const out = tempDir();
+  const scenario = {
+    strategies: ['baseline', 'gre-proxy'],
+    repetitions: 1,
+    burst: { sizes: [1] },
+    services,
+    reference: { tool: 'none' },
+    workload: { metrics: [...metrics], requests, warmup: 100 },
+  };
+  const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+  const [runId] = readdirSync(out);
+  const run = readRun(join(out, runId!));
+  expect(run.outcome).toBe('completed');
+  for (const path of run.paths) {
+    expect(path.outcome, path.strategy).toBe('completed');
+    const rep = path.repetitions[0]!;
+    expect(rep.warm.map((warm) => warm.metric)).toEqual([...metrics]);
+    for (const warm of rep.warm) {
+      expect(warm.outcome, `${path.strategy} ${warm.metric}`).toBe('completed');
+      expect(warm.errors, `${path.strategy} ${warm.metric}`).toEqual({});
+      expect(decodeHistogram(warm.histogram).totalCount, `${path.strategy} ${warm.metric}`).toBe(requests);
+    }
+    // The server's own view: its named connections came from the address the path promises.
+    const verification = path.verification!;
+    expect(verification.ok, verification.detail).toBe(true);
+    expect(verification.server).toMatchObject({ server, ok: true, opened: 1 });
+    const seen = Object.keys(verification.server!.observedSources);
+    expect(seen.length).toBe(1);
+    expect(verification.expectedSources).toContain(seen[0]);
+  }
+  const [baseline, proxy] = ['baseline', 'gre-proxy'].map((name) => run.paths.find((path) => path.strategy === name)!);
+  // baseline: the pod's own address; gre-proxy: the proxy's eth1 in the user subnet.
+  expect(Object.keys(baseline!.verification!.server!.observedSources)[0]).toMatch(/^100\.64\./);
+  expect(Object.keys(proxy!.verification!.server!.observedSources)[0]).toMatch(/^198\.19\.0\./);
+  // A new connection pays connect and authentication on top of a request.
+  const p50 = (metric: string): number => decodeHistogram(baseline!.repetitions[0]!.warm.find((warm) => warm.metric === metric)!.histogram).getValueAtPercentile(50);
+  expect(p50(metrics[1])).toBeGreaterThan(p50(metrics[0]));
+  return run;
+}

@@ -14,9 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { readLedgerFile, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
-import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { readRun } from '../../src/results/store.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
+import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir, runRealServerPaths } from './helpers.js';
 
 const POSTGRES_SERVICE = [{ name: 'db', kind: 'postgres' }];
 
@@ -65,45 +64,7 @@ describe('services of kind postgres', () => {
   it('measures pg.query and pg.connect over baseline and gre-proxy, checked by pg_stat_activity, and leaves nothing', async () => {
     const root = rootNamespaceState();
     const postgresBefore = postgresPids();
-    const out = tempDir();
-    const scenario = {
-      strategies: ['baseline', 'gre-proxy'],
-      repetitions: 1,
-      burst: { sizes: [1] },
-      services: POSTGRES_SERVICE,
-      reference: { tool: 'none' },
-      workload: { metrics: ['pg.query', 'pg.connect'], requests: 200, warmup: 100 },
-    };
-    const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    const [runId] = readdirSync(out);
-    const run = readRun(join(out, runId!));
-    expect(run.outcome).toBe('completed');
-
-    for (const path of run.paths) {
-      expect(path.outcome, path.strategy).toBe('completed');
-      const rep = path.repetitions[0]!;
-      expect(rep.warm.map((warm) => warm.metric)).toEqual(['pg.query', 'pg.connect']);
-      for (const warm of rep.warm) {
-        expect(warm.outcome, `${path.strategy} ${warm.metric}`).toBe('completed');
-        expect(warm.errors, `${path.strategy} ${warm.metric}`).toEqual({});
-        expect(decodeHistogram(warm.histogram).totalCount, `${path.strategy} ${warm.metric}`).toBe(200);
-      }
-      // The server's own view: its named backends came from the address the path promises.
-      const verification = path.verification!;
-      expect(verification.ok, verification.detail).toBe(true);
-      expect(verification.server).toMatchObject({ server: 'postgres', ok: true, opened: 1 });
-      const seen = Object.keys(verification.server!.observedSources);
-      expect(seen.length).toBe(1);
-      expect(verification.expectedSources).toContain(seen[0]);
-    }
-    const [baseline, proxy] = ['baseline', 'gre-proxy'].map((name) => run.paths.find((path) => path.strategy === name)!);
-    // baseline: the pod's own address; gre-proxy: the proxy's eth1 in the user subnet.
-    expect(Object.keys(baseline!.verification!.server!.observedSources)[0]).toMatch(/^100\.64\./);
-    expect(Object.keys(proxy!.verification!.server!.observedSources)[0]).toMatch(/^198\.19\.0\./);
-    // pg.connect pays TCP, TLS and SCRAM on top of a query.
-    const p50 = (metric: string): number => decodeHistogram(baseline!.repetitions[0]!.warm.find((warm) => warm.metric === metric)!.histogram).getValueAtPercentile(50);
-    expect(p50('pg.connect')).toBeGreaterThan(p50('pg.query'));
+    const run = await runRealServerPaths('postgres', POSTGRES_SERVICE, ['pg.query', 'pg.connect']);
 
     await waitFor(() => newPostgres(postgresBefore).length === 0, 5000, 'every postgres process to exit');
     expect(existsSync(join(stateDir(), run.tag))).toBe(false);

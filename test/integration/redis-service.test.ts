@@ -14,9 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { which } from '../../src/env/tools.js';
 import { readLedgerFile, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
-import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { readRun } from '../../src/results/store.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
+import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir, runRealServerPaths } from './helpers.js';
 
 const REDIS_SERVICE = [{ name: 'db', kind: 'redis' }];
 
@@ -69,45 +68,7 @@ describe('services of kind redis', () => {
   it('measures redis.get and redis.connect over baseline and gre-proxy, checked by CLIENT LIST, and leaves nothing', async () => {
     const root = rootNamespaceState();
     const redisBefore = redisServerPids();
-    const out = tempDir();
-    const scenario = {
-      strategies: ['baseline', 'gre-proxy'],
-      repetitions: 1,
-      burst: { sizes: [1] },
-      services: REDIS_SERVICE,
-      reference: { tool: 'none' },
-      workload: { metrics: ['redis.get', 'redis.connect'], requests: 200, warmup: 100 },
-    };
-    const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    const [runId] = readdirSync(out);
-    const run = readRun(join(out, runId!));
-    expect(run.outcome).toBe('completed');
-
-    for (const path of run.paths) {
-      expect(path.outcome, path.strategy).toBe('completed');
-      const rep = path.repetitions[0]!;
-      expect(rep.warm.map((warm) => warm.metric)).toEqual(['redis.get', 'redis.connect']);
-      for (const warm of rep.warm) {
-        expect(warm.outcome, `${path.strategy} ${warm.metric}`).toBe('completed');
-        expect(warm.errors, `${path.strategy} ${warm.metric}`).toEqual({});
-        expect(decodeHistogram(warm.histogram).totalCount, `${path.strategy} ${warm.metric}`).toBe(200);
-      }
-      // The server's own view: its named clients came from the address the path promises.
-      const verification = path.verification!;
-      expect(verification.ok, verification.detail).toBe(true);
-      expect(verification.server).toMatchObject({ server: 'redis', ok: true, opened: 1 });
-      const seen = Object.keys(verification.server!.observedSources);
-      expect(seen.length).toBe(1);
-      expect(verification.expectedSources).toContain(seen[0]);
-    }
-    const [baseline, proxy] = ['baseline', 'gre-proxy'].map((name) => run.paths.find((path) => path.strategy === name)!);
-    // baseline: the pod's own address; gre-proxy: the proxy's eth1 in the user subnet.
-    expect(Object.keys(baseline!.verification!.server!.observedSources)[0]).toMatch(/^100\.64\./);
-    expect(Object.keys(proxy!.verification!.server!.observedSources)[0]).toMatch(/^198\.19\.0\./);
-    // redis.connect pays connect + AUTH on top of a GET.
-    const p50 = (metric: string): number => decodeHistogram(baseline!.repetitions[0]!.warm.find((warm) => warm.metric === metric)!.histogram).getValueAtPercentile(50);
-    expect(p50('redis.connect')).toBeGreaterThan(p50('redis.get'));
+    const run = await runRealServerPaths('redis', REDIS_SERVICE, ['redis.get', 'redis.connect']);
 
     expect(newRedisServers(redisBefore)).toEqual([]);
     expect(existsSync(join(stateDir(), run.tag))).toBe(false);
