@@ -23,7 +23,7 @@
  * (the curve a user picks a setting from); measuring needs no re-run.
  *
  * Run as root, by absolute path (see bench/gate-aa.ts):
- *   node "$PWD/dist/bench/gate-power.js" [--a 8] [--per-effect 4] [--effects 5,10,20,50] [--cold-effects 20,50] [--out DIR]
+ *   node "$PWD/dist/bench/gate-power.js" [--a 8] [--per-effect 4] [--effects 5,7,10] [--cold-effects 20] [--out DIR]
  *   node dist/bench/gate-power.js --reuse DIR [--record]   (re-analyse stored runs)
  * Writes its raw output (runs' figures, every count, the machine's fingerprint) to docs/bench/gate-power-<date>.json
  * (`--reuse` writes it only into DIR, unless `--record`: an analysis changed after measuring).
@@ -33,6 +33,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareRuns, DEFAULT_SETTINGS, type CompareSettings } from '../src/compare/compare-runs.js';
+import { quantileView, valueAtPercentile } from '../src/compare/quantiles.js';
+import { decodeHistogram } from '../src/metrics/histogram.js';
 import { exitCodeOf, invalidRuns, type Comparison } from '../src/compare/types.js';
 import { RunEvents } from '../src/engine/events.js';
 import { runScenario } from '../src/engine/run.js';
@@ -51,8 +53,8 @@ const { values: args } = parseArgs({
   options: {
     a: { type: 'string', default: '8' },
     'per-effect': { type: 'string', default: '4' },
-    effects: { type: 'string', default: '5,10,20,50' },
-    'cold-effects': { type: 'string', default: '20,50' },
+    effects: { type: 'string', default: '5,7,10' },
+    'cold-effects': { type: 'string', default: '20' },
     out: { type: 'string' },
     reuse: { type: 'string' },
     record: { type: 'boolean', default: false },
@@ -244,11 +246,27 @@ const coldRows = [true, false].flatMap((setAsideDisturbed) =>
   ),
 );
 
-/** Runs compare would refuse to judge (exit 1) against a valid one: which, and why. */
-const invalid = runs.flatMap((p) => {
-  const c = compareRuns(p.run, p.run, DEFAULT_SETTINGS, { base: p.label, next: p.label });
-  return invalidRuns(c).length === 0 ? [] : [{ label: p.label, reasons: c.findings.filter((f) => f.verdict === 'invalid').map((f) => f.reason) }];
-});
+/** Runs compare would refuse to judge (exit 1) at a setting: which, and why (steadiness depends on the effect gated). */
+const invalidAt = (settings: CompareSettings): Array<{ label: string; reasons: string[] }> =>
+  runs.flatMap((p) => {
+    const c = compareRuns(p.run, p.run, settings, { base: p.label, next: p.label });
+    const reasons = [...new Set(c.findings.filter((f) => f.verdict === 'invalid').map((f) => f.reason.replace(/^(BASE|NEW): /, '')))];
+    return invalidRuns(c).length === 0 ? [] : [{ label: p.label, reasons }];
+  });
+const invalid = invalidAt(DEFAULT_SETTINGS);
+const invalidAtFive = invalidAt({ ...DEFAULT_SETTINGS, minEffect: 0.05 });
+
+/** Each repetition's keep-alive p50 per path (µs), so a later analysis sees a run's levels, not only its summary. */
+const levels = (run: RunResult): Record<string, number[]> =>
+  Object.fromEntries(
+    run.paths.map((path) => [
+      path.strategy,
+      path.repetitions.flatMap((rep) => {
+        const warm = rep.warm.find((w) => w.metric === 'keepalive');
+        return warm === undefined ? [] : [Math.round(valueAtPercentile(quantileView(decodeHistogram(warm.histogram)), 50))];
+      }),
+    ]),
+  );
 
 const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
 // The gate as users run it: the unchanged runs (a C pool's injected delay lengthens every new connection).
@@ -260,10 +278,12 @@ const result = {
   /** The row the README reports: the gate scenario with compare's defaults. */
   gateSetting: '--min-effect 10',
   fingerprint: runs[0]?.run.fingerprint,
-  runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run) })),
+  runs: runs.map((p) => ({ label: p.label, pool: p.pool, delayUs: p.delayUs, wallS: Number(p.wallS.toFixed(1)), ...figures(p.run), keepaliveLevels: levels(p.run) })),
   leftOut: measured.filter((p) => !runs.includes(p)).map((p) => p.label),
   wallSeconds: { median: median(wall), max: Math.max(...wall) },
   invalidRuns: invalid,
+  /** The same at `--min-effect 5`, where the steadiness check asks more of a run's repetitions. */
+  invalidRunsAtMinEffect5: invalidAtFive,
   rows: [...warmRows, ...coldRows].map((row) => ({
     ...row,
     aaFalseAlarmInterval: interval(row.aaFalseAlarms, row.aaComparisons),
@@ -284,4 +304,5 @@ for (const row of [...warmRows, ...coldRows]) {
     );
 }
 for (const run of invalid) console.log(`invalid: ${run.label}: ${run.reasons.join('; ')}`);
+for (const run of invalidAtFive) console.log(`invalid at --min-effect 5: ${run.label}: ${run.reasons.join('; ')}`);
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

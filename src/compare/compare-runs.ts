@@ -4,7 +4,7 @@
  * feeds each to the bootstrap or the exact test, and records the verdict.
  * Whether each run can be judged at all is checked first (validity.ts).
  */
-import { formatMicros } from '../format.js';
+import { formatMicros, formatPercent } from '../format.js';
 import { inputError } from '../errors.js';
 import type { RunResult } from '../results/types.js';
 import type { StrategyName } from '../scenario/schema.js';
@@ -15,7 +15,8 @@ import { fisherGreater, rate } from './fisher.js';
 import { DEFAULT_METRICS, metricName, PERCENTILES, sameMetric, type MetricId } from './metrics.js';
 import { poolViews, valueAtPercentile } from './quantiles.js';
 import type { Threshold } from './thresholds.js';
-import type { Comparison, Finding, RelativeLimit } from './types.js';
+import { isUnsteady, levelSpread, spreadPercent } from './steadiness.js';
+import type { Comparison, Finding, RelativeLimit, RunLabel } from './types.js';
 import { checkValidity } from './validity.js';
 import { DEFAULT_RATE_MIN_POINTS, judgeLevel, judgeObserved, judgeRates, judgeRatio } from './verdict.js';
 
@@ -115,6 +116,36 @@ function setAsideNote(estimate: RatioEstimate): string {
   return `; set aside as disturbed: ${[...side('BASE', estimate.setAside.base), ...side('NEW', estimate.setAside.next)].join('; ')}`;
 }
 
+/** An invalid finding when a side's kept repetitions spread by more than the effect gated (steadiness.ts). */
+function unsteadySide(
+  label: RunLabel,
+  path: StrategyName,
+  name: string,
+  views: readonly RepetitionView[],
+  setAside: readonly number[] | undefined,
+  metric: Extract<MetricId, { kind: 'latency' }>,
+  effect: number,
+): Finding[] {
+  const kept = views.filter((rep) => !(setAside ?? []).includes(rep.repetition));
+  const spread = levelSpread(kept.map((rep) => valueAtPercentile(rep.view, PERCENTILES[metric.percentile])));
+  if (spread === undefined || !isUnsteady(spread, effect)) return [];
+  const percent = `${spreadPercent(spread).toFixed(1)} %`;
+  return [
+    {
+      type: 'invalid-run',
+      path,
+      metric: name,
+      verdict: 'invalid',
+      run: label,
+      check: 'steadiness',
+      observed: `±${percent} (${formatMicros(spread.low)}–${formatMicros(spread.high)})`,
+      reason:
+        `${label}: ${path}'s ${name} moved between repetitions by ±${percent} (standard deviation over the ${spread.repetitions} kept, ${formatMicros(spread.low)} to ${formatMicros(spread.high)}), ` +
+        `more than the ${formatPercent(effect)} change it is gated at: no single level describes the run (one of the machine's slow states); measure it again`,
+    },
+  ];
+}
+
 function quartilesOf(reps: readonly RepetitionView[]): { p25: number; p75: number } {
   const pooled = poolViews(reps.map((rep) => rep.view));
   return { p25: valueAtPercentile(pooled, 25), p75: valueAtPercentile(pooled, 75) };
@@ -150,6 +181,10 @@ function comparePath(base: PathSamples, next: PathSamples, settings: CompareSett
       const quartiles = estimate.method === 'within-histogram' ? { base: quartilesOf(baseViews), next: quartilesOf(nextViews) } : undefined;
       const judgement = judgeRatio(estimate, limit.increase, quartiles);
       findings.push({ type: 'latency-change', path, metric: name, estimate, limit, ...judgement, reason: judgement.reason + setAsideNote(estimate) });
+      findings.push(
+        ...unsteadySide('BASE', path, name, baseViews, estimate.setAside?.base, metric, limit.increase),
+        ...unsteadySide('NEW', path, name, nextViews, estimate.setAside?.next, metric, limit.increase),
+      );
     } else if (metric.kind === 'rate') {
       const b = base[metric.series];
       const n = next[metric.series];

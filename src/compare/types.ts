@@ -25,8 +25,8 @@ export const EXIT_REGRESSION = 99;
 
 export type RunLabel = 'BASE' | 'NEW';
 
-/** What made a run invalid: its or a path's outcome, path verification, the reference check. */
-export type ValidityCheck = 'outcome' | 'verification' | 'reference';
+/** What made a run invalid: its or a path's outcome, path verification, the reference check, repetitions in two levels (steadiness.ts). */
+export type ValidityCheck = 'outcome' | 'verification' | 'reference' | 'steadiness';
 
 export type RelativeLimit = { increase: number; source: 'min-effect' } | { increase: number; source: 'threshold'; rule: string };
 
