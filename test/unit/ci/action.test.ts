@@ -145,7 +145,13 @@ beforeAll(() => {
 node -e 'require("node:fs").appendFileSync(process.env.COLDPATH_ARGV_LOG, JSON.stringify(process.argv.slice(1)) + "\\n")' -- "$@"
 if [ "$1" = run ]; then
   out=""; while [ $# -gt 0 ]; do if [ "$1" = --out ]; then out="$2"; fi; shift; done
-  mkdir -p "$out/$COLDPATH_FIXTURE_RUN_ID" && cp "$COLDPATH_FIXTURE/run.json" "$out/$COLDPATH_FIXTURE_RUN_ID/"
+  # COLDPATH_STUB_FIRST_FIXTURE: the first run lays down this fixture instead (e.g. an invalid run).
+  if [ -n "\${COLDPATH_STUB_FIRST_FIXTURE:-}" ] && [ ! -e "$COLDPATH_ARGV_LOG.first-used" ]; then
+    touch "$COLDPATH_ARGV_LOG.first-used"
+    mkdir -p "$out/first" && cp "$COLDPATH_STUB_FIRST_FIXTURE/run.json" "$out/first/"
+  else
+    mkdir -p "$out/$COLDPATH_FIXTURE_RUN_ID" && cp "$COLDPATH_FIXTURE/run.json" "$out/$COLDPATH_FIXTURE_RUN_ID/"
+  fi
   exit "\${COLDPATH_STUB_RUN_EXIT:-0}"
 fi
 exec node "$COLDPATH_COMPILED/src/cli/main.js" "$@"
@@ -239,6 +245,7 @@ describe('action.yml', () => {
 
     expect(coldpathCalls()).toEqual([
       ['run', 'test/fixtures/small.yaml', '--out', out],
+      ['compare', runDir, runDir, '--min-effect', '10', '--allow-reference-disagreement'],
       [
         'compare',
         FIXTURE,
@@ -278,10 +285,42 @@ describe('action.yml', () => {
     );
     expect(documented).toEqual([
       'coldpath run --out "$RUNNER_TEMP/coldpath-reports"',
+      'coldpath compare RUN_DIR RUN_DIR --min-effect 10',
       'coldpath compare BASELINE RUN_DIR --min-effect 10 --markdown "$GITHUB_STEP_SUMMARY" --junit RUN_DIR/gate.xml -t RULE …',
       'coldpath report RUN_DIR --format benchmark-json',
     ]);
     for (const command of documented) expect(readme, command).toContain(command);
+  });
+
+  it('measures once more when the run is invalid, and gates and uploads the second', () => {
+    const context: Context = { inputs: { ...defaults(), baseline: FIXTURE }, steps: {}, runnerTemp: join(sandbox, 'runner-temp-rerun') };
+    mkdirSync(context.runnerTemp, { recursive: true });
+    writeFileSync(join(sandbox, 'argv.jsonl'), '');
+    rmSync(join(sandbox, 'argv.jsonl.first-used'), { force: true });
+    const out = join(context.runnerTemp, 'coldpath-reports');
+    const first = { COLDPATH_STUB_FIRST_FIXTURE: join(PACKAGE_ROOT, 'test', 'fixtures', 'run-aborted') };
+    const measured = runStep(step(/coldpath run/), context, first);
+    expect(measured.status, measured.stderr).toBe(0);
+    expect(context.steps['run']?.['invalid-run-dir']).toBe(join(out, 'first'));
+    expect(context.steps['run']?.['run-dir']).toBe(join(`${out}-rerun`, FIXTURE_RUN_ID));
+    expect(coldpathCalls()).toEqual([
+      ['run', '--out', out],
+      ['compare', join(out, 'first'), join(out, 'first'), '--min-effect', '10'],
+      ['run', '--out', `${out}-rerun`],
+    ]);
+    expect(runStep(step(/coldpath compare/), context).status).toBe(0);
+    expect(step(/Upload/).with?.['path']).toBe('${{ steps.run.outputs.run-dir }}');
+  });
+
+  it('does not measure again when told not to: the invalid run is gated (exit 1)', () => {
+    const context: Context = { inputs: { ...defaults(), baseline: FIXTURE, 'rerun-invalid': 'false' }, steps: {}, runnerTemp: join(sandbox, 'runner-temp-no-rerun') };
+    mkdirSync(context.runnerTemp, { recursive: true });
+    writeFileSync(join(sandbox, 'argv.jsonl'), '');
+    rmSync(join(sandbox, 'argv.jsonl.first-used'), { force: true });
+    const out = join(context.runnerTemp, 'coldpath-reports');
+    expect(runStep(step(/coldpath run/), context, { COLDPATH_STUB_FIRST_FIXTURE: join(PACKAGE_ROOT, 'test', 'fixtures', 'run-aborted') }).status).toBe(0);
+    expect(coldpathCalls()).toEqual([['run', '--out', out]]);
+    expect(runStep(step(/coldpath compare/), context).status).toBe(1);
   });
 
   it('skips the gate without a baseline, and records a failed run directory for the upload', () => {
@@ -293,7 +332,12 @@ describe('action.yml', () => {
     const run = runStep(step(/coldpath run/), context, { COLDPATH_STUB_RUN_EXIT: '1' });
     expect(run.status).toBe(1);
     expect(context.steps['run']?.['run-dir']).toBe(join(context.runnerTemp, 'coldpath-reports', FIXTURE_RUN_ID));
-    expect(coldpathCalls()).toEqual([['run', '--out', join(context.runnerTemp, 'coldpath-reports')]]);
+    const runDir = join(context.runnerTemp, 'coldpath-reports', FIXTURE_RUN_ID);
+    // The failed run is valid by compare (the fixture): not measured again.
+    expect(coldpathCalls()).toEqual([
+      ['run', '--out', join(context.runnerTemp, 'coldpath-reports')],
+      ['compare', runDir, runDir, '--min-effect', '10'],
+    ]);
     expect(condition(step(/coldpath compare/).if, context)).toBe(false);
     expect(condition(step(/Upload/).if, context)).toBe(true);
     expect(condition(step(/Upload/).if, { ...context, steps: { run: { 'run-dir': '' } } })).toBe(false);
