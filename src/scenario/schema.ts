@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { experimentSchema } from './experiments.js';
 import { POSTGRES_METRICS, postgresOptionsSchema } from './postgres.js';
-import { REDIS_METRICS, redisOptionsSchema, SERVICE_KINDS } from './redis.js';
+import { SERVICE_KINDS } from './real-servers.js';
+import { REDIS_METRICS, redisOptionsSchema } from './redis.js';
 import { parseCidr } from '../cidr.js';
 
 const NAME = /^[a-z][a-z0-9]{0,5}$/;

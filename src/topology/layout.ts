@@ -14,7 +14,8 @@
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
 import { postgresOptionsOf, type PostgresOptions } from '../scenario/postgres.js';
-import { redisOptionsOf, type RedisOptions, type ServiceKind } from '../scenario/redis.js';
+import type { ServiceKind } from '../scenario/real-servers.js';
+import { redisOptionsOf, type RedisOptions } from '../scenario/redis.js';
 import type { Scenario } from '../scenario/schema.js';
 import { host, parseCidr, size, subnet, type Cidr } from '../cidr.js';
 import { taggedIfname } from './naming.js';

@@ -1,6 +1,6 @@
 /** The path check from Redis's own view: what CLIENT LIST showed for the block's named connections. */
 import { describe, expect, it } from 'vitest';
-import { judgeServerView } from '../../../src/engine/verify-redis.js';
+import { judgeServerView } from '../../../src/engine/verify-server.js';
 
 const expectedSources = new Set(['198.19.0.12']);
 
