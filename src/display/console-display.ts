@@ -134,6 +134,8 @@ export function summaryTable(run: RunResult): string {
     return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
   });
   if (postgres.length > 0) lines.push(`postgres (p50 / p99): ${postgres.join('; ')}`);
+  const nginx = paths.flatMap((p) => (p.warm['http.get'] === undefined ? [] : [`${p.strategy} http.get ${cell(p.warm['http.get'])}`]));
+  if (nginx.length > 0) lines.push(`nginx (p50 / p99): ${nginx.join('; ')}`);
   for (const experiment of run.experiments) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
     lines.push(

@@ -40,7 +40,7 @@ export async function verifyServerView(check: ServerViewCheck): Promise<ServerVi
 }
 
 /** What each server's listing is called in the verdict's words. */
-const LISTING: Record<ServerView['server'], string> = { redis: 'redis CLIENT LIST', postgres: 'postgres pg_stat_activity' };
+const LISTING: Record<ServerView['server'], string> = { redis: 'redis CLIENT LIST', postgres: 'postgres pg_stat_activity', nginx: 'nginx access log' };
 
 /** The verdict on what the server listed: every opened connection listed, from an expected source only. */
 export function judgeServerView(view: {

@@ -4,12 +4,13 @@
  * The engine's half of each plug-in (start, stop, the server-view check) is
  * `src/engine/real-servers/`, keyed by the same kinds.
  */
+import { isNginxMetric, nginxOptionsOf } from './nginx.js';
 import { isPostgresMetric, postgresOptionsOf } from './postgres.js';
 import { isRedisMetric, redisOptionsOf } from './redis.js';
 import type { Scenario } from './schema.js';
 
 /** Kinds of real server, in the order the engine starts them. */
-export const REAL_SERVER_KINDS = ['redis', 'postgres'] as const;
+export const REAL_SERVER_KINDS = ['redis', 'postgres', 'nginx'] as const;
 export type RealServerKind = (typeof REAL_SERVER_KINDS)[number];
 
 /** What a service runs: the built-in HTTP/echo server alone, or a real server beside it. */
@@ -52,6 +53,15 @@ export const REAL_SERVERS: Record<RealServerKind, RealServerRules> = {
     isMetric: isPostgresMetric,
     portOf: (service) => postgresOptionsOf(service).port,
     given: (service) => service.postgres !== undefined,
+  },
+  nginx: {
+    kind: 'nginx',
+    title: 'nginx',
+    process: 'nginx',
+    metrics: 'http.*',
+    isMetric: isNginxMetric,
+    portOf: (service) => nginxOptionsOf(service).port,
+    given: (service) => service.nginx !== undefined,
   },
 };
 

@@ -4,6 +4,7 @@ import { REAL_SERVER_KINDS, type RealServerKind } from '../../scenario/real-serv
 import type { Scenario } from '../../scenario/schema.js';
 import type { ServiceLayout } from '../../topology/layout.js';
 import type { EngineContext } from '../context.js';
+import { nginxPlugin } from './nginx.js';
 import { postgresPlugin } from './postgres.js';
 import { redisPlugin } from './redis.js';
 import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
@@ -11,6 +12,7 @@ import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js
 const PLUGINS: Record<RealServerKind, RealServerPlugin> = {
   redis: redisPlugin,
   postgres: postgresPlugin,
+  nginx: nginxPlugin,
 };
 
 export function realServerPlugin(kind: RealServerKind): RealServerPlugin {
