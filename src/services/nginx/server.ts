@@ -5,7 +5,7 @@
  * run killed with SIGKILL leaves it where `coldpath clean` kills it (it runs
  * in the run's namespace) and removes its directory with the ledger's.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ColdpathError } from '../../errors.js';
 import type { KernelDriver } from '../../kernel/driver.js';
@@ -36,6 +36,8 @@ export interface NginxServerOptions {
 
 export class NginxServer {
   private readonly paths: NginxPaths;
+  /** Bytes of the access log the checks have read. */
+  private logOffset = 0;
 
   private constructor(
     readonly options: NginxServerOptions,
@@ -85,12 +87,30 @@ export class NginxServer {
     return this.options.port;
   }
 
-  /** The access log as nginx wrote it; '' before the first request. */
-  accessLog(): string {
+  /**
+   * The access log's complete lines written since the last call ('' when
+   * none, or before the first request). Each block's check reads only what
+   * was logged since the previous one: the log grows by every measured
+   * request, and the block's witness lines are always after the last check.
+   */
+  private newLogLines(): string {
+    let fd: number;
     try {
-      return readFileSync(this.paths.accessLog, 'utf8');
+      fd = openSync(this.paths.accessLog, 'r');
     } catch {
       return '';
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.logOffset) return '';
+      const buffer = Buffer.alloc(size - this.logOffset);
+      const read = readSync(fd, buffer, 0, buffer.length, this.logOffset);
+      // A line nginx is still writing stays for the next read.
+      const end = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
+      this.logOffset += end;
+      return buffer.subarray(0, end).toString('utf8');
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -100,8 +120,9 @@ export class NginxServer {
    */
   async witnessSources(name: string, expected: number): Promise<Record<string, number>> {
     const deadline = performance.now() + LOG_WAIT_MS;
+    const sources: Record<string, number> = {};
     for (;;) {
-      const sources = witnessSources(parseAccessLog(this.accessLog()), name);
+      for (const [address, count] of Object.entries(witnessSources(parseAccessLog(this.newLogLines()), name))) sources[address] = (sources[address] ?? 0) + count;
       const logged = Object.values(sources).reduce((sum, count) => sum + count, 0);
       if (logged >= expected || performance.now() > deadline) return sources;
       await sleep(20);
