@@ -35,6 +35,7 @@ export interface RealServerRules {
   given: (service: Service) => boolean;
 }
 
+/** The rules of every kind (a kind without them does not compile); the cross-field rules (rules.ts) go through them in this order. */
 export const REAL_SERVERS: Record<RealServerKind, RealServerRules> = {
   redis: {
     kind: 'redis',

@@ -9,12 +9,14 @@ import { postgresPlugin } from './postgres.js';
 import { redisPlugin } from './redis.js';
 import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
 
+/** Every kind has one (a kind without a plug-in does not compile), as strategies do in src/strategies/index.ts. */
 const PLUGINS: Record<RealServerKind, RealServerPlugin> = {
   redis: redisPlugin,
   postgres: postgresPlugin,
   nginx: nginxPlugin,
 };
 
+/** The plug-in of a kind. */
 export function realServerPlugin(kind: RealServerKind): RealServerPlugin {
   return PLUGINS[kind];
 }

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../../errors.js';
-import { which } from '../../env/tools.js';
+import { toolsForServiceKind, which } from '../../env/tools.js';
 import { witnessUri } from '../../services/nginx/access-log.js';
 import { NGINX_WORKER_USER } from '../../services/nginx/config.js';
 import { NginxServer } from '../../services/nginx/server.js';
@@ -18,7 +18,7 @@ import type { EngineContext } from '../context.js';
 import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
 
 /** The Debian package with /usr/sbin/nginx (nginx-light and the other flavours depend on it). */
-export const NGINX_PACKAGE = 'nginx';
+export const NGINX_PACKAGE = toolsForServiceKind('nginx')[0]?.debian ?? 'nginx';
 
 /** The nginx binary on PATH (Debian's is /usr/sbin/nginx, on root's PATH), or undefined. */
 export function findNginx(): string | undefined {
@@ -110,6 +110,7 @@ function starter(binary: string): RealServerStarter {
   };
 }
 
+/** Services of kind nginx: checked once per run (the binary, the worker's user), then one nginx per service node. */
 export const nginxPlugin: RealServerPlugin = {
   kind: 'nginx',
   preflight: (field) => starter(checkNginx(field, findNginx, readPasswd())),

@@ -108,6 +108,7 @@ function starter(binaries: PostgresBinaries): RealServerStarter {
   };
 }
 
+/** Services of kind postgres: checked once per run (binaries, system user, openssl, setpriv), then a cluster per service node with the binaries found. */
 export const postgresPlugin: RealServerPlugin = {
   kind: 'postgres',
   preflight: (field) => starter(checkPostgres(field)),

@@ -85,6 +85,7 @@ const starter: RealServerStarter = {
   },
 };
 
+/** Services of kind redis: checked once per run (redis-server, redis-cli), then one redis-server per service node. */
 export const redisPlugin: RealServerPlugin = {
   kind: 'redis',
   preflight(field) {
