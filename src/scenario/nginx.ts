@@ -11,9 +11,6 @@ export type NginxMetric = (typeof NGINX_METRICS)[number];
 
 export const isNginxMetric = (metric: string): metric is NginxMetric => (NGINX_METRICS as readonly string[]).includes(metric);
 
-/** What `http.get` asks for: any path is answered with the body. */
-export const NGINX_PATH = '/';
-
 export const nginxOptionsSchema = z
   .object({
     /** TCP port of nginx on the service's address. Default 80. */
