@@ -8,6 +8,8 @@ import type { PairedDifference } from '../metrics/paired.js';
 import { costsOverBaseline, referenceP50 } from '../results/path-costs.js';
 import { summarizeRun, type PathSummary } from '../results/summary.js';
 import type { RunResult } from '../results/types.js';
+import { REAL_SERVER_KINDS, realServerKindOf } from '../scenario/real-servers.js';
+import { METRICS } from '../scenario/schema.js';
 import { formatMicros, formatSignedMicros, table } from '../format.js';
 
 export function attachConsole(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
@@ -123,17 +125,15 @@ export function summaryTable(run: RunResult): string {
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
     'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
-  // Redis metrics (services of kind redis) get a line of their own rather than columns every run would carry empty.
-  const redis = paths.flatMap((p) => {
-    const parts = (['redis.get', 'redis.connect'] as const).flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
-    return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
-  });
-  if (redis.length > 0) lines.push(`redis (p50 / p99): ${redis.join('; ')}`);
-  const postgres = paths.flatMap((p) => {
-    const parts = (['pg.query', 'pg.connect'] as const).flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
-    return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
-  });
-  if (postgres.length > 0) lines.push(`postgres (p50 / p99): ${postgres.join('; ')}`);
+  // A real server's metrics (services of kind redis, postgres, nginx) get a line of their own per kind rather than columns every run would carry empty.
+  for (const kind of REAL_SERVER_KINDS) {
+    const metrics = METRICS.filter((metric) => realServerKindOf(metric) === kind);
+    const measured = paths.flatMap((p) => {
+      const parts = metrics.flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
+      return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
+    });
+    if (measured.length > 0) lines.push(`${kind} (p50 / p99): ${measured.join('; ')}`);
+  }
   for (const experiment of run.experiments) {
     const verdict = experiment.kind === 'failover' ? experiment.measured?.verdict : undefined;
     lines.push(

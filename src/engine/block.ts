@@ -11,29 +11,25 @@ import { ColdpathError, isColdpathError } from '../errors.js';
 import { decodeHistogram, summarize } from '../metrics/histogram.js';
 import { pinThreads } from '../exec/pin-threads.js';
 import type { RepetitionResult, SettleResult } from '../results/types.js';
-import type { PostgresServer } from '../services/postgres/server.js';
-import type { RedisServer } from '../services/redis/server.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { Target } from '../strategies/types.js';
 import { runBurst, runCensus } from './burst.js';
 import type { EngineContext } from './context.js';
 import { stopInstances, type LiveInstance } from './instance.js';
 import type { PathState } from './path-state.js';
+import type { RealServer } from './real-servers/types.js';
 import { measureReference } from './reference.js';
 import { settle, type SettleRequest } from './settle.js';
 import { withTestMisroute } from './test-hooks.js';
-import { verifyPostgresView } from './verify-postgres.js';
-import { verifyRedisView } from './verify-redis.js';
+import { verifyServerView } from './verify-server.js';
 import { verifyPath } from './verify.js';
 import { measureWarm } from './warm.js';
 
 export interface BlockContext {
   engine: EngineContext;
   services: ReadonlyMap<string, ServiceProcess>;
-  /** redis-server per service node (services of kind redis). */
-  redis: ReadonlyMap<string, RedisServer>;
-  /** PostgreSQL server per service node (services of kind postgres). */
-  postgres: ReadonlyMap<string, PostgresServer>;
+  /** The real server per service node (services of a kind other than builtin). */
+  realServers: ReadonlyMap<string, RealServer>;
   /** Measure the reference in this block. */
   reference: boolean;
 }
@@ -57,8 +53,7 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     emitSettle(ctx, name, result);
   };
   const service = block.services.get(target.serviceNode);
-  const redis = block.redis.get(target.serviceNode);
-  const postgres = block.postgres.get(target.serviceNode);
+  const server = block.realServers.get(target.serviceNode);
   await service?.reset();
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
@@ -85,21 +80,17 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     if (ctx.signal.aborted) return;
     if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition);
     for (const instance of path.warm) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
-    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, redis, postgres);
+    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, server);
     const client = path.warm[0];
     if (block.reference && client !== undefined && !ctx.signal.aborted) {
       rep.reference = await measureReference(ctx, client.layout.node, target.address);
       emitReference(ctx, name, repetition, rep.reference);
     }
     // A real server in the path proves it too, from its own view, while the path still exists.
-    const check = { instances: path.warm, expectedSources, name: `coldpath-r${repetition}-${name}`, timeoutMs: ctx.scenario.workload.timeoutMs };
-    const serverView = ctx.signal.aborted
-      ? undefined
-      : redis !== undefined
-        ? await verifyRedisView({ server: redis, ...check })
-        : postgres !== undefined
-          ? await verifyPostgresView({ server: postgres, ...check })
-          : undefined;
+    const serverView =
+      ctx.signal.aborted || server === undefined
+        ? undefined
+        : await verifyServerView({ server, instances: path.warm, expectedSources, name: `coldpath-r${repetition}-${name}`, timeoutMs: ctx.scenario.workload.timeoutMs });
     rep.verification = await verifyPath(ctx, strategy, target, service, [...expectedSources], serverView);
   } finally {
     for (const node of prewarm.longLivedNodes) await ctx.driver.closeSession(node);

@@ -7,12 +7,11 @@
  */
 import type { PathResult } from '../results/types.js';
 import type { StrategyName } from '../scenario/schema.js';
-import type { PostgresServer } from '../services/postgres/server.js';
-import type { RedisServer } from '../services/redis/server.js';
 import type { ServiceProcess } from '../services/service-process.js';
 import type { Strategy } from '../strategies/types.js';
 import { runBlock } from './block.js';
 import type { EngineContext } from './context.js';
+import type { RealServer } from './real-servers/types.js';
 import { stopInstances } from './instance.js';
 import { combineVerifications, PathState } from './path-state.js';
 import type { ScheduledRepetition } from './schedule.js';
@@ -21,7 +20,7 @@ export async function measureSchedule(
   ctx: EngineContext,
   strategies: readonly Strategy[],
   schedule: readonly ScheduledRepetition[],
-  options: { services: ReadonlyMap<string, ServiceProcess>; redis: ReadonlyMap<string, RedisServer>; postgres: ReadonlyMap<string, PostgresServer>; reference: boolean },
+  options: { services: ReadonlyMap<string, ServiceProcess>; realServers: ReadonlyMap<string, RealServer>; reference: boolean },
 ): Promise<{ paths: PathResult[]; unsettled: StrategyName[] }> {
   const { events, signal, scenario } = ctx;
   const paths = new Map(strategies.map((strategy) => [strategy.name, new PathState(strategy)]));
@@ -33,7 +32,7 @@ export async function measureSchedule(
         if (path === undefined || path.finished || signal.aborted) continue;
         events.emit({ type: 'block-start', strategy: name, repetition, repetitions: scenario.repetitions, slot, paths: order.length });
         const reference = options.reference && repetition < scenario.reference.repetitions;
-        await runBlock({ engine: ctx, services: options.services, redis: options.redis, postgres: options.postgres, reference }, path, repetition, slot);
+        await runBlock({ engine: ctx, services: options.services, realServers: options.realServers, reference }, path, repetition, slot);
         const rep = path.result.repetitions.find((r) => r.index === repetition);
         events.emit({ type: 'block-done', strategy: name, repetition, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });
         if (rep?.settles?.some((settled) => !settled.completed)) unsettled.add(name);

@@ -20,8 +20,6 @@ import { preflightExperiments } from '../experiments/index.js';
 import { runExperiments } from './experiments.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type RunResult } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
-import type { PostgresServer } from '../services/postgres/server.js';
-import type { RedisServer } from '../services/redis/server.js';
 import { ServiceProcess } from '../services/service-process.js';
 import { createStrategy } from '../strategies/index.js';
 import { masqConfig } from '../strategies/ip-masq-agent.js';
@@ -32,8 +30,7 @@ import { newRunTag } from '../topology/naming.js';
 import { PodSlots, type EngineContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { resolvePlacement } from './placement.js';
-import { postgresPreflight, startPostgresServers } from './postgres-services.js';
-import { redisPreflight, startRedisServers } from './redis-services.js';
+import { preflightRealServers, startRealServers, type PreparedRealServers, type RealServer } from './real-servers/index.js';
 import { warmUpServices } from './service-warmup.js';
 import { referenceSetup, startReferenceServers } from './reference.js';
 import { buildSchedule } from './schedule.js';
@@ -48,8 +45,12 @@ export interface RunOptions {
   argv?: string[];
 }
 
-/** Checks that cannot wait until something exists. Throws input or environment errors. */
-export async function preflight(scenario: Scenario): Promise<{ features: KernelFeatures; tunnel: TunnelChoice | null }> {
+/**
+ * Checks that cannot wait until something exists. Throws input or environment
+ * errors. Returns what the checks found that the run needs: kernel features,
+ * the tunnel, and the real servers' kinds ready to start.
+ */
+export async function preflight(scenario: Scenario): Promise<{ features: KernelFeatures; tunnel: TunnelChoice | null; realServers: PreparedRealServers[] }> {
   const privileges = checkPrivileges();
   if (!privileges.ok) {
     throw new ColdpathError(`not enough privileges: ${privileges.detail}`, { kind: 'environment', hint: PRIVILEGE_HINT });
@@ -67,13 +68,12 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
   if (needsProxy) masqConfig(scenario);
   preflightExperiments(scenario.experiments);
-  redisPreflight(scenario);
-  postgresPreflight(scenario);
+  const realServers = preflightRealServers(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
-  if (!needsProxy) return { features, tunnel: null };
+  if (!needsProxy) return { features, tunnel: null, realServers };
   if (!features.nftNat) {
     throw new ColdpathError(`gre-proxy needs nftables NAT: ${features.errors['nftNat'] ?? ''}`, { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
@@ -81,7 +81,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   if ('error' in choice) {
     throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'use `tunnel: auto`, or run on a kernel with the module (see `coldpath doctor`)' });
   }
-  return { features, tunnel: { requested: scenario.tunnel, ...choice } };
+  return { features, tunnel: { requested: scenario.tunnel, ...choice }, realServers };
 }
 
 export function newRunId(tag: string, at = new Date()): string {
@@ -102,7 +102,7 @@ function claimLedger(): Ledger {
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, events, signal } = options;
   const started = new Date();
-  const { features, tunnel } = await preflight(scenario);
+  const { features, tunnel, realServers: preparedServers } = await preflight(scenario);
   const reference = await referenceSetup(scenario);
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
@@ -151,8 +151,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const services: ServiceProcess[] = [];
   const referenceServers: LineProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
-  const redisServers = new Map<string, RedisServer>();
-  const postgresServers = new Map<string, PostgresServer>();
+  const realServers = new Map<string, RealServer>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;
   const ctx: EngineContext = { scenario, layout, driver, model, placement, events, signal, pods: new PodSlots(layout.hosts.length, slotsPerHost) };
   try {
@@ -178,15 +177,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       servicesByNode.set(s.node, service);
       if (service.pid !== undefined) await pinThreads(service.pid, placement.services, placement.helpers ?? []);
     }
-    if (scenario.services.some((service) => service.kind === 'redis')) {
-      events.emit({ type: 'stage', message: 'starting redis-server beside the services of kind redis' });
-      await startRedisServers(ctx, [...layout.platformServices, ...layout.userServices], redisServers);
-    }
-    const postgresBinaries = postgresPreflight(scenario);
-    if (postgresBinaries !== undefined) {
-      events.emit({ type: 'stage', message: `starting PostgreSQL ${postgresBinaries.major} beside the services of kind postgres` });
-      await startPostgresServers(ctx, postgresBinaries, [...layout.platformServices, ...layout.userServices], postgresServers);
-    }
+    await startRealServers(ctx, preparedServers, [...layout.platformServices, ...layout.userServices], realServers);
     if (reference.tool === 'sockperf') {
       events.emit({ type: 'stage', message: `starting the reference: sockperf ${reference.version} servers beside the services` });
       referenceServers.push(...(await startReferenceServers(ctx, [...layout.platformServices, ...layout.userServices])));
@@ -205,8 +196,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
     const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], {
       services: servicesByNode,
-      redis: redisServers,
-      postgres: postgresServers,
+      realServers,
       reference: reference.tool === 'sockperf',
     });
     result.paths.push(...measured.paths);
@@ -227,7 +217,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       : { message: error instanceof Error ? error.message : String(error) };
   } finally {
     events.emit({ type: 'teardown' });
-    await Promise.allSettled([...services, ...referenceServers, ...redisServers.values(), ...postgresServers.values()].map((server) => server.stop()));
+    await Promise.allSettled([...services, ...referenceServers, ...realServers.values()].map((server) => server.stop()));
     await driver.closeAll();
     const report = await undo(ledger.read());
     if (report.errors.length === 0) ledger.remove();

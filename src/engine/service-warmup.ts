@@ -8,8 +8,7 @@
  * reset before each path.
  */
 import { ProbeProcess } from '../probes/probe-process.js';
-import { isPostgresMetric } from '../scenario/postgres.js';
-import { isRedisMetric } from '../scenario/redis.js';
+import { realServerKindOf } from '../scenario/real-servers.js';
 import type { ServiceLayout } from '../topology/layout.js';
 import type { EngineContext } from './context.js';
 
@@ -30,8 +29,8 @@ export async function warmUpServices(ctx: EngineContext, services: readonly Serv
     });
     try {
       await probe.ready(READY_TIMEOUT_MS);
-      // redis-server and PostgreSQL are native code with nothing to compile: their warm-up is the probes' own, per metric.
-      for (const metric of ctx.scenario.workload.metrics.filter((m) => !isRedisMetric(m) && !isPostgresMetric(m))) {
+      // The real servers (redis-server, PostgreSQL, …) are native code with nothing to compile: their warm-up is the probes' own, per metric.
+      for (const metric of ctx.scenario.workload.metrics.filter((m) => realServerKindOf(m) === undefined)) {
         await probe.measure(
           {
             metric,

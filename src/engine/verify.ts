@@ -4,7 +4,7 @@
  * and baseline, the proxy's eth1 for gre-proxy), and the path's own nft
  * counters (the strategy's `pathCounters`: gre-proxy's proxies) must have moved.
  * A real server in the path (Redis, PostgreSQL) adds its own view
- * (verify-redis.ts, verify-postgres.ts), which must agree as well.
+ * (verify-server.ts, through the kind's plug-in), which must agree as well.
  */
 import { readCounters } from '../kernel/inspect.js';
 import type { ServerView, Verification } from '../results/types.js';

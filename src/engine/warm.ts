@@ -7,29 +7,19 @@ import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histog
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { SteadyStateSpec } from '../probes/warmup.js';
 import type { WarmResult } from '../results/types.js';
-import { isPostgresMetric, POSTGRES_DATABASE, POSTGRES_QUERY, POSTGRES_USER } from '../scenario/postgres.js';
-import { isRedisMetric, REDIS_KEY } from '../scenario/redis.js';
+import { REAL_SERVERS, realServerKindOf } from '../scenario/real-servers.js';
 import type { WarmMetric } from '../scenario/schema.js';
-import type { PostgresServer } from '../services/postgres/server.js';
-import type { RedisServer } from '../services/redis/server.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import type { LiveInstance } from './instance.js';
+import type { RealServer } from './real-servers/types.js';
 
 /**
- * `redis`: the target's redis-server, for the redis.* metrics (its port and
- * password); `postgres`: its PostgreSQL server, for the pg.* metrics (port,
- * password, certificate).
+ * `server`: the target's real server (services[0] of a kind other than
+ * builtin), for that kind's metrics: its port, and what its clients need
+ * (password, key, certificate).
  */
-export async function measureWarm(
-  ctx: EngineContext,
-  strategy: Strategy,
-  target: Target,
-  instances: readonly LiveInstance[],
-  repetition: number,
-  redis?: RedisServer,
-  postgres?: PostgresServer,
-): Promise<WarmResult[]> {
+export async function measureWarm(ctx: EngineContext, strategy: Strategy, target: Target, instances: readonly LiveInstance[], repetition: number, server?: RealServer): Promise<WarmResult[]> {
   const { workload } = ctx.scenario;
   const steady = steadySpec(ctx);
   const probes = instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
@@ -37,20 +27,18 @@ export async function measureWarm(
   for (const metric of workload.metrics) {
     if (ctx.signal.aborted) break;
     ctx.events.emit({ type: 'warm-start', strategy: strategy.name, repetition, metric });
-    const viaRedis = isRedisMetric(metric);
-    if (viaRedis && (redis === undefined || target.redisPort === undefined)) {
-      throw new ColdpathError(`${metric}: ${target.serviceName} runs no redis-server`, { kind: 'runtime', hint: 'redis.* metrics need services.0.kind: redis' });
-    }
-    const viaPostgres = isPostgresMetric(metric);
-    if (viaPostgres && (postgres === undefined || target.postgresPort === undefined)) {
-      throw new ColdpathError(`${metric}: ${target.serviceName} runs no PostgreSQL server`, { kind: 'runtime', hint: 'pg.* metrics need services.0.kind: postgres' });
+    // A real server's metric goes to that server's port, with what its client needs; the others to the built-in server.
+    const kind = realServerKindOf(metric);
+    const via = kind === undefined ? undefined : server;
+    if (kind !== undefined && via?.kind !== kind) {
+      const rules = REAL_SERVERS[kind];
+      throw new ColdpathError(`${metric}: ${target.serviceName} runs no ${rules.title} server`, { kind: 'runtime', hint: `${rules.metrics} metrics need services.0.kind: ${kind}` });
     }
     const spec: MeasureSpec = {
       metric,
       host: target.address,
-      port: viaRedis ? (target.redisPort ?? 0) : viaPostgres ? (target.postgresPort ?? 0) : metric === 'echo' ? target.echoPort : target.httpPort,
-      ...(viaRedis && redis !== undefined ? { redis: { password: redis.password, key: REDIS_KEY } } : {}),
-      ...(viaPostgres && postgres !== undefined ? { postgres: { user: POSTGRES_USER, password: postgres.password, database: POSTGRES_DATABASE, ca: postgres.ca, query: POSTGRES_QUERY } } : {}),
+      port: via !== undefined ? via.port : metric === 'echo' ? target.echoPort : target.httpPort,
+      ...via?.requestSpec(),
       requests: workload.requests,
       warmup: workload.warmup,
       ...(steady === undefined ? {} : { steady }),

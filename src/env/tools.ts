@@ -21,11 +21,13 @@ export const TOOLS: readonly Tool[] = [
   { command: 'sockperf', debian: 'sockperf', neededFor: 'the reference measurement beside every path (sockperf ping-pong)', required: false },
   { command: 'redis-server', debian: 'redis-server', neededFor: 'services of kind redis', required: false },
   { command: 'redis-cli', debian: 'redis-tools', neededFor: 'services of kind redis: setting the value, CLIENT LIST for the path check', required: false },
+  { command: 'nginx', debian: 'nginx', neededFor: 'services of kind nginx', required: false },
 ];
 
-/** The tools a service kind needs beyond the built-in server (redis: redis-server, and redis-cli from its dependency redis-tools). */
+/** The tools a service kind needs beyond the built-in server (redis: redis-server, and redis-cli from its dependency redis-tools; nginx: nginx). */
 export function toolsForServiceKind(kind: string): Tool[] {
-  return kind === 'redis' ? TOOLS.filter((tool) => tool.command === 'redis-server' || tool.command === 'redis-cli') : [];
+  const commands: Record<string, readonly string[]> = { redis: ['redis-server', 'redis-cli'], nginx: ['nginx'] };
+  return TOOLS.filter((tool) => commands[kind]?.includes(tool.command) === true);
 }
 
 export function which(command: string): string | undefined {

@@ -57,14 +57,19 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
         ));
         break;
       }
-      const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
-      // One connection needs no pool; several are pooled, one request on each at a time.
-      const dispatcher: Dispatcher = spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
+      const dispatcher = keptDispatcher(origin, spec);
       if (spec.trace === true) {
         dispatcher.on('connect', (_origin, targets) => connections.push([nowMicros(), 1, slotOf(targets)]));
         dispatcher.on('disconnect', (_origin, targets) => connections.push([nowMicros(), -1, slotOf(targets)]));
       }
       operation = () => httpGet(dispatcher, path, spec.timeoutMs, false, body);
+      close = () => dispatcher.close();
+      break;
+    }
+    case 'http.get': {
+      // nginx (a service of kind nginx): GETs with undici, the HTTP client of Node.js functions, on kept connections.
+      const dispatcher = keptDispatcher(origin, spec);
+      operation = () => httpGet(dispatcher, path, spec.timeoutMs, false);
       close = () => dispatcher.close();
       break;
     }
@@ -158,4 +163,10 @@ function oneRequestPerConnection<C extends { close(): void }>(concurrency: numbe
       for (const client of clients) client.close();
     },
   };
+}
+
+/** undici on `concurrency` kept connections: one needs no pool; several are pooled, one request on each at a time. */
+function keptDispatcher(origin: string, spec: MeasureSpec): Dispatcher {
+  const options = { keepAliveTimeout: 60_000, connectTimeout: spec.timeoutMs };
+  return spec.concurrency === 1 ? new Client(origin, { ...options, pipelining: 1 }) : new Pool(origin, { ...options, connections: spec.concurrency, pipelining: 1 });
 }

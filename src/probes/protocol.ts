@@ -82,14 +82,17 @@ export interface RedisRequestSpec {
 
 /**
  * Opens one authenticated Redis connection named `name` (CLIENT SETNAME) —
- * or, with `postgres`, a PostgreSQL one (`application_name`) — and keeps it
- * until `release` (or `holdMs`): while it is open the engine asks the
- * server, from the server's side, which address it sees (CLIENT LIST,
- * pg_stat_activity).
+ * or, with `postgres`, a PostgreSQL one (`application_name`), with `http` an
+ * HTTP connection that makes one GET named in its path — and keeps it until
+ * `release` (or `holdMs`): while it is open the engine asks the server, from
+ * the server's side, which address it sees (CLIENT LIST, pg_stat_activity,
+ * nginx's access log).
  */
 export interface WitnessSpec extends RedisRequestSpec {
   /** A PostgreSQL connection instead (named by `application_name`; `password` and `key` are then unused). */
   postgres?: PostgresRequestSpec;
+  /** An HTTP connection instead (undici), one GET of `path`, which names it in the server's log (`password` and `key` are then unused). */
+  http?: { path: string };
   host: string;
   port: number;
   name: string;
@@ -118,7 +121,7 @@ export type ProbeCommand =
   | { id: number; op: 'measure'; spec: MeasureSpec }
   /** Runs beside a measurement (not queued behind it); `abort` does not stop it. */
   | { id: number; op: 'hold'; spec: HoldSpec }
-  /** Runs beside a measurement, like `hold`: a named Redis (or PostgreSQL) connection kept until `release` with the same id. */
+  /** Runs beside a measurement, like `hold`: a named Redis (PostgreSQL, HTTP) connection kept until `release` with the same id. */
   | { id: number; op: 'witness'; spec: WitnessSpec }
   | { id: number; op: 'release' }
   | { id: number; op: 'abort' };

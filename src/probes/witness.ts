@@ -1,9 +1,13 @@
 /**
- * Named Redis connections a probe keeps open on request, so the engine can
- * ask the server which source address it sees for them (CLIENT LIST, from
- * the server's side), then releases them. Each closes by itself after
- * `holdMs` should the release never come.
+ * Named connections a probe keeps open on request — Redis (CLIENT SETNAME),
+ * PostgreSQL (application_name), HTTP (one GET whose path names it) — so the
+ * engine can ask the server which source address it sees for them (CLIENT
+ * LIST, pg_stat_activity, nginx's access log, from the server's side), then
+ * releases them. Each closes by itself after `holdMs` should the release
+ * never come.
  */
+import { Client } from 'undici';
+import { httpGet } from './operations.js';
 import { closeFromServer, connectRedis, destroy } from './redis-client.js';
 import type { ProbeEvent, WitnessSpec } from './protocol.js';
 
@@ -16,8 +20,8 @@ export class Witnesses {
   async start(id: number, spec: WitnessSpec): Promise<void> {
     let close: () => Promise<void> = async () => {};
     try {
-      if (spec.postgres !== undefined) {
-        close = await this.postgres(spec, spec.postgres);
+      if (spec.postgres !== undefined || spec.http !== undefined) {
+        close = spec.postgres !== undefined ? await this.postgres(spec, spec.postgres) : await this.http(spec, spec.http?.path ?? '/');
         this.keep(id, close, spec.holdMs);
         this.send({ event: 'witnessing', id, ok: true });
         return;
@@ -59,6 +63,18 @@ export class Witnesses {
       throw error;
     }
     return () => endPg(client, spec.timeoutMs);
+  }
+
+  /** An HTTP connection (undici, as `http.get` uses) that has made one GET of `path`; returns its close. */
+  private async http(spec: WitnessSpec, path: string): Promise<() => Promise<void>> {
+    const client = new Client(`http://${spec.host}:${spec.port}`, { keepAliveTimeout: spec.holdMs, connectTimeout: spec.timeoutMs, pipelining: 1 });
+    try {
+      await httpGet(client, path, spec.timeoutMs, false);
+    } catch (error) {
+      await client.destroy().catch(() => {});
+      throw error;
+    }
+    return () => client.close().catch(() => {});
   }
 
   /** Closes witness `id` (the server closes first) and answers `released`. */

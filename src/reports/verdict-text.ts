@@ -95,6 +95,7 @@ const METRIC_WORDS: Record<WarmMetric, string> = {
   'redis.connect': 'Redis connection (connect, AUTH, first GET)',
   'pg.query': 'PostgreSQL query',
   'pg.connect': 'PostgreSQL connection (connect, TLS, SCRAM, first query)',
+  'http.get': 'nginx GET (kept connection)',
 };
 
 function costsText(verdict: Verdict): string {

@@ -110,21 +110,22 @@ export const referenceResultSchema = z
   ])
   .meta({ id: 'ReferenceResult', description: "sockperf TCP ping-pong round trips from the path's warm instance." });
 
-/** A real server's own view of the path (Redis: CLIENT LIST; PostgreSQL: pg_stat_activity), beside the built-in server's. */
+/** A real server's own view of the path (Redis: CLIENT LIST; PostgreSQL: pg_stat_activity; nginx: its access log), beside the built-in server's. */
 export const serverViewSchema = z
   .strictObject({
-    /** postgres: schema 5 and later. */
-    server: z.enum(['redis', 'postgres']),
+    /** postgres: schema 5 and later; nginx: schema 6 and later. */
+    server: z.enum(['redis', 'postgres', 'nginx']),
     /** Connections opened for the check by the path's warm instances. */
     opened: z.number(),
-    /** The check's connections as the server listed them, per source address (CLIENT LIST `addr`, pg_stat_activity `client_addr`). */
+    /** The check's connections as the server listed them, per source address (CLIENT LIST `addr`, pg_stat_activity `client_addr`, the access log's `$remote_addr`). */
     observedSources: z.record(z.string(), z.number()),
     ok: z.boolean(),
     detail: z.string(),
   })
   .meta({
     id: 'ServerView',
-    description: "A real server's own view of the path: the source addresses it listed for the warm instances' connections (Redis: CLIENT LIST addr; PostgreSQL: pg_stat_activity client_addr).",
+    description:
+      "A real server's own view of the path: the source addresses it listed for the warm instances' connections (Redis: CLIENT LIST addr; PostgreSQL: pg_stat_activity client_addr; nginx: $remote_addr in its access log).",
   });
 
 export const verificationSchema = z
@@ -135,8 +136,8 @@ export const verificationSchema = z
     observedSources: z.record(z.string(), z.number()),
     /** Proxy nft counters (gre-proxy only): packets tunnel → user VPC and back. */
     proxyCounters: z.strictObject({ out: z.number(), back: z.number() }).exactOptional(),
-    /** A real server's view (services[0].kind redis or postgres; absent before schema 4); `ok` includes it. */
-    server: serverViewSchema.exactOptional().describe("A real server's view (services[0].kind redis or postgres; absent before schema 4); ok includes it."),
+    /** A real server's view (services[0].kind redis, postgres or nginx; absent before schema 4); `ok` includes it. */
+    server: serverViewSchema.exactOptional().describe("A real server's view (services[0].kind redis, postgres or nginx; absent before schema 4); ok includes it."),
     ok: z.boolean(),
     detail: z.string(),
   })

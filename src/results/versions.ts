@@ -7,10 +7,11 @@ export const RUN_SCHEMA = 'coldpath/run';
  * (`kernelHeld`). 4: the Redis warm metrics (`redis.get`, `redis.connect`)
  * and a real server's view in the path check (`verification.server`).
  * 5: the PostgreSQL warm metrics (`pg.query`, `pg.connect`) and
- * `verification.server.server: postgres`. Migrations from older versions:
- * migrate.ts.
+ * `verification.server.server: postgres`. 6: the nginx warm metric
+ * (`http.get`) and `verification.server.server: nginx`. Migrations from
+ * older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 5;
+export const RUN_SCHEMA_VERSION = 6;
 
 /** Measured cold-start phases, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

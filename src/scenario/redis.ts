@@ -5,10 +5,6 @@
  */
 import { z } from 'zod';
 
-/** What a service runs: the built-in HTTP/echo server alone, or Redis or PostgreSQL beside it. */
-export const SERVICE_KINDS = ['builtin', 'redis', 'postgres'] as const;
-export type ServiceKind = (typeof SERVICE_KINDS)[number];
-
 /** Warm metrics against a `kind: redis` service (the first service, which every path targets). */
 export const REDIS_METRICS = ['redis.get', 'redis.connect'] as const;
 export type RedisMetric = (typeof REDIS_METRICS)[number];

@@ -1,7 +1,6 @@
 /** Rules that span fields; zod checks each field alone, these check them together. */
 import { contains, overlaps, parseCidr, size } from '../cidr.js';
-import { isPostgresMetric, postgresOptionsOf } from './postgres.js';
-import { isRedisMetric, redisOptionsOf } from './redis.js';
+import { REAL_SERVERS, type RealServerRules } from './real-servers.js';
 import type { Scenario } from './schema.js';
 
 export interface Problem {
@@ -101,9 +100,9 @@ export function crossFieldProblems(s: Scenario): Problem[] {
     if (s.reference.tool !== 'none' && (service.httpPort === s.reference.port || service.echoPort === s.reference.port)) {
       problems.push({ path: 'reference.port', message: `got ${s.reference.port}; services.${index} (${service.name}) listens there already — the sockperf server needs a port of its own` });
     }
-    for (const server of REAL_SERVERS) problems.push(...realServerProblems(s, service, index, server));
+    for (const server of Object.values(REAL_SERVERS)) problems.push(...realServerProblems(s, service, index, server));
   });
-  for (const server of REAL_SERVERS) {
+  for (const server of Object.values(REAL_SERVERS)) {
     const metrics = s.workload.metrics.filter(server.isMetric);
     if (metrics.length > 0 && s.services[0]?.kind !== server.kind) {
       problems.push({
@@ -123,28 +122,8 @@ export function crossFieldProblems(s: Scenario): Problem[] {
 
 type Service = Scenario['services'][number];
 
-/** The real servers a service can be (docs/services.md): what the rules below need of each. */
-const REAL_SERVERS = [
-  {
-    kind: 'redis',
-    title: 'Redis',
-    process: 'redis-server',
-    isMetric: isRedisMetric,
-    portOf: (service: Service) => redisOptionsOf(service).port,
-    given: (service: Service) => service.redis !== undefined,
-  },
-  {
-    kind: 'postgres',
-    title: 'PostgreSQL',
-    process: 'the PostgreSQL server',
-    isMetric: isPostgresMetric,
-    portOf: (service: Service) => postgresOptionsOf(service).port,
-    given: (service: Service) => service.postgres !== undefined,
-  },
-] as const;
-
 /** A real server's port must be its own; its options belong to its kind only. */
-function realServerProblems(s: Scenario, service: Service, index: number, server: (typeof REAL_SERVERS)[number]): Problem[] {
+function realServerProblems(s: Scenario, service: Service, index: number, server: RealServerRules): Problem[] {
   if (service.kind !== server.kind) {
     return server.given(service)
       ? [{ path: `services.${index}.${server.kind}`, message: `given for a service of kind ${service.kind}; ${server.title} options apply only with kind: ${server.kind}` }]

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { experimentSchema } from './experiments.js';
 import { POSTGRES_METRICS, postgresOptionsSchema } from './postgres.js';
-import { REDIS_METRICS, redisOptionsSchema, SERVICE_KINDS } from './redis.js';
+import { NGINX_METRICS, nginxOptionsSchema } from './nginx.js';
+import { SERVICE_KINDS } from './real-servers.js';
+import { REDIS_METRICS, redisOptionsSchema } from './redis.js';
 import { parseCidr } from '../cidr.js';
 
 const NAME = /^[a-z][a-z0-9]{0,5}$/;
@@ -28,7 +30,7 @@ const name = z.string().regex(NAME, 'expected 1–6 lowercase letters or digits,
 export const STRATEGIES = ['baseline', 'eni', 'peering', 'gre-proxy'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
-export const METRICS = ['connect', 'keepalive', 'newconn', 'echo', ...REDIS_METRICS, ...POSTGRES_METRICS] as const;
+export const METRICS = ['connect', 'keepalive', 'newconn', 'echo', ...REDIS_METRICS, ...POSTGRES_METRICS, ...NGINX_METRICS] as const;
 export type WarmMetric = (typeof METRICS)[number];
 
 const platform = z
@@ -56,10 +58,11 @@ const service = z
       .enum(SERVICE_KINDS)
       .default('builtin')
       .describe(
-        'builtin: the built-in HTTP and echo server; redis: also a redis-server (Debian package redis-server) on the service address, for the redis.* metrics; postgres: also a PostgreSQL server (Debian package postgresql; TLS, scram-sha-256) there, for the pg.* metrics (the built-in server still answers the cold path and the other metrics).',
+        'builtin: the built-in HTTP and echo server; redis: also a redis-server (Debian package redis-server) on the service address, for the redis.* metrics; postgres: also a PostgreSQL server (Debian package postgresql; TLS, scram-sha-256) there, for the pg.* metrics; nginx: also an nginx (Debian package nginx) there, for the http.* metrics (the built-in server still answers the cold path and the other metrics).',
       ),
     redis: redisOptionsSchema.optional().describe('Options of a kind: redis service (defaults apply when absent).'),
     postgres: postgresOptionsSchema.optional().describe('Options of a kind: postgres service (defaults apply when absent).'),
+    nginx: nginxOptionsSchema.optional().describe('Options of a kind: nginx service (defaults apply when absent).'),
     httpPort: z.number().int().min(1).max(65535).default(8080),
     echoPort: z.number().int().min(1).max(65535).default(9000),
     responseBytes: z
@@ -106,7 +109,7 @@ const workload = z
       .min(1)
       .default(['keepalive', 'newconn', 'echo'])
       .describe(
-        'Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only); with services[0].kind redis: redis.get (GET on an open, authenticated connection) and redis.connect (TCP connect, AUTH and the first GET on a new connection; the close is not timed); with services[0].kind postgres: pg.query (SELECT 1 on an open connection) and pg.connect (TCP connect, TLS handshake, SCRAM authentication and the first query on a new connection; the close is not timed).',
+        'Warm-path measurements per path: keepalive (HTTP on a kept connection), newconn (connect, request and response on a new connection, like netperf TCP_CRR; timed to the last response byte, not the close), echo (TCP ping-pong, like sockperf), connect (handshake only); with services[0].kind redis: redis.get (GET on an open, authenticated connection) and redis.connect (TCP connect, AUTH and the first GET on a new connection; the close is not timed); with services[0].kind postgres: pg.query (SELECT 1 on an open connection) and pg.connect (TCP connect, TLS handshake, SCRAM authentication and the first query on a new connection; the close is not timed); with services[0].kind nginx: http.get (a GET on a kept connection with undici, answered by nginx).',
       ),
     requests: z.number().int().min(1).max(10_000_000).default(1000).describe('Measured requests per metric, per instance, per repetition.'),
     warmup: z.number().int().min(0).max(1_000_000).default(200).describe('Requests sent and discarded before measuring: the least, when steadyState is enabled; the exact count otherwise.'),

@@ -14,7 +14,9 @@
  * - tunnel overlay: proxy p n=1+p, function host h n=128+h.
  */
 import { postgresOptionsOf, type PostgresOptions } from '../scenario/postgres.js';
-import { redisOptionsOf, type RedisOptions, type ServiceKind } from '../scenario/redis.js';
+import { nginxOptionsOf, type NginxOptions } from '../scenario/nginx.js';
+import type { ServiceKind } from '../scenario/real-servers.js';
+import { redisOptionsOf, type RedisOptions } from '../scenario/redis.js';
 import type { Scenario } from '../scenario/schema.js';
 import { host, parseCidr, size, subnet, type Cidr } from '../cidr.js';
 import { taggedIfname } from './naming.js';
@@ -58,6 +60,8 @@ export interface ServiceLayout {
   redis?: RedisOptions;
   /** kind postgres: its options, defaults filled in. */
   postgres?: PostgresOptions;
+  /** kind nginx: its options, defaults filled in. */
+  nginx?: NginxOptions;
 }
 
 export interface ProxyLayout {
@@ -130,6 +134,7 @@ export function buildLayout(scenario: Scenario, tag: string): Layout {
     kind: s.kind,
     ...(s.kind === 'redis' ? { redis: redisOptionsOf(s) } : {}),
     ...(s.kind === 'postgres' ? { postgres: postgresOptionsOf(s) } : {}),
+    ...(s.kind === 'nginx' ? { nginx: nginxOptionsOf(s) } : {}),
   });
   const platformServices = scenario.services.map((s, i) => service(s, i, `ps-${s.name}`, host(platform, 8 + i, 'platform.cidr')));
   const userServices = scenario.services.map((s, i) => service(s, i, `us-${s.name}`, host(userSubnet, scenario.user.reservedFirst + i, 'user.subnet')));

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postgresPreflight } from '../../../src/engine/postgres-services.js';
+import { postgresPreflight } from '../../../src/engine/real-servers/postgres.js';
 import { ColdpathError } from '../../../src/errors.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 

@@ -217,6 +217,16 @@ export function currentRun(): RunResult {
           detail: 'svc saw only the expected 1 source address(es); redis CLIENT LIST saw only the expected 1 source address(es)',
         };
       }
+      // Schema 6: nginx's view (services[0].kind nginx) reads the same way.
+      if (pathIndex === 1) {
+        rep.verification = {
+          expectedSources: ['198.19.0.12'],
+          observedSources: { '198.19.0.12': 3 },
+          server: { server: 'nginx', opened: 1, observedSources: { '198.19.0.12': 1 }, ok: true, detail: 'nginx access log saw only the expected 1 source address(es)' },
+          ok: true,
+          detail: 'svc saw only the expected 1 source address(es); nginx access log saw only the expected 1 source address(es)',
+        };
+      }
       rep.reference =
         path.strategy === 'eni'
           ? { tool: 'sockperf', outcome: 'errored', message: 'sockperf exited with 1', durationUs: 2_000_000 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, migrateV5toV6, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -84,6 +84,15 @@ describe('migrations', () => {
     const v5 = migrateV4toV5(v4);
     expect(v5['schemaVersion']).toBe(5);
     expect(v5['paths']).toEqual(v4['paths']);
+  });
+
+  it('5 → 6 changes only the version: a version-5 run measured no nginx', () => {
+    const v5 = currentJson();
+    v5['schemaVersion'] = 5;
+    for (const path of v5['paths']) for (const rep of path.repetitions) if (rep.verification?.server?.server === 'nginx') delete rep.verification.server;
+    const v6 = migrateV5toV6(v5);
+    expect(v6['schemaVersion']).toBe(6);
+    expect(v6['paths']).toEqual(v5['paths']);
   });
 
   it('a current run is left alone', () => {

@@ -1,48 +1,46 @@
 /**
- * The path check from a Redis server's own view: every warm instance of the
- * path opens one authenticated connection named for this block; while they
- * are open the engine asks the server, with redis-cli inside the service
- * host's namespace, for CLIENT LIST; each named client's `addr` must be a
- * source address the path promises (the same expected sources as the
- * built-in server's check). The connections are released (the server closes
- * them) before the path is torn down.
+ * The path check from a real server's own view: every warm instance of the
+ * path opens one connection named for this block (the kind's witness: a
+ * Redis CLIENT SETNAME, a PostgreSQL application_name, …); while they are
+ * open the engine asks the server, from the server's side, which source
+ * addresses it sees for that name; each must be one the path promises (the
+ * same expected sources as the built-in server's check). The connections are
+ * released before the path is torn down.
  */
-import { REDIS_KEY } from '../scenario/redis.js';
 import type { ServerView } from '../results/types.js';
-import { sourcesOf } from '../services/redis/client-list.js';
-import type { RedisServer } from '../services/redis/server.js';
 import type { LiveInstance } from './instance.js';
+import type { RealServer } from './real-servers/types.js';
 
 /** The longest a named connection stays open should its release never come. */
 const HOLD_MS = 30_000;
 
 export interface ServerViewCheck {
-  server: RedisServer;
+  server: RealServer;
   instances: readonly LiveInstance[];
   expectedSources: ReadonlySet<string>;
-  /** CLIENT SETNAME of this block's connections (no spaces), e.g. `coldpath-r0-eni`. */
+  /** The name of this block's connections (letters, digits, `-`), e.g. `coldpath-r0-eni`. */
   name: string;
   timeoutMs: number;
 }
 
-export async function verifyRedisView(check: ServerViewCheck): Promise<ServerView> {
+export async function verifyServerView(check: ServerViewCheck): Promise<ServerView> {
   const { server, name } = check;
   const probes = check.instances.flatMap((instance) => (instance.probe === undefined ? [] : [instance.probe]));
-  const spec = { host: server.address, port: server.port, password: server.password, key: REDIS_KEY, name, timeoutMs: check.timeoutMs, holdMs: HOLD_MS };
+  const spec = server.witnessSpec(name, check.timeoutMs, HOLD_MS);
   const witnesses = await Promise.all(probes.map((probe) => probe.witness(spec, check.timeoutMs + 5000)));
-  let listed: Awaited<ReturnType<RedisServer['clientList']>>;
+  const failures = witnesses.flatMap(({ event }) => (event.ok ? [] : [event.message]));
+  const opened = witnesses.length - failures.length;
+  let observedSources: Record<string, number>;
   try {
-    listed = await server.clientList();
+    observedSources = await server.observedSources(name, opened);
   } finally {
     await Promise.allSettled(witnesses.map((witness) => witness.release()));
   }
-  const failures = witnesses.flatMap(({ event }) => (event.ok ? [] : [event.message]));
-  const opened = witnesses.length - failures.length;
-  return judgeServerView({ server: 'redis', opened, failures, observedSources: sourcesOf(listed.filter((entry) => entry.name === name)), expectedSources: check.expectedSources });
+  return judgeServerView({ server: server.kind, opened, failures, observedSources, expectedSources: check.expectedSources });
 }
 
 /** What each server's listing is called in the verdict's words. */
-const LISTING: Record<ServerView['server'], string> = { redis: 'redis CLIENT LIST', postgres: 'postgres pg_stat_activity' };
+const LISTING: Record<ServerView['server'], string> = { redis: 'redis CLIENT LIST', postgres: 'postgres pg_stat_activity', nginx: 'nginx access log' };
 
 /** The verdict on what the server listed: every opened connection listed, from an expected source only. */
 export function judgeServerView(view: {
