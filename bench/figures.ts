@@ -146,7 +146,8 @@ function gatePowerRows(raw: Raw): FigureRow[] {
   const wall = raw['wallSeconds'] as { median: number; max: number };
   // "A 10 % regression": the smallest pool whose measured effect reaches 10 % (the busy-wait's nominal size is not its effect).
   const tenPercent =
-    detections.find((d) => d.measuredEffect !== undefined && d.measuredEffect >= 0.095) ?? (detections.some((d) => d.measuredEffect !== undefined) ? undefined : detections.find((d) => d.pool === 'K10'));
+    detections.find((d) => d.measuredEffect !== undefined && d.measuredEffect >= 0.095) ??
+    (detections.some((d) => d.measuredEffect !== undefined) ? undefined : detections.find((d) => d.pool === 'K10'));
   // Two valid runs are what compare judges (an invalid one exits 1 and is measured again); older files lack the split.
   const judgedAlarms = (row['aaJudgedFalseAlarms'] as number | undefined) ?? (row['aaFalseAlarms'] as number);
   const judged = (row['aaJudged'] as number | undefined) ?? (row['aaComparisons'] as number);
