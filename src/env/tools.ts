@@ -21,6 +21,7 @@ export const TOOLS: readonly Tool[] = [
   { command: 'sockperf', debian: 'sockperf', neededFor: 'the reference measurement beside every path (sockperf ping-pong)', required: false },
   { command: 'redis-server', debian: 'redis-server', neededFor: 'services of kind redis', required: false },
   { command: 'redis-cli', debian: 'redis-tools', neededFor: 'services of kind redis: setting the value, CLIENT LIST for the path check', required: false },
+  { command: 'crun', debian: 'crun', neededFor: 'function instances as OCI containers (instances.runtime: oci)', required: false },
 ];
 
 /** The tools a service kind needs beyond the built-in server (redis: redis-server, and redis-cli from its dependency redis-tools). */

@@ -69,6 +69,16 @@ export function migrateV4toV5(run: Json): Json {
   return { ...run, schemaVersion: 5 };
 }
 
+/**
+ * Schema 5 → 6. Version 6 adds the OCI runtime's phases (`oci-create`,
+ * `oci-start`) to timelines and histograms, and `instances` to the echoed
+ * scenario. A version-5 run started every runtime as a process: it has no
+ * such spans and its echo no `instances` (readers take `process`).
+ */
+export function migrateV5toV6(run: Json): Json {
+  return { ...run, schemaVersion: 6 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -79,6 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 2, changes: 'bursts record what they held, counted from the kernel (kernelHeld); absent in older runs', migrate: migrateV2toV3 },
   { from: 3, changes: 'the redis.get and redis.connect warm metrics and a real server’s view in the path check (verification.server); absent in older runs', migrate: migrateV3toV4 },
   { from: 4, changes: 'the pg.query and pg.connect warm metrics and PostgreSQL’s view in the path check (verification.server.server postgres); absent in older runs', migrate: migrateV4toV5 },
+  { from: 5, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV5toV6 },
 ];
 
 /** The oldest version this coldpath reads. */
