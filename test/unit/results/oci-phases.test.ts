@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { metricRows } from '../../../src/reports/metric-rows.js';
 import { openMetrics } from '../../../src/reports/openmetrics.js';
-import { summarizePath } from '../../../src/results/summary.js';
+import { coldStartTable } from '../../../src/reports/tables.js';
+import { summarizePath, summarizeRun } from '../../../src/results/summary.js';
 import type { RunResult } from '../../../src/results/types.js';
 import { MEASURED_PHASES, phasesPresent, TIMELINE_PHASES } from '../../../src/results/versions.js';
 import { currentRun } from './current-run.js';
@@ -42,5 +43,12 @@ describe('OCI phases', () => {
     expect(rows.map((row) => row.metric)).toContain('coldstart.oci-start');
     expect(rows.findIndex((row) => row.metric === 'coldstart.oci-create')).toBe(rows.findIndex((row) => row.metric === 'coldstart.strategy-attach') + 1);
     expect(openMetrics(oci)).toMatch(/phase="oci-create"/);
+  });
+
+  it('get columns of their own in the cold-start table, before the runtime start, only when recorded', () => {
+    const header = (run: RunResult): readonly string[] => coldStartTable(summarizeRun(run)).header;
+    expect(header(currentRun())).not.toContain('oci create mean');
+    const oci = header(withOciPhases());
+    expect(oci.slice(oci.indexOf('queued mean'), oci.indexOf('runtime start mean') + 1)).toEqual(['queued mean', 'oci create mean', 'oci start mean', 'runtime start mean']);
   });
 });
