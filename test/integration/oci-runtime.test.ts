@@ -99,6 +99,21 @@ describe('instances.runtime: oci', () => {
     expect(rootNamespaceState()).toBe(before);
   });
 
+  it('Ctrl-C while containers run: exit 130, the run tears its containers down itself', async () => {
+    const scenario = { ...OCI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
+    const { child, tag } = await startCli(['run', scenarioFile(scenario), '--out', tempDir()]);
+    const root = join(stateDir(), tag, 'crun');
+    await waitFor(() => containerPids(root).length >= 1, 90_000, 'a running container');
+    const pids = containerPids(root);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(existsSync(join(stateDir(), tag))).toBe(false);
+    expect(namespacesOf(tag)).toEqual([]);
+    // crun delete --force killed them; the machine's init reaps them a moment later.
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), 5000, 'the containers’ processes to exit');
+  });
+
   it('after kill -9, `coldpath clean` deletes the run’s containers, their crun state and bundles', async () => {
     const before = rootNamespaceState();
     const scenario = { ...OCI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
