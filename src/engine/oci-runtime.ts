@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { crunCgroupView, requireCrun } from '../env/crun.js';
+import { hostReadOnlyBinds } from '../probes/oci-bundle.js';
 import type { OciRuntime } from '../probes/oci-container.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { EngineContext } from './context.js';
@@ -21,7 +22,7 @@ export function ociRuntimeOf(ctx: EngineContext): OciRuntime {
   const ledger = ctx.driver.ledger;
   let runtime = runtimes.get(ledger);
   if (runtime === undefined) {
-    runtime = { root: join(ledger.dir, 'crun'), bundles: join(ledger.dir, 'oci'), view: crunCgroupView(), ledger };
+    runtime = { root: join(ledger.dir, 'crun'), bundles: join(ledger.dir, 'oci'), view: crunCgroupView(), binds: hostReadOnlyBinds(), ledger };
     runtimes.set(ledger, runtime);
   }
   return runtime;

@@ -30,7 +30,6 @@ import { formatArgv, runCommand } from '../exec/run-command.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { NETNS_DIR } from '../kernel/processes.js';
 import { OCI_ROOTFS, renderOciConfig } from './oci-config.js';
-import { hostReadOnlyBinds } from './oci-bundle.js';
 import { probeArgv, ProbeProcess } from './probe-process.js';
 import type { ProbeArgs, ProbeEvent } from './protocol.js';
 
@@ -41,6 +40,8 @@ export interface OciRuntime {
   /** Parent of the bundles (inside the ledger directory). */
   bundles: string;
   view: CgroupView;
+  /** Host paths bound read-only into every container (oci-bundle.ts: `hostReadOnlyBinds`). */
+  binds: readonly string[];
   ledger: Ledger;
 }
 
@@ -85,7 +86,7 @@ export async function startOciProbe(options: { runtime: OciRuntime; id: string; 
   runtime.ledger.append({ t: 'container', root: runtime.root, id: options.id, bundle });
   mkdirSync(join(bundle, OCI_ROOTFS), { recursive: true });
   mkdirSync(runtime.root, { recursive: true, mode: 0o700 });
-  const config = renderOciConfig({ args: probeArgv(options.args), env: PROBE_ENV, netnsPath: join(NETNS_DIR, options.netns), readOnlyBinds: hostReadOnlyBinds(), hostname: options.id });
+  const config = renderOciConfig({ args: probeArgv(options.args), env: PROBE_ENV, netnsPath: join(NETNS_DIR, options.netns), readOnlyBinds: runtime.binds, hostname: options.id });
   writeFileSync(join(bundle, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const pidFile = join(bundle, 'pid');
   const { ours, theirs } = await socketPair(join(bundle, 'stdin.sock'));
@@ -95,12 +96,23 @@ export async function startOciProbe(options: { runtime: OciRuntime; id: string; 
   const child = spawn(file ?? 'crun', args, { stdio: [theirs, 'pipe', 'pipe'] });
   theirs.destroy();
   const channel = new AttachedLineChannel<ProbeEvent>({ label: options.label, argv, input: ours, output: child.stdout, stderr: child.stderr, spawnedAt: createStart });
+  // A hung create (a stuck mount, a full /run) must not hold the burst forever.
+  const hung = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
   const exitCode = await new Promise<number | null>((resolve) => {
     child.once('error', () => resolve(null));
     child.once('exit', (code) => resolve(code));
   });
+  clearTimeout(hung);
   const createEnd = nowMicros();
   if (exitCode !== 0) {
+    // 'exit' can come before crun's last words on stderr: wait (briefly) until its pipes close.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     ours.destroy();
     throw new ColdpathError(`crun create of ${options.id} failed: ${formatArgv(argv)}`, {
       kind: 'command',
