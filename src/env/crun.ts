@@ -7,8 +7,9 @@ import { ColdpathError } from '../errors.js';
 import { HYBRID_UNIFIED_MOUNT, type CgroupView } from '../exec/crun.js';
 import { installHint, TOOLS, which } from './tools.js';
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-const TMPFS_MAGIC = 0x01021994;
+/** statfs types (linux/magic.h). */
+export const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const TMPFS_MAGIC = 0x01021994;
 
 const fsType = (path: string): number | undefined => {
   try {
@@ -18,6 +19,14 @@ const fsType = (path: string): number | undefined => {
   }
 };
 
+/** What decides how crun must be called: the file system types of /sys/fs/cgroup and of its `unified` mount, and that mount's controllers. */
+export interface CgroupFacts {
+  cgroupFs: number | undefined;
+  unifiedFs: number | undefined;
+  /** Contents of `unified/cgroup.controllers`; undefined when unreadable. */
+  unifiedControllers: string | undefined;
+}
+
 /**
  * `private-v1-view` on a hybrid hierarchy (cgroup v1 under a tmpfs
  * /sys/fs/cgroup, cgroup v2 at /sys/fs/cgroup/unified) whose v2 mount has
@@ -25,13 +34,20 @@ const fsType = (path: string): number | undefined => {
  * cgroup manager. `direct` everywhere else (pure v1, pure v2, hybrid with an
  * empty v2).
  */
+export function cgroupViewOf(facts: CgroupFacts): CgroupView {
+  const hybrid = facts.cgroupFs === TMPFS_MAGIC && facts.unifiedFs === CGROUP2_SUPER_MAGIC;
+  return hybrid && (facts.unifiedControllers ?? '').trim() !== '' ? 'private-v1-view' : 'direct';
+}
+
+/** The cgroup view of this machine (see `cgroupViewOf`). */
 export function crunCgroupView(): CgroupView {
-  if (fsType('/sys/fs/cgroup') !== TMPFS_MAGIC || fsType(HYBRID_UNIFIED_MOUNT) !== CGROUP2_SUPER_MAGIC) return 'direct';
+  let unifiedControllers: string | undefined;
   try {
-    return readFileSync(`${HYBRID_UNIFIED_MOUNT}/cgroup.controllers`, 'utf8').trim() === '' ? 'direct' : 'private-v1-view';
+    unifiedControllers = readFileSync(`${HYBRID_UNIFIED_MOUNT}/cgroup.controllers`, 'utf8');
   } catch {
-    return 'direct';
+    unifiedControllers = undefined;
   }
+  return cgroupViewOf({ cgroupFs: fsType('/sys/fs/cgroup'), unifiedFs: fsType(HYBRID_UNIFIED_MOUNT), unifiedControllers });
 }
 
 /** Throws exit 3 naming the Debian package when `crun` (or, on a hybrid hierarchy, `unshare`) is missing. */
