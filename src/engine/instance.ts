@@ -3,8 +3,9 @@
  * instances at once or back to back: kernel set-up (namespace, container
  * link, strategy attach), runtime start (the probe, as a process or, with
  * `instances.runtime: oci`, as an OCI container: `oci-create`, `oci-start`,
- * then the probe's own start), first request (connect, then time to first byte). Each phase is a span on the shared
- * monotonic clock relative to the burst's t0; gaps are queueing.
+ * then the probe's own start), first request (connect, then time to first
+ * byte). Each phase is a span on the shared monotonic clock relative to the
+ * burst's t0; gaps are queueing.
  */
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
