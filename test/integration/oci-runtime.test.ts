@@ -95,6 +95,8 @@ describe('instances.runtime: oci', () => {
     // The run's directory held the crun state (`crun --root`) and the bundles: it is gone, so crun lists no container of the run.
     const tag = runId!.split('-').pop()!;
     expect(existsSync(join(stateDir(), tag))).toBe(false);
+    // Nor did any container of the run land in crun's default state directory (a create without --root).
+    expect(containersUnder('/run/crun').filter((id) => id.startsWith(`coldpath-${tag}-`))).toEqual([]);
     expect(namespacesOf(tag)).toEqual([]);
     expect(rootNamespaceState()).toBe(before);
   });
