@@ -8,7 +8,7 @@ export async function cleanCommand(): Promise<number> {
   lines.push(
     report.netnsRemoved.length === 0 && report.runsCleaned.length === 0
       ? 'nothing to clean'
-      : `removed ${report.netnsRemoved.length} namespace(s), ${report.processesKilled} process(es), ${report.runsCleaned.length} ledger(s)`,
+      : `removed ${report.containersRemoved > 0 ? `${report.containersRemoved} container(s), ` : ''}${report.netnsRemoved.length} namespace(s), ${report.processesKilled} process(es), ${report.runsCleaned.length} ledger(s)`,
   );
   for (const error of report.errors) lines.push(`error: ${error}`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,6 +2,7 @@
  * `coldpath doctor`: can this machine run the default scenario, and what is
  * missing for the rest. Exit 0 when the default scenario can run.
  */
+import { crunCgroupView } from '../env/crun.js';
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
 import { installHint, TOOLS, which } from '../env/tools.js';
@@ -30,6 +31,16 @@ export async function doctorCommand(): Promise<number> {
       detail: path ?? `missing — ${tool.neededFor}`,
       required: tool.required,
       ...(path === undefined ? { fix: installHint([tool]) } : {}),
+    });
+  }
+  if (which('crun') !== undefined) {
+    // How `instances.runtime: oci` will call crun here (docs/oci.md): said, because the hybrid case adds a mount namespace per create.
+    const view = crunCgroupView();
+    checks.push({
+      name: 'oci: cgroups',
+      ok: true,
+      detail: view === 'direct' ? 'crun create runs directly' : 'hybrid hierarchy with controllers in cgroup v2: crun create runs in a private mount namespace without /sys/fs/cgroup/unified',
+      required: false,
     });
   }
   let features: KernelFeatures | undefined;

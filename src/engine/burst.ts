@@ -9,7 +9,7 @@ import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCe
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
-import { MEASURED_PHASES, type BurstResult, type InstanceResult } from '../results/types.js';
+import { phasesPresent, type BurstResult, type InstanceResult } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import { firstRequest, resultOf, setUpNetwork, startRuntime, type LiveInstance } from './instance.js';
@@ -102,7 +102,7 @@ export async function runBurst(
     instances,
     failures,
     resources: { ...strategy.resources(ok.length), instances: ok.length, conntrackEntries: await conntrackEntries(ctx, options.conntrackNodes) },
-    histograms: histogramsOf(ok),
+    histograms: histogramsOf(ok, ctx.scenario.instances.runtime === 'oci'),
   };
   // Counted while the instances are alive, after everything timed.
   if (options.censusBefore !== undefined) result.kernelHeld = censusDelta(await runCensus(ctx), options.censusBefore);
@@ -114,14 +114,15 @@ export async function runBurst(
   return { result, live };
 }
 
-function histogramsOf(ok: readonly InstanceResult[]): Record<string, string> {
+/** `oci`: the instances were containers, so the OCI runtime's phases get histograms too (a process run's keys stay as they were). */
+function histogramsOf(ok: readonly InstanceResult[], oci: boolean): Record<string, string> {
   const histograms: Record<string, string> = {};
   const add = (name: string, values: number[]): void => {
     const histogram = createHistogram('coldstart');
     for (const value of values) recordMicros(histogram, value);
     histograms[name] = encodeHistogram(histogram);
   };
-  for (const phase of MEASURED_PHASES) {
+  for (const phase of phasesPresent(() => oci)) {
     add(
       phase,
       ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)),

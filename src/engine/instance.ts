@@ -1,17 +1,21 @@
 /**
  * One instance's cold path, in three steps the burst can run for all
  * instances at once or back to back: kernel set-up (namespace, container
- * link, strategy attach), runtime start (the probe process), first request
- * (connect, then time to first byte). Each phase is a span on the shared
- * monotonic clock relative to the burst's t0; gaps are queueing.
+ * link, strategy attach), runtime start (the probe, as a process or, with
+ * `instances.runtime: oci`, as an OCI container: `oci-create`, `oci-start`,
+ * then the probe's own start), first request (connect, then time to first
+ * byte). Each phase is a span on the shared monotonic clock relative to the
+ * burst's t0; gaps are queueing.
  */
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
+import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
 import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
 import { peerLinksOutside } from '../topology/ops.js';
 import type { EngineContext } from './context.js';
+import { ociRuntimeOf } from './oci-runtime.js';
 
 /** Generous bound: a 2-CPU machine starting 128 Node.js processes at once needs seconds. */
 const PROBE_READY_TIMEOUT_MS = 120_000;
@@ -75,14 +79,21 @@ export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: n
     return;
   }
   const netns = ctx.driver.netnsOf(live.layout.node);
+  const args = firstNow === undefined ? {} : { first: firstSpec(ctx, firstNow) };
+  const label = `probe of instance ${live.layout.id}`;
   try {
-    const probe = new ProbeProcess({
-      netns,
-      args: firstNow === undefined ? {} : { first: firstSpec(ctx, firstNow) },
-      cpus,
-      onSpawn: ctx.driver.ledger.recordSpawn(netns),
-      label: `probe of instance ${live.layout.id}`,
-    });
+    if (ctx.scenario.instances.runtime === 'oci') {
+      // The container is named after the instance's namespace: unique in the run, recognisable in `crun list`.
+      const started = await startOciProbe({ runtime: ociRuntimeOf(ctx), id: netns, netns, args, cpus, label });
+      live.probe = started.probe;
+      live.spans.push({ phase: 'oci-create', startUs: started.create.startUs - t0, endUs: started.create.endUs - t0 });
+      live.spans.push({ phase: 'oci-start', startUs: started.start.startUs - t0, endUs: started.start.endUs - t0 });
+      // The runtime's own start follows crun's: from `crun start` returning to the probe's ready line.
+      const readyAt = await started.probe.ready(PROBE_READY_TIMEOUT_MS);
+      live.spans.push({ phase: 'runtime-start', startUs: started.start.endUs - t0, endUs: Math.max(readyAt, started.start.endUs) - t0 });
+      return;
+    }
+    const probe = new ProbeProcess({ netns, args, cpus, onSpawn: ctx.driver.ledger.recordSpawn(netns), label });
     live.probe = probe;
     const readyAt = await probe.ready(PROBE_READY_TIMEOUT_MS);
     live.spans.push({ phase: 'runtime-start', startUs: probe.spawnedAt - t0, endUs: readyAt - t0 });
@@ -119,7 +130,7 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
       ...(live.expectedSource === undefined ? {} : { expectedSource: live.expectedSource }),
       spans,
       totalUs,
-      networkUs: spans.filter((s) => NETWORK_PHASES.includes(s.phase)).reduce((sum, s) => sum + (s.endUs - s.startUs), 0),
+      networkUs: spans.filter((s) => (NETWORK_PHASES as readonly string[]).includes(s.phase)).reduce((sum, s) => sum + (s.endUs - s.startUs), 0),
       modeled: [],
       modeledTotalUs: 0,
     };
@@ -144,7 +155,8 @@ export function resultOf(live: LiveInstance): InstanceResult {
 }
 
 /**
- * Stops probes, deletes namespaces in one batch, returns addresses and quota.
+ * Stops probes (a container probe: EOF, `crun delete`, its bundle), deletes
+ * namespaces in one batch, returns addresses and quota.
  * Returns the links that vanish once the kernel has reclaimed the namespaces (see settle.ts).
  */
 export async function stopInstances(ctx: EngineContext, strategy: Strategy, instances: readonly LiveInstance[]): Promise<Array<{ node: string; dev: string }>> {

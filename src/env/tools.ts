@@ -22,6 +22,7 @@ export const TOOLS: readonly Tool[] = [
   { command: 'redis-server', debian: 'redis-server', neededFor: 'services of kind redis', required: false },
   { command: 'redis-cli', debian: 'redis-tools', neededFor: 'services of kind redis: setting the value, CLIENT LIST for the path check', required: false },
   { command: 'nginx', debian: 'nginx', neededFor: 'services of kind nginx', required: false },
+  { command: 'crun', debian: 'crun', neededFor: 'function instances as OCI containers (instances.runtime: oci)', required: false },
 ];
 
 /** The tools a service kind needs beyond the built-in server (redis: redis-server, and redis-cli from its dependency redis-tools; nginx: nginx). */

@@ -1,8 +1,9 @@
 /**
  * `coldpath clean`: removes the leftovers of coldpath runs that are no longer
  * running (crashed, killed with SIGKILL, or interrupted twice) and nothing
- * else: only namespaces named `coldpath-<tag>-…` and ledgers under the state
- * directory. A run that is still alive is left alone.
+ * else: only namespaces named `coldpath-<tag>-…`, the OCI containers a ledger
+ * recorded (in that run's own crun state directory) and ledgers under the
+ * state directory. A run that is still alive is left alone.
  */
 import { isAlive, startTicksOf } from './processes.js';
 import { Ledger, listLedgerTags, ownerOf, readLedgerFile } from './ledger.js';
@@ -11,6 +12,8 @@ import { parseNetnsName } from '../topology/naming.js';
 
 export interface CleanReport {
   runsCleaned: string[];
+  /** OCI containers deleted (their crun state and bundles). */
+  containersRemoved: number;
   runsSkipped: Array<{ tag: string; pid: number }>;
   netnsRemoved: string[];
   processesKilled: number;
@@ -30,7 +33,7 @@ function liveOwner(tag: string): number | undefined {
 }
 
 export async function cleanLeftovers(options: { graceMs?: number } = {}): Promise<CleanReport> {
-  const report: CleanReport = { runsCleaned: [], runsSkipped: [], netnsRemoved: [], processesKilled: 0, errors: [] };
+  const report: CleanReport = { runsCleaned: [], containersRemoved: 0, runsSkipped: [], netnsRemoved: [], processesKilled: 0, errors: [] };
   const live = new Set<string>();
   for (const tag of listLedgerTags()) {
     const pid = liveOwner(tag);
@@ -41,6 +44,7 @@ export async function cleanLeftovers(options: { graceMs?: number } = {}): Promis
     }
     const ledger = Ledger.open(tag);
     const result = await undo(ledger.read(), options);
+    report.containersRemoved += result.containersRemoved;
     report.processesKilled += result.processesKilled;
     report.netnsRemoved.push(...result.netnsRemoved);
     report.errors.push(...result.errors);

@@ -17,7 +17,11 @@ export type LedgerEntry =
   | { t: 'link'; netns: string; dev: string }
   | { t: 'nft'; netns: string; table: string }
   | { t: 'process'; netns: string; pid: number; argv: string[] }
-  | { t: 'process-exit'; pid: number };
+  | { t: 'process-exit'; pid: number }
+  /** An OCI container (`instances.runtime: oci`), written before `crun create`: its crun state under `root`, its bundle directory. */
+  | { t: 'container'; root: string; id: string; bundle: string }
+  /** The container was deleted and its bundle removed. */
+  | { t: 'container-removed'; root: string; id: string };
 
 /** Root of all ledgers. `/run` is a tmpfs: ledgers vanish at reboot, like namespaces. */
 export function stateDir(): string {
@@ -118,6 +122,8 @@ export function listLedgerTags(): string[] {
 
 /** What a ledger says must be undone, in the order to undo it. */
 export interface UndoList {
+  /** Containers not recorded as removed, newest first. */
+  containers: Array<{ root: string; id: string; bundle: string }>;
   processes: Array<{ netns: string; pid: number; argv: string[] }>;
   netns: string[];
 }
@@ -128,6 +134,8 @@ export function undoList(entries: readonly LedgerEntry[]): UndoList {
     .flatMap((entry) => (entry.t === 'process' && !exited.has(entry.pid) ? [entry] : []))
     .map(({ netns, pid, argv }) => ({ netns, pid, argv }))
     .reverse();
+  const removed = new Set(entries.flatMap((entry) => (entry.t === 'container-removed' ? [`${entry.root}\0${entry.id}`] : [])));
+  const containers = entries.flatMap((entry) => (entry.t === 'container' && !removed.has(`${entry.root}\0${entry.id}`) ? [{ root: entry.root, id: entry.id, bundle: entry.bundle }] : [])).reverse();
   const seen = new Set<string>();
   const netns: string[] = [];
   for (const entry of [...entries].reverse()) {
@@ -136,7 +144,7 @@ export function undoList(entries: readonly LedgerEntry[]): UndoList {
       netns.push(entry.name);
     }
   }
-  return { processes, netns };
+  return { containers, processes, netns };
 }
 
 export function ownerOf(entries: readonly LedgerEntry[]): { pid: number; startTicks?: number; startedAt: string } | undefined {

@@ -1,15 +1,18 @@
 /**
- * Undoes what a ledger recorded, in a fixed order: processes, then the
- * namespaces (which takes every link, address, route and nft table inside
+ * Undoes what a ledger recorded, in a fixed order: containers (crun deletes
+ * them, which kills their processes, and their bundles go), processes, then
+ * the namespaces (which takes every link, address, route and nft table inside
  * them). Continues past errors and reports them; used by a normal run's
  * teardown and by `coldpath clean`.
  */
 import { readdirSync } from 'node:fs';
 import { runCommand } from '../exec/run-command.js';
+import { removeContainers } from './containers.js';
 import { undoList, type LedgerEntry } from './ledger.js';
 import { isRecordedProcess, NETNS_DIR, terminate } from './processes.js';
 
 export interface UndoReport {
+  containersRemoved: number;
   processesKilled: number;
   netnsRemoved: string[];
   errors: string[];
@@ -18,12 +21,14 @@ export interface UndoReport {
 export async function undo(entries: readonly LedgerEntry[], options: { graceMs?: number } = {}): Promise<UndoReport> {
   const list = undoList(entries);
   const errors: string[] = [];
+  const containers = await removeContainers(list.containers);
+  errors.push(...containers.errors);
   const recorded = list.processes.filter((p) => isRecordedProcess(p.pid, p.netns, p.argv)).map((p) => p.pid);
   let killed = (await terminate(recorded, options.graceMs ?? 1000)).length;
   const result = await removeNetns(list.netns, options.graceMs ?? 1000);
   killed += result.processesKilled;
   errors.push(...result.errors);
-  return { processesKilled: killed, netnsRemoved: result.removed, errors };
+  return { containersRemoved: containers.removed, processesKilled: killed, netnsRemoved: result.removed, errors };
 }
 
 export function existingNetns(): string[] {

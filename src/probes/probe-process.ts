@@ -1,20 +1,42 @@
 /** The orchestrator's handle on one probe (one function instance's runtime). */
+import type { LineChannel } from '../exec/line-channel.js';
 import { LineProcess } from '../exec/line-process.js';
 import { compiledScript } from '../paths.js';
 import type { FirstRequestEvent, FirstRequestSpec, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent, WitnessEvent, WitnessSpec } from './protocol.js';
 
+/** The probe's command line: the same Node.js and script whether it runs as a process or in a container. */
+export const probeArgv = (args: ProbeArgs): string[] => [process.execPath, compiledScript('probes/agent.js'), JSON.stringify(args)];
+
+/** A probe some runtime started (an OCI container): its channel, its pid on this host, and how to stop it. */
+export interface StartedProbe {
+  channel: LineChannel<ProbeEvent>;
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}
+
+/** A probe started as a process in a namespace (`runtime: process`). */
+export interface ProbeProcessOptions {
+  netns: string;
+  args: ProbeArgs;
+  cpus: readonly number[];
+  onSpawn: (pid: number, argv: string[]) => void;
+  label: string;
+}
+
 export class ProbeProcess {
   private nextId = 1;
-  readonly process: LineProcess<ProbeEvent>;
+  readonly process: LineChannel<ProbeEvent>;
+  private readonly started: StartedProbe;
 
-  constructor(options: { netns: string; args: ProbeArgs; cpus: readonly number[]; onSpawn: (pid: number, argv: string[]) => void; label: string }) {
-    this.process = new LineProcess<ProbeEvent>({
-      netns: options.netns,
-      argv: [process.execPath, compiledScript('probes/agent.js'), JSON.stringify(options.args)],
-      cpus: options.cpus,
-      onSpawn: options.onSpawn,
-      label: options.label,
-    });
+  /** Starts the probe as a process (`ip netns exec`), or wraps one a runtime started. */
+  constructor(options: ProbeProcessOptions | StartedProbe) {
+    if ('channel' in options) {
+      this.started = options;
+    } else {
+      const child = new LineProcess<ProbeEvent>({ netns: options.netns, argv: probeArgv(options.args), cpus: options.cpus, onSpawn: options.onSpawn, label: options.label });
+      this.started = { channel: child, pid: child.pid, stop: () => child.stop(1000) };
+    }
+    this.process = this.started.channel;
   }
 
   /** When spawn was called, µs monotonic. */
@@ -23,7 +45,7 @@ export class ProbeProcess {
   }
 
   get pid(): number | undefined {
-    return this.process.pid;
+    return this.started.pid;
   }
 
   /** Resolves with the time the probe reported itself running. */
@@ -71,6 +93,6 @@ export class ProbeProcess {
   }
 
   stop(): Promise<void> {
-    return this.process.stop(1000);
+    return this.started.stop();
   }
 }

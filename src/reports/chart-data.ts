@@ -3,7 +3,7 @@
  * the shared summaries and histograms). Kept apart from the chart specs so
  * each can be tested as plain data.
  */
-import { MEASURED_PHASES, NETWORK_PHASES, type InstanceResult, type PathResult, type RunResult } from '../results/types.js';
+import { NETWORK_PHASES, phasesPresent, type InstanceResult, type PathResult, type RunResult } from '../results/types.js';
 import { METRICS, type StrategyName, type WarmMetric } from '../scenario/schema.js';
 import { percentileCurve } from './percentile-curve.js';
 import { runSummaries } from './summaries.js';
@@ -94,9 +94,10 @@ export function chartData(run: RunResult): ChartData {
     const path = summary.strategy;
     if (summary.coldStart.total.count > 0) {
       const row = summary.outcome === 'completed' ? path : `${path} (${summary.outcome})`;
-      MEASURED_PHASES.forEach((phase, order) => {
-        const target = NETWORK_PHASES.includes(phase) ? data.measuredPhases : data.harnessPhases;
-        target.push({ row, path, segment: phase, source: 'measured', meanUs: summary.coldStart.phases[phase].mean, order });
+      const phases = summary.coldStart.phases;
+      phasesPresent((oci) => phases[oci] !== undefined).forEach((phase, order) => {
+        const target = (NETWORK_PHASES as readonly string[]).includes(phase) ? data.measuredPhases : data.harnessPhases;
+        target.push({ row, path, segment: phase, source: 'measured', meanUs: phases[phase]?.mean ?? 0, order });
       });
     }
     for (const burst of [...summary.bursts].sort((a, b) => a.size - b.size)) {

@@ -8,7 +8,7 @@ import { VEGA_LITE_SCHEMA as SCHEMA } from '../report-data.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMicros } from '../format.js';
 import { MODELED_PHASES } from '../model/profiles.js';
-import { MEASURED_PHASES } from '../results/types.js';
+import { TIMELINE_PHASES } from '../results/types.js';
 import { STRATEGIES, type StrategyName, type WarmMetric } from '../scenario/schema.js';
 import { THROTTLE_SEGMENT, type BurstPoint, type ChartData, type FailurePoint, type LatencyPoint, type PhaseSegment, type ResourcePoint } from './chart-data.js';
 import { HATCH_FILL } from './hatch.js';
@@ -31,7 +31,8 @@ const WIDTH = 520;
 /** One colour per path in every chart (Okabe–Ito: readable with colour-vision deficiencies). */
 export const PATH_COLORS: Record<StrategyName, string> = { baseline: '#7f7f7f', eni: '#e69f00', peering: '#0072b2', 'gre-proxy': '#009e73' };
 
-const MEASURED_COLORS = ['#d9d9d9', '#9ecae1', '#3182bd', '#31a354', '#fdd0a2', '#e6550d', '#a63603'];
+/** One per phase of TIMELINE_PHASES, in its order (the OCI runtime's phases in purples; a panel keeps only the phases it shows). */
+const MEASURED_COLORS = ['#d9d9d9', '#9ecae1', '#3182bd', '#31a354', '#dadaeb', '#9e9ac8', '#fdd0a2', '#e6550d', '#a63603'];
 const MODELED_SEGMENTS = [THROTTLE_SEGMENT, ...MODELED_PHASES];
 const MODELED_COLORS = ['#e7298a', '#bcbddc', '#807dba', '#c7e9c0', '#74c476', '#238b45', '#fdae6b'];
 
@@ -160,7 +161,7 @@ export function phasesSpec(paths: readonly StrategyName[], measured: readonly Ph
             legend: 'measured phase',
             label: 'mean',
             colors: MEASURED_COLORS,
-            domain: MEASURED_PHASES,
+            domain: TIMELINE_PHASES,
             hatched: false,
           }),
         ]
@@ -173,7 +174,7 @@ export function phasesSpec(paths: readonly StrategyName[], measured: readonly Ph
             legend: 'harness phase',
             label: 'mean',
             colors: MEASURED_COLORS,
-            domain: MEASURED_PHASES,
+            domain: TIMELINE_PHASES,
             hatched: false,
           }),
         ]

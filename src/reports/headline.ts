@@ -14,6 +14,8 @@ export function runHeadline(run: RunResult): string {
     `paths ${scenario.strategies.join(', ')}`,
     plural(scenario.repetitions, 'repetition'),
     `bursts K = ${scenario.burst.sizes.join(', ')}${burstMode === undefined ? '' : ` (${burstMode})`}`,
+    // Said only for OCI containers: a process run's headline stays as it was.
+    ...(scenario.instances?.runtime === 'oci' ? ['instances: OCI containers (crun)'] : []),
     `warm ${scenario.workload.metrics.join(', ')} × ${scenario.workload.requests} requests (${scenario.workload.loop} loop)`,
     `started ${run.startedAt}, ${(run.durationMs / 1000).toFixed(1)} s`,
   ].join(' · ');

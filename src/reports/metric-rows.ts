@@ -4,7 +4,7 @@
  */
 import type { HistogramSummary } from '../metrics/histogram.js';
 import { summarizeRun, type PathSummary } from '../results/summary.js';
-import { MEASURED_PHASES, type RunResult } from '../results/types.js';
+import { phasesPresent, type RunResult } from '../results/types.js';
 
 export interface MetricRow {
   path: string;
@@ -22,8 +22,10 @@ export function metricRows(run: RunResult, paths: readonly PathSummary[] = summa
     const failures = Object.values(path.coldStart.failures).reduce((a, b) => a + b, 0);
     rows.push({ path: path.strategy, metric: 'coldstart.total', source: 'measured', summary: path.coldStart.total, errors: failures });
     rows.push({ path: path.strategy, metric: 'coldstart.network', source: 'measured', summary: path.coldStart.network, errors: 0 });
-    for (const phase of MEASURED_PHASES) {
-      rows.push({ path: path.strategy, metric: `coldstart.${phase}`, source: 'measured', summary: path.coldStart.phases[phase], errors: 0 });
+    const phases = path.coldStart.phases;
+    for (const phase of phasesPresent((oci) => phases[oci] !== undefined)) {
+      const summary = phases[phase];
+      if (summary !== undefined) rows.push({ path: path.strategy, metric: `coldstart.${phase}`, source: 'measured', summary, errors: 0 });
     }
     rows.push({ path: path.strategy, metric: 'coldstart.modeled', source: 'modeled', summary: path.coldStart.modeled, errors: 0 });
     for (const [metric, summary] of Object.entries(path.warm)) {

@@ -12,7 +12,7 @@
 import type { HistogramSummary } from '../metrics/histogram.js';
 import type { PairedDifference } from '../metrics/paired.js';
 import { costsOverBaseline, referenceP50 } from '../results/path-costs.js';
-import { MEASURED_PHASES, type RunResult } from '../results/types.js';
+import { phasesPresent, type RunResult } from '../results/types.js';
 import { metricRows } from './metric-rows.js';
 import { runSummaries } from './summaries.js';
 
@@ -90,9 +90,10 @@ function phaseFamily(run: RunResult): Family {
   const name = 'coldpath_coldstart_phase_seconds';
   const lines: string[] = [];
   for (const path of runSummaries(run)) {
-    for (const phase of MEASURED_PHASES) {
-      const summary = path.coldStart.phases[phase];
-      if (summary.count === 0) continue;
+    const phases = path.coldStart.phases;
+    for (const phase of phasesPresent((oci) => phases[oci] !== undefined)) {
+      const summary = phases[phase];
+      if (summary === undefined || summary.count === 0) continue;
       for (const [statistic, value] of statistics(summary)) {
         lines.push(
           sample(

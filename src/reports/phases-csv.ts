@@ -5,7 +5,7 @@
  * `repetition_index` and `instance` are the run.json `index` and `id`.
  */
 import { stringify } from 'csv-stringify/sync';
-import { MEASURED_PHASES, type InstanceResult, type RunResult } from '../results/types.js';
+import { TIMELINE_PHASES, type InstanceResult, type RunResult } from '../results/types.js';
 import { placeModeledSteps } from './modeled-timeline.js';
 
 export const PHASE_COLUMNS = ['path', 'repetition_index', 'burst_size', 'instance', 'host', 'outcome', 'reason', 'phase', 'source', 'start_us', 'end_us', 'duration_us', 'throttle_us'] as const;
@@ -31,7 +31,7 @@ export function phasesCsv(run: RunResult): string {
 }
 
 function instanceRows(instance: InstanceResult): Cell[][] {
-  const order = (phase: string): number => MEASURED_PHASES.indexOf(phase as (typeof MEASURED_PHASES)[number]);
+  const order = (phase: string): number => TIMELINE_PHASES.indexOf(phase as (typeof TIMELINE_PHASES)[number]);
   const measured = [...instance.spans].sort((a, b) => order(a.phase) - order(b.phase));
   const rows: Cell[][] = measured.map((span) =>
     // `queued` is the sum of the gaps between phases, not one interval: it has a duration only.

@@ -32,13 +32,34 @@ const percentiles = (summary: HistogramSummary): string[] => [
 const pathLabel = (path: PathSummary): string => (path.outcome === 'completed' ? path.strategy : `${path.strategy} (${path.outcome})`);
 
 export function coldStartTable(paths: readonly PathSummary[]): Table {
+  // OCI instances (instances.runtime: oci): crun's create and start get columns of their own, before the runtime's own start.
+  const oci = paths.some((path) => path.coldStart.phases['oci-create'] !== undefined);
+  const ociMeans = (path: PathSummary): string[] =>
+    oci
+      ? (['oci-create', 'oci-start'] as const).map((phase) => {
+          const summary = path.coldStart.phases[phase];
+          return summary === undefined ? '–' : micros(summary, summary.mean);
+        })
+      : [];
   return {
     title: 'Cold start per path',
     note:
       'Cold path: the per-instance network work (namespace, container link, attach, first connect, TTFB) — what a path costs. ' +
       'Queued and runtime start are the harness (instances waiting for each other in a burst, the function runtime starting), the same on every path. ' +
+      (oci ? 'With OCI instances, oci create (writing the bundle, then crun create) and oci start (crun start) come before the runtime’s own start. ' : '') +
       'Modeled: control-plane time in virtual time, shown apart and never added to the measured columns. Means add up; percentiles would not.',
-    header: ['path', 'ok / attempted', 'cold path p50', 'cold path p99', 'queued mean', 'runtime start mean', 'burst start → response p50', 'modeled p50', 'modeled p99'],
+    header: [
+      'path',
+      'ok / attempted',
+      'cold path p50',
+      'cold path p99',
+      'queued mean',
+      ...(oci ? ['oci create mean', 'oci start mean'] : []),
+      'runtime start mean',
+      'burst start → response p50',
+      'modeled p50',
+      'modeled p99',
+    ],
     rows: paths.map((path) => {
       const attempted = path.bursts.reduce((sum, burst) => sum + burst.attempted, 0);
       const { modeled, network, phases, total } = path.coldStart;
@@ -48,6 +69,7 @@ export function coldStartTable(paths: readonly PathSummary[]): Table {
         micros(network, network.p50),
         micros(network, network.p99),
         micros(phases.queued, phases.queued.mean),
+        ...ociMeans(path),
         micros(phases['runtime-start'], phases['runtime-start'].mean),
         micros(total, total.p50),
         micros(modeled, modeled.p50),

@@ -61,10 +61,14 @@ function coldStartText(verdict: ColdStartVerdict | undefined): string {
   const parts = [`${verdict.ranking.map(ranked).join(', ')}.`];
   const compared = verdict.againstBaseline.map((item) => comparedText(item.strategy, 'baseline', item.difference));
   if (compared.length > 0) parts.push(`Per repetition, against baseline: ${compared.join('; ')}.`);
-  const { queuedUs, runtimeStartUs, totalUs } = verdict.harness;
+  const { queuedUs, runtimeStartUs, totalUs, oci } = verdict.harness;
   if (totalUs > 0) {
+    const runtime =
+      oci === undefined
+        ? `starting the function runtime (${formatMicros(runtimeStartUs)})`
+        : `starting the function runtime as an OCI container (crun create ${formatMicros(oci.createUs)}, crun start ${formatMicros(oci.startUs)}, then the runtime's own start ${formatMicros(runtimeStartUs)})`;
     parts.push(
-      `Shown apart, the same on every path: waiting for the harness's other instances in a burst (${formatMicros(queuedUs)} per instance on average) and starting the function runtime (${formatMicros(runtimeStartUs)}), of ${formatMicros(totalUs)} from burst start to first response.`,
+      `Shown apart, the same on every path: waiting for the harness's other instances in a burst (${formatMicros(queuedUs)} per instance on average) and ${runtime}, of ${formatMicros(totalUs)} from burst start to first response.`,
     );
   }
   return parts.join(' ');

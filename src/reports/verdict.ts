@@ -34,9 +34,11 @@ export interface ColdStartVerdict {
   /**
    * The harness's own part of a burst, the same on every path and never
    * leading the verdict: mean wait behind other instances' stages and mean
-   * runtime start per instance, over all paths (µs).
+   * runtime start per instance, over all paths (µs); with OCI instances
+   * (`instances.runtime: oci`) also crun's create and start, which
+   * `runtimeStartUs` does not include.
    */
-  harness: { queuedUs: number; runtimeStartUs: number; totalUs: number };
+  harness: { queuedUs: number; runtimeStartUs: number; totalUs: number; oci?: { createUs: number; startUs: number } };
 }
 
 export interface ModeledCost {
@@ -173,6 +175,9 @@ function coldStartVerdict(paths: readonly PathSummary[], context: VerdictContext
   const measured = paths.filter((path) => path.coldStart.total.count > 0);
   const weight = measured.reduce((sum, path) => sum + path.coldStart.total.count, 0);
   const mean = (pick: (path: PathSummary) => number): number => (weight === 0 ? 0 : measured.reduce((sum, path) => sum + pick(path) * path.coldStart.total.count, 0) / weight);
+  const oci = measured.some((path) => path.coldStart.phases['oci-create'] !== undefined)
+    ? { oci: { createUs: mean((path) => path.coldStart.phases['oci-create']?.mean ?? 0), startUs: mean((path) => path.coldStart.phases['oci-start']?.mean ?? 0) } }
+    : {};
   return {
     ranking,
     againstBaseline: ranking
@@ -182,6 +187,7 @@ function coldStartVerdict(paths: readonly PathSummary[], context: VerdictContext
       queuedUs: mean((path) => path.coldStart.phases.queued.mean),
       runtimeStartUs: mean((path) => path.coldStart.phases['runtime-start'].mean),
       totalUs: mean((path) => path.coldStart.total.mean),
+      ...oci,
     },
   };
 }

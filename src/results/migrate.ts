@@ -78,6 +78,16 @@ export function migrateV5toV6(run: Json): Json {
   return { ...run, schemaVersion: 6 };
 }
 
+/**
+ * Schema 6 → 7. Version 7 adds the OCI runtime's phases (`oci-create`,
+ * `oci-start`) to timelines and histograms, and `instances` to the echoed
+ * scenario. A version-6 run started every runtime as a process: it has no
+ * such spans and its echo no `instances` (readers take `process`).
+ */
+export function migrateV6toV7(run: Json): Json {
+  return { ...run, schemaVersion: 7 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -89,6 +99,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 3, changes: 'the redis.get and redis.connect warm metrics and a real server’s view in the path check (verification.server); absent in older runs', migrate: migrateV3toV4 },
   { from: 4, changes: 'the pg.query and pg.connect warm metrics and PostgreSQL’s view in the path check (verification.server.server postgres); absent in older runs', migrate: migrateV4toV5 },
   { from: 5, changes: 'the http.get warm metric and nginx’s view in the path check (verification.server.server nginx); absent in older runs', migrate: migrateV5toV6 },
+  { from: 6, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV6toV7 },
 ];
 
 /** The oldest version this coldpath reads. */

@@ -7,12 +7,12 @@ import { z } from 'zod';
 import { modeledStepSchema } from '../model/schema.js';
 import { METRICS, STRATEGIES } from '../scenario/schema.js';
 import { encodedHistogramSchema, failureReasonSchema, kernelCensusSchema, resourceCountsSchema, steadyStateSpecSchema, warmupRecordSchema } from './common-schema.js';
-import { MEASURED_PHASES } from './versions.js';
+import { TIMELINE_PHASES } from './versions.js';
 
 /** A span on an instance's timeline, µs relative to its burst's start. */
 export const spanSchema = z
   .strictObject({
-    phase: z.enum(MEASURED_PHASES),
+    phase: z.enum(TIMELINE_PHASES),
     startUs: z.number(),
     endUs: z.number(),
   })

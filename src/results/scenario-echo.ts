@@ -15,6 +15,7 @@
  * fields).
  */
 import { z } from 'zod';
+import { RUNTIMES } from '../scenario/instances.js';
 import { METRICS, STRATEGIES } from '../scenario/schema.js';
 
 /** A nested object of the scenario that readers do not look into: kept as written. */
@@ -75,6 +76,8 @@ export const scenarioEchoSchema = z
     tenantKey: z.number(),
     workload,
     burst,
+    /** Absent in runs recorded before OCI instances existed (schema ≤ 5): every runtime was a process. */
+    instances: z.looseObject({ runtime: z.enum(RUNTIMES) }).exactOptional(),
     repetitions: z.number(),
     /** Absent in schema 1 (paths ran one after another). */
     order: z.enum(['rotate', 'shuffle', 'listed']).exactOptional(),

@@ -5,7 +5,7 @@
  */
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
-import { MEASURED_PHASES, type KernelCensus, type MeasuredPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
+import { MEASURED_PHASES, OCI_PHASES, type KernelCensus, type MeasuredPhase, type OciPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
 
 export interface BurstSummary {
   size: number;
@@ -32,7 +32,8 @@ export interface PathSummary {
     total: HistogramSummary;
     network: HistogramSummary;
     modeled: HistogramSummary;
-    phases: Record<MeasuredPhase, HistogramSummary>;
+    /** Every measured phase; the OCI runtime's phases only for paths whose instances were containers. */
+    phases: Record<MeasuredPhase, HistogramSummary> & Partial<Record<OciPhase, HistogramSummary>>;
     instances: number;
     failures: Record<string, number>;
   };
@@ -72,7 +73,8 @@ export function summarizePath(path: PathResult): PathSummary {
   const allHistograms = bursts.map((burst) => burst.histograms);
   const failures: Record<string, number> = {};
   for (const burst of bursts) for (const [reason, count] of Object.entries(burst.failures)) failures[reason] = (failures[reason] ?? 0) + (count ?? 0);
-  const phases = Object.fromEntries(MEASURED_PHASES.map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as Record<MeasuredPhase, HistogramSummary>;
+  const recorded = OCI_PHASES.filter((phase) => allHistograms.some((histograms) => histograms[phase] !== undefined));
+  const phases = Object.fromEntries([...MEASURED_PHASES, ...recorded].map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as PathSummary['coldStart']['phases'];
   const sizes = [...new Set(bursts.map((burst) => burst.size))];
   const burstSummaries = sizes.map((size): BurstSummary => {
     const same = bursts.filter((burst) => burst.size === size);

@@ -46,7 +46,18 @@ import type {
 import type { scenarioEchoSchema } from './scenario-echo.js';
 import type { referenceSetupSchema, runResultSchema } from './schema.js';
 
-export { MEASURED_PHASES, NETWORK_PHASES, RUN_SCHEMA, RUN_SCHEMA_VERSION, type MeasuredPhase } from './versions.js';
+export {
+  MEASURED_PHASES,
+  NETWORK_PHASES,
+  OCI_PHASES,
+  phasesPresent,
+  RUN_SCHEMA,
+  RUN_SCHEMA_VERSION,
+  TIMELINE_PHASES,
+  type MeasuredPhase,
+  type OciPhase,
+  type TimelinePhase,
+} from './versions.js';
 
 // ── the run ─────────────────────────────────────────────────────────────────
 

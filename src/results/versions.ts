@@ -8,14 +8,35 @@ export const RUN_SCHEMA = 'coldpath/run';
  * and a real server's view in the path check (`verification.server`).
  * 5: the PostgreSQL warm metrics (`pg.query`, `pg.connect`) and
  * `verification.server.server: postgres`. 6: the nginx warm metric
- * (`http.get`) and `verification.server.server: nginx`. Migrations from
+ * (`http.get`) and `verification.server.server: nginx`. 7: the OCI
+ * runtime's phases (`oci-create`, `oci-start`) on instance timelines and in
+ * burst histograms, for runs with `instances.runtime: oci`. Migrations from
  * older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 6;
+export const RUN_SCHEMA_VERSION = 7;
 
-/** Measured cold-start phases, in timeline order. */
+/** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;
 export type MeasuredPhase = (typeof MEASURED_PHASES)[number];
 
 /** The phases that are network work (runtime start and queueing are not). */
 export const NETWORK_PHASES: readonly MeasuredPhase[] = ['namespace', 'container-link', 'strategy-attach', 'first-connect', 'first-response'];
+
+/**
+ * The OCI runtime's own phases (`instances.runtime: oci`, docs/oci.md):
+ * writing the bundle and `crun create` until it returns, then `crun start`.
+ * They sit between `strategy-attach` and `runtime-start` and are recorded only
+ * by runs that start containers, so a `process` run's records, summaries and
+ * reports are the same as before they existed.
+ */
+export const OCI_PHASES = ['oci-create', 'oci-start'] as const;
+export type OciPhase = (typeof OCI_PHASES)[number];
+
+/** Every phase a timeline can hold, in timeline order. */
+export const TIMELINE_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'oci-create', 'oci-start', 'runtime-start', 'first-connect', 'first-response'] as const;
+export type TimelinePhase = (typeof TIMELINE_PHASES)[number];
+
+/** The phases to show for a run or path: every measured phase, and the OCI phases where `has` says they were recorded. */
+export function phasesPresent(has: (phase: OciPhase) => boolean): TimelinePhase[] {
+  return TIMELINE_PHASES.filter((phase) => !(OCI_PHASES as readonly string[]).includes(phase) || has(phase as OciPhase));
+}

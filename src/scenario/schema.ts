@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { experimentSchema } from './experiments.js';
 import { POSTGRES_METRICS, postgresOptionsSchema } from './postgres.js';
+import { instancesSchema } from './instances.js';
 import { NGINX_METRICS, nginxOptionsSchema } from './nginx.js';
 import { SERVICE_KINDS } from './real-servers.js';
 import { REDIS_METRICS, redisOptionsSchema } from './redis.js';
@@ -272,6 +273,7 @@ export const scenarioSchema = z
     tenantKey: z.number().int().min(1).max(16_777_215).default(1001).describe('GRE key / VXLAN VNI of the tenant.'),
     workload: workload.prefault({}),
     burst: burst.prefault({}),
+    instances: instancesSchema.prefault({}),
     repetitions: z.number().int().min(1).max(100).default(3).describe('Times each path is measured; compare uses the spread.'),
     order: z
       .enum(['rotate', 'shuffle', 'listed'])

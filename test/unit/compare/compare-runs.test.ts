@@ -217,6 +217,15 @@ describe('compare: environments', () => {
     other.scenario.services = [{ ...other.scenario.services[0]!, responseDelayUs: 200 }];
     expect(compare(fixture, other).notes).toContain('scenarios differ (BASE vs NEW): services.0.responseDelayUs: 0 vs 200');
   });
+
+  it('a run recorded before instances.runtime existed is a process run: no difference against runtime process, one against oci', () => {
+    const process = structuredClone(fixture);
+    process.scenario.instances = { runtime: 'process' };
+    expect(compare(fixture, process).notes.filter((note) => note.startsWith('scenarios differ'))).toEqual([]);
+    const oci = structuredClone(fixture);
+    oci.scenario.instances = { runtime: 'oci' };
+    expect(compare(fixture, oci).notes).toContain('scenarios differ (BASE vs NEW): instances.runtime: "process" vs "oci"');
+  });
 });
 
 describe('compare: one repetition', () => {

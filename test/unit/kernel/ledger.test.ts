@@ -42,6 +42,21 @@ describe('ledger', () => {
       { t: 'netns', name: 'a' },
       { t: 'netns', name: 'c' },
     ];
-    expect(undoList(entries)).toEqual({ processes: [{ netns: 'b', pid: 11, argv: ['p11'] }], netns: ['c', 'a', 'b'] });
+    expect(undoList(entries)).toEqual({ containers: [], processes: [{ netns: 'b', pid: 11, argv: ['p11'] }], netns: ['c', 'a', 'b'] });
+  });
+
+  it('lists the OCI containers not recorded as removed, newest first, before processes and namespaces', () => {
+    const entries: LedgerEntry[] = [
+      { t: 'run', tag: 'abcd', pid: 1, startedAt: '', argv: [] },
+      { t: 'netns', name: 'coldpath-abcd-fh0-c0' },
+      { t: 'container', root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c0', bundle: '/run/coldpath/abcd/oci/coldpath-abcd-fh0-c0' },
+      { t: 'container', root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c1', bundle: '/run/coldpath/abcd/oci/coldpath-abcd-fh0-c1' },
+      { t: 'container', root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c2', bundle: '/run/coldpath/abcd/oci/coldpath-abcd-fh0-c2' },
+      { t: 'container-removed', root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c1' },
+      // The same id under another root is another container.
+      { t: 'container-removed', root: '/elsewhere', id: 'coldpath-abcd-fh0-c0' },
+    ];
+    expect(undoList(entries).containers.map((container) => container.id)).toEqual(['coldpath-abcd-fh0-c2', 'coldpath-abcd-fh0-c0']);
+    expect(undoList(entries).containers[0]).toEqual({ root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c2', bundle: '/run/coldpath/abcd/oci/coldpath-abcd-fh0-c2' });
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, migrateV5toV6, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, migrateV5toV6, migrateV6toV7, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -95,6 +95,18 @@ describe('migrations', () => {
     expect(v6['paths']).toEqual(v5['paths']);
   });
 
+  it('6 → 7 changes only the version: a version-6 run started every runtime as a process (no OCI phases, no instances in its echo)', () => {
+    const v6 = currentJson();
+    v6['schemaVersion'] = 6;
+    delete v6['scenario'].instances;
+    const v7 = migrateV6toV7(v6);
+    expect(v7['schemaVersion']).toBe(7);
+    expect(v7['paths']).toEqual(v6['paths']);
+    const file = join(dir, 'v6.json');
+    writeFileSync(file, JSON.stringify(v6));
+    expect(readRun(file).scenario.instances).toBeUndefined();
+  });
+
   it('a current run is left alone', () => {
     const run = currentJson();
     expect(migrateRun(run, RUN_SCHEMA_VERSION)).toBe(run);
@@ -132,6 +144,19 @@ describe('a run written by current code', () => {
     expect(read).toEqual(run);
     // The echoed scenario prints in the order it was written (report.html shows it as YAML).
     expect(Object.keys(read.scenario)).toEqual(Object.keys(run.scenario));
+  });
+
+  it('round-trips the OCI runtime phases of a run with instances.runtime oci', () => {
+    const run = currentJson();
+    run['scenario'].instances = { runtime: 'oci' };
+    const burst = run['paths'][0].repetitions[0].bursts[0];
+    const instance = burst.instances.find((item: { outcome: string }) => item.outcome === 'ok');
+    instance.spans.push({ phase: 'oci-create', startUs: 10, endUs: 20 }, { phase: 'oci-start', startUs: 20, endUs: 25 });
+    burst.histograms['oci-create'] = burst.histograms['namespace'];
+    burst.histograms['oci-start'] = burst.histograms['namespace'];
+    const read = readRun(writeRunJson(run as never, join(dir, 'oci')));
+    expect(read.scenario.instances).toEqual({ runtime: 'oci' });
+    expect(read.paths[0]?.repetitions[0]?.bursts[0]?.instances.find((item) => item.outcome === 'ok')?.spans.map((span) => span.phase)).toContain('oci-start');
   });
 
   it('keeps scenario fields this version does not know (the scenario is an echo)', () => {
