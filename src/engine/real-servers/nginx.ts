@@ -15,7 +15,7 @@ import { NGINX_WORKER_USER } from '../../services/nginx/config.js';
 import { NginxServer } from '../../services/nginx/server.js';
 import type { ServiceLayout } from '../../topology/layout.js';
 import type { EngineContext } from '../context.js';
-import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
+import { RealServerAdapter, type RealServer, type RealServerPlugin, type RealServerStarter } from './types.js';
 
 /** The Debian package with /usr/sbin/nginx (nginx-light and the other flavours depend on it). */
 export const NGINX_PACKAGE = toolsForServiceKind('nginx')[0]?.debian ?? 'nginx';
@@ -55,19 +55,8 @@ export function checkNginx(field: string, find: () => string | undefined = findN
 }
 
 /** A running nginx as the engine sees every real server. */
-class NginxRealServer implements RealServer {
+class NginxRealServer extends RealServerAdapter<NginxServer> implements RealServer {
   readonly kind = 'nginx';
-  constructor(private readonly server: NginxServer) {}
-
-  get pid(): number | undefined {
-    return this.server.pid;
-  }
-  get address(): string {
-    return this.server.address;
-  }
-  get port(): number {
-    return this.server.port;
-  }
 
   /** `http.get` needs nothing but host and port: no credentials. */
   requestSpec() {

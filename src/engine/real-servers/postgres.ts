@@ -16,7 +16,7 @@ import { POSTGRES_SYSTEM_USER } from '../../services/postgres/config.js';
 import { PostgresServer, systemUser } from '../../services/postgres/server.js';
 import type { ServiceLayout } from '../../topology/layout.js';
 import type { EngineContext } from '../context.js';
-import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
+import { RealServerAdapter, type RealServer, type RealServerPlugin, type RealServerStarter } from './types.js';
 
 /**
  * Exit 3 when PostgreSQL cannot run here, naming `field` and the Debian
@@ -53,19 +53,8 @@ export function postgresPreflight(scenario: Scenario): PostgresBinaries | undefi
 }
 
 /** A running PostgreSQL server as the engine sees every real server. */
-class PostgresRealServer implements RealServer {
+class PostgresRealServer extends RealServerAdapter<PostgresServer> implements RealServer {
   readonly kind = 'postgres';
-  constructor(private readonly server: PostgresServer) {}
-
-  get pid(): number | undefined {
-    return this.server.pid;
-  }
-  get address(): string {
-    return this.server.address;
-  }
-  get port(): number {
-    return this.server.port;
-  }
 
   requestSpec() {
     return { postgres: { user: POSTGRES_USER, password: this.server.password, database: POSTGRES_DATABASE, ca: this.server.ca, query: POSTGRES_QUERY } };

@@ -14,7 +14,7 @@ import { sourcesOf } from '../../services/redis/client-list.js';
 import { RedisServer } from '../../services/redis/server.js';
 import type { ServiceLayout } from '../../topology/layout.js';
 import type { EngineContext } from '../context.js';
-import type { RealServer, RealServerPlugin, RealServerStarter } from './types.js';
+import { RealServerAdapter, type RealServer, type RealServerPlugin, type RealServerStarter } from './types.js';
 
 /** Exit 3 when redis-server or redis-cli is missing, naming `field` and the Debian package. */
 function checkRedis(field: string): void {
@@ -34,19 +34,8 @@ export function redisPreflight(scenario: Scenario): void {
 }
 
 /** A running redis-server as the engine sees every real server. */
-class RedisRealServer implements RealServer {
+class RedisRealServer extends RealServerAdapter<RedisServer> implements RealServer {
   readonly kind = 'redis';
-  constructor(private readonly server: RedisServer) {}
-
-  get pid(): number | undefined {
-    return this.server.pid;
-  }
-  get address(): string {
-    return this.server.address;
-  }
-  get port(): number {
-    return this.server.port;
-  }
 
   requestSpec() {
     return { redis: { password: this.server.password, key: REDIS_KEY } };

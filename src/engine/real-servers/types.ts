@@ -55,3 +55,25 @@ export interface RealServerPlugin {
    */
   preflight(field: string): RealServerStarter;
 }
+
+/** What every server process class exposes; the adapters below read it through. */
+interface ServerProcess {
+  readonly pid: number | undefined;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** The part of a `RealServer` that only reads the server process through; each kind adds its specs, view and stop. */
+export abstract class RealServerAdapter<S extends ServerProcess> {
+  constructor(protected readonly server: S) {}
+
+  get pid(): number | undefined {
+    return this.server.pid;
+  }
+  get address(): string {
+    return this.server.address;
+  }
+  get port(): number {
+    return this.server.port;
+  }
+}
