@@ -31,7 +31,10 @@ describe('run --baseline', () => {
     const junit = join(tempDir(), 'gate.xml');
     const slower = await runCli(['run', scenario(2000), '--out', out, '--quiet', '--baseline', join(out, baseId!), '--junit', junit]);
     expect(slower.code, slower.stdout + slower.stderr).toBe(99);
-    expect(slower.stdout).toMatch(/eni\s+keepalive\.p50 .*regressed/);
+    // 2 ms on a ≈ 60 µs keep-alive: both percentiles move ×30. With 2 repetitions (t with 1 df) one
+    // disturbed BASE repetition can stretch one percentile's interval down to a few percent, so the
+    // verdict is asked of either (seen once in CI on a busy machine: p50's CI +8.6 % … , p99 regressed).
+    expect(slower.stdout).toMatch(/eni\s+keepalive\.p(50|99) .*regressed/);
   });
 });
 
