@@ -12,8 +12,9 @@
  * removes it once the agent is gone (and leaves it alone while it lives).
  */
 import { ColdpathError } from '../errors.js';
-import { type ApplyResult, KernelDriver } from '../kernel/driver.js';
+import { type ApplyResult, LocalKernelDriver } from '../kernel/driver.js';
 import { Ledger, ownerOf } from '../kernel/ledger.js';
+import { startTicksOf } from '../kernel/processes.js';
 import { undo } from '../kernel/teardown.js';
 import type { Plan } from '../topology/ops.js';
 
@@ -33,12 +34,18 @@ export interface PlanBackend {
   close(): Promise<void>;
 }
 
+/** Whether a ledger's owner is the process that started this agent (same pid and, when recorded, the same start time). */
+function isParent(owner: { pid: number; startTicks?: number }): boolean {
+  if (owner.pid !== process.ppid) return false;
+  return owner.startTicks === undefined || startTicksOf(owner.pid) === owner.startTicks;
+}
+
 /** Root-context `ip` sessions per tag: one is enough for an agent's plans, which arrive one at a time per tag. */
 const ROOT_SESSIONS = 1;
 
 interface TagSession {
   ledger: Ledger;
-  driver: KernelDriver;
+  driver: LocalKernelDriver;
 }
 
 /** The real backend: ledgers under the state directory, namespaces `coldpath-<tag>-<node>`. */
@@ -77,11 +84,20 @@ export class TagSessions implements PlanBackend {
     this.sessions.clear();
   }
 
-  /** The tag's session, claiming its ledger on first use; another process's tag is refused. */
+  /**
+   * The tag's session, claiming its ledger on first use. A tag claimed by another process is
+   * refused, but for the agent's own parent's: a coordinator on this machine that started the
+   * agent as its child (the local executor) shares its tag, and the agent keeps a ledger of its
+   * own in the tag's directory (`Ledger.join`), so its teardown undoes only what it built.
+   */
   private session(tag: string): TagSession {
     const existing = this.sessions.get(tag);
     if (existing !== undefined) return existing;
-    const ledger = Ledger.create(tag);
+    let ledger = Ledger.create(tag);
+    if (ledger === undefined) {
+      const owner = ownerOf(Ledger.open(tag).read());
+      if (owner !== undefined && isParent(owner)) ledger = Ledger.join(tag);
+    }
     if (ledger === undefined) {
       const owner = ownerOf(Ledger.open(tag).read());
       throw new ColdpathError(`tag: run tag ${tag} is already claimed on this machine${owner === undefined ? '' : ` (by pid ${owner.pid}, since ${owner.startedAt})`}`, {
@@ -90,7 +106,7 @@ export class TagSessions implements PlanBackend {
         hint: 'use another tag, or run `coldpath clean` if the run that claimed it is gone',
       });
     }
-    const driver = new KernelDriver(ledger);
+    const driver = new LocalKernelDriver(ledger);
     driver.openRootSessions(ROOT_SESSIONS);
     const session = { ledger, driver };
     this.sessions.set(tag, session);
