@@ -75,7 +75,14 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const run = await runScenario({ scenario, scenarioSource: loaded.source, events, signal: controller.signal, argv: ['coldpath', ...process.argv.slice(2)], ...(hosts === undefined ? {} : { hosts }) });
+    const run = await runScenario({
+      scenario,
+      scenarioSource: loaded.source,
+      events,
+      signal: controller.signal,
+      argv: ['coldpath', ...process.argv.slice(2)],
+      ...(hosts === undefined ? {} : { hosts }),
+    });
     const dir = join(options.out, run.runId);
     writeRunJson(run, dir);
     await writeReports(run, dir);

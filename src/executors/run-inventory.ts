@@ -21,7 +21,7 @@ export function checkRunInventory(inventory: Inventory, source = 'inventory'): I
     hint:
       inventory.executor === 'ssh'
         ? 'set executor: local to run here through a local agent, or print the per-machine commands with `coldpath plan --format hosts` (docs/ssh.md)'
-        : 'set executor: local to run here through a local agent, or print the agents\' manifests with `coldpath plan --format kubernetes --hosts FILE` (docs/kubernetes.md)',
+        : "set executor: local to run here through a local agent, or print the agents' manifests with `coldpath plan --format kubernetes --hosts FILE` (docs/kubernetes.md)",
   });
 }
 
