@@ -94,12 +94,9 @@ export class TagSessions implements PlanBackend {
     const existing = this.sessions.get(tag);
     if (existing !== undefined) return existing;
     let ledger = Ledger.create(tag);
+    const owner = ledger === undefined ? ownerOf(Ledger.open(tag).read()) : undefined;
+    if (ledger === undefined && owner !== undefined && isParent(owner)) ledger = Ledger.join(tag);
     if (ledger === undefined) {
-      const owner = ownerOf(Ledger.open(tag).read());
-      if (owner !== undefined && isParent(owner)) ledger = Ledger.join(tag);
-    }
-    if (ledger === undefined) {
-      const owner = ownerOf(Ledger.open(tag).read());
       throw new ColdpathError(`tag: run tag ${tag} is already claimed on this machine${owner === undefined ? '' : ` (by pid ${owner.pid}, since ${owner.startedAt})`}`, {
         kind: 'input',
         field: 'tag',

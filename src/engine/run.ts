@@ -114,6 +114,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     ledger.remove();
     throw error;
   });
+  for (const message of notes) events.emit({ type: 'note', message });
   const model = new ControlPlaneModel(scenario);
   if (tunnel !== null && tunnel.used !== 'gre') {
     const note = `gre-proxy runs over ${tunnel.used.toUpperCase()}, not GRE: ${tunnel.reason}`;
