@@ -30,6 +30,8 @@ export interface PlanBackend {
   apply(tag: string, plan: Plan): Promise<ApplyResult>;
   /** Undoes everything the tag's ledger holds; a tag this agent never applied for has nothing: zero counts. */
   teardown(tag: string): Promise<TeardownCounts>;
+  /** Opens (`open`) or closes a long-lived `ip` session in the tag's node, in order with its plans (a hint for speed). */
+  session(tag: string, node: string, open: boolean): Promise<void>;
   /** Waits for running requests, closes every session; tears nothing down. */
   close(): Promise<void>;
 }
@@ -55,7 +57,7 @@ export class TagSessions implements PlanBackend {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   apply(tag: string, plan: Plan): Promise<ApplyResult> {
-    return this.queued(tag, () => this.session(tag).driver.apply(plan));
+    return this.queued(tag, () => this.sessionOf(tag).driver.apply(plan));
   }
 
   teardown(tag: string): Promise<TeardownCounts> {
@@ -78,6 +80,14 @@ export class TagSessions implements PlanBackend {
     });
   }
 
+  session(tag: string, node: string, open: boolean): Promise<void> {
+    return this.queued(tag, async () => {
+      // Opening claims the tag like a first plan would; closing one of a tag never applied for has nothing to close.
+      if (open) this.sessionOf(tag).driver.openSession(node);
+      else await this.sessions.get(tag)?.driver.closeSession(node);
+    });
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.queues.values());
     await Promise.allSettled([...this.sessions.values()].map(({ driver }) => driver.closeAll()));
@@ -90,7 +100,7 @@ export class TagSessions implements PlanBackend {
    * agent as its child (the local executor) shares its tag, and the agent keeps a ledger of its
    * own in the tag's directory (`Ledger.join`), so its teardown undoes only what it built.
    */
-  private session(tag: string): TagSession {
+  private sessionOf(tag: string): TagSession {
     const existing = this.sessions.get(tag);
     if (existing !== undefined) return existing;
     let ledger = Ledger.create(tag);

@@ -6,15 +6,18 @@
  * serves any connection (the local child today; ssh once `run --hosts`
  * reaches other machines).
  *
- * Session hints are accepted and ignored: the protocol has no request for
- * them yet, and the agent keeps one root-context `ip` session per tag (so
- * steps inside a namespace start an `ip` there; docs/agent-protocol.md).
+ * Session hints for nodes become `session` requests, sent in order with the
+ * plans (the agent queues a tag's requests), so a node that lives for the
+ * whole run gets a long-lived `ip` there as it does in-process; an agent that
+ * does not accept `session` gets none, and plans there start an `ip` per step.
+ * The root-session count is the agent's own (one per tag).
  * Processes and services are not the agent's: the engine still starts them
  * itself and records them in its own ledger (`ledger`).
  */
 import type { AgentClient } from '../agent/client.js';
 import { applyResultToCoordinator } from '../agent/apply-timing.js';
 import type { ClockEstimate } from '../agent/clock-offset.js';
+import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
 import { isColdpathError } from '../errors.js';
 import type { ApplyResult, KernelDriver } from '../kernel/kernel-driver.js';
@@ -24,7 +27,9 @@ import type { Plan } from '../topology/ops.js';
 
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
 export interface AgentDriverConnection {
-  readonly client: Pick<AgentClient, 'apply' | 'teardown'>;
+  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session'>;
+  /** The agent's `hello` answer: which request types it accepts. */
+  readonly hello: Pick<HelloResponse, 'accepts'>;
   /** The clock estimate of the connection's `syncClock`. */
   readonly clock: ClockEstimate;
   /** Ends the connection; never throws. */
@@ -43,6 +48,9 @@ export class AgentKernelDriver implements KernelDriver {
   private readonly connection: AgentDriverConnection;
   private readonly now: () => number;
   private tornDown: Promise<string[]> | undefined;
+  /** Whether the agent accepts `session` requests (an older agent does not). */
+  private readonly sessions: boolean;
+  private readonly opening = new Set<Promise<unknown>>();
 
   /** `ledger` is the coordinator's (its tag is the run's); the agent records the namespaces in its own. */
   constructor(connection: AgentDriverConnection, ledger: Ledger, options: AgentDriverOptions = {}) {
@@ -50,6 +58,7 @@ export class AgentKernelDriver implements KernelDriver {
     this.ledger = ledger;
     this.tag = ledger.tag;
     this.now = options.now ?? nowMicros;
+    this.sessions = connection.hello.accepts.includes('session');
   }
 
   async apply(plan: Plan): Promise<ApplyResult> {
@@ -59,13 +68,28 @@ export class AgentKernelDriver implements KernelDriver {
     return applyResultToCoordinator(result, this.connection.clock, { sentUs, answeredUs });
   }
 
+  /** The agent keeps one root-context session per tag, enough for plans it runs one after another. */
   openRootSessions(_count: number): void {}
 
-  openSession(_node: string): void {}
+  /** Sent at once and not awaited (the interface's hint is synchronous): the agent runs it before any later plan of the tag. */
+  openSession(node: string): void {
+    if (!this.sessions) return;
+    // A hint: a session that fails to open costs later plans an `ip` start-up per step, nothing else.
+    const opening = this.connection.client.session(this.tag, node, true).catch(() => undefined);
+    this.opening.add(opening);
+    void opening.then(() => this.opening.delete(opening));
+  }
 
-  async closeSession(_node: string): Promise<void> {}
+  async closeSession(node: string): Promise<void> {
+    if (!this.sessions) return;
+    // A session the agent could not close is closed by its teardown (sessions first, then the namespaces).
+    await this.connection.client.session(this.tag, node, false).catch(() => undefined);
+  }
 
-  async closeAll(): Promise<void> {}
+  /** Waits for the session hints in flight; the agent closes its sessions itself at teardown and on exit. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.opening);
+  }
 
   /** The agent's teardown of the tag, then the connection's end; once, however often it is called. */
   teardown(): Promise<string[]> {

@@ -47,6 +47,10 @@ class ClockedBackend implements PlanBackend {
     return { netnsRemoved: 1, processesKilled: 0 };
   }
 
+  async session(tag: string, node: string, open: boolean): Promise<void> {
+    this.calls.push(`session ${tag} ${node} ${open ? 'open' : 'close'}`);
+  }
+
   async close(): Promise<void> {
     this.calls.push('close');
   }
@@ -63,12 +67,12 @@ describe('AgentKernelDriver', () => {
     else process.env['COLDPATH_STATE_DIR'] = previous;
   });
 
-  async function driverWith(backend: ClockedBackend): Promise<{ driver: AgentKernelDriver; closed: () => number; agentDone: Promise<void> }> {
+  async function driverWith(backend: ClockedBackend, accepts?: string[]): Promise<{ driver: AgentKernelDriver; closed: () => number; agentDone: Promise<void> }> {
     const toAgent = new PassThrough();
     const fromAgent = new PassThrough();
     const agentDone = runAgent({ input: toAgent, output: fromAgent, now: () => nowMicros() + OFFSET_US, backend });
     const client = new AgentClient({ input: fromAgent, output: toAgent, label: 'local' });
-    await client.hello();
+    const hello = await client.hello();
     const clock = await client.syncClock(8);
     let closes = 0;
     const close = async (): Promise<void> => {
@@ -77,7 +81,7 @@ describe('AgentKernelDriver', () => {
       toAgent.end();
     };
     const ledger = Ledger.create('d0d0', ['node', 'coldpath'])!;
-    return { driver: new AgentKernelDriver({ client, clock, close }, ledger), closed: () => closes, agentDone };
+    return { driver: new AgentKernelDriver({ client, hello: { accepts: accepts ?? hello.accepts }, clock, close }, ledger), closed: () => closes, agentDone };
   }
 
   it("applies under the run's tag and returns the kernel work's timing on the coordinator's clock", async () => {
@@ -100,20 +104,32 @@ describe('AgentKernelDriver', () => {
     await driver.teardown();
   });
 
-  it('accepts session hints without a request, and tears the tag down once, then closes the connection', async () => {
+  it('sends session hints in order with the plans, and tears the tag down once, then closes the connection', async () => {
     const backend = new ClockedBackend();
     const { driver, closed, agentDone } = await driverWith(backend);
     driver.openRootSessions(2);
     driver.openSession('fn0');
+    // Not awaited by the engine: the agent still runs it before the plan that follows.
+    await driver.apply(PLAN);
     await driver.closeSession('fn0');
     await driver.closeAll();
-    expect(backend.calls).toEqual([]);
+    expect(backend.calls).toEqual(['session d0d0 fn0 open', 'apply d0d0 one node', 'session d0d0 fn0 close']);
     const [first, second] = await Promise.all([driver.teardown(), driver.teardown()]);
     expect(first).toEqual([]);
     expect(second).toEqual([]);
-    expect(backend.calls).toEqual(['teardown d0d0', 'close']);
+    expect(backend.calls.slice(3)).toEqual(['teardown d0d0', 'close']);
     expect(closed()).toBe(1);
     await expect(agentDone).resolves.toBeUndefined();
+  });
+
+  it('sends no session request to an agent that does not accept it (an older agent)', async () => {
+    const backend = new ClockedBackend();
+    const { driver } = await driverWith(backend, ['hello', 'clock', 'shutdown', 'apply', 'teardown']);
+    driver.openSession('fn0');
+    await driver.closeSession('fn0');
+    await driver.closeAll();
+    expect(backend.calls).toEqual([]);
+    await driver.teardown();
   });
 
   it("a refused plan rejects with the agent's reason; a failed teardown is reported, never thrown, and the connection still closes", async () => {
