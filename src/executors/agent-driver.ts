@@ -19,7 +19,6 @@ import { applyResultToCoordinator } from '../agent/apply-timing.js';
 import type { ClockEstimate } from '../agent/clock-offset.js';
 import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
-import { isColdpathError } from '../errors.js';
 import type { ApplyResult, KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { netnsName } from '../topology/naming.js';
@@ -41,6 +40,7 @@ export interface AgentDriverOptions {
   now?: () => number;
 }
 
+/** A `KernelDriver` whose plans an agent applies (executor local today); see the file comment. */
 export class AgentKernelDriver implements KernelDriver {
   readonly tag: string;
   readonly ledger: Ledger;
@@ -61,6 +61,7 @@ export class AgentKernelDriver implements KernelDriver {
     this.sessions = connection.hello.accepts.includes('session');
   }
 
+  /** One `apply` request; the answer's stamps mapped onto this clock and kept within the request's window. */
   async apply(plan: Plan): Promise<ApplyResult> {
     const sentUs = this.now();
     const result = await this.connection.client.apply(this.tag, plan);
@@ -98,7 +99,7 @@ export class AgentKernelDriver implements KernelDriver {
       try {
         await this.connection.client.teardown(this.tag);
       } catch (error) {
-        errors.push(`the agent's teardown of run tag ${this.tag}: ${isColdpathError(error) || error instanceof Error ? error.message : String(error)}`);
+        errors.push(`the agent's teardown of run tag ${this.tag}: ${error instanceof Error ? error.message : String(error)}`);
       }
       await this.connection.close();
       return errors;
