@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LineProcess } from '../src/exec/line-process.js';
 import { pinThreads } from '../src/exec/pin-threads.js';
 import { runCommand } from '../src/exec/run-command.js';
-import { KernelDriver } from '../src/kernel/driver.js';
+import { LocalKernelDriver } from '../src/kernel/driver.js';
 import { Ledger } from '../src/kernel/ledger.js';
 import { undo } from '../src/kernel/teardown.js';
 import { decodeHistogram, summarize } from '../src/metrics/histogram.js';
@@ -31,7 +31,7 @@ const HELPER_CPU = 0;
 const SOCKPERF_PORT = 11111;
 
 const ledger = Ledger.create(newRunTag())!;
-const driver = new KernelDriver(ledger);
+const driver = new LocalKernelDriver(ledger);
 const scenario = parseScenario({ strategies: ['baseline', 'gre-proxy'] });
 const layout = buildLayout(scenario, ledger.tag);
 const longRunning: Array<{ stop: () => Promise<void> }> = [];

@@ -7,7 +7,7 @@
  * output in docs/bench/topology-<date>.json.
  */
 import { spawn } from 'node:child_process';
-import { KernelDriver } from '../src/kernel/driver.js';
+import { LocalKernelDriver } from '../src/kernel/driver.js';
 import { Ledger } from '../src/kernel/ledger.js';
 import { undo } from '../src/kernel/teardown.js';
 import { parseScenario } from '../src/scenario/load.js';
@@ -24,7 +24,7 @@ const PARALLELISM = 8;
 
 async function coldpathRound(): Promise<{ buildMs: number; teardownMs: number }> {
   const ledger = Ledger.create(newRunTag())!;
-  const driver = new KernelDriver(ledger);
+  const driver = new LocalKernelDriver(ledger);
   const layout = buildLayout(parseScenario({}), ledger.tag);
   try {
     driver.openRootSessions(4);

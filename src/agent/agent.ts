@@ -76,6 +76,8 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return backend.apply(request.tag, request.plan).then((result) => ({ id: request.id, type: 'applied', ...result }));
     case 'teardown':
       return backend.teardown(request.tag).then((counts) => ({ id: request.id, type: 'torn-down', ...counts }));
+    case 'session':
+      return backend.session(request.tag, request.node, request.open).then(() => ({ id: request.id, type: 'session' }));
   }
 }
 

@@ -139,6 +139,14 @@ export class AgentClient {
     return { netnsRemoved: response.netnsRemoved, processesKilled: response.processesKilled };
   }
 
+  /**
+   * Opens (`open`) or closes a long-lived `ip` session in the namespace of `node` for `tag`, queued
+   * in order with the tag's plans. Only for an agent whose `hello` lists `session` in `accepts`.
+   */
+  async session(tag: string, node: string, open: boolean, timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<void> {
+    await this.request({ type: 'session', tag, node, open }, timeoutMs);
+  }
+
   /** Asks the agent to exit and waits for its answer (up to `timeoutMs`, default the client's), then stops listening. */
   async shutdown(timeoutMs = this.timeoutMs): Promise<void> {
     await this.request({ type: 'shutdown' }, timeoutMs);

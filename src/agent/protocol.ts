@@ -16,22 +16,22 @@
  * - changing or removing anything, or adding a field to an existing request,
  *   is a new version.
  *
- * `apply` and `teardown` (issue 12's second slice) were added within version
- * 1 that way. Planned (each a new request type, announced in `accepts`):
+ * `apply` and `teardown` (issue 12's second slice) and `session` (its third)
+ * were added within version 1 that way. Planned (each a new request type, announced in `accepts`):
  * `start`/`stop` (probes and services in the agent's namespaces), `histogram`
  * (encoded HDR histograms and per-instance timelines), and events: lines
  * `{type: 'event', id?, name, at, ...}` that a long request streams before its
  * response. A version-1 coordinator ignores lines whose `type` is `event`.
  */
 import { z } from 'zod';
-import { RUN_TAG_PATTERN } from '../topology/naming.js';
+import { NODE_NAME_PATTERN, RUN_TAG_PATTERN } from '../topology/naming.js';
 import { planSchema } from '../topology/ops-schema.js';
 
 /** The protocol version this coldpath speaks; `hello` refuses any other. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
-/** The request types of version 1, in the order `hello` lists them (`apply` and `teardown` added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown'] as const;
+/** The request types of version 1, in the order `hello` lists them (`apply`, `teardown` and `session` added within it). */
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -80,9 +80,27 @@ export const teardownRequestSchema = z.strictObject({ id: requestId, type: z.lit
   description: 'Remove everything this agent created for the tag (its processes, then its namespaces) and release the tag; a tag it holds nothing for answers zero counts.',
 });
 
+/**
+ * `session`: keep an `ip -batch` process open in a node's namespace (or close it), so later plans
+ * pay no `ip` start-up there: the engine opens one for every node that lives for the whole run.
+ * A hint for speed, never needed for correctness; closed before the namespace is deleted.
+ */
+export const sessionRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('session'),
+    tag: runTag,
+    node: z
+      .string()
+      .regex(NODE_NAME_PATTERN, 'expected a node name: lowercase letters, digits and dashes, starting with a letter or digit')
+      .describe('The node whose namespace `coldpath-<tag>-<node>` gets the session.'),
+    open: z.boolean().describe('true: open one (nothing happens if it is open); false: close it (before the namespace is deleted).'),
+  })
+  .meta({ id: 'SessionRequest', description: "Open or close a long-lived `ip` session in a node's namespace; queued with the tag's plans, in order." });
+
 /** Any request of version 1, by `type`. */
 export const agentRequestSchema = z
-  .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema, applyRequestSchema, teardownRequestSchema])
+  .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema, applyRequestSchema, teardownRequestSchema, sessionRequestSchema])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
 /** Who the agent is and what it accepts. */
@@ -135,6 +153,9 @@ export const tornDownResponseSchema = z
   })
   .meta({ id: 'TornDownResponse' });
 
+/** A session opened or closed. */
+export const sessionResponseSchema = z.object({ id: requestId, type: z.literal('session') }).meta({ id: 'SessionResponse' });
+
 /** Why a request was refused; lets a coordinator tell "not supported here" from "broken". */
 export const AGENT_ERROR_CODES = ['malformed', 'unknown-type', 'unsupported-protocol', 'failed'] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
@@ -157,7 +178,7 @@ export const errorResponseSchema = z
 
 /** Any line the agent writes in version 1 (events are planned). */
 export const agentResponseSchema = z
-  .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, appliedResponseSchema, tornDownResponseSchema, errorResponseSchema])
+  .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, appliedResponseSchema, tornDownResponseSchema, sessionResponseSchema, errorResponseSchema])
   .meta({ id: 'AgentResponse', description: "One line on the agent's stdout." });
 
 export type HelloRequest = z.infer<typeof helloRequestSchema>;
@@ -165,12 +186,14 @@ export type ClockRequest = z.infer<typeof clockRequestSchema>;
 export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
+export type SessionRequest = z.infer<typeof sessionRequestSchema>;
 export type AgentRequest = z.infer<typeof agentRequestSchema>;
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 export type ClockResponse = z.infer<typeof clockResponseSchema>;
 export type ShutdownResponse = z.infer<typeof shutdownResponseSchema>;
 export type AppliedResponse = z.infer<typeof appliedResponseSchema>;
 export type TornDownResponse = z.infer<typeof tornDownResponseSchema>;
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type AgentResponse = z.infer<typeof agentResponseSchema>;
 
@@ -181,6 +204,7 @@ export interface ResponseOf {
   shutdown: ShutdownResponse;
   apply: AppliedResponse;
   teardown: TornDownResponse;
+  session: SessionResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -190,4 +214,5 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   shutdown: 'shutdown',
   apply: 'applied',
   teardown: 'torn-down',
+  session: 'session',
 };

@@ -12,8 +12,9 @@
  * removes it once the agent is gone (and leaves it alone while it lives).
  */
 import { ColdpathError } from '../errors.js';
-import { type ApplyResult, KernelDriver } from '../kernel/driver.js';
+import { type ApplyResult, LocalKernelDriver } from '../kernel/driver.js';
 import { Ledger, ownerOf } from '../kernel/ledger.js';
+import { startTicksOf } from '../kernel/processes.js';
 import { undo } from '../kernel/teardown.js';
 import type { Plan } from '../topology/ops.js';
 
@@ -29,8 +30,16 @@ export interface PlanBackend {
   apply(tag: string, plan: Plan): Promise<ApplyResult>;
   /** Undoes everything the tag's ledger holds; a tag this agent never applied for has nothing: zero counts. */
   teardown(tag: string): Promise<TeardownCounts>;
+  /** Opens (`open`) or closes a long-lived `ip` session in the tag's node, in order with its plans (a hint for speed). */
+  session(tag: string, node: string, open: boolean): Promise<void>;
   /** Waits for running requests, closes every session; tears nothing down. */
   close(): Promise<void>;
+}
+
+/** Whether a ledger's owner is the process that started this agent (same pid and, when recorded, the same start time). */
+function isParent(owner: { pid: number; startTicks?: number }): boolean {
+  if (owner.pid !== process.ppid) return false;
+  return owner.startTicks === undefined || startTicksOf(owner.pid) === owner.startTicks;
 }
 
 /** Root-context `ip` sessions per tag: one is enough for an agent's plans, which arrive one at a time per tag. */
@@ -38,7 +47,7 @@ const ROOT_SESSIONS = 1;
 
 interface TagSession {
   ledger: Ledger;
-  driver: KernelDriver;
+  driver: LocalKernelDriver;
 }
 
 /** The real backend: ledgers under the state directory, namespaces `coldpath-<tag>-<node>`. */
@@ -48,7 +57,7 @@ export class TagSessions implements PlanBackend {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   apply(tag: string, plan: Plan): Promise<ApplyResult> {
-    return this.queued(tag, () => this.session(tag).driver.apply(plan));
+    return this.queued(tag, () => this.sessionOf(tag).driver.apply(plan));
   }
 
   teardown(tag: string): Promise<TeardownCounts> {
@@ -71,26 +80,40 @@ export class TagSessions implements PlanBackend {
     });
   }
 
+  session(tag: string, node: string, open: boolean): Promise<void> {
+    return this.queued(tag, async () => {
+      // Opening claims the tag like a first plan would; closing one of a tag never applied for has nothing to close.
+      if (open) this.sessionOf(tag).driver.openSession(node);
+      else await this.sessions.get(tag)?.driver.closeSession(node);
+    });
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.queues.values());
     await Promise.allSettled([...this.sessions.values()].map(({ driver }) => driver.closeAll()));
     this.sessions.clear();
   }
 
-  /** The tag's session, claiming its ledger on first use; another process's tag is refused. */
-  private session(tag: string): TagSession {
+  /**
+   * The tag's session, claiming its ledger on first use. A tag claimed by another process is
+   * refused, but for the agent's own parent's: a coordinator on this machine that started the
+   * agent as its child (the local executor) shares its tag, and the agent keeps a ledger of its
+   * own in the tag's directory (`Ledger.join`), so its teardown undoes only what it built.
+   */
+  private sessionOf(tag: string): TagSession {
     const existing = this.sessions.get(tag);
     if (existing !== undefined) return existing;
-    const ledger = Ledger.create(tag);
+    let ledger = Ledger.create(tag);
+    const owner = ledger === undefined ? ownerOf(Ledger.open(tag).read()) : undefined;
+    if (ledger === undefined && owner !== undefined && isParent(owner)) ledger = Ledger.join(tag);
     if (ledger === undefined) {
-      const owner = ownerOf(Ledger.open(tag).read());
       throw new ColdpathError(`tag: run tag ${tag} is already claimed on this machine${owner === undefined ? '' : ` (by pid ${owner.pid}, since ${owner.startedAt})`}`, {
         kind: 'input',
         field: 'tag',
         hint: 'use another tag, or run `coldpath clean` if the run that claimed it is gone',
       });
     }
-    const driver = new KernelDriver(ledger);
+    const driver = new LocalKernelDriver(ledger);
     driver.openRootSessions(ROOT_SESSIONS);
     const session = { ledger, driver };
     this.sessions.set(tag, session);

@@ -43,6 +43,7 @@ const runCommand = program
   .option('-o, --out <dir>', 'directory for run results', 'reports')
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
+  .option('--hosts <file>', "inventory (YAML): with executor local, every node's kernel plans go through one local agent (docs/agent-protocol.md)")
   .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression, 1 when either run is invalid');
 withGateOptions(runCommand, 'with --baseline: ').action(async (scenario: string | undefined, options: RunCommandOptions) => {
   const { runCommandMain } = await import('../commands/run.js');

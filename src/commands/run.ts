@@ -9,6 +9,7 @@ import { readRun, writeRunJson } from '../results/store.js';
 import { compareAfterRun, settingsFrom, type CompareCommandOptions } from './compare.js';
 import type { RunResult } from '../results/types.js';
 import { loadScenario, parseStrategies } from '../scenario/load.js';
+import { loadRunInventory } from '../executors/run-inventory.js';
 
 export interface RunCommandOptions extends CompareCommandOptions {
   strategies?: string;
@@ -17,6 +18,8 @@ export interface RunCommandOptions extends CompareCommandOptions {
   quiet?: boolean;
   /** Compare with this earlier run after measuring; exit 99 on a regression, 1 when either run is invalid. */
   baseline?: string;
+  /** Inventory file: with executor local, kernel plans go through a local agent. */
+  hosts?: string;
 }
 
 export interface RunCommandResult {
@@ -49,6 +52,8 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
     if (!Number.isInteger(repetitions) || repetitions < 1) throw inputError('--repetitions', `got ${JSON.stringify(options.repetitions)}; expected a whole number ≥ 1`);
     scenario = { ...scenario, repetitions };
   }
+  // A bad or unsupported inventory must fail now, before anything exists.
+  const hosts = options.hosts === undefined ? undefined : loadRunInventory(options.hosts);
   if (options.baseline !== undefined) {
     // Bad gate input must fail now, not after minutes of measuring.
     readRun(options.baseline, '--baseline');
@@ -70,7 +75,14 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const run = await runScenario({ scenario, scenarioSource: loaded.source, events, signal: controller.signal, argv: ['coldpath', ...process.argv.slice(2)] });
+    const run = await runScenario({
+      scenario,
+      scenarioSource: loaded.source,
+      events,
+      signal: controller.signal,
+      argv: ['coldpath', ...process.argv.slice(2)],
+      ...(hosts === undefined ? {} : { hosts }),
+    });
     const dir = join(options.out, run.runId);
     writeRunJson(run, dir);
     await writeReports(run, dir);

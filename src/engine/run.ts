@@ -13,7 +13,6 @@ import { fingerprint } from '../env/fingerprint.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
 import { installHint, missingTools } from '../env/tools.js';
 import { ociPreflight } from './oci-runtime.js';
-import { KernelDriver } from '../kernel/driver.js';
 import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
 import { ControlPlaneModel } from '../model/control-plane.js';
@@ -37,6 +36,8 @@ import { referenceSetup, startReferenceServers } from './reference.js';
 import { buildSchedule } from './schedule.js';
 import { measureSchedule } from './measure-schedule.js';
 import { settle } from './settle.js';
+import { openKernelDriver } from './kernel-backend.js';
+import type { Inventory } from '../scenario/inventory.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -44,6 +45,8 @@ export interface RunOptions {
   events: RunEvents;
   signal: AbortSignal;
   argv?: string[];
+  /** `--hosts`: kernel plans through one local agent (executor local); default in-process. */
+  hosts?: Inventory & { executor: 'local' };
 }
 
 /**
@@ -109,9 +112,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
   const layout = buildLayout(scenario, ledger.tag);
-  const driver = new KernelDriver(ledger);
+  const { driver, notes } = await openKernelDriver(ledger, options.hosts).catch((error: unknown) => {
+    ledger.remove();
+    throw error;
+  });
+  for (const message of notes) events.emit({ type: 'note', message });
   const model = new ControlPlaneModel(scenario);
-  const notes: string[] = [];
   if (tunnel !== null && tunnel.used !== 'gre') {
     const note = `gre-proxy runs over ${tunnel.used.toUpperCase()}, not GRE: ${tunnel.reason}`;
     notes.push(note);
@@ -222,8 +228,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     await Promise.allSettled([...services, ...referenceServers, ...realServers.values()].map((server) => server.stop()));
     await driver.closeAll();
     const report = await undo(ledger.read());
-    if (report.errors.length === 0) ledger.remove();
-    else notes.push(`teardown left errors (run \`coldpath clean\`): ${report.errors.join('; ')}`);
+    // After the engine's own processes, as the ledger's replay orders it; before its ledger goes (an agent's is inside).
+    const errors = [...report.errors, ...(await driver.teardown())];
+    if (errors.length === 0) ledger.remove();
+    else notes.push(`teardown left errors (run \`coldpath clean\`): ${errors.join('; ')}`);
     const finished = new Date();
     result.finishedAt = finished.toISOString();
     result.durationMs = finished.getTime() - started.getTime();

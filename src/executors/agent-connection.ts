@@ -58,6 +58,12 @@ export interface SpawnAgentOptions {
   clockSamples?: number;
   /** Working directory of the child; default the coordinator's. */
   cwd?: string;
+  /**
+   * Starts the child in a process group of its own, so a Ctrl-C at the coordinator's terminal
+   * (which signals the whole foreground group) does not end the agent before the coordinator's
+   * teardown has used it; end of input still ends it when the coordinator dies. Default false.
+   */
+  detached?: boolean;
 }
 
 /** Spawns the child, checks the agent, syncs its clock. Rejects with a ColdpathError naming the host; the child is gone by then. */
@@ -65,7 +71,11 @@ export async function spawnAgentConnection(options: SpawnAgentOptions): Promise<
   const argv = [...(options.wrapper ?? []), ...options.argv];
   const [file, ...args] = argv;
   if (file === undefined) throw new ColdpathError(`${options.host}: nothing to run`, { kind: 'runtime' });
-  const child: ChildProcessWithoutNullStreams = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+  const child: ChildProcessWithoutNullStreams = spawn(file, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.detached === true ? { detached: true } : {}),
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);

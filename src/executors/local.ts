@@ -21,6 +21,8 @@ export function connectLocal(host: Pick<InventoryHost, 'name'>, options: Connect
     argv: localAgentArgv(),
     via: 'the local agent',
     cwd: PACKAGE_ROOT,
+    // The coordinator tears down through this agent after a Ctrl-C: the terminal's SIGINT must not reach it.
+    detached: true,
     explain: ({ stderr }) => ({
       line:
         stderr

@@ -6,7 +6,7 @@
  * state directory. A run that is still alive is left alone.
  */
 import { isAlive, startTicksOf } from './processes.js';
-import { Ledger, listLedgerTags, ownerOf, readLedgerFile } from './ledger.js';
+import { Ledger, ledgerFilesOf, listLedgerTags, ownerOf, readLedgerFile } from './ledger.js';
 import { existingNetns, removeNetns, undo } from './teardown.js';
 import { parseNetnsName } from '../topology/naming.js';
 
@@ -21,15 +21,20 @@ export interface CleanReport {
 }
 
 /**
- * A run is live if the process that wrote its ledger still runs: same pid and
- * same start time (a reused pid has another). Ledgers without a start time
- * fall back to the pid alone — when in doubt, a run is left alone.
+ * A run is live if a process that wrote one of its ledgers still runs: same
+ * pid and same start time (a reused pid has another). Ledgers without a start
+ * time fall back to the pid alone — when in doubt, a run is left alone. A tag
+ * has several ledgers when an agent joined its coordinator's (the local
+ * executor): the tag is live while either lives, as an agent whose
+ * coordinator was killed may still be finishing a plan.
  */
 function liveOwner(tag: string): number | undefined {
-  const owner = ownerOf(readLedgerFile(Ledger.open(tag).file));
-  if (owner === undefined || owner.pid === process.pid || !isAlive(owner.pid)) return undefined;
-  if (owner.startTicks === undefined) return owner.pid;
-  return startTicksOf(owner.pid) === owner.startTicks ? owner.pid : undefined;
+  for (const file of ledgerFilesOf(tag)) {
+    const owner = ownerOf(readLedgerFile(file));
+    if (owner === undefined || owner.pid === process.pid || !isAlive(owner.pid)) continue;
+    if (owner.startTicks === undefined || startTicksOf(owner.pid) === owner.startTicks) return owner.pid;
+  }
+  return undefined;
 }
 
 export async function cleanLeftovers(options: { graceMs?: number } = {}): Promise<CleanReport> {
@@ -43,7 +48,10 @@ export async function cleanLeftovers(options: { graceMs?: number } = {}): Promis
       continue;
     }
     const ledger = Ledger.open(tag);
-    const result = await undo(ledger.read(), options);
+    const result = await undo(
+      ledgerFilesOf(tag).flatMap((file) => readLedgerFile(file)),
+      options,
+    );
     report.containersRemoved += result.containersRemoved;
     report.processesKilled += result.processesKilled;
     report.netnsRemoved.push(...result.netnsRemoved);

@@ -1,8 +1,8 @@
 /**
- * Makes plans real on this host: each node is a network namespace named
- * `coldpath-<tag>-<node>`. Every object is written to the ledger before the
- * command that creates it runs. This is the only module that changes kernel
- * state; a driver for real hosts (over SSH) would implement the same surface.
+ * Makes plans real on this host, in this process: each node is a network
+ * namespace named `coldpath-<tag>-<node>`. Every object is written to the
+ * ledger before the command that creates it runs. The run engine's default
+ * `KernelDriver` (kernel-driver.ts); the agent applies its plans with one too.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,17 +16,11 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 import { namesOtherNetns, renderOp } from './render.js';
 import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
+import type { ApplyResult, KernelDriver } from './kernel-driver.js';
 
-export interface ApplyResult {
-  steps: number;
-  /** Monotonic µs: first step began executing (after any queueing) / last step ended. */
-  startUs: number;
-  endUs: number;
-  /** Time spent waiting behind other work in shared sessions. */
-  queuedUs: number;
-}
+export type { ApplyResult, KernelDriver } from './kernel-driver.js';
 
-export class KernelDriver {
+export class LocalKernelDriver implements KernelDriver {
   readonly tag: string;
   readonly ledger: Ledger;
   readonly timeoutMs: number;
@@ -58,13 +52,13 @@ export class KernelDriver {
    * Keeps an `ip -batch` process open for a node (or the root context, for
    * `netns add/del`) so later plans pay no process start-up there.
    */
-  openSession(node: string | 'root'): void {
+  openSession(node: string): void {
     const key = node === 'root' ? 'root' : this.netnsOf(node);
     if (!this.sessions.has(key)) this.sessions.set(key, new IpSession(node === 'root' ? undefined : key));
   }
 
   /** Closes a node's session (before its namespace is deleted). */
-  async closeSession(node: string | 'root'): Promise<void> {
+  async closeSession(node: string): Promise<void> {
     const key = node === 'root' ? 'root' : this.netnsOf(node);
     const session = this.sessions.get(key);
     this.sessions.delete(key);
@@ -76,6 +70,11 @@ export class KernelDriver {
     this.sessions.clear();
     this.rootSessions = [];
     await Promise.all(sessions.map((session) => session.close()));
+  }
+
+  /** Nothing to do: everything this driver built is in the coordinator's ledger, which the engine replays. */
+  teardown(): Promise<string[]> {
+    return Promise.resolve([]);
   }
 
   /** Applies a plan in order; on failure throws a command error naming the plan. */

@@ -28,15 +28,21 @@ export function stateDir(): string {
   return process.env['COLDPATH_STATE_DIR'] ?? '/run/coldpath';
 }
 
+/** A joined ledger's file in the tag's directory: `agent-<pid>.jsonl` (see `Ledger.join`). */
+const JOINED_FILE = /^agent-\d+\.jsonl$/;
+
 export class Ledger {
   readonly tag: string;
   readonly dir: string;
   readonly file: string;
+  /** A second ledger in a tag claimed by another process (`join`): removing it leaves the tag's own. */
+  readonly joined: boolean;
 
-  private constructor(tag: string, dir: string) {
+  private constructor(tag: string, dir: string, file = 'ledger.jsonl') {
     this.tag = tag;
     this.dir = dir;
-    this.file = join(dir, 'ledger.jsonl');
+    this.file = join(dir, file);
+    this.joined = file !== 'ledger.jsonl';
   }
 
   /**
@@ -72,6 +78,21 @@ export class Ledger {
     return new Ledger(tag, join(stateDir(), tag));
   }
 
+  /**
+   * A ledger of this process's own inside a tag another process has claimed: `agent-<pid>.jsonl`
+   * in the tag's directory, headed by this process as its owner. The local executor's agent
+   * builds the namespaces of its coordinator's tag and records them here, so that its `teardown`
+   * undoes only what it built and `coldpath clean` finds both (`ledgerFilesOf`). The caller
+   * decides whether joining is allowed (tag-sessions.ts: only the tag of the agent's parent).
+   */
+  static join(tag: string, argv: string[] = process.argv): Ledger {
+    const ledger = new Ledger(tag, join(stateDir(), tag), `agent-${process.pid}.jsonl`);
+    writeFileSync(ledger.file, '', { flag: 'wx' });
+    const startTicks = startTicksOf('self');
+    ledger.append({ t: 'run', tag, pid: process.pid, ...(startTicks === undefined ? {} : { startTicks }), startedAt: new Date().toISOString(), argv });
+    return ledger;
+  }
+
   append(...entries: LedgerEntry[]): void {
     if (entries.length === 0) return;
     appendFileSync(this.file, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
@@ -86,9 +107,10 @@ export class Ledger {
     return readLedgerFile(this.file);
   }
 
-  /** Removes the ledger once everything in it is gone. */
+  /** Removes the ledger once everything in it is gone (a joined one: its file only; the tag stays its claimer's). */
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.joined) rmSync(this.file, { force: true });
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -109,6 +131,20 @@ export function readLedgerFile(file: string): LedgerEntry[] {
     }
   }
   return entries;
+}
+
+/** Every ledger file of a tag: its claimer's, then those of processes that joined it (`Ledger.join`). */
+export function ledgerFilesOf(tag: string): string[] {
+  const dir = join(stateDir(), tag);
+  let joined: string[] = [];
+  try {
+    joined = readdirSync(dir)
+      .filter((name) => JOINED_FILE.test(name))
+      .sort();
+  } catch {
+    // No directory: no ledger at all.
+  }
+  return [join(dir, 'ledger.jsonl'), ...joined.map((name) => join(dir, name))];
 }
 
 /** Tags of all ledgers on this machine. */

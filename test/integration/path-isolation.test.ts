@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPathCounters } from '../../src/engine/verify.js';
 import { PROXY_COUNTERS, PROXY_TABLE } from '../../src/strategies/gre-proxy.js';
-import { KernelDriver } from '../../src/kernel/driver.js';
+import { LocalKernelDriver } from '../../src/kernel/driver.js';
 import { Ledger } from '../../src/kernel/ledger.js';
 import { undo } from '../../src/kernel/teardown.js';
 import { runCommand } from '../../src/exec/run-command.js';
@@ -21,7 +21,7 @@ import { newRunTag } from '../../src/topology/naming.js';
 import { namespacesOf } from './helpers.js';
 
 /** One HTTP request from inside a namespace, with the kernel's own tools (no probe). */
-async function curlFrom(driver: KernelDriver, node: string, url: string): Promise<void> {
+async function curlFrom(driver: LocalKernelDriver, node: string, url: string): Promise<void> {
   await runCommand([
     'ip',
     'netns',
@@ -35,7 +35,7 @@ async function curlFrom(driver: KernelDriver, node: string, url: string): Promis
 
 describe('path isolation', () => {
   let ledger: Ledger;
-  let driver: KernelDriver;
+  let driver: LocalKernelDriver;
   let layout: Layout;
   let service: ServiceProcess;
   let proxy: Strategy;
@@ -43,7 +43,7 @@ describe('path isolation', () => {
 
   beforeAll(async () => {
     ledger = Ledger.create(newRunTag())!;
-    driver = new KernelDriver(ledger);
+    driver = new LocalKernelDriver(ledger);
     const scenario = parseScenario({ strategies: ['eni', 'gre-proxy'] });
     layout = buildLayout(scenario, ledger.tag);
     const tunnel = { requested: 'vxlan' as const, used: 'vxlan' as const, reason: 'test' };

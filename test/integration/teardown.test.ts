@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../src/errors.js';
-import { KernelDriver } from '../../src/kernel/driver.js';
+import { LocalKernelDriver } from '../../src/kernel/driver.js';
 import { Ledger, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
 import { undo } from '../../src/kernel/teardown.js';
@@ -31,7 +31,7 @@ describe('teardown', () => {
   it('undoes a plan that failed halfway, from the ledger', async () => {
     const before = rootNamespaceState();
     const ledger = Ledger.create(newRunTag())!;
-    const driver = new KernelDriver(ledger);
+    const driver = new LocalKernelDriver(ledger);
     const layout = buildLayout(parseScenario({}), ledger.tag);
     const plan = basePlan(layout);
     // Inject a failure after the namespaces and some links exist: a route via an unreachable gateway.

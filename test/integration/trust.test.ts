@@ -14,7 +14,7 @@ import { PodSlots, type EngineContext } from '../../src/engine/context.js';
 import { resolvePlacement } from '../../src/engine/placement.js';
 import { which } from '../../src/env/tools.js';
 import { linkNames } from '../../src/kernel/inspect.js';
-import { KernelDriver } from '../../src/kernel/driver.js';
+import { LocalKernelDriver } from '../../src/kernel/driver.js';
 import { Ledger } from '../../src/kernel/ledger.js';
 import { undo } from '../../src/kernel/teardown.js';
 import { ControlPlaneModel } from '../../src/model/control-plane.js';
@@ -130,7 +130,7 @@ describe('trustworthy figures: mechanisms', () => {
 describe('settling', () => {
   it('waits until the kernel has reclaimed deleted instances (their host-side links are gone), and says when it gave up', async () => {
     const ledger = Ledger.create(newRunTag())!;
-    const driver = new KernelDriver(ledger);
+    const driver = new LocalKernelDriver(ledger);
     const scenario = parseScenario({ strategies: ['baseline'], settle: { timeoutMs: 1500 } });
     const layout = buildLayout(scenario, ledger.tag);
     const ctx: EngineContext = {

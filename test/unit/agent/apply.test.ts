@@ -45,6 +45,10 @@ class FakeBackend implements PlanBackend {
     return { netnsRemoved: 2, processesKilled: 0 };
   }
 
+  async session(tag: string, node: string, open: boolean): Promise<void> {
+    this.calls.push(`session ${tag} ${node} ${open ? 'open' : 'close'}`);
+  }
+
   async close(): Promise<void> {
     this.calls.push('close');
     this.closed = true;
@@ -93,6 +97,26 @@ describe('apply and teardown requests', () => {
       ok: false,
       error: { field: 'plan.ops.0.mtu', reason: 'plan.ops.0.mtu: unknown field' },
     });
+  });
+});
+
+describe('session requests', () => {
+  it('parse with a tag, a node and open; refuse a node name the kernel driver would not accept, naming `node`', () => {
+    expect(parseRequestLine('{"id": 7, "type": "session", "tag": "ab12", "node": "fn0", "open": true}')).toEqual({
+      ok: true,
+      request: { id: 7, type: 'session', tag: 'ab12', node: 'fn0', open: true },
+    });
+    expect(parseRequestLine('{"id": 8, "type": "session", "tag": "ab12", "node": "../x", "open": true}')).toMatchObject({ ok: false, error: { id: 8, code: 'malformed', field: 'node' } });
+    expect(parseRequestLine('{"id": 9, "type": "session", "tag": "ab12", "node": "fn0"}')).toMatchObject({ ok: false, error: { field: 'open' } });
+  });
+
+  it('reach the backend in order with the plans of the tag, and are answered', async () => {
+    const backend = new FakeBackend();
+    const { client, agentDone } = connected(backend);
+    await Promise.all([client.session('ab12', 'fn0', true), client.apply('ab12', PLAN), client.session('ab12', 'fn0', false)]);
+    expect(backend.calls).toEqual(['session ab12 fn0 open', 'apply ab12 two nodes', 'session ab12 fn0 close']);
+    await client.shutdown();
+    await agentDone;
   });
 });
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, listLedgerTags, ownerOf, undoList, type LedgerEntry } from '../../../src/kernel/ledger.js';
+import { Ledger, ledgerFilesOf, listLedgerTags, ownerOf, undoList, type LedgerEntry } from '../../../src/kernel/ledger.js';
 
 describe('ledger', () => {
   let previous: string | undefined;
@@ -58,5 +58,22 @@ describe('ledger', () => {
     ];
     expect(undoList(entries).containers.map((container) => container.id)).toEqual(['coldpath-abcd-fh0-c2', 'coldpath-abcd-fh0-c0']);
     expect(undoList(entries).containers[0]).toEqual({ root: '/run/coldpath/abcd/crun', id: 'coldpath-abcd-fh0-c2', bundle: '/run/coldpath/abcd/oci/coldpath-abcd-fh0-c2' });
+  });
+
+  it("a joined ledger is a file of its own in the tag's directory, listed after the claimer's, removed alone", () => {
+    const claim = Ledger.create('d00d', ['node', 'coldpath', 'run'])!;
+    expect(ledgerFilesOf('d00d')).toEqual([claim.file]);
+    const joined = Ledger.join('d00d', ['node', 'coldpath', 'agent']);
+    expect(joined.joined).toBe(true);
+    expect(joined.dir).toBe(claim.dir);
+    expect(ledgerFilesOf('d00d')).toEqual([claim.file, join(claim.dir, `agent-${process.pid}.jsonl`)]);
+    joined.append({ t: 'netns', name: 'coldpath-d00d-fn0' });
+    expect(ownerOf(joined.read())).toMatchObject({ pid: process.pid });
+    expect(claim.read()).toHaveLength(1);
+    // Joining twice from one process would overwrite its own record: refused.
+    expect(() => Ledger.join('d00d')).toThrow();
+    joined.remove();
+    expect(ledgerFilesOf('d00d')).toEqual([claim.file]);
+    expect(listLedgerTags()).toEqual(['d00d']);
   });
 });

@@ -1,0 +1,109 @@
+/**
+ * The engine's `KernelDriver` over the agent protocol: every plan is an
+ * `apply` request for the run's tag, its timing mapped from the agent's clock
+ * onto the coordinator's (agent/apply-timing.ts), and the end of the run a
+ * `teardown` of the tag followed by closing the connection. The same code
+ * serves any connection (the local child today; ssh once `run --hosts`
+ * reaches other machines).
+ *
+ * Session hints for nodes become `session` requests, sent in order with the
+ * plans (the agent queues a tag's requests), so a node that lives for the
+ * whole run gets a long-lived `ip` there as it does in-process; an agent that
+ * does not accept `session` gets none, and plans there start an `ip` per step.
+ * The root-session count is the agent's own (one per tag).
+ * Processes and services are not the agent's: the engine still starts them
+ * itself and records them in its own ledger (`ledger`).
+ */
+import type { AgentClient } from '../agent/client.js';
+import { applyResultToCoordinator } from '../agent/apply-timing.js';
+import type { ClockEstimate } from '../agent/clock-offset.js';
+import type { HelloResponse } from '../agent/protocol.js';
+import { nowMicros } from '../clock.js';
+import type { ApplyResult, KernelDriver } from '../kernel/kernel-driver.js';
+import type { Ledger } from '../kernel/ledger.js';
+import { netnsName } from '../topology/naming.js';
+import type { Plan } from '../topology/ops.js';
+
+/** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
+export interface AgentDriverConnection {
+  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session'>;
+  /** The agent's `hello` answer: which request types it accepts. */
+  readonly hello: Pick<HelloResponse, 'accepts'>;
+  /** The clock estimate of the connection's `syncClock`. */
+  readonly clock: ClockEstimate;
+  /** Ends the connection; never throws. */
+  close(): Promise<void>;
+}
+
+export interface AgentDriverOptions {
+  /** The coordinator's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). */
+  now?: () => number;
+}
+
+/** A `KernelDriver` whose plans an agent applies (executor local today); see the file comment. */
+export class AgentKernelDriver implements KernelDriver {
+  readonly tag: string;
+  readonly ledger: Ledger;
+  readonly netnsOf = (node: string): string => netnsName(this.tag, node);
+  private readonly connection: AgentDriverConnection;
+  private readonly now: () => number;
+  private tornDown: Promise<string[]> | undefined;
+  /** Whether the agent accepts `session` requests (an older agent does not). */
+  private readonly sessions: boolean;
+  private readonly opening = new Set<Promise<unknown>>();
+
+  /** `ledger` is the coordinator's (its tag is the run's); the agent records the namespaces in its own. */
+  constructor(connection: AgentDriverConnection, ledger: Ledger, options: AgentDriverOptions = {}) {
+    this.connection = connection;
+    this.ledger = ledger;
+    this.tag = ledger.tag;
+    this.now = options.now ?? nowMicros;
+    this.sessions = connection.hello.accepts.includes('session');
+  }
+
+  /** One `apply` request; the answer's stamps mapped onto this clock and kept within the request's window. */
+  async apply(plan: Plan): Promise<ApplyResult> {
+    const sentUs = this.now();
+    const result = await this.connection.client.apply(this.tag, plan);
+    const answeredUs = this.now();
+    return applyResultToCoordinator(result, this.connection.clock, { sentUs, answeredUs });
+  }
+
+  /** The agent keeps one root-context session per tag, enough for plans it runs one after another. */
+  openRootSessions(_count: number): void {}
+
+  /** Sent at once and not awaited (the interface's hint is synchronous): the agent runs it before any later plan of the tag. */
+  openSession(node: string): void {
+    if (!this.sessions) return;
+    // A hint: a session that fails to open costs later plans an `ip` start-up per step, nothing else.
+    const opening = this.connection.client.session(this.tag, node, true).catch(() => undefined);
+    this.opening.add(opening);
+    void opening.then(() => this.opening.delete(opening));
+  }
+
+  async closeSession(node: string): Promise<void> {
+    if (!this.sessions) return;
+    // A session the agent could not close is closed by its teardown (sessions first, then the namespaces).
+    await this.connection.client.session(this.tag, node, false).catch(() => undefined);
+  }
+
+  /** Waits for the session hints in flight; the agent closes its sessions itself at teardown and on exit. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.opening);
+  }
+
+  /** The agent's teardown of the tag, then the connection's end; once, however often it is called. */
+  teardown(): Promise<string[]> {
+    this.tornDown ??= (async () => {
+      const errors: string[] = [];
+      try {
+        await this.connection.client.teardown(this.tag);
+      } catch (error) {
+        errors.push(`the agent's teardown of run tag ${this.tag}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await this.connection.close();
+      return errors;
+    })();
+    return this.tornDown;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What the run engine needs from the thing that makes its plans real: apply a
+ * plan and say when its kernel work ran, name the namespace of a node, keep
+ * `ip` sessions open where that pays (a hint: a driver may ignore it), and tear
+ * down what it built. Two implementations: `LocalKernelDriver` (driver.ts,
+ * in-process, the default) and the agent-backed driver of
+ * `executors/agent-driver.ts`, which sends every plan through the agent
+ * protocol (docs/agent-protocol.md) — one code path for every executor.
+ */
+import type { Plan } from '../topology/ops.js';
+import type { Ledger } from './ledger.js';
+
+/** The timing of one applied plan, on the coordinator's CLOCK_MONOTONIC (µs). */
+export interface ApplyResult {
+  steps: number;
+  /** Monotonic µs: first step began executing (after any queueing) / last step ended. */
+  startUs: number;
+  endUs: number;
+  /** Time spent waiting behind other work in shared sessions. */
+  queuedUs: number;
+}
+
+export interface KernelDriver {
+  /** The run tag: node `n` is the namespace `coldpath-<tag>-n`. */
+  readonly tag: string;
+  /**
+   * The coordinator's own ledger: the processes and files the engine starts itself (probes,
+   * services, daemons), recorded before they exist. Whether the namespaces are in it too depends
+   * on the driver: the local one records them here, an agent in its own ledger.
+   */
+  readonly ledger: Ledger;
+  /** The namespace that stands for a node. */
+  readonly netnsOf: (node: string) => string;
+  /** Applies a plan in order; on failure throws a ColdpathError naming the plan. Times are the coordinator's. */
+  apply(plan: Plan): Promise<ApplyResult>;
+  /** Hint: `count` root-context `ip` sessions for work in namespaces without a session of their own. */
+  openRootSessions(count: number): void;
+  /** Hint: keep an `ip` session open in a node that lives long (or `root`). */
+  openSession(node: string): void;
+  /** Closes a node's session; must be called before its namespace is deleted. */
+  closeSession(node: string): Promise<void>;
+  /** Closes every session. */
+  closeAll(): Promise<void>;
+  /**
+   * Removes what this driver built beyond the coordinator's ledger and ends its connection; the
+   * engine calls it after replaying its own ledger. Resolves with the errors left (never throws).
+   */
+  teardown(): Promise<string[]>;
+}

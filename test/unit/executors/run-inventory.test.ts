@@ -1,0 +1,70 @@
+/** `coldpath run --hosts FILE`: executor local is driven; ssh and kubernetes are refused by field, with a hint, before anything exists. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkRunInventory, loadRunInventory } from '../../../src/executors/run-inventory.js';
+import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
+import { PACKAGE_ROOT } from '../../../src/paths.js';
+import { parseInventory } from '../../../src/scenario/load-inventory.js';
+
+function thrown(work: () => unknown): ColdpathError {
+  try {
+    work();
+  } catch (error) {
+    if (isColdpathError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a ColdpathError');
+}
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'run-hosts-')), 'hosts.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+const HOSTS = `hosts:
+  - { name: fn-1, role: function-host, address: fn1, node: w1, nics: { platform: eth0 } }
+  - { name: svc-1, role: service-host, address: svc1, node: w2, nics: { user: eth0 } }
+`;
+
+describe('run --hosts', () => {
+  it('drives examples/hosts/local.yaml', () => {
+    const inventory = loadRunInventory(join(PACKAGE_ROOT, 'examples', 'hosts', 'local.yaml'));
+    expect(inventory.executor).toBe('local');
+    expect(inventory.hosts.map((h) => h.role)).toEqual(['function-host', 'proxy', 'service-host']);
+  });
+
+  it('refuses executor ssh by field, says it is not built yet and points to plan --format hosts', () => {
+    const path = file(`executor: ssh\n${HOSTS}`);
+    const error = thrown(() => loadRunInventory(path));
+    expect(error.kind).toBe('input');
+    expect(error.field).toBe('executor');
+    expect(error.message).toBe(`${path}: executor: ssh: \`coldpath run --hosts\` with executor ssh is not built yet (it drives executor: local only)`);
+    expect(error.hint).toMatch(/coldpath plan --format hosts/);
+  });
+
+  it('refuses executor kubernetes and points to plan --format kubernetes', () => {
+    const inventory = parseInventory({
+      executor: 'kubernetes',
+      kubernetes: { image: 'localhost/coldpath:dev' },
+      hosts: [
+        { name: 'fn-1', role: 'function-host', node: 'w1', nics: { platform: 'eth0' } },
+        { name: 'svc-1', role: 'service-host', node: 'w2', nics: { user: 'eth0' } },
+      ],
+    });
+    const error = thrown(() => checkRunInventory(inventory, 'hosts.yaml'));
+    expect(error.field).toBe('executor');
+    expect(error.message).toMatch(/^hosts\.yaml: executor: kubernetes: .* not built yet/);
+    expect(error.hint).toMatch(/coldpath plan --format kubernetes --hosts FILE/);
+  });
+
+  it('an invalid inventory is an input error naming the field; a missing file names --hosts', () => {
+    const bad = thrown(() => loadRunInventory(file('executor: local\nhosts: [{ name: fn-1, role: function-host, nics: {} }]\n')));
+    expect(bad.kind).toBe('input');
+    expect(bad.message).toMatch(/hosts\.0\.nics\.platform/);
+    const missing = thrown(() => loadRunInventory('/nonexistent/hosts.yaml'));
+    expect(missing.field).toBe('--hosts');
+  });
+});
