@@ -43,6 +43,7 @@ import { readRun, writeRunJson } from '../src/results/store.js';
 import { summarizePath } from '../src/results/summary.js';
 import type { RunResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { t975 } from '../src/metrics/student-t.js';
 import { parse as parseYaml } from 'yaml';
 import { median } from './stats.js';
 import { clopperPearson, share } from './proportion.js';
@@ -59,7 +60,7 @@ const { values: args } = parseArgs({
     reuse: { type: 'string' },
     record: { type: 'boolean', default: false },
     /** The row the README reports: the setting users are told to gate the scenario with (docs/ci.md). */
-    'gate-setting': { type: 'string', default: '--min-effect 5' },
+    'gate-setting': { type: 'string', default: '--min-effect 10' },
   },
 });
 const PATH = 'gre-proxy';
@@ -226,15 +227,15 @@ function analyse(label: string, settings: CompareSettings, metricFor: (pool: str
   };
 }
 
-// Each setting twice: with disturbed repetitions set aside (compare's default) and with every one kept.
-const warmRows = [true, false].flatMap((setAsideDisturbed) =>
+// Each setting with disturbed repetitions set aside (compare's default), with every one kept, and with steadiness required.
+const warmVariants: Array<{ suffix: string; patch: Partial<CompareSettings> }> = [
+  { suffix: '', patch: {} },
+  { suffix: ' --keep-disturbed', patch: { setAsideDisturbed: false } },
+  { suffix: ' --require-steady', patch: { requireSteady: true } },
+];
+const warmRows = warmVariants.flatMap(({ suffix, patch }) =>
   WARM_SETTINGS.map((minEffect) =>
-    analyse(
-      `--min-effect ${minEffect * 100}${setAsideDisturbed ? '' : ' --keep-disturbed'}`,
-      { ...DEFAULT_SETTINGS, minEffect, setAsideDisturbed },
-      (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined),
-      'keepalive.p50',
-    ),
+    analyse(`--min-effect ${minEffect * 100}${suffix}`, { ...DEFAULT_SETTINGS, minEffect, ...patch }, (pool) => (pool.startsWith('K') ? 'keepalive.p50' : undefined), 'keepalive.p50'),
   ),
 );
 const coldRows = [true, false].flatMap((setAsideDisturbed) =>
@@ -256,7 +257,7 @@ const invalidAt = (settings: CompareSettings): Array<{ label: string; reasons: s
     return invalidRuns(c).length === 0 ? [] : [{ label: p.label, reasons }];
   });
 const invalid = invalidAt(DEFAULT_SETTINGS);
-const invalidAtFive = invalidAt({ ...DEFAULT_SETTINGS, minEffect: 0.05 });
+const invalidSteadyAtFive = invalidAt({ ...DEFAULT_SETTINGS, minEffect: 0.05, requireSteady: true });
 
 /** Each repetition's keep-alive p50 per path (µs), so a later analysis sees a run's levels, not only its summary. */
 const levels = (run: RunResult): Record<string, number[]> =>
@@ -269,6 +270,56 @@ const levels = (run: RunResult): Record<string, number[]> =>
       }),
     ]),
   );
+
+/**
+ * A prototype of the next method (docs/compare.md, "Power"), computed from the runs'
+ * per-repetition levels only: a run's *floor level* of a path — the lowest of its repetitions'
+ * keep-alive p50s, since the machine's slow states only ever add latency (the minimum as the
+ * robust estimator of a benchmark's location, as Julia's BenchmarkTools argues) — judged against
+ * a *history* of unchanged runs: regressed when NEW's log level exceeds the history's mean by
+ * more than both a 95 % prediction bound, t(m−1) · s · √(1 + 1/m), and the minimum effect. This
+ * asks the between-run spread of the history, which one BASE run cannot show. A/A: each A run
+ * against the other A runs; pools: each run against every A run.
+ */
+function historyRuleFor(path: string, minEffect: number) {
+  const floor = (p: Pooled): number | undefined => {
+    const values = levels(p.run)[path] ?? [];
+    return values.length === 0 ? undefined : Math.min(...values);
+  };
+  const judge = (history: readonly Pooled[], next: Pooled): boolean | undefined => {
+    const logs = history.flatMap((p) => {
+      const value = floor(p);
+      return value === undefined ? [] : [Math.log(value)];
+    });
+    const value = floor(next);
+    if (logs.length < 3 || value === undefined) return undefined;
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    const sd = Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1));
+    const bound = Math.max(t975(logs.length - 1) * sd * Math.sqrt(1 + 1 / logs.length), Math.log(1 + minEffect));
+    return Math.log(value) - mean > bound;
+  };
+  const aa = A.map((next) =>
+    judge(
+      A.filter((p) => p !== next),
+      next,
+    ),
+  ).filter((v) => v !== undefined);
+  const floorsOfA = A.flatMap((p) => floor(p) ?? []);
+  const pools = effectPools
+    .filter((pool) => pool.startsWith('K'))
+    .map((pool) => {
+      const news = runs.filter((p) => p.pool === pool);
+      const verdicts = news.map((next) => judge(A, next)).filter((v) => v !== undefined);
+      return {
+        pool,
+        measuredEffect: median(news.flatMap((p) => floor(p) ?? [])) / median(floorsOfA) - 1,
+        runs: verdicts.length,
+        detected: verdicts.filter(Boolean).length,
+      };
+    });
+  return { path, minEffect, aaRuns: aa.length, aaRegressed: aa.filter(Boolean).length, pools };
+}
+const historyRule = ['gre-proxy', 'baseline'].flatMap((path) => [0.05, 0.1].map((minEffect) => historyRuleFor(path, minEffect)));
 
 const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
 // The gate as users run it: the unchanged runs (a C pool's injected delay lengthens every new connection).
@@ -284,8 +335,9 @@ const result = {
   leftOut: measured.filter((p) => !runs.includes(p)).map((p) => p.label),
   wallSeconds: { median: median(wall), max: Math.max(...wall) },
   invalidRuns: invalid,
-  /** The same at `--min-effect 5`, where the steadiness check asks more of a run's repetitions. */
-  invalidRunsAtMinEffect5: invalidAtFive,
+  /** The same with `--require-steady --min-effect 5`: what the steadiness check adds. */
+  invalidRunsRequireSteady5: invalidSteadyAtFive,
+  historyRule,
   rows: [...warmRows, ...coldRows].map((row) => ({
     ...row,
     aaFalseAlarmInterval: interval(row.aaFalseAlarms, row.aaComparisons),
@@ -306,5 +358,9 @@ for (const row of [...warmRows, ...coldRows]) {
     );
 }
 for (const run of invalid) console.log(`invalid: ${run.label}: ${run.reasons.join('; ')}`);
-for (const run of invalidAtFive) console.log(`invalid at --min-effect 5: ${run.label}: ${run.reasons.join('; ')}`);
+console.log(`invalid with --require-steady --min-effect 5: ${invalidSteadyAtFive.map((run) => run.label).join(', ')}`);
+for (const row of historyRule)
+  console.log(
+    `history rule (${row.path} keepalive floor, --min-effect ${row.minEffect * 100}): A/A leave-one-out ${share(row.aaRegressed, row.aaRuns)}; ${row.pools.map((p) => `${p.pool} (+${(100 * p.measuredEffect).toFixed(0)} %) ${share(p.detected, p.runs)}`).join('; ')}`,
+  );
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

@@ -36,6 +36,8 @@ export interface CompareCommandOptions {
   allowReferenceDisagreement?: boolean | undefined;
   /** `--keep-disturbed`: keep every repetition in the intervals (no Hampel set-aside). Default false. */
   keepDisturbed?: boolean | undefined;
+  /** `--require-steady`: a side whose repetitions spread beyond the effect gated is invalid (steadiness.ts). Default false. */
+  requireSteady?: boolean | undefined;
   /** `--markdown FILE`: append the verdict as Markdown (created if missing). Default none. */
   markdown?: string | undefined;
   /** `--junit FILE`: write the verdict as JUnit XML (replaced if present). Default none. */
@@ -63,6 +65,7 @@ function normalize(options: Record<string, unknown> | CompareCommandOptions): Co
     allowEnvMismatch: o['allowEnvMismatch'] === true,
     allowReferenceDisagreement: o['allowReferenceDisagreement'] === true,
     keepDisturbed: o['keepDisturbed'] === true,
+    requireSteady: o['requireSteady'] === true,
     markdown: str(o['markdown']),
     junit: str(o['junit']),
   };
@@ -77,6 +80,7 @@ export function settingsFrom(options: CompareCommandOptions): CompareSettings {
     allowEnvMismatch: options.allowEnvMismatch === true,
     allowReferenceDisagreement: options.allowReferenceDisagreement === true,
     setAsideDisturbed: options.keepDisturbed !== true,
+    requireSteady: options.requireSteady === true,
   };
 }
 

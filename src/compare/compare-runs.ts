@@ -42,6 +42,12 @@ export interface CompareSettings {
   allowReferenceDisagreement: boolean;
   /** Set aside disturbed repetitions (≥ 5 on both sides, Hampel's rule: disturbed.ts) before a relative latency check. Default true (CLI `--keep-disturbed` turns it off). */
   setAsideDisturbed: boolean;
+  /**
+   * A side whose kept repetitions spread by more than the effect a metric is gated at is invalid
+   * (steadiness.ts). Default false: measured on a noisy day it invalidated 13 of 24 gate runs at
+   * the default effect (docs/compare.md, "Power"). CLI `--require-steady`.
+   */
+  requireSteady: boolean;
   /** Bootstrap resamples per latency check. Default 4000. */
   iterations: number;
   /** Seed of every bootstrap draw: same runs, same verdicts. Default 1. */
@@ -56,6 +62,7 @@ export const DEFAULT_SETTINGS: CompareSettings = {
   allowEnvMismatch: false,
   allowReferenceDisagreement: false,
   setAsideDisturbed: true,
+  requireSteady: false,
   iterations: DEFAULT_BOOTSTRAP.iterations,
   seed: DEFAULT_BOOTSTRAP.seed,
 };
@@ -181,10 +188,11 @@ function comparePath(base: PathSamples, next: PathSamples, settings: CompareSett
       const quartiles = estimate.method === 'within-histogram' ? { base: quartilesOf(baseViews), next: quartilesOf(nextViews) } : undefined;
       const judgement = judgeRatio(estimate, limit.increase, quartiles);
       findings.push({ type: 'latency-change', path, metric: name, estimate, limit, ...judgement, reason: judgement.reason + setAsideNote(estimate) });
-      findings.push(
-        ...unsteadySide('BASE', path, name, baseViews, estimate.setAside?.base, metric, limit.increase),
-        ...unsteadySide('NEW', path, name, nextViews, estimate.setAside?.next, metric, limit.increase),
-      );
+      if (settings.requireSteady)
+        findings.push(
+          ...unsteadySide('BASE', path, name, baseViews, estimate.setAside?.base, metric, limit.increase),
+          ...unsteadySide('NEW', path, name, nextViews, estimate.setAside?.next, metric, limit.increase),
+        );
     } else if (metric.kind === 'rate') {
       const b = base[metric.series];
       const n = next[metric.series];
@@ -270,6 +278,7 @@ export function compareRuns(base: RunResult, next: RunResult, settings: CompareS
       tailEffect: settings.tailEffect,
       coldStartEffect: settings.coldStartEffect,
       setAsideDisturbed: settings.setAsideDisturbed,
+      requireSteady: settings.requireSteady,
       iterations: settings.iterations,
       seed: settings.seed,
     },

@@ -80,7 +80,7 @@ export function methodLine(comparison: Comparison): string {
   const effect = (value: number): string => `±${formatPercent(Math.max(value, settings.minEffect))}`;
   return (
     `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}` +
-    `${settings.setAsideDisturbed ? "; with ≥ 5 repetitions a side, disturbed ones (Hampel's rule) set aside" : ''}); ` +
+    `${settings.setAsideDisturbed ? "; with ≥ 5 repetitions a side, disturbed ones (Hampel's rule) set aside" : ''}${settings.requireSteady ? '; a side whose repetitions spread beyond the effect is invalid' : ''}); ` +
     `a change counts when the whole CI clears ${effect(settings.minEffect)} (warm p50), ${effect(settings.tailEffect)} (warm p90/p99), ${effect(settings.coldStartEffect)} (cold start) unless a -t rule sets it; ` +
     `failures/errors: Fisher's exact test, ±1 pp`
   );

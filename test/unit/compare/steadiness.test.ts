@@ -49,7 +49,7 @@ function runWithLevels(factors: readonly number[], only?: StrategyName): RunResu
 }
 
 const compare = (base: RunResult, next: RunResult, settings: Partial<CompareSettings>): Comparison =>
-  compareRuns(base, next, { ...DEFAULT_SETTINGS, iterations: 1000, ...settings }, { base: 'base', next: 'new' });
+  compareRuns(base, next, { ...DEFAULT_SETTINGS, iterations: 1000, requireSteady: true, ...settings }, { base: 'base', next: 'new' });
 const unsteady = (comparison: Comparison): Finding[] => comparison.findings.filter((f) => f.type === 'invalid-run' && f.check === 'steadiness');
 
 describe('compare: a side in two levels is invalid, not a verdict', () => {
@@ -76,6 +76,11 @@ describe('compare: a side in two levels is invalid, not a verdict', () => {
   it('a slow repetition or two is set aside, not a reason to measure again', () => {
     const twoSlow = runWithLevels([1, 1.01, 0.99, 1, 1.4, 1, 1.45, 1.01], 'baseline');
     expect(unsteady(compare(steady, twoSlow, { minEffect: 0.05 }))).toEqual([]);
+  });
+
+  it('is off unless asked for (--require-steady)', () => {
+    expect(unsteady(compare(steady, halfSlow, { minEffect: 0.05, requireSteady: false }))).toEqual([]);
+    expect(DEFAULT_SETTINGS.requireSteady).toBe(false);
   });
 
   it('BASE is checked too', () => {
