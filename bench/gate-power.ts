@@ -43,7 +43,6 @@ import { readRun, writeRunJson } from '../src/results/store.js';
 import { summarizePath } from '../src/results/summary.js';
 import type { RunResult } from '../src/results/types.js';
 import { parseScenario } from '../src/scenario/load.js';
-import { t975 } from '../src/metrics/student-t.js';
 import { parse as parseYaml } from 'yaml';
 import { median } from './stats.js';
 import { clopperPearson, share } from './proportion.js';
@@ -272,54 +271,38 @@ const levels = (run: RunResult): Record<string, number[]> =>
   );
 
 /**
- * A prototype of the next method (docs/compare.md, "Power"), computed from the runs'
- * per-repetition levels only: a run's *floor level* of a path — the lowest of its repetitions'
- * keep-alive p50s, since the machine's slow states only ever add latency (the minimum as the
- * robust estimator of a benchmark's location, as Julia's BenchmarkTools argues) — judged against
- * a *history* of unchanged runs: regressed when NEW's log level exceeds the history's mean by
- * more than both a 95 % prediction bound, t(m−1) · s · √(1 + 1/m), and the minimum effect. This
- * asks the between-run spread of the history, which one BASE run cannot show. A/A: each A run
- * against the other A runs; pools: each run against every A run.
+ * `compare --history` (src/compare/history.ts): each run's floor level — the fastest repetition —
+ * judged against BASE and more runs of the unchanged build. A/A: every A run as NEW against each
+ * other A run as BASE with the remaining six as history (56); pools: every pool run against each
+ * A run as BASE with the other seven as history (32 per pool).
  */
-function historyRuleFor(path: string, minEffect: number) {
-  const floor = (p: Pooled): number | undefined => {
-    const values = levels(p.run)[path] ?? [];
-    return values.length === 0 ? undefined : Math.min(...values);
-  };
-  const judge = (history: readonly Pooled[], next: Pooled): boolean | undefined => {
-    const logs = history.flatMap((p) => {
-      const value = floor(p);
-      return value === undefined ? [] : [Math.log(value)];
-    });
-    const value = floor(next);
-    if (logs.length < 3 || value === undefined) return undefined;
-    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
-    const sd = Math.sqrt(logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1));
-    const bound = Math.max(t975(logs.length - 1) * sd * Math.sqrt(1 + 1 / logs.length), Math.log(1 + minEffect));
-    return Math.log(value) - mean > bound;
-  };
-  const aa = A.map((next) =>
-    judge(
-      A.filter((p) => p !== next),
-      next,
-    ),
-  ).filter((v) => v !== undefined);
-  const floorsOfA = A.flatMap((p) => floor(p) ?? []);
-  const pools = effectPools
+function historyRows(minEffect: number) {
+  const settings = (history: readonly Pooled[]): CompareSettings => ({ ...DEFAULT_SETTINGS, minEffect, history: history.map((p) => ({ location: p.label, run: p.run })) });
+  const aa = A.flatMap((next) => A.filter((base) => base !== next).map((base) => compare(base, next, settings(A.filter((p) => p !== base && p !== next)))));
+  const detection = effectPools
     .filter((pool) => pool.startsWith('K'))
     .map((pool) => {
-      const news = runs.filter((p) => p.pool === pool);
-      const verdicts = news.map((next) => judge(A, next)).filter((v) => v !== undefined);
+      const comparisons = runs.filter((p) => p.pool === pool).flatMap((next) => A.map((base) => compare(base, next, settings(A.filter((p) => p !== base)))));
       return {
         pool,
-        measuredEffect: median(news.flatMap((p) => floor(p) ?? [])) / median(floorsOfA) - 1,
-        runs: verdicts.length,
-        detected: verdicts.filter(Boolean).length,
+        pairs: comparisons.length,
+        detected: comparisons.filter((c) => verdictOf(c, 'keepalive.p50') === 'regressed').length,
+        judgedPairs: comparisons.filter(judged).length,
+        judgedDetected: comparisons.filter((c) => judged(c) && verdictOf(c, 'keepalive.p50') === 'regressed').length,
       };
     });
-  return { path, minEffect, aaRuns: aa.length, aaRegressed: aa.filter(Boolean).length, pools };
+  return {
+    setting: `--min-effect ${minEffect * 100} --history (6–7 runs)`,
+    aaComparisons: aa.length,
+    aaFalseAlarms: aa.filter(anyRegressed).length,
+    aaFalseAlarmsTarget: aa.filter((c) => verdictOf(c, 'keepalive.p50') === 'regressed').length,
+    aaNonZeroExit: aa.filter((c) => exitCodeOf(c) !== 0).length,
+    aaJudged: aa.filter(judged).length,
+    aaJudgedFalseAlarms: aa.filter((c) => judged(c) && anyRegressed(c)).length,
+    detection,
+  };
 }
-const historyRule = ['gre-proxy', 'baseline'].flatMap((path) => [0.05, 0.1].map((minEffect) => historyRuleFor(path, minEffect)));
+const historyRule = [0.05, 0.1].map(historyRows);
 
 const interval = (k: number, n: number): [number, number] => (n === 0 ? [0, 1] : clopperPearson(k, n));
 // The gate as users run it: the unchanged runs (a C pool's injected delay lengthens every new connection).
@@ -359,8 +342,10 @@ for (const row of [...warmRows, ...coldRows]) {
 }
 for (const run of invalid) console.log(`invalid: ${run.label}: ${run.reasons.join('; ')}`);
 console.log(`invalid with --require-steady --min-effect 5: ${invalidSteadyAtFive.map((run) => run.label).join(', ')}`);
-for (const row of historyRule)
+for (const row of historyRule) {
   console.log(
-    `history rule (${row.path} keepalive floor, --min-effect ${row.minEffect * 100}): A/A leave-one-out ${share(row.aaRegressed, row.aaRuns)}; ${row.pools.map((p) => `${p.pool} (+${(100 * p.measuredEffect).toFixed(0)} %) ${share(p.detected, p.runs)}`).join('; ')}`,
+    `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on keepalive.p50 ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}; BASE valid: any regressed ${share(row.aaJudgedFalseAlarms, row.aaJudged)}`,
   );
+  for (const d of row.detection) console.log(`  ${d.pool} ${PATH} keepalive.p50 regressed: ${share(d.detected, d.pairs)}; both valid: ${share(d.judgedDetected, d.judgedPairs)}`);
+}
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

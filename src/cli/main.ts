@@ -31,6 +31,7 @@ function withGateOptions(command: Command, prefix: string): Command {
     .option('--allow-env-mismatch', `${prefix}compare even when the environment fingerprints differ`)
     .option('--allow-reference-disagreement', `${prefix}a path cost that disagrees with sockperf's beyond its bound is a note instead of an invalid run (exit 1)`)
     .option('--keep-disturbed', `${prefix}keep every repetition in the intervals; by default, with ≥ 5 repetitions a side, ones far from their side's median (Hampel's rule) are set aside`)
+    .option('--history <run...>', `${prefix}more runs of BASE's build (directories or run.json): with BASE ≥ 3, warm medians are judged by each run's fastest repetition against the runs' spread`)
     .option('--require-steady', `${prefix}with ≥ 5 repetitions a side, a run whose repetitions spread by more than the effect gated is invalid (exit 1: measure again)`)
     .option('--markdown <file>', `${prefix}also append the verdict as Markdown (e.g. $GITHUB_STEP_SUMMARY)`)
     .option('--junit <file>', `${prefix}also write the verdict as JUnit XML`);

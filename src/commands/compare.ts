@@ -38,6 +38,8 @@ export interface CompareCommandOptions {
   keepDisturbed?: boolean | undefined;
   /** `--require-steady`: a side whose repetitions spread beyond the effect gated is invalid (steadiness.ts). Default false. */
   requireSteady?: boolean | undefined;
+  /** `--history RUN…`: more runs of BASE's build; warm medians are then judged by floor levels against their spread. Default none. */
+  history?: readonly string[] | undefined;
   /** `--markdown FILE`: append the verdict as Markdown (created if missing). Default none. */
   markdown?: string | undefined;
   /** `--junit FILE`: write the verdict as JUnit XML (replaced if present). Default none. */
@@ -66,6 +68,7 @@ function normalize(options: Record<string, unknown> | CompareCommandOptions): Co
     allowReferenceDisagreement: o['allowReferenceDisagreement'] === true,
     keepDisturbed: o['keepDisturbed'] === true,
     requireSteady: o['requireSteady'] === true,
+    history: Array.isArray(o['history']) ? o['history'].map(String) : str(o['history']) === undefined ? undefined : [String(o['history'])],
     markdown: str(o['markdown']),
     junit: str(o['junit']),
   };
@@ -112,7 +115,8 @@ function emit(comparison: Comparison, options: CompareCommandOptions): number {
 
 /** Options are checked before the runs are read, so a typo in a rule fails fast. */
 function compareWith(base: RunResult, next: RunResult, settings: CompareSettings, locations: { base: string; next: string }, options: CompareCommandOptions): number {
-  return emit(compareRuns(base, next, settings, locations), options);
+  const history = (options.history ?? []).map((location) => ({ location, run: readRun(location, '--history') }));
+  return emit(compareRuns(base, next, { ...settings, history }, locations), options);
 }
 
 export function compareCommand(base: string, next: string, options: Record<string, unknown> | CompareCommandOptions): number {

@@ -58,7 +58,7 @@ export const DEFAULT_BOOTSTRAP = { iterations: 4000, seed: 1 } as const;
  * - `repetitions`: ≥ 2 repetitions on each side, each side's repetitions resampled.
  * - `within-histogram`: a side has 1 repetition: that side resampled inside its histogram.
  */
-export type IntervalMethod = 'paired' | 'repetitions' | 'within-histogram';
+export type IntervalMethod = 'paired' | 'repetitions' | 'within-histogram' | 'history';
 
 export interface RatioEstimate {
   /** Geometric mean over BASE's repetitions of each one's percentile, µs. */
@@ -81,7 +81,7 @@ export interface LevelEstimate {
   value: number;
   /** 95 % interval of that value. */
   ci: Interval;
-  method: Exclude<IntervalMethod, 'paired'>;
+  method: Exclude<IntervalMethod, 'paired' | 'history'>;
   repetitions: number;
 }
 

@@ -15,6 +15,7 @@ import { fisherGreater, rate } from './fisher.js';
 import { DEFAULT_METRICS, metricName, PERCENTILES, sameMetric, type MetricId } from './metrics.js';
 import { poolViews, valueAtPercentile } from './quantiles.js';
 import type { Threshold } from './thresholds.js';
+import { floorLevel, historyRatio, judgeHistory, MIN_HISTORY_RUNS } from './history.js';
 import { isUnsteady, levelSpread, spreadPercent } from './steadiness.js';
 import type { Comparison, Finding, RelativeLimit, RunLabel } from './types.js';
 import { checkValidity } from './validity.js';
@@ -48,6 +49,12 @@ export interface CompareSettings {
    * the default effect (docs/compare.md, "Power"). CLI `--require-steady`.
    */
   requireSteady: boolean;
+  /**
+   * More runs of BASE's build (`--history`): with BASE they make ≥ 3, and each path's warm
+   * medians are then judged by their floor levels against the runs' spread (history.ts).
+   * Default none.
+   */
+  history: ReadonlyArray<{ location: string; run: RunResult }>;
   /** Bootstrap resamples per latency check. Default 4000. */
   iterations: number;
   /** Seed of every bootstrap draw: same runs, same verdicts. Default 1. */
@@ -63,6 +70,7 @@ export const DEFAULT_SETTINGS: CompareSettings = {
   allowReferenceDisagreement: false,
   setAsideDisturbed: true,
   requireSteady: false,
+  history: [],
   iterations: DEFAULT_BOOTSTRAP.iterations,
   seed: DEFAULT_BOOTSTRAP.seed,
 };
@@ -123,6 +131,24 @@ function setAsideNote(estimate: RatioEstimate): string {
   return `; set aside as disturbed: ${[...side('BASE', estimate.setAside.base), ...side('NEW', estimate.setAside.next)].join('; ')}`;
 }
 
+/** Warm medians judged against BASE's history (history.ts); undefined when the rule does not apply (no history, a cold or tail metric, too few runs with data). */
+function historyFinding(
+  path: StrategyName,
+  name: string,
+  metric: Extract<MetricId, { kind: 'latency' }>,
+  baseRuns: ReadonlyArray<readonly RepetitionView[]>,
+  nextViews: readonly RepetitionView[],
+  limit: RelativeLimit,
+): Finding | undefined {
+  if (baseRuns.length < MIN_HISTORY_RUNS || metric.percentile !== 'p50' || metric.series === 'coldpath' || metric.series === 'coldstart') return undefined;
+  const percentile = PERCENTILES[metric.percentile];
+  const floors = baseRuns.flatMap((views) => floorLevel(views, percentile) ?? []);
+  const nextFloor = floorLevel(nextViews, percentile);
+  if (floors.length < MIN_HISTORY_RUNS || nextFloor === undefined) return undefined;
+  const estimate = historyRatio(floors, nextFloor);
+  return { type: 'latency-change', path, metric: name, estimate, limit, ...judgeHistory(estimate, limit.increase) };
+}
+
 /** An invalid finding when a side's kept repetitions spread by more than the effect gated (steadiness.ts). */
 function unsteadySide(
   label: RunLabel,
@@ -158,7 +184,7 @@ function quartilesOf(reps: readonly RepetitionView[]): { p25: number; p75: numbe
   return { p25: valueAtPercentile(pooled, 25), p75: valueAtPercentile(pooled, 75) };
 }
 
-function comparePath(base: PathSamples, next: PathSamples, settings: CompareSettings): Finding[] {
+function comparePath(base: PathSamples, next: PathSamples, settings: CompareSettings, history: readonly PathSamples[]): Finding[] {
   const path = next.path;
   const findings: Finding[] = [];
   // A path that did not complete is an invalid run (validity.ts); what it measured is still compared.
@@ -179,6 +205,11 @@ function comparePath(base: PathSamples, next: PathSamples, settings: CompareSett
         continue;
       }
       const limit = relativeLimit(settings, path, metric);
+      const byHistory = historyFinding(path, name, metric, [baseViews, ...history.map((h) => h.latency.get(metric.series) ?? [])], nextViews, limit);
+      if (byHistory !== undefined) {
+        findings.push(byHistory);
+        continue;
+      }
       const estimate = bootstrapRatio(baseViews, nextViews, PERCENTILES[metric.percentile], {
         iterations: settings.iterations,
         seed: settings.seed,
@@ -256,9 +287,27 @@ export function compareRuns(base: RunResult, next: RunResult, settings: CompareS
   const validity = [checkValidity('BASE', base, settings), checkValidity('NEW', next, settings)];
   notes.push(...validity.flatMap((v) => v.notes));
   const findings: Finding[] = validity.flatMap((v) => v.findings);
+  // History runs are BASE runs too, from like environments. One whose path failed or took the wrong route is left out (its floor
+  // could be another route's); a reference disagreement is not a reason: it flags slow states, and leaving those runs out
+  // would make the history look tighter than the machine is (docs/compare.md, "Power").
+  const history = settings.history.filter((h) => {
+    envMismatch.push(...checkEnvironment(h.run, next, settings.allowEnvMismatch).map((line) => `${h.location}: ${line}`));
+    const invalid = checkValidity('BASE', h.run, settings).findings.filter((finding) => finding.check !== 'reference');
+    if (invalid.length > 0) notes.push(`history run ${h.location} left out: ${invalid[0]?.reason.replace(/^BASE: /, '') ?? 'invalid'}`);
+    return invalid.length === 0;
+  });
+  if (settings.history.length > 0) {
+    notes.push(
+      history.length + 1 >= MIN_HISTORY_RUNS
+        ? `warm medians judged by floor levels (each run's fastest repetition) against BASE and ${history.length} history run${history.length === 1 ? '' : 's'}: a 95 % prediction interval from their spread`
+        : `history: ${history.length} valid run${history.length === 1 ? '' : 's'} besides BASE, fewer than the ${MIN_HISTORY_RUNS - 1} the rule needs; warm medians judged against BASE alone`,
+    );
+  }
+  const historyData = history.map((h) => extractRun(h.run));
   for (const [path, nextSamples] of nextData) {
     const baseSamples = baseData.get(path);
-    if (baseSamples !== undefined) findings.push(...comparePath(baseSamples, nextSamples, settings));
+    const history = historyData.flatMap((data) => data.get(path) ?? []);
+    if (baseSamples !== undefined) findings.push(...comparePath(baseSamples, nextSamples, settings, history));
   }
   const ref = (run: RunResult, location: string): Comparison['base'] => ({
     location,
@@ -279,6 +328,8 @@ export function compareRuns(base: RunResult, next: RunResult, settings: CompareS
       coldStartEffect: settings.coldStartEffect,
       setAsideDisturbed: settings.setAsideDisturbed,
       requireSteady: settings.requireSteady,
+      // History runs the warm medians were judged against (0 when the rule did not apply).
+      historyRuns: history.length + 1 >= MIN_HISTORY_RUNS ? history.length : 0,
       iterations: settings.iterations,
       seed: settings.seed,
     },

@@ -82,7 +82,8 @@ export function methodLine(comparison: Comparison): string {
     `95% bootstrap CI of NEW/BASE over repetitions (paired by repetition when possible, expanded for few repetitions; ${settings.iterations} resamples, seed ${settings.seed}` +
     `${settings.setAsideDisturbed ? "; with ≥ 5 repetitions a side, disturbed ones (Hampel's rule) set aside" : ''}${settings.requireSteady ? '; a side whose repetitions spread beyond the effect is invalid' : ''}); ` +
     `a change counts when the whole CI clears ${effect(settings.minEffect)} (warm p50), ${effect(settings.tailEffect)} (warm p90/p99), ${effect(settings.coldStartEffect)} (cold start) unless a -t rule sets it; ` +
-    `failures/errors: Fisher's exact test, ±1 pp`
+    `failures/errors: Fisher's exact test, ±1 pp` +
+    (settings.historyRuns > 0 ? `; warm p50: each run's floor (fastest repetition) against BASE and ${settings.historyRuns} history runs, 95% prediction interval of their spread` : '')
   );
 }
 

@@ -77,7 +77,7 @@ export interface Comparison {
   /** Things a reader must know (scenario differences, paths in one run only, reference checks not applied or allowed). */
   notes: string[];
   findings: Finding[];
-  settings: { minEffect: number; tailEffect: number; coldStartEffect: number; setAsideDisturbed: boolean; requireSteady: boolean; iterations: number; seed: number };
+  settings: { minEffect: number; tailEffect: number; coldStartEffect: number; setAsideDisturbed: boolean; requireSteady: boolean; historyRuns: number; iterations: number; seed: number };
 }
 
 export function countVerdicts(findings: readonly Finding[]): Record<Verdict, number> {

@@ -213,6 +213,7 @@ describe('action.yml', () => {
         scenario: 'test/fixtures/small.yaml',
         baseline: FIXTURE,
         thresholds: 'gre-proxy:keepalive.p50<+50%\n  keepalive.p99<+200%',
+        history: `${FIXTURE}\n  ${FIXTURE}`,
         'allow-env-mismatch': 'true',
         'allow-reference-disagreement': 'true',
       },
@@ -262,6 +263,10 @@ describe('action.yml', () => {
         'gre-proxy:keepalive.p50<+50%',
         '-t',
         'keepalive.p99<+200%',
+        '--history',
+        FIXTURE,
+        '--history',
+        FIXTURE,
       ],
       ['report', runDir, '--format', 'benchmark-json'],
     ]);

@@ -35,6 +35,12 @@ function inputErrorOf(action: () => unknown): ColdpathError {
 }
 
 describe('coldpath compare: exit codes', () => {
+  it('--history: more BASE runs, named in the method line; a missing one is an input error naming the option', () => {
+    expect(compareCommand(FIXTURE, FIXTURE, { history: [FIXTURE, FIXTURE] })).toBe(0);
+    expect(stdout).toMatch(/floor \(fastest repetition\) against BASE and 2 history runs/);
+    expect(() => compareCommand(FIXTURE, FIXTURE, { history: ['/nonexistent/run.json'] })).toThrow(/--history: cannot read \/nonexistent\/run\.json/);
+  });
+
   it('0 when nothing regressed (run directory or run.json), with the table on stdout', () => {
     expect(compareCommand(FIXTURE.replace(/\/run\.json$/, ''), FIXTURE, {})).toBe(0);
     expect(stdout).toContain('coldpath compare');

@@ -135,3 +135,19 @@ export function withFailedProxyPath(run: RunResult): RunResult {
   path.repetitions = [];
   return broken;
 }
+
+/** A run whose every path has one repetition per factor: the fixture's first, scaled (with `only`, the other paths' repetitions are the fixture's first as it is). */
+export function runWithLevels(factors: readonly number[], only?: StrategyName): RunResult {
+  const fixture = loadFixture();
+  const copy = structuredClone(fixture);
+  const scaled = factors.map((factor) => scaleRun(fixture, factor));
+  copy.paths.forEach((path, p) => {
+    const own = only === undefined || path.strategy === only;
+    path.repetitions = factors.flatMap((_, i) => {
+      const rep = (own ? scaled[i] : fixture)?.paths[p]?.repetitions[0];
+      return rep === undefined ? [] : [{ ...rep, index: i }];
+    });
+  });
+  copy.scenario.repetitions = factors.length;
+  return copy;
+}

@@ -3,8 +3,7 @@ import { compareRuns, DEFAULT_SETTINGS, type CompareSettings } from '../../../sr
 import { isUnsteady, levelSpread, spreadPercent } from '../../../src/compare/steadiness.js';
 import { exitCodeOf, type Comparison, type Finding } from '../../../src/compare/types.js';
 import type { RunResult } from '../../../src/results/types.js';
-import type { StrategyName } from '../../../src/scenario/schema.js';
-import { loadFixture, scaleRun } from './helpers.js';
+import { runWithLevels } from './helpers.js';
 
 describe('levelSpread', () => {
   it('is the standard deviation of the log levels, with the range kept', () => {
@@ -31,22 +30,6 @@ describe('levelSpread', () => {
     expect(steady !== undefined && isUnsteady(steady, 0.05)).toBe(false);
   });
 });
-
-/** A run whose every path has one repetition per factor: the fixture's first, scaled. */
-function runWithLevels(factors: readonly number[], only?: StrategyName): RunResult {
-  const fixture = loadFixture();
-  const copy = structuredClone(fixture);
-  const scaled = factors.map((factor) => scaleRun(fixture, factor));
-  copy.paths.forEach((path, p) => {
-    const own = only === undefined || path.strategy === only;
-    path.repetitions = factors.flatMap((_, i) => {
-      const rep = (own ? scaled[i] : scaled[0])?.paths[p]?.repetitions[0];
-      return rep === undefined ? [] : [{ ...rep, index: i }];
-    });
-  });
-  copy.scenario.repetitions = factors.length;
-  return copy;
-}
 
 const compare = (base: RunResult, next: RunResult, settings: Partial<CompareSettings>): Comparison =>
   compareRuns(base, next, { ...DEFAULT_SETTINGS, iterations: 1000, requireSteady: true, ...settings }, { base: 'base', next: 'new' });
