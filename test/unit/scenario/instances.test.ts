@@ -1,19 +1,8 @@
 /** instances.runtime: process by default, oci on request, anything else an input error (exit 2) naming the field. */
 import { describe, expect, it } from 'vitest';
-import { ColdpathError } from '../../../src/errors.js';
 import { scenarioEchoSchema } from '../../../src/results/scenario-echo.js';
 import { parseScenario } from '../../../src/scenario/load.js';
-
-function problem(raw: unknown): ColdpathError {
-  try {
-    parseScenario(raw, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ColdpathError);
-    expect((error as ColdpathError).processExitCode).toBe(2);
-    return error as ColdpathError;
-  }
-  throw new Error('scenario was accepted');
-}
+import { problem } from './problem.js';
 
 describe('instances.runtime', () => {
   it('is process by default, so existing scenarios keep their meaning', () => {

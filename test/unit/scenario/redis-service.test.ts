@@ -1,20 +1,9 @@
 /** services[].kind redis: defaults, and every bad Redis option an input error (exit 2) naming its field. */
 import { describe, expect, it } from 'vitest';
-import { ColdpathError } from '../../../src/errors.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { buildLayout } from '../../../src/topology/layout.js';
 import { serviceTarget } from '../../../src/strategies/target.js';
-
-function problem(raw: unknown): ColdpathError {
-  try {
-    parseScenario(raw, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ColdpathError);
-    expect((error as ColdpathError).processExitCode).toBe(2);
-    return error as ColdpathError;
-  }
-  throw new Error('scenario was accepted');
-}
+import { problem } from './problem.js';
 
 describe('services[].kind', () => {
   it('is builtin by default, with no Redis options', () => {

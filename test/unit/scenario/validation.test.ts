@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ColdpathError } from '../../../src/errors.js';
 import { parseScenario } from '../../../src/scenario/load.js';
+import { problem } from './problem.js';
 
 /** Parses and returns the input error, or fails the test. */
-function problem(raw: unknown): ColdpathError {
-  try {
-    parseScenario(raw, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ColdpathError);
-    const e = error as ColdpathError;
-    expect(e.kind).toBe('input');
-    expect(e.processExitCode).toBe(2);
-    return e;
-  }
-  throw new Error('scenario was accepted');
-}
 
 describe('scenario validation', () => {
   it('accepts an empty scenario and fills every default', () => {
