@@ -18,7 +18,7 @@ import type { EngineContext } from './context.js';
 import { stopInstances, type LiveInstance } from './instance.js';
 import type { PathState } from './path-state.js';
 import type { RealServer } from './real-servers/types.js';
-import { measureReference } from './reference.js';
+import { holdReference } from './reference-client.js';
 import { settle, type SettleRequest } from './settle.js';
 import { withTestMisroute } from './test-hooks.js';
 import { verifyServerView } from './verify-server.js';
@@ -80,11 +80,21 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     if (ctx.signal.aborted) return;
     if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition);
     for (const instance of path.warm) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
-    rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, server);
+    // The reference client starts now and waits out sockperf's fixed start-up sleep while coldpath measures.
     const client = path.warm[0];
-    if (block.reference && client !== undefined && !ctx.signal.aborted) {
-      rep.reference = await measureReference(ctx, client.layout.node, target.address);
-      emitReference(ctx, name, repetition, rep.reference);
+    const held = block.reference && client !== undefined && !ctx.signal.aborted ? await holdReference(ctx, client.layout.node, target.address) : undefined;
+    try {
+      rep.warm = await measureWarm(ctx, strategy, target, path.warm, repetition, server);
+    } catch (error) {
+      await held?.discard();
+      throw error;
+    }
+    if (held !== undefined) {
+      if (ctx.signal.aborted) await held.discard();
+      else {
+        rep.reference = await held.measure();
+        emitReference(ctx, name, repetition, rep.reference);
+      }
     }
     // A real server in the path proves it too, from its own view, while the path still exists.
     const serverView =

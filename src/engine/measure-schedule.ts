@@ -14,7 +14,7 @@ import type { EngineContext } from './context.js';
 import type { RealServer } from './real-servers/types.js';
 import { stopInstances } from './instance.js';
 import { combineVerifications, PathState } from './path-state.js';
-import type { ScheduledRepetition } from './schedule.js';
+import { referenceRepetitions, type ScheduledRepetition } from './schedule.js';
 
 export async function measureSchedule(
   ctx: EngineContext,
@@ -25,13 +25,14 @@ export async function measureSchedule(
   const { events, signal, scenario } = ctx;
   const paths = new Map(strategies.map((strategy) => [strategy.name, new PathState(strategy)]));
   const unsettled = new Set<StrategyName>();
+  const withReference = new Set(options.reference ? referenceRepetitions(scenario.repetitions, scenario.reference.repetitions) : []);
   try {
     for (const { repetition, order } of schedule) {
       for (const [slot, name] of order.entries()) {
         const path = paths.get(name);
         if (path === undefined || path.finished || signal.aborted) continue;
         events.emit({ type: 'block-start', strategy: name, repetition, repetitions: scenario.repetitions, slot, paths: order.length });
-        const reference = options.reference && repetition < scenario.reference.repetitions;
+        const reference = withReference.has(repetition);
         await runBlock({ engine: ctx, services: options.services, realServers: options.realServers, reference }, path, repetition, slot);
         const rep = path.result.repetitions.find((r) => r.index === repetition);
         events.emit({ type: 'block-done', strategy: name, repetition, outcome: path.result.outcome, ...(path.result.failure === undefined ? {} : { detail: path.result.failure.message }) });

@@ -3,22 +3,20 @@
  * container to a sockperf server beside the same service, pinned like the
  * probe and the service. Its round trips are the floor the path offers, and
  * the difference between two paths is the path cost measured without
- * Node.js — coldpath's own figures must agree with it.
+ * Node.js — coldpath's own figures must agree with it. The client side is
+ * reference-client.ts.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
 import { LineProcess } from '../exec/line-process.js';
 import { runCommand } from '../exec/run-command.js';
 import { which } from '../env/tools.js';
-import { createHistogram, encodeHistogram, recordMicros } from '../metrics/histogram.js';
-import type { ReferenceResult, ReferenceSetup } from '../results/types.js';
+import type { ReferenceSetup } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ServiceLayout } from '../topology/layout.js';
 import type { EngineContext } from './context.js';
 
 /** 64-byte messages, like coldpath's echo. */
-const MESSAGE_BYTES = 64;
+export const MESSAGE_BYTES = 64;
 
 /** Whether this run has a reference, and why not. Throws when the scenario requires sockperf and it is missing. */
 export async function referenceSetup(scenario: Scenario): Promise<ReferenceSetup> {
@@ -71,46 +69,6 @@ async function waitListening(ctx: EngineContext, service: ServiceLayout, server:
   throw new ColdpathError(`sockperf server in ${service.node} is not listening on ${port}`, { kind: 'runtime', hint: 'see `sockperf server` on this machine' });
 }
 
-/** One sockperf ping-pong from a container to a service's sockperf server; every round trip recorded. */
-export async function measureReference(ctx: EngineContext, node: string, address: string): Promise<ReferenceResult> {
-  const { port, seconds } = ctx.scenario.reference;
-  const log = join(ctx.driver.ledger.dir, `sockperf-${node}-${Date.now()}.csv`);
-  const pin = ctx.placement.probes.length === 0 ? [] : ['taskset', '-c', ctx.placement.probes.join(',')];
-  const argv = [
-    'ip',
-    'netns',
-    'exec',
-    ctx.driver.netnsOf(node),
-    ...pin,
-    'sockperf',
-    'ping-pong',
-    '--tcp',
-    '-i',
-    address,
-    '-p',
-    String(port),
-    '-t',
-    String(seconds),
-    '-m',
-    String(MESSAGE_BYTES),
-    '--full-rtt',
-    '--full-log',
-    log,
-  ];
-  const started = performance.now();
-  try {
-    const result = await runCommand(argv, { reject: false, timeoutMs: (seconds + 30) * 1000 });
-    const durationUs = Math.round((performance.now() - started) * 1000);
-    if (result.exitCode !== 0) return { tool: 'sockperf', outcome: 'errored', message: lastLine(result.stderr || result.stdout), durationUs };
-    const histogram = createHistogram('latency');
-    for (const rtt of parseFullLog(readFileSync(log, 'utf8'))) recordMicros(histogram, rtt);
-    if (histogram.totalCount === 0) return { tool: 'sockperf', outcome: 'errored', message: 'sockperf recorded no round trip', durationUs };
-    return { tool: 'sockperf', outcome: 'completed', metric: 'echo', histogram: encodeHistogram(histogram), durationUs };
-  } finally {
-    rmSync(log, { force: true });
-  }
-}
-
 /** Round-trip times (µs) from sockperf's `--full-log` CSV: `packet, txTime(sec), rxTime(sec), rtt(usec)` rows. */
 export function parseFullLog(text: string): number[] {
   const values: number[] = [];
@@ -122,5 +80,3 @@ export function parseFullLog(text: string): number[] {
   }
   return values;
 }
-
-const lastLine = (text: string): string => text.trim().split('\n').pop() ?? '';

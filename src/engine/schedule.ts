@@ -37,3 +37,15 @@ export function buildSchedule(paths: readonly StrategyName[], repetitions: numbe
     }
   });
 }
+
+/**
+ * The repetitions in which the reference also measures: `count` of them spread evenly from the
+ * first to the last, so that one slow stretch of the machine cannot hold all of them (the
+ * agreement check compares floors over them, compare/validity.ts).
+ */
+export function referenceRepetitions(repetitions: number, count: number): number[] {
+  const n = Math.min(Math.max(0, count), repetitions);
+  if (n === 0) return [];
+  if (n === 1) return [0];
+  return Array.from({ length: n }, (_, i) => Math.round((i * (repetitions - 1)) / (n - 1)));
+}

@@ -182,8 +182,10 @@ const reference = z
       .int()
       .min(1)
       .max(100)
-      .default(1)
-      .describe('Repetitions in which each path is also measured by the reference (the first ones); each sockperf client sleeps 2 s before it measures.'),
+      .default(3)
+      .describe(
+        "Repetitions in which each path is also measured by the reference, spread evenly from the first to the last; each costs about `seconds` + 0.3 s (the client waits out sockperf's fixed 2 s start-up sleep while coldpath measures).",
+      ),
     seconds: z.number().int().min(1).max(60).default(1).describe('sockperf -t: seconds per measurement (sockperf discards its first 400 ms).'),
     echoBoundUs: z.number().min(0).default(5).describe('Largest difference between the path cost by coldpath echo and by the reference before the verdict flags it (µs).'),
     keepaliveBoundUs: z.number().min(0).default(10).describe('The same for keep-alive requests (µs).'),

@@ -28,8 +28,8 @@ describe('compare: a clean pair', () => {
   });
 
   it('stays valid with passing per-repetition verifications and a reference within its bounds', () => {
-    // gre-proxy by coldpath: echo +3 µs, keep-alive −99 µs (medians over repetitions); sockperf +3 µs.
-    const checked = withReferences(withVerifications(three), { 'gre-proxy': 3 });
+    // gre-proxy by coldpath: echo +10 µs, keep-alive −67 µs (floors over repetitions); sockperf +10 µs.
+    const checked = withReferences(withVerifications(three), { 'gre-proxy': 10 });
     checked.scenario.reference = { ...checked.scenario.reference!, keepaliveBoundUs: 150 };
     const comparison = compare(checked, checked);
     expect(invalid(comparison)).toEqual([]);
@@ -105,8 +105,8 @@ describe('compare: a path or run that did not complete', () => {
 });
 
 describe('compare: the reference disagrees', () => {
-  // gre-proxy by coldpath: echo +3 µs, keep-alive −99 µs (medians over repetitions); sockperf: +3 µs.
-  const referenced = withReferences(three, { 'gre-proxy': 3 });
+  // gre-proxy by coldpath: echo +10 µs, keep-alive −67 µs (floors over repetitions); sockperf: +10 µs.
+  const referenced = withReferences(three, { 'gre-proxy': 10 });
 
   it('beyond its bound: invalid (exit 1), naming the metric, both figures and the bound', () => {
     const comparison = compare(three, referenced);
@@ -114,8 +114,8 @@ describe('compare: the reference disagrees', () => {
     expect(more).toEqual([]);
     expect(finding).toMatchObject({ path: 'gre-proxy', metric: 'reference.keepalive', run: 'NEW', bound: 10 });
     expect(finding?.reason).toBe(
-      "NEW: gre-proxy's keep-alive request costs −99µs over baseline by coldpath, +3µs by sockperf (repetition 1): " +
-        "they differ by 102µs, beyond the bound of 10µs (reference.keepaliveBoundUs); the cost is the harness's until explained (--allow-reference-disagreement gates anyway)",
+      "NEW: gre-proxy's keep-alive request costs −67µs over baseline by coldpath, +10µs by sockperf (repetition 1): " +
+        "they differ by 77µs, beyond the bound of 10µs (reference.keepaliveBoundUs); the cost is the harness's until explained (--allow-reference-disagreement gates anyway)",
     );
     expect(exitCodeOf(comparison)).toBe(1);
     expect(exitCodeOf(compare(referenced, three))).toBe(1);
@@ -143,13 +143,13 @@ describe('compare: the reference disagrees', () => {
 });
 
 describe('compare: an invalid run in every output', () => {
-  // Two paths, the same scenario on both sides; BASE: peering keep-alive −38 µs by coldpath, −4 µs by sockperf.
+  // Two paths, the same scenario on both sides; BASE: peering keep-alive −33 µs by coldpath (floors), +1 µs by sockperf.
   const two = withReferences({ ...structuredClone(three), paths: three.paths.filter((p) => p.strategy === 'baseline' || p.strategy === 'peering') }, {});
-  const comparison = compare(withReferences(two, { peering: -4 }), withVerifications(two, { path: 'peering', repetition: 0, detail: MISROUTED }));
+  const comparison = compare(withReferences(two, { peering: 1 }), withVerifications(two, { path: 'peering', repetition: 0, detail: MISROUTED }));
 
   it('console: the rows, the reasons and the outcome line', () => {
     const text = renderConsole(comparison);
-    expect(text).toMatch(/^peering\s+reference\.keepalive\s+−38µs \(sockperf −4µs\)\s+±10µs\s+✗ invalid$/m);
+    expect(text).toMatch(/^peering\s+reference\.keepalive\s+−33µs \(sockperf \+1µs\)\s+±10µs\s+✗ invalid$/m);
     expect(text).toMatch(/^peering\s+verification\s+failed in rep 1\s+✗ invalid$/m);
     expect(text).toContain(`  invalid      peering verification: NEW: peering failed path verification in repetition 1 of 3: ${MISROUTED}`);
     expect(text).toMatch(/\nINVALID RUN \(exit 1\): BASE and NEW cannot be judged; 2 invalid, /);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchedule } from '../../../src/engine/schedule.js';
+import { buildSchedule, referenceRepetitions } from '../../../src/engine/schedule.js';
 import type { StrategyName } from '../../../src/scenario/schema.js';
 
 const PATHS: StrategyName[] = ['baseline', 'eni', 'peering', 'gre-proxy'];
@@ -75,5 +75,20 @@ describe('buildSchedule', () => {
   it('shuffle: repetitions of one schedule are not all the same order', () => {
     const orders = new Set(buildSchedule(PATHS, 6, 'shuffle', 1).map((r) => r.order.join()));
     expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe('referenceRepetitions', () => {
+  it('spreads the reference from the first repetition to the last', () => {
+    expect(referenceRepetitions(8, 3)).toEqual([0, 4, 7]);
+    expect(referenceRepetitions(8, 2)).toEqual([0, 7]);
+    expect(referenceRepetitions(5, 3)).toEqual([0, 2, 4]);
+  });
+
+  it('one is the first repetition; more than there are is every repetition; none is none', () => {
+    expect(referenceRepetitions(8, 1)).toEqual([0]);
+    expect(referenceRepetitions(3, 10)).toEqual([0, 1, 2]);
+    expect(referenceRepetitions(1, 3)).toEqual([0]);
+    expect(referenceRepetitions(4, 0)).toEqual([]);
   });
 });
