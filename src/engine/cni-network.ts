@@ -11,7 +11,7 @@ import { ColdpathError } from '../errors.js';
 import { type CniCommand, type CniResult, hostInterfaces, runCniPlugin, sandboxAddress } from '../exec/cni.js';
 import { nowMicros } from '../clock.js';
 import type { Scenario } from '../scenario/schema.js';
-import { CNI_IFNAME, instanceNetworks, pluginStdin, type CniNetworkList } from '../topology/cni-config.js';
+import { CNI_IFNAME, instanceNetworks, pluginStdin, type CniNetworkList, type CniPluginConfig } from '../topology/cni-config.js';
 import type { InstanceLayout } from '../topology/instance-plan.js';
 import type { EngineContext } from './context.js';
 
@@ -36,7 +36,7 @@ const targetOf = (ctx: EngineContext, instance: InstanceLayout): Target => {
   return { containerId, netns: `/run/netns/${containerId}`, hostNetns: ctx.driver.netnsOf(instance.host.node), cniPath: cniPluginDir() };
 };
 
-const run = (target: Target, command: CniCommand, list: CniNetworkList, plugin: CniNetworkList['plugins'][number], prevResult?: unknown): Promise<CniResult | undefined> =>
+const run = (target: Target, command: CniCommand, list: CniNetworkList, plugin: CniPluginConfig, prevResult?: unknown): Promise<CniResult | undefined> =>
   runCniPlugin({
     command,
     plugin: plugin.type,
@@ -55,32 +55,41 @@ export interface CniAdded {
   hostLinks: string[];
 }
 
+/** The order a runtime executes the plugins in: ADD every list in order and each list's plugins in order; DEL all of it backwards. */
+export function cniSteps(command: CniCommand, networks: readonly CniNetworkList[]): Array<{ list: CniNetworkList; plugin: CniPluginConfig }> {
+  const steps = networks.flatMap((list) => list.plugins.map((plugin) => ({ list, plugin })));
+  return command === 'ADD' ? steps : steps.reverse();
+}
+
 /**
- * ADD of every network of the instance, in order (loopback, then the pod
- * network), each list's plugins in order with the previous result as
- * `prevResult`. The pod network's result must give `eth0` the planned pod
- * address.
+ * The pod network's result checked against the plan: it must give `eth0` the
+ * planned pod address. Returns the links it made in the function host's
+ * namespace other than the pod bridge (the veth's host end).
  */
-export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Promise<CniAdded> {
-  const target = targetOf(ctx, instance);
-  const dataDir = cniDataDir(ctx);
-  const startUs = nowMicros();
-  let podResult: CniResult | undefined;
-  for (const list of instanceNetworks(instance, dataDir)) {
-    let prev: CniResult | undefined;
-    for (const plugin of list.plugins) prev = await run(target, 'ADD', list, plugin, prev);
-    if (list.ifname === CNI_IFNAME) podResult = prev;
-  }
-  const endUs = nowMicros();
+export function checkedHostLinks(instance: InstanceLayout, podResult: CniResult | undefined): string[] {
   const address = podResult === undefined ? undefined : sandboxAddress(podResult, CNI_IFNAME);
-  if (address !== instance.podAddress) {
+  if (podResult === undefined || address !== instance.podAddress) {
     throw new ColdpathError(`CNI ADD gave instance ${instance.id} the address ${address ?? '(none)'} on ${CNI_IFNAME}, not the planned ${instance.podAddress}`, {
       kind: 'runtime',
       hint: 'the host-local range is the planned address alone: check the plugins (containernetworking-plugins) and the IPAM state in the run directory',
     });
   }
-  const bridge = instance.host.podBridge;
-  return { startUs, endUs, hostLinks: hostInterfaces(podResult as CniResult).filter((name) => name !== bridge) };
+  return hostInterfaces(podResult).filter((name) => name !== instance.host.podBridge);
+}
+
+/**
+ * ADD of every network of the instance, in order (loopback, then the pod
+ * network), each list's plugins in order with the previous result as
+ * `prevResult`; the pod network's result is checked (`checkedHostLinks`).
+ */
+export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Promise<CniAdded> {
+  const target = targetOf(ctx, instance);
+  const startUs = nowMicros();
+  const results = new Map<CniNetworkList, CniResult | undefined>();
+  for (const { list, plugin } of cniSteps('ADD', instanceNetworks(instance, cniDataDir(ctx)))) results.set(list, await run(target, 'ADD', list, plugin, results.get(list)));
+  const endUs = nowMicros();
+  const pod = [...results.entries()].find(([list]) => list.ifname === CNI_IFNAME)?.[1];
+  return { startUs, endUs, hostLinks: checkedHostLinks(instance, pod) };
 }
 
 /**
@@ -92,13 +101,11 @@ export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Prom
 export async function cniDel(ctx: EngineContext, instance: InstanceLayout): Promise<void> {
   const target = targetOf(ctx, instance);
   let first: unknown;
-  for (const list of instanceNetworks(instance, cniDataDir(ctx)).reverse()) {
-    for (const plugin of [...list.plugins].reverse()) {
-      try {
-        await run(target, 'DEL', list, plugin);
-      } catch (error) {
-        first ??= error;
-      }
+  for (const { list, plugin } of cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx)))) {
+    try {
+      await run(target, 'DEL', list, plugin);
+    } catch (error) {
+      first ??= error;
     }
   }
   if (first !== undefined) throw first;

@@ -41,10 +41,10 @@ function veths(netns: string): string[] {
 /** What host-local would have made in its default directory for coldpath's networks. */
 const defaultIpamDirs = (): string[] => (existsSync('/var/lib/cni/networks') ? readdirSync('/var/lib/cni/networks').filter((name) => name.startsWith('coldpath-')) : []);
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail() === '' ? '' : `\n${detail()}`}`);
     await sleep(50);
   }
 }
@@ -102,14 +102,22 @@ describe('instances.network: cni', () => {
   it('DEL releases each address when its instance stops; after kill -9, `coldpath clean` leaves no allocation and no veth', async () => {
     const before = rootNamespaceState();
     const scenario = { ...CNI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
-    const { child, tag } = await startCli(['run', scenarioFile(scenario), '--out', tempDir()]);
+    const { child, tag, output } = await startCli(['run', scenarioFile(scenario), '--out', tempDir()]);
     const host = `coldpath-${tag}-fh0`;
     // The burst's instances are c0 and c1, the warm instance c2: once the burst is over, only c2's address is still allocated.
     const onlyWarm = (): boolean => {
       const files = [...allocations(tag).values()];
       return files.length === 1 && files[0]!.startsWith(`${host}-c2`);
     };
-    await waitFor(onlyWarm, 90_000, 'the burst’s addresses released and the warm instance’s allocated');
+    const seen = (): string => `allocations: ${JSON.stringify([...allocations(tag)])}\noutput:\n${output()}`;
+    try {
+      await waitFor(onlyWarm, 90_000, 'the burst’s addresses released and the warm instance’s allocated', seen);
+    } catch (error) {
+      // The run would go on measuring for minutes: stop it (it tears itself down on SIGINT).
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.on('exit', resolve));
+      throw error;
+    }
     // The bridge plugin's veths (veth<8 hex>) in the function host's namespace: the warm instance's alone, DEL removed the burst's.
     const hostVeths = veths(host).filter((name) => /^veth[0-9a-f]{8}$/.test(name));
     expect(hostVeths).toHaveLength(1);
