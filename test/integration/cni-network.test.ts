@@ -99,6 +99,24 @@ describe('instances.network: cni', () => {
     expect(rootNamespaceState()).toBe(before.root);
   });
 
+  it('Ctrl-C while instances run: exit 130, the run tears its CNI networks down itself', async () => {
+    const before = rootNamespaceState();
+    const scenario = { ...CNI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
+    const { child, tag, output } = await startCli(['run', scenarioFile(scenario), '--out', tempDir()]);
+    await waitFor(
+      () => allocations(tag).size >= 1,
+      90_000,
+      'an allocated address',
+      () => output(),
+    );
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(existsSync(join(stateDir(), tag))).toBe(false);
+    expect(namespacesOf(tag)).toEqual([]);
+    expect(rootNamespaceState()).toBe(before);
+  });
+
   it('DEL releases each address when its instance stops; after kill -9, `coldpath clean` leaves no allocation and no veth', async () => {
     const before = rootNamespaceState();
     const scenario = { ...CNI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
