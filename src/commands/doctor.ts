@@ -2,6 +2,7 @@
  * `coldpath doctor`: can this machine run the default scenario, and what is
  * missing for the rest. Exit 0 when the default scenario can run.
  */
+import { CNI_DEBIAN_PACKAGE, cniPluginDir, missingCniPlugins } from '../env/cni.js';
 import { crunCgroupView } from '../env/crun.js';
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
@@ -43,6 +44,15 @@ export async function doctorCommand(): Promise<number> {
       required: false,
     });
   }
+  // The CNI plugins are not on PATH (a runtime finds them through CNI_PATH): checked in their directory (docs/cni.md).
+  const cniMissing = missingCniPlugins();
+  checks.push({
+    name: 'cni plugins',
+    ok: cniMissing.length === 0,
+    detail: cniMissing.length === 0 ? `${cniPluginDir()} — instances.network: cni` : `missing ${cniMissing.join(', ')} in ${cniPluginDir()} — instances.network: cni`,
+    required: false,
+    ...(cniMissing.length === 0 ? {} : { fix: `apt-get install -y ${CNI_DEBIAN_PACKAGE}` }),
+  });
   let features: KernelFeatures | undefined;
   if (privileges.ok && which('ip') !== undefined && which('nft') !== undefined) {
     features = await probeKernelFeatures();

@@ -34,8 +34,14 @@ export function scenarioDifferences(base: RunResult, next: RunResult): string[] 
       differences.push(`${path}: ${JSON.stringify(a) ?? 'unset'} vs ${JSON.stringify(b) ?? 'unset'}`);
     }
   };
-  // A run recorded before `instances` existed (schema ≤ 5) started every runtime as a process: the same as `runtime: process`, not a difference.
-  const strip = (run: RunResult): unknown => ({ ...run.scenario, name: undefined, description: undefined, instances: run.scenario.instances ?? { runtime: 'process' } });
+  // A run recorded before `instances` existed (schema ≤ 5) started every runtime as a process: the same as `runtime: process`, not a difference;
+  // one recorded before `instances.network` (schema ≤ 7) wired every instance with coldpath's plan: the same as `network: coldpath`.
+  const strip = (run: RunResult): unknown => ({
+    ...run.scenario,
+    name: undefined,
+    description: undefined,
+    instances: { runtime: 'process', ...run.scenario.instances, network: run.scenario.instances?.network ?? 'coldpath' },
+  });
   walk(strip(base), strip(next), '');
   if (differences.length > MAX_LISTED) return [...differences.slice(0, MAX_LISTED), `… and ${differences.length - MAX_LISTED} more`];
   return differences;

@@ -9,8 +9,9 @@ import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCe
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
-import { phasesPresent, type BurstResult, type InstanceResult } from '../results/types.js';
+import { phasesPresent, type BurstResult, type InstanceResult, type OptionalPhase } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
+import type { Scenario } from '../scenario/schema.js';
 import type { EngineContext } from './context.js';
 import { firstRequest, resultOf, setUpNetwork, startRuntime, type LiveInstance } from './instance.js';
 
@@ -102,7 +103,7 @@ export async function runBurst(
     instances,
     failures,
     resources: { ...strategy.resources(ok.length), instances: ok.length, conntrackEntries: await conntrackEntries(ctx, options.conntrackNodes) },
-    histograms: histogramsOf(ok, ctx.scenario.instances.runtime === 'oci'),
+    histograms: histogramsOf(ok, ctx.scenario.instances),
   };
   // Counted while the instances are alive, after everything timed.
   if (options.censusBefore !== undefined) result.kernelHeld = censusDelta(await runCensus(ctx), options.censusBefore);
@@ -114,15 +115,23 @@ export async function runBurst(
   return { result, live };
 }
 
-/** `oci`: the instances were containers, so the OCI runtime's phases get histograms too (a process run's keys stay as they were). */
-function histogramsOf(ok: readonly InstanceResult[], oci: boolean): Record<string, string> {
+/**
+ * Histograms of the phases the instances recorded: with `runtime: oci` the OCI runtime's phases too, with `network: cni`
+ * the CNI ADD in place of the container link (a process run wired by coldpath keeps the keys it always had).
+ */
+function histogramsOf(ok: readonly InstanceResult[], instances: Scenario['instances']): Record<string, string> {
+  const recorded = (phase: OptionalPhase): boolean => {
+    if (phase === 'container-link') return instances.network !== 'cni';
+    if (phase === 'cni-add') return instances.network === 'cni';
+    return instances.runtime === 'oci';
+  };
   const histograms: Record<string, string> = {};
   const add = (name: string, values: number[]): void => {
     const histogram = createHistogram('coldstart');
     for (const value of values) recordMicros(histogram, value);
     histograms[name] = encodeHistogram(histogram);
   };
-  for (const phase of phasesPresent(() => oci)) {
+  for (const phase of phasesPresent(recorded)) {
     add(
       phase,
       ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)),

@@ -1,7 +1,8 @@
 /**
  * One instance's cold path, in three steps the burst can run for all
  * instances at once or back to back: kernel set-up (namespace, container
- * link, strategy attach), runtime start (the probe, as a process or, with
+ * link — or, with `instances.network: cni`, the CNI plugins' ADD — strategy
+ * attach), runtime start (the probe, as a process or, with
  * `instances.runtime: oci`, as an OCI container: `oci-create`, `oci-start`,
  * then the probe's own start), first request (connect, then time to first
  * byte). Each phase is a span on the shared monotonic clock relative to the
@@ -12,6 +13,7 @@ import { ProbeProcess } from '../probes/probe-process.js';
 import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
+import { cniAdd, cniDel } from './cni-network.js';
 import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
 import { peerLinksOutside } from '../topology/ops.js';
 import type { EngineContext } from './context.js';
@@ -26,6 +28,8 @@ export interface LiveInstance {
   hostIndex: number;
   /** Namespace created (must be deleted). */
   created: boolean;
+  /** CNI ADD ran (even if it failed half-way): DEL must run before the namespace goes. */
+  cniAdded: boolean;
   attached: boolean;
   probe?: ProbeProcess;
   spans: Span[];
@@ -48,7 +52,7 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
   const allocation = ctx.pods.allocate();
   if (allocation === undefined) return undefined;
   const layout = instanceLayout(ctx.layout, allocation.id, allocation.hostIndex, allocation.slot);
-  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, attached: false, spans: [], outerLinks: [] };
+  const live: LiveInstance = { layout, hostIndex: allocation.hostIndex, created: false, cniAdded: false, attached: false, spans: [], outerLinks: [] };
   const span = (phase: Span['phase'], timing: { startUs: number; endUs: number }): void => {
     live.spans.push({ phase, startUs: timing.startUs - t0, endUs: timing.endUs - t0 });
   };
@@ -56,9 +60,16 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
     if (ctx.signal.aborted) return failWith(live, 'aborted', 'run interrupted');
     live.created = true;
     span('namespace', await ctx.driver.apply(namespacePlan(layout)));
-    const link = containerLinkPlan(layout);
-    live.outerLinks.push(...peerLinksOutside(link, layout.node));
-    span('container-link', await ctx.driver.apply(link));
+    if (ctx.scenario.instances.network === 'cni') {
+      live.cniAdded = true;
+      const added = await cniAdd(ctx, layout);
+      live.outerLinks.push(...added.hostLinks.map((dev) => ({ node: layout.host.node, dev })));
+      span('cni-add', added);
+    } else {
+      const link = containerLinkPlan(layout);
+      live.outerLinks.push(...peerLinksOutside(link, layout.node));
+      span('container-link', await ctx.driver.apply(link));
+    }
     const attach = strategy.attach(layout);
     if (!attach.ok) return failWith(live, attach.reason, attach.message);
     live.attached = true;
@@ -155,17 +166,24 @@ export function resultOf(live: LiveInstance): InstanceResult {
 }
 
 /**
- * Stops probes (a container probe: EOF, `crun delete`, its bundle), deletes
- * namespaces in one batch, returns addresses and quota.
+ * Stops probes (a container probe: EOF, `crun delete`, its bundle), runs the
+ * CNI DEL of instances whose network the plugins made (the address's IPAM
+ * file goes, the veth with it), deletes namespaces in one batch, returns
+ * addresses and quota. A failing DEL does not stop the teardown (it becomes a
+ * note): the namespace's deletion removes the veth, and the IPAM files live in
+ * the run's directory, removed with it.
  * Returns the links that vanish once the kernel has reclaimed the namespaces (see settle.ts).
  */
 export async function stopInstances(ctx: EngineContext, strategy: Strategy, instances: readonly LiveInstance[]): Promise<Array<{ node: string; dev: string }>> {
   await Promise.all(instances.map((instance) => instance.probe?.stop()));
+  const dels = await Promise.allSettled(instances.filter((instance) => instance.cniAdded).map((instance) => cniDel(ctx, instance.layout)));
   const created = instances.filter((instance) => instance.created);
   if (created.length > 0) await ctx.driver.apply(instanceDeletePlan(created.map((instance) => instance.layout)));
   for (const instance of instances) {
     if (instance.attached) strategy.release(instance.layout);
     ctx.pods.release(instance.layout.id, instance.hostIndex);
   }
+  // A DEL that failed left at most an IPAM file in the run's directory (removed with it): said, not fatal.
+  for (const outcome of dels) if (outcome.status === 'rejected') ctx.events.emit({ type: 'note', message: `CNI DEL: ${messageOf(outcome.reason)}` });
   return created.flatMap((instance) => instance.outerLinks);
 }

@@ -12,6 +12,7 @@ import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/k
 import { fingerprint } from '../env/fingerprint.js';
 import { checkPrivileges, PRIVILEGE_HINT } from '../env/privileges.js';
 import { installHint, missingTools } from '../env/tools.js';
+import { cniPreflight } from './cni-network.js';
 import { ociPreflight } from './oci-runtime.js';
 import { Ledger } from '../kernel/ledger.js';
 import { undo } from '../kernel/teardown.js';
@@ -74,6 +75,7 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   preflightExperiments(scenario.experiments);
   const realServers = preflightRealServers(scenario);
   ociPreflight(scenario);
+  cniPreflight(scenario);
   const features = await probeKernelFeatures();
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });

@@ -16,6 +16,8 @@ export interface RunOptions {
   hint?: string;
   /** Do not throw on a non-zero exit; return the result instead. */
   reject?: boolean;
+  /** Variables added to coldpath's environment for the command (e.g. a CNI plugin's CNI_COMMAND). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface CommandResult {
@@ -34,6 +36,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const started = performance.now();
   const result = await execa(file, args, {
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    ...(options.env === undefined ? {} : { env: options.env }),
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     reject: false,
     stripFinalNewline: true,

@@ -16,6 +16,7 @@ export function runHeadline(run: RunResult): string {
     `bursts K = ${scenario.burst.sizes.join(', ')}${burstMode === undefined ? '' : ` (${burstMode})`}`,
     // Said only for OCI containers: a process run's headline stays as it was.
     ...(scenario.instances?.runtime === 'oci' ? ['instances: OCI containers (crun)'] : []),
+    ...(scenario.instances?.network === 'cni' ? ['instance network: CNI plugins (bridge, host-local)'] : []),
     `warm ${scenario.workload.metrics.join(', ')} × ${scenario.workload.requests} requests (${scenario.workload.loop} loop)`,
     `started ${run.startedAt}, ${(run.durationMs / 1000).toFixed(1)} s`,
   ].join(' · ');

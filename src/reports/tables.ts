@@ -34,6 +34,7 @@ const pathLabel = (path: PathSummary): string => (path.outcome === 'completed' ?
 export function coldStartTable(paths: readonly PathSummary[]): Table {
   // OCI instances (instances.runtime: oci): crun's create and start get columns of their own, before the runtime's own start.
   const oci = paths.some((path) => path.coldStart.phases['oci-create'] !== undefined);
+  const cni = paths.some((path) => path.coldStart.phases['cni-add'] !== undefined);
   const ociMeans = (path: PathSummary): string[] =>
     oci
       ? (['oci-create', 'oci-start'] as const).map((phase) => {
@@ -46,6 +47,7 @@ export function coldStartTable(paths: readonly PathSummary[]): Table {
     note:
       'Cold path: the per-instance network work (namespace, container link, attach, first connect, TTFB) — what a path costs. ' +
       'Queued and runtime start are the harness (instances waiting for each other in a burst, the function runtime starting), the same on every path. ' +
+      (cni ? 'With CNI networking, the container link is the CNI plugins’ ADD (loopback, then bridge with host-local IPAM). ' : '') +
       (oci ? 'With OCI instances, oci create (writing the bundle, then crun create) and oci start (crun start) come before the runtime’s own start. ' : '') +
       'Modeled: control-plane time in virtual time, shown apart and never added to the measured columns. Means add up; percentiles would not.',
     header: [

@@ -88,6 +88,16 @@ export function migrateV6toV7(run: Json): Json {
   return { ...run, schemaVersion: 7 };
 }
 
+/**
+ * Schema 7 → 8. Version 8 adds the CNI plugins' phase (`cni-add`, in place of
+ * `container-link`) for runs with `instances.network: cni`, and `network` in
+ * the echoed `instances`. A version-7 run wired every instance with
+ * coldpath's own plan: nothing to fill (readers take `coldpath`).
+ */
+export function migrateV7toV8(run: Json): Json {
+  return { ...run, schemaVersion: 8 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -100,6 +110,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 4, changes: 'the pg.query and pg.connect warm metrics and PostgreSQL’s view in the path check (verification.server.server postgres); absent in older runs', migrate: migrateV4toV5 },
   { from: 5, changes: 'the http.get warm metric and nginx’s view in the path check (verification.server.server nginx); absent in older runs', migrate: migrateV5toV6 },
   { from: 6, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV6toV7 },
+  { from: 7, changes: 'the CNI phase cni-add in place of container-link (instances.network cni) and instances.network in the echoed scenario; absent in older runs', migrate: migrateV7toV8 },
 ];
 
 /** The oldest version this coldpath reads. */

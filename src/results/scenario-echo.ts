@@ -15,7 +15,7 @@
  * fields).
  */
 import { z } from 'zod';
-import { RUNTIMES } from '../scenario/instances.js';
+import { INSTANCE_NETWORKS, RUNTIMES } from '../scenario/instances.js';
 import { METRICS, STRATEGIES } from '../scenario/schema.js';
 
 /** A nested object of the scenario that readers do not look into: kept as written. */
@@ -76,8 +76,8 @@ export const scenarioEchoSchema = z
     tenantKey: z.number(),
     workload,
     burst,
-    /** Absent in runs recorded before OCI instances existed (schema ≤ 5): every runtime was a process. */
-    instances: z.looseObject({ runtime: z.enum(RUNTIMES) }).exactOptional(),
+    /** Absent in runs recorded before OCI instances existed (schema ≤ 5): every runtime was a process. `network` is absent before schema 8: coldpath wired every instance. */
+    instances: z.looseObject({ runtime: z.enum(RUNTIMES), network: z.enum(INSTANCE_NETWORKS).exactOptional() }).exactOptional(),
     repetitions: z.number(),
     /** Absent in schema 1 (paths ran one after another). */
     order: z.enum(['rotate', 'shuffle', 'listed']).exactOptional(),

@@ -5,7 +5,7 @@
  */
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
-import { MEASURED_PHASES, OCI_PHASES, type KernelCensus, type MeasuredPhase, type OciPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
+import { MEASURED_PHASES, OPTIONAL_PHASES, type KernelCensus, type MeasuredPhase, type OptionalPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
 
 export interface BurstSummary {
   size: number;
@@ -32,8 +32,8 @@ export interface PathSummary {
     total: HistogramSummary;
     network: HistogramSummary;
     modeled: HistogramSummary;
-    /** Every measured phase; the OCI runtime's phases only for paths whose instances were containers. */
-    phases: Record<MeasuredPhase, HistogramSummary> & Partial<Record<OciPhase, HistogramSummary>>;
+    /** Every measured phase; the OCI runtime's phases only for paths whose instances were containers; cni-add in place of container-link for paths wired by the CNI plugins. */
+    phases: Record<Exclude<MeasuredPhase, OptionalPhase>, HistogramSummary> & Partial<Record<OptionalPhase, HistogramSummary>>;
     instances: number;
     failures: Record<string, number>;
   };
@@ -73,8 +73,15 @@ export function summarizePath(path: PathResult): PathSummary {
   const allHistograms = bursts.map((burst) => burst.histograms);
   const failures: Record<string, number> = {};
   for (const burst of bursts) for (const [reason, count] of Object.entries(burst.failures)) failures[reason] = (failures[reason] ?? 0) + (count ?? 0);
-  const recorded = OCI_PHASES.filter((phase) => allHistograms.some((histograms) => histograms[phase] !== undefined));
-  const phases = Object.fromEntries([...MEASURED_PHASES, ...recorded].map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as PathSummary['coldStart']['phases'];
+  // The optional phases only where recorded, in the order runs before CNI had them. container-link unless the CNI plugins wired the
+  // instances instead (a path with no burst at all keeps it, as it always did).
+  const has = (phase: string): boolean => allHistograms.some((histograms) => histograms[phase] !== undefined);
+  const recorded = (phase: string): boolean => {
+    if (phase === 'container-link') return has(phase) || !has('cni-add');
+    return !(OPTIONAL_PHASES as readonly string[]).includes(phase) || has(phase);
+  };
+  const optional = OPTIONAL_PHASES.filter((phase) => !(MEASURED_PHASES as readonly string[]).includes(phase));
+  const phases = Object.fromEntries([...MEASURED_PHASES, ...optional].filter(recorded).map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as PathSummary['coldStart']['phases'];
   const sizes = [...new Set(bursts.map((burst) => burst.size))];
   const burstSummaries = sizes.map((size): BurstSummary => {
     const same = bursts.filter((burst) => burst.size === size);

@@ -47,15 +47,19 @@ import type { scenarioEchoSchema } from './scenario-echo.js';
 import type { referenceSetupSchema, runResultSchema } from './schema.js';
 
 export {
+  CNI_PHASES,
   MEASURED_PHASES,
   NETWORK_PHASES,
   OCI_PHASES,
+  OPTIONAL_PHASES,
   phasesPresent,
   RUN_SCHEMA,
   RUN_SCHEMA_VERSION,
   TIMELINE_PHASES,
+  type CniPhase,
   type MeasuredPhase,
   type OciPhase,
+  type OptionalPhase,
   type TimelinePhase,
 } from './versions.js';
 

@@ -74,7 +74,7 @@ describe('instances.runtime: oci', () => {
     const [runId] = readdirSync(out);
     const run = readRun(join(out, runId!));
     expect(run.outcome).toBe('completed');
-    expect(run.scenario.instances).toEqual({ runtime: 'oci' });
+    expect(run.scenario.instances).toEqual({ runtime: 'oci', network: 'coldpath' });
     for (const path of run.paths) {
       expect(path.outcome, path.strategy).toBe('completed');
       const rep = path.repetitions[0]!;

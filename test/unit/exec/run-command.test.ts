@@ -40,6 +40,11 @@ describe('runCommand', () => {
     expect(error.message).toBe('timed out after 200 ms: sleep 5');
   });
 
+  it('adds env to the environment, which the command otherwise inherits (how a CNI plugin gets its parameters)', async () => {
+    const result = await runCommand(['sh', '-c', 'echo "$CNI_COMMAND $PATH"'], { env: { CNI_COMMAND: 'ADD' } });
+    expect(result.stdout).toBe(`ADD ${process.env['PATH']}`);
+  });
+
   it('an empty argv is refused', async () => {
     expect((await failure(runCommand([]))).message).toBe('empty command');
   });

@@ -1,0 +1,112 @@
+/**
+ * The run's side of `instances.network: cni` (docs/cni.md): the check before
+ * anything exists, and an instance's CNI ADD and DEL. The plugins run in the
+ * function host's namespace; their IPAM state lives in the run's ledger
+ * directory (`<ledger dir>/cni`), so the ledger's removal and `coldpath
+ * clean` take it, and the veth they make dies with the instance's namespace.
+ */
+import { join } from 'node:path';
+import { cniPluginDir, requireCniPlugins } from '../env/cni.js';
+import { ColdpathError } from '../errors.js';
+import { type CniCommand, type CniResult, hostInterfaces, runCniPlugin, sandboxAddress } from '../exec/cni.js';
+import { nowMicros } from '../clock.js';
+import type { Scenario } from '../scenario/schema.js';
+import { CNI_IFNAME, instanceNetworks, pluginStdin, type CniNetworkList, type CniPluginConfig } from '../topology/cni-config.js';
+import type { InstanceLayout } from '../topology/instance-plan.js';
+import type { EngineContext } from './context.js';
+
+/** Exit 3 before anything is created when the scenario asks for CNI and a plugin is missing. */
+export function cniPreflight(scenario: Scenario): void {
+  if (scenario.instances.network === 'cni') requireCniPlugins();
+}
+
+/** The host-local plugin's state directory of the run. */
+export const cniDataDir = (ctx: EngineContext): string => join(ctx.driver.ledger.dir, 'cni');
+
+interface Target {
+  /** The instance's namespace name: its CNI_CONTAINERID, and /run/netns/<name> its CNI_NETNS. */
+  containerId: string;
+  netns: string;
+  hostNetns: string;
+  cniPath: string;
+}
+
+const targetOf = (ctx: EngineContext, instance: InstanceLayout): Target => {
+  const containerId = ctx.driver.netnsOf(instance.node);
+  return { containerId, netns: `/run/netns/${containerId}`, hostNetns: ctx.driver.netnsOf(instance.host.node), cniPath: cniPluginDir() };
+};
+
+const run = (target: Target, command: CniCommand, list: CniNetworkList, plugin: CniPluginConfig, prevResult?: unknown): Promise<CniResult | undefined> =>
+  runCniPlugin({
+    command,
+    plugin: plugin.type,
+    containerId: target.containerId,
+    netns: target.netns,
+    ifname: list.ifname,
+    cniPath: target.cniPath,
+    hostNetns: target.hostNetns,
+    config: pluginStdin(list, plugin, prevResult),
+  });
+
+/** What an ADD made: when it ran, and the veth's host end in the function host's namespace. */
+export interface CniAdded {
+  startUs: number;
+  endUs: number;
+  hostLinks: string[];
+}
+
+/** The order a runtime executes the plugins in: ADD every list in order and each list's plugins in order; DEL all of it backwards. */
+export function cniSteps(command: CniCommand, networks: readonly CniNetworkList[]): Array<{ list: CniNetworkList; plugin: CniPluginConfig }> {
+  const steps = networks.flatMap((list) => list.plugins.map((plugin) => ({ list, plugin })));
+  return command === 'ADD' ? steps : steps.reverse();
+}
+
+/**
+ * The pod network's result checked against the plan: it must give `eth0` the
+ * planned pod address. Returns the links it made in the function host's
+ * namespace other than the pod bridge (the veth's host end).
+ */
+export function checkedHostLinks(instance: InstanceLayout, podResult: CniResult | undefined): string[] {
+  const address = podResult === undefined ? undefined : sandboxAddress(podResult, CNI_IFNAME);
+  if (podResult === undefined || address !== instance.podAddress) {
+    throw new ColdpathError(`CNI ADD gave instance ${instance.id} the address ${address ?? '(none)'} on ${CNI_IFNAME}, not the planned ${instance.podAddress}`, {
+      kind: 'runtime',
+      hint: 'the host-local range is the planned address alone: check the plugins (containernetworking-plugins) and the IPAM state in the run directory',
+    });
+  }
+  return hostInterfaces(podResult).filter((name) => name !== instance.host.podBridge);
+}
+
+/**
+ * ADD of every network of the instance, in order (loopback, then the pod
+ * network), each list's plugins in order with the previous result as
+ * `prevResult`; the pod network's result is checked (`checkedHostLinks`).
+ */
+export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Promise<CniAdded> {
+  const target = targetOf(ctx, instance);
+  const startUs = nowMicros();
+  const results = new Map<CniNetworkList, CniResult | undefined>();
+  for (const { list, plugin } of cniSteps('ADD', instanceNetworks(instance, cniDataDir(ctx)))) results.set(list, await run(target, 'ADD', list, plugin, results.get(list)));
+  const endUs = nowMicros();
+  const pod = [...results.entries()].find(([list]) => list.ifname === CNI_IFNAME)?.[1];
+  return { startUs, endUs, hostLinks: checkedHostLinks(instance, pod) };
+}
+
+/**
+ * DEL of every network, in reverse order, as a runtime does when it removes a
+ * sandbox: the bridge plugin releases the address (host-local removes its
+ * file) and deletes the veth; then loopback. Runs while the namespace exists.
+ * Continues past a failing plugin and throws the first failure at the end.
+ */
+export async function cniDel(ctx: EngineContext, instance: InstanceLayout): Promise<void> {
+  const target = targetOf(ctx, instance);
+  let first: unknown;
+  for (const { list, plugin } of cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx)))) {
+    try {
+      await run(target, 'DEL', list, plugin);
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
+}

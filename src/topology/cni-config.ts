@@ -1,0 +1,81 @@
+/**
+ * An instance's network as the standard CNI plugins (Debian's
+ * containernetworking-plugins) configure it, for `instances.network: cni`:
+ * plain data, the way a container runtime would read it from its network
+ * configuration lists. Two lists, executed in order as a CRI runtime does:
+ * `loopback` (the instance's `lo` up), then `bridge` with `host-local` IPAM
+ * (the veth `eth0`, its peer on the function host's pod bridge). The IPAM
+ * range is exactly the pod address coldpath planned, so the addresses and
+ * routes are those of coldpath's own container link (topology/instance-plan.ts).
+ */
+import type { InstanceLayout } from './instance-plan.js';
+
+/** The CNI specification version coldpath speaks (containernetworking-plugins 1.1.1 supports 0.1.0 … 1.0.0). */
+export const CNI_VERSION = '1.0.0';
+
+/** The interface the bridge plugin creates in the instance's namespace. */
+export const CNI_IFNAME = 'eth0';
+
+/** One plugin's entry in a network configuration list (`type` names the plugin binary). */
+export interface CniPluginConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A network configuration list (a `.conflist`), with the interface its plugins configure. */
+export interface CniNetworkList {
+  cniVersion: string;
+  name: string;
+  ifname: string;
+  plugins: CniPluginConfig[];
+}
+
+/** The loopback network: brings `lo` up (a runtime runs it apart from the pod network). */
+export function loopbackNetwork(): CniNetworkList {
+  return { cniVersion: CNI_VERSION, name: 'coldpath-loopback', ifname: 'lo', plugins: [{ type: 'loopback' }] };
+}
+
+/**
+ * The pod network of the instance's function host: the host's existing pod
+ * bridge, which is not the gateway (the host's own address on it is), no
+ * masquerade and no hairpin (coldpath's plans make neither); host-local
+ * IPAM whose only address is the planned one, its state under `dataDir` (the
+ * run's ledger directory, never /var/lib/cni).
+ */
+export function podNetwork(instance: InstanceLayout, dataDir: string): CniNetworkList {
+  const h = instance.host;
+  return {
+    cniVersion: CNI_VERSION,
+    name: `coldpath-${h.node}`,
+    ifname: CNI_IFNAME,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: h.podBridge,
+        isGateway: false,
+        ipMasq: false,
+        hairpinMode: false,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: h.podSubnet.text, rangeStart: instance.podAddress, rangeEnd: instance.podAddress, gateway: h.podGateway }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir,
+        },
+      },
+    ],
+  };
+}
+
+/** The networks of one instance, in the order ADD runs them (DEL runs them backwards). */
+export function instanceNetworks(instance: InstanceLayout, dataDir: string): CniNetworkList[] {
+  return [loopbackNetwork(), podNetwork(instance, dataDir)];
+}
+
+/**
+ * What one plugin of a list reads on stdin, as libcni builds it: the list's
+ * `cniVersion` and `name`, the plugin's own keys, and the previous plugin's
+ * result as `prevResult` (none for the first plugin's ADD).
+ */
+export function pluginStdin(list: CniNetworkList, plugin: CniPluginConfig, prevResult?: unknown): Record<string, unknown> {
+  return { cniVersion: list.cniVersion, name: list.name, ...plugin, ...(prevResult === undefined ? {} : { prevResult }) };
+}
