@@ -17,6 +17,7 @@ const benches: Array<[string, string[]]> = [
   ['trust', ['2']],
   ['gate-aa', []],
   ['gate-power', []],
+  ['instances', ['2']],
   ['qemu', []],
 ];
 let failed = false;
