@@ -62,16 +62,24 @@ describe('instances.network: cni', () => {
     expect(rootNamespaceState()).toBe(before.root);
   });
 
-  it('runs every path with the CNI plugins: paths verify, timelines have cni-add in place of container-link, nothing is left', async () => {
+  it('runs every path with the CNI plugins and OCI containers: paths verify, timelines have cni-add in place of container-link and the runtime phases, nothing is left', async () => {
     const before = { root: rootNamespaceState(), ipam: defaultIpamDirs() };
     const out = tempDir();
-    const scenario = { ...CNI, strategies: ['baseline', 'eni', 'peering', 'gre-proxy'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 200, warmup: 100 } };
+    // Real instances as the issue asks: crun containers (runtime: oci) on CNI networks; process + cni is the tests below.
+    const scenario = {
+      ...CNI,
+      instances: { runtime: 'oci', network: 'cni' },
+      strategies: ['baseline', 'eni', 'peering', 'gre-proxy'],
+      repetitions: 1,
+      burst: { sizes: [2] },
+      workload: { metrics: ['keepalive'], requests: 200, warmup: 100 },
+    };
     const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const [runId] = readdirSync(out);
     const run = readRun(join(out, runId!));
     expect(run.outcome).toBe('completed');
-    expect(run.scenario.instances).toEqual({ runtime: 'process', network: 'cni' });
+    expect(run.scenario.instances).toEqual({ runtime: 'oci', network: 'cni' });
     for (const path of run.paths) {
       expect(path.outcome, path.strategy).toBe('completed');
       const rep = path.repetitions[0]!;
@@ -82,6 +90,7 @@ describe('instances.network: cni', () => {
         const phases = instance.spans.map((span) => span.phase);
         expect(phases).toContain('cni-add');
         expect(phases).not.toContain('container-link');
+        expect(phases).toEqual(expect.arrayContaining(['oci-create', 'oci-start', 'runtime-start']));
         const at = (phase: string) => instance.spans.find((span) => span.phase === phase)!;
         expect(at('namespace').endUs).toBeLessThanOrEqual(at('cni-add').startUs);
         expect(at('cni-add').endUs).toBeLessThanOrEqual(at('strategy-attach').startUs);
@@ -91,7 +100,7 @@ describe('instances.network: cni', () => {
       expect(Object.keys(burst.histograms)).toContain('cni-add');
       expect(Object.keys(burst.histograms)).not.toContain('container-link');
     }
-    // The IPAM state lived in the run's directory: gone with it; nothing in host-local's default directory.
+    // The IPAM state and crun's state (--root) lived in the run's directory: gone with it; nothing in host-local's default directory.
     const tag = runId!.split('-').pop()!;
     expect(existsSync(join(stateDir(), tag))).toBe(false);
     expect(defaultIpamDirs()).toEqual(before.ipam);
