@@ -39,10 +39,14 @@ export async function measureSchedule(
         if (rep?.settles?.some((settled) => !settled.completed)) unsettled.add(name);
       }
     }
-  } finally {
-    // Warm instances live across blocks; they go before anything else (experiments) builds its own.
-    for (const path of paths.values()) await stopInstances(ctx, path.strategy, path.warm);
+  } catch (error) {
+    // The error that ended the schedule is the one to report: stopping the warm instances after it
+    // may fail too (their namespaces gone with it), and the run's teardown removes them anyway.
+    for (const path of paths.values()) await stopInstances(ctx, path.strategy, path.warm).catch(() => {});
+    throw error;
   }
+  // Warm instances live across blocks; they go before anything else (experiments) builds its own.
+  for (const path of paths.values()) await stopInstances(ctx, path.strategy, path.warm);
   for (const path of paths.values()) {
     if (path.result.repetitions.length === 0 && path.result.outcome === 'completed') {
       path.result.outcome = 'skipped';
