@@ -229,6 +229,11 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     events.emit({ type: 'teardown' });
     await Promise.allSettled([...services, ...referenceServers, ...realServers.values()].map((server) => server.stop()));
     await driver.closeAll();
+    // The agents' clocks once more, while they are still connected: start and end bound the drift.
+    const agents = (await driver.agentClocks?.()) ?? [];
+    if (agents.length > 0) result.agents = agents;
+    for (const agent of agents)
+      if (agent.end === undefined) notes.push(`the clock of agent ${agent.host} (pid ${agent.pid}) could not be estimated again before teardown: only its start estimate is recorded`);
     const report = await undo(ledger.read());
     // After the engine's own processes, as the ledger's replay orders it; before its ledger goes (an agent's is inside).
     const errors = [...report.errors, ...(await driver.teardown())];

@@ -16,21 +16,24 @@
  */
 import type { AgentClient } from '../agent/client.js';
 import { applyResultToCoordinator } from '../agent/apply-timing.js';
-import type { ClockEstimate } from '../agent/clock-offset.js';
+import { combineEstimates, type OffsetEstimate } from '../agent/clock-offset.js';
 import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
 import type { ApplyResult, KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
+import type { AgentClock } from '../results/types.js';
 
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
 export interface AgentDriverConnection {
-  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session'>;
-  /** The agent's `hello` answer: which request types it accepts. */
-  readonly hello: Pick<HelloResponse, 'accepts'>;
-  /** The clock estimate of the connection's `syncClock`. */
-  readonly clock: ClockEstimate;
+  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'>;
+  /** The inventory host's name. */
+  readonly host: string;
+  /** The agent's `hello` answer: which request types it accepts, its pid and protocol. */
+  readonly hello: Pick<HelloResponse, 'accepts' | 'pid' | 'protocol'>;
+  /** The clock estimate of the connection's `syncClock` on connect. */
+  readonly clock: OffsetEstimate;
   /** Ends the connection; never throws. */
   close(): Promise<void>;
 }
@@ -90,6 +93,20 @@ export class AgentKernelDriver implements KernelDriver {
   /** Waits for the session hints in flight; the agent closes its sessions itself at teardown and on exit. */
   async closeAll(): Promise<void> {
     await Promise.all(this.opening);
+  }
+
+  /** The agent's clock on connect and now: the end estimate bounds the drift over the run (run.json `agents`). */
+  async agentClocks(): Promise<AgentClock[]> {
+    const { host, hello, clock: start } = this.connection;
+    const record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, start };
+    try {
+      const end = await this.connection.client.syncClock();
+      const drift = combineEstimates(start, end);
+      return [{ ...record, end, driftPpm: drift.driftPpm, driftUncertaintyPpm: drift.driftUncertaintyPpm }];
+    } catch {
+      // The run's figures do not depend on it: the start estimate stands, and the record says there is no end.
+      return [record];
+    }
   }
 
   /** The agent's teardown of the tag, then the connection's end; once, however often it is called. */

@@ -7,6 +7,7 @@
  * `executors/agent-driver.ts`, which sends every plan through the agent
  * protocol (docs/agent-protocol.md) — one code path for every executor.
  */
+import type { AgentClock } from '../results/types.js';
 import type { Plan } from '../topology/ops.js';
 import type { Ledger } from './ledger.js';
 
@@ -46,4 +47,9 @@ export interface KernelDriver {
    * engine calls it after replaying its own ledger. Resolves with the errors left (never throws).
    */
   teardown(): Promise<string[]>;
+  /**
+   * The agents this driver's plans went through, each with its clock estimated on connect and
+   * once more now (call before `teardown`); none for a driver that applies plans itself.
+   */
+  agentClocks?(): Promise<AgentClock[]>;
 }

@@ -98,6 +98,15 @@ export function migrateV7toV8(run: Json): Json {
   return { ...run, schemaVersion: 8 };
 }
 
+/**
+ * Schema 8 → 9. Version 9 adds `agents`: the agents a run's kernel work went
+ * through and their clock estimates. An older run with agents said so in a
+ * note only: nothing to fill.
+ */
+export function migrateV8toV9(run: Json): Json {
+  return { ...run, schemaVersion: 9 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -111,6 +120,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 5, changes: 'the http.get warm metric and nginx’s view in the path check (verification.server.server nginx); absent in older runs', migrate: migrateV5toV6 },
   { from: 6, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV6toV7 },
   { from: 7, changes: 'the CNI phase cni-add in place of container-link (instances.network cni) and instances.network in the echoed scenario; absent in older runs', migrate: migrateV7toV8 },
+  { from: 8, changes: 'agents: the agents of a run --hosts and their clock estimates at start and end; absent in older runs', migrate: migrateV8toV9 },
 ];
 
 /** The oldest version this coldpath reads. */

@@ -23,6 +23,35 @@ import { scenarioEchoSchema } from './scenario-echo.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION } from './versions.js';
 
 /** The reference instrument of a run (engine/reference.ts). */
+/** One clock estimate: the least-delay exchange of a round (agent/clock-offset.ts, `OffsetEstimate`). */
+export const offsetEstimateSchema = z
+  .strictObject({
+    kind: z.literal('offset'),
+    offsetUs: z.number().describe('Agent clock minus coordinator clock (µs), θ of the least-delay exchange.'),
+    uncertaintyUs: z.number().describe('Half-width of the bound (µs): the true offset was within offsetUs ± uncertaintyUs at atUs.'),
+    delayUs: z.number().describe('δ of the chosen exchange (µs).'),
+    atUs: z.number().describe("When the estimate holds, on the coordinator's monotonic clock (µs)."),
+    samples: z.number().describe('Exchanges the estimate chose from.'),
+  })
+  .meta({ id: 'OffsetEstimate' });
+
+/** An agent the run went through and its clock: estimated on connect and again before teardown. */
+export const agentClockSchema = z
+  .strictObject({
+    /** The inventory host's name. */
+    host: z.string(),
+    /** The agent's pid on its machine (its hello). */
+    pid: z.number(),
+    protocol: z.number(),
+    start: offsetEstimateSchema,
+    /** Before teardown; absent when the exchange failed (a note says why). */
+    end: offsetEstimateSchema.exactOptional(),
+    /** Offset change per coordinator second between start and end (ppm) and its bound. */
+    driftPpm: z.number().exactOptional(),
+    driftUncertaintyPpm: z.number().exactOptional(),
+  })
+  .meta({ id: 'AgentClock', description: "An agent the run's kernel work went through, and its clock against the coordinator's at the run's start and end." });
+
 export const referenceSetupSchema = z
   .discriminatedUnion('tool', [
     z.strictObject({ tool: z.literal('sockperf'), version: z.string(), port: z.number(), seconds: z.number(), messageBytes: z.number() }),
@@ -65,6 +94,8 @@ export const runResultSchema = z
       .describe('Order of the paths in each repetition (absent in schema 1: paths ran one after another).'),
     /** The second instrument beside coldpath's own (absent in schema 1). */
     reference: referenceSetupSchema.exactOptional(),
+    /** The agents the run's kernel work went through (\`run --hosts\`), with their clock estimates (schema 9; absent without agents). */
+    agents: z.array(agentClockSchema).exactOptional().describe("The agents the run's kernel work went through (`run --hosts`), with their clock estimates (schema 9; absent without agents)."),
     /** Limits of this run's address plan that reports quote (absent in schema 1 and early schema-2 runs). */
     limits: z
       .strictObject({

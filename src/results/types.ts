@@ -44,7 +44,7 @@ import type {
   warmResultSchema,
 } from './path-schema.js';
 import type { scenarioEchoSchema } from './scenario-echo.js';
-import type { referenceSetupSchema, runResultSchema } from './schema.js';
+import type { agentClockSchema, referenceSetupSchema, runResultSchema } from './schema.js';
 
 export {
   CNI_PHASES,
@@ -71,6 +71,9 @@ export type ScenarioEcho = z.infer<typeof scenarioEchoSchema>;
 export type Fingerprint = z.infer<typeof fingerprintSchema>;
 /** The reference instrument of a run (engine/reference.ts). */
 export type ReferenceSetup = z.infer<typeof referenceSetupSchema>;
+
+/** An agent of the run and its clock estimates (run --hosts). */
+export type AgentClock = z.infer<typeof agentClockSchema>;
 
 // ── paths ───────────────────────────────────────────────────────────────────
 

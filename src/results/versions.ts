@@ -12,9 +12,11 @@ export const RUN_SCHEMA = 'coldpath/run';
  * runtime's phases (`oci-create`, `oci-start`) on instance timelines and in
  * burst histograms, for runs with `instances.runtime: oci`. 8: the CNI
  * plugins' phase (`cni-add`, in place of `container-link`) for runs with
- * `instances.network: cni`. Migrations from older versions: migrate.ts.
+ * `instances.network: cni`. 9: the agents a run's kernel work went through
+ * and their clock estimates at start and end (`agents`, `run --hosts`).
+ * Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 8;
+export const RUN_SCHEMA_VERSION = 9;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

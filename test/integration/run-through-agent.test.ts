@@ -52,6 +52,16 @@ describe('coldpath run --hosts (executor local)', () => {
     const run = readRun(join(out, runId!));
     expect(run.outcome).toBe('completed');
     expect(run.notes.some((note) => /^kernel plans applied through the local agent \(coldpath agent, pid \d+, protocol 1\)/.test(note))).toBe(true);
+    // The agent's clock, on connect and before teardown: same machine, so the true offset is 0 and the drift none.
+    expect(run.agents).toHaveLength(1);
+    const [agent] = run.agents!;
+    expect(agent).toMatchObject({ host: 'local', protocol: 1, start: { kind: 'offset' }, end: { kind: 'offset' } });
+    for (const estimate of [agent!.start, agent!.end!]) {
+      expect(estimate.uncertaintyUs).toBeGreaterThan(0);
+      expect(Math.abs(estimate.offsetUs)).toBeLessThanOrEqual(estimate.uncertaintyUs);
+    }
+    expect(agent!.end!.atUs).toBeGreaterThan(agent!.start.atUs);
+    expect(Math.abs(agent!.driftPpm!)).toBeLessThanOrEqual(agent!.driftUncertaintyPpm!);
     expect(run.paths.map((path) => path.strategy)).toEqual(['baseline', 'gre-proxy']);
     for (const path of run.paths) {
       expect(path.outcome, path.strategy).toBe('completed');

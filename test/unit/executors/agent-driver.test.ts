@@ -81,8 +81,32 @@ describe('AgentKernelDriver', () => {
       toAgent.end();
     };
     const ledger = Ledger.create('d0d0', ['node', 'coldpath'])!;
-    return { driver: new AgentKernelDriver({ client, hello: { accepts: accepts ?? hello.accepts }, clock, close }, ledger), closed: () => closes, agentDone };
+    return {
+      driver: new AgentKernelDriver({ client, host: 'local', hello: { accepts: accepts ?? hello.accepts, pid: hello.pid, protocol: hello.protocol }, clock, close }, ledger),
+      closed: () => closes,
+      agentDone,
+    };
   }
+
+  it("agentClocks: the connect estimate and one more, with the drift between them, recovering the agent's offset", async () => {
+    const { driver } = await driverWith(new ClockedBackend());
+    const [agent, ...more] = await driver.agentClocks();
+    expect(more).toEqual([]);
+    expect(agent).toMatchObject({ host: 'local', protocol: 1, pid: process.pid, start: { kind: 'offset' }, end: { kind: 'offset' } });
+    // The agent's clock runs OFFSET_US ahead: both estimates bound it, and the drift (none) is within its bound.
+    for (const estimate of [agent!.start, agent!.end!]) expect(Math.abs(estimate.offsetUs - OFFSET_US)).toBeLessThanOrEqual(estimate.uncertaintyUs);
+    expect(agent!.end!.atUs).toBeGreaterThan(agent!.start.atUs);
+    expect(Math.abs(agent!.driftPpm!)).toBeLessThanOrEqual(agent!.driftUncertaintyPpm!);
+  });
+
+  it('agentClocks: an end exchange that fails leaves the start estimate alone, without an end', async () => {
+    const { driver } = await driverWith(new ClockedBackend());
+    await driver.teardown();
+    const [agent] = await driver.agentClocks();
+    expect(agent?.start.kind).toBe('offset');
+    expect(agent?.end).toBeUndefined();
+    expect(agent?.driftPpm).toBeUndefined();
+  });
 
   it("applies under the run's tag and returns the kernel work's timing on the coordinator's clock", async () => {
     const backend = new ClockedBackend();

@@ -18,6 +18,7 @@ import {
   migrateV5toV6,
   migrateV6toV7,
   migrateV7toV8,
+  migrateV8toV9,
   OLDEST_READABLE_VERSION,
 } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
@@ -128,6 +129,17 @@ describe('migrations', () => {
     const file = join(dir, 'v7.json');
     writeFileSync(file, JSON.stringify(v7));
     expect(readRun(file).scenario.instances).toEqual({ runtime: 'oci' });
+  });
+
+  it('8 → 9 changes only the version: a version-8 run through an agent had its clock in a note only', () => {
+    const v8 = currentJson();
+    v8['schemaVersion'] = 8;
+    const v9 = migrateV8toV9(v8);
+    expect(v9['schemaVersion']).toBe(9);
+    expect(v9['paths']).toEqual(v8['paths']);
+    const file = join(dir, 'v8.json');
+    writeFileSync(file, JSON.stringify(v8));
+    expect(readRun(file).agents).toBeUndefined();
   });
 
   it('a current run is left alone', () => {
