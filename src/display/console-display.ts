@@ -129,7 +129,13 @@ export function summaryTable(run: RunResult): string {
   for (const kind of REAL_SERVER_KINDS) {
     const metrics = METRICS.filter((metric) => realServerKindOf(metric) === kind);
     const measured = paths.flatMap((p) => {
-      const parts = metrics.flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
+      const parts = metrics.flatMap((metric) => {
+        const summary = p.warm[metric];
+        if (summary === undefined) return [];
+        // A new connection's set-up in phases: their p50s, under the total.
+        const phases = Object.entries(summary.phases ?? {}).map(([phase, part]) => `${phase} ${formatMicros(part.p50)}`);
+        return [`${metric} ${cell(summary)}${phases.length === 0 ? '' : ` (p50: ${phases.join(' + ')})`}`];
+      });
       return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
     });
     if (measured.length > 0) lines.push(`${kind} (p50 / p99): ${measured.join('; ')}`);

@@ -201,6 +201,8 @@ export interface MeasureResultEvent {
   message?: string;
   /** When the spec asked for `trace`. */
   trace?: RequestTrace;
+  /** pg.connect, redis.connect: the connection set-up's phases (tcp, tls, auth, query), one histogram each, of the same requests as `histogram`. */
+  phases?: Record<string, string>;
 }
 
 export type ProbeEvent =

@@ -88,6 +88,15 @@ export function migrateV6toV7(run: Json): Json {
   return { ...run, schemaVersion: 7 };
 }
 
+/**
+ * Schema 7 → 8. Version 8 records a new connection's set-up in phases
+ * (`phases` of the pg.connect and redis.connect warm results). A version-7
+ * run did not: nothing to fill, `phases` stays absent.
+ */
+export function migrateV7toV8(run: Json): Json {
+  return { ...run, schemaVersion: 8 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -100,6 +109,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 4, changes: 'the pg.query and pg.connect warm metrics and PostgreSQL’s view in the path check (verification.server.server postgres); absent in older runs', migrate: migrateV4toV5 },
   { from: 5, changes: 'the http.get warm metric and nginx’s view in the path check (verification.server.server nginx); absent in older runs', migrate: migrateV5toV6 },
   { from: 6, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV6toV7 },
+  { from: 7, changes: 'the connection set-up phases (tcp, tls, auth, query) of pg.connect and redis.connect warm results; absent in older runs', migrate: migrateV7toV8 },
 ];
 
 /** The oldest version this coldpath reads. */

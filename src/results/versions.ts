@@ -10,10 +10,11 @@ export const RUN_SCHEMA = 'coldpath/run';
  * `verification.server.server: postgres`. 6: the nginx warm metric
  * (`http.get`) and `verification.server.server: nginx`. 7: the OCI
  * runtime's phases (`oci-create`, `oci-start`) on instance timelines and in
- * burst histograms, for runs with `instances.runtime: oci`. Migrations from
- * older versions: migrate.ts.
+ * burst histograms, for runs with `instances.runtime: oci`. 8: a new
+ * connection's set-up in phases: `phases` of the `pg.connect` and
+ * `redis.connect` warm results. Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 7;
+export const RUN_SCHEMA_VERSION = 8;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

@@ -8,7 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColdpathError } from '../../../src/errors.js';
-import { MIGRATIONS, migrateRun, migrateV1toV2, migrateV2toV3, migrateV3toV4, migrateV4toV5, migrateV5toV6, migrateV6toV7, OLDEST_READABLE_VERSION } from '../../../src/results/migrate.js';
+import {
+  MIGRATIONS,
+  migrateRun,
+  migrateV1toV2,
+  migrateV2toV3,
+  migrateV3toV4,
+  migrateV4toV5,
+  migrateV5toV6,
+  migrateV6toV7,
+  migrateV7toV8,
+  OLDEST_READABLE_VERSION,
+} from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
 import { RUN_SCHEMA_VERSION } from '../../../src/results/types.js';
 import { currentRun } from './current-run.js';
@@ -105,6 +116,15 @@ describe('migrations', () => {
     const file = join(dir, 'v6.json');
     writeFileSync(file, JSON.stringify(v6));
     expect(readRun(file).scenario.instances).toBeUndefined();
+  });
+
+  it('7 → 8 changes only the version: a version-7 run recorded no connection set-up phases', () => {
+    const v7 = currentJson();
+    v7['schemaVersion'] = 7;
+    for (const path of v7['paths']) for (const rep of path.repetitions) for (const warm of rep.warm) delete warm.phases;
+    const v8 = migrateV7toV8(v7);
+    expect(v8['schemaVersion']).toBe(8);
+    expect(v8['paths']).toEqual(v7['paths']);
   });
 
   it('a current run is left alone', () => {
