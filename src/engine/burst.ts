@@ -9,10 +9,11 @@ import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCe
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
-import { phasesPresent, type BurstResult, type InstanceResult } from '../results/types.js';
+import { OCI_PHASES, phasesPresent, type BurstResult, type InstanceResult } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { EngineContext } from './context.js';
 import { firstRequest, resultOf, setUpNetwork, startRuntime, type LiveInstance } from './instance.js';
+import type { RealServer } from './real-servers/types.js';
 
 export interface BurstOutcome {
   result: BurstResult;
@@ -32,6 +33,8 @@ export async function runBurst(
     record: boolean;
     /** What the run's namespaces held before the path's prewarm: the burst records what it holds beyond that. */
     censusBefore?: KernelCensus;
+    /** `burst.firstRequest: service`: the real server every instance's first request goes to, with its client. */
+    firstServer?: RealServer;
   },
 ): Promise<BurstOutcome> {
   const { size, repetition } = options;
@@ -50,8 +53,10 @@ export async function runBurst(
       Array.from({ length: size }, async () => {
         const live = await setUpNetwork(ctx, strategy, t0);
         if (live !== undefined) {
-          await startRuntime(ctx, live, t0, cpus, target);
-          await firstRequest(ctx, live, target, t0, true);
+          // A real server's first request goes on stdin once the probe is ready (never in its arguments).
+          const server = options.firstServer;
+          await startRuntime(ctx, live, t0, cpus, server === undefined ? target : undefined);
+          await firstRequest(ctx, live, target, t0, server === undefined, server);
         }
         report(live);
         return live;
@@ -67,7 +72,7 @@ export async function runBurst(
     await Promise.all(
       present.map((live) =>
         limit(async () => {
-          await firstRequest(ctx, live, target, t0, false);
+          await firstRequest(ctx, live, target, t0, false, options.firstServer);
           report(live);
         }),
       ),
@@ -122,7 +127,9 @@ function histogramsOf(ok: readonly InstanceResult[], oci: boolean): Record<strin
     for (const value of values) recordMicros(histogram, value);
     histograms[name] = encodeHistogram(histogram);
   };
-  for (const phase of phasesPresent(() => oci)) {
+  // The OCI phases where the run started containers; a real server's first-request phases where an instance recorded them.
+  const recorded = new Set(ok.flatMap((instance) => instance.spans.map((span) => span.phase)));
+  for (const phase of phasesPresent((optional) => ((OCI_PHASES as readonly string[]).includes(optional) ? oci : recorded.has(optional)))) {
     add(
       phase,
       ok.flatMap((instance) => instance.spans.filter((span) => span.phase === phase).map((span) => span.endUs - span.startUs)),

@@ -26,6 +26,8 @@ export interface PhasedEnd {
   end: number;
   /** Monotonic µs, one per phase in order; the last equals `end`. */
   stamps: readonly number[];
+  /** The connection's local address, where the client could tell. */
+  localAddress?: string;
 }
 
 /**

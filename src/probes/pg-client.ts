@@ -128,8 +128,10 @@ export async function pgConnectOnce(target: PostgresTarget, query: string): Prom
   const stamps = { tcp: 0, tls: 0, auth: 0 };
   // pg's Connection is not in its public types; its events are (connection.js).
   const connection = (client as unknown as { connection: PgConnection }).connection;
+  let localAddress: string | undefined;
   connection.once('connect', () => {
     stamps.tcp = nowMicros();
+    localAddress = connection.stream.localAddress;
   });
   connection.once('sslconnect', () => {
     connection.stream.once('secureConnect', () => {
@@ -152,13 +154,13 @@ export async function pgConnectOnce(target: PostgresTarget, query: string): Prom
   }
   const done = nowMicros();
   await endPg(client, target.timeoutMs);
-  return { end: done, stamps: [stamps.tcp, stamps.tls, stamps.auth, done] };
+  return { end: done, stamps: [stamps.tcp, stamps.tls, stamps.auth, done], ...(localAddress === undefined ? {} : { localAddress }) };
 }
 
 /** What pgConnectOnce hooks of pg's Connection: its events and its current stream (the TLS socket after 'sslconnect'). */
 interface PgConnection {
   once(event: 'connect' | 'sslconnect', listener: () => void): void;
-  stream: { once(event: 'secureConnect', listener: () => void): void };
+  stream: { once(event: 'secureConnect', listener: () => void): void; localAddress?: string };
 }
 
 /** `work`, or a PostgresProbeError (ETIMEDOUT) naming `what` after `ms`. */

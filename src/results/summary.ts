@@ -6,7 +6,7 @@
 import { CONNECT_PHASES, type ConnectPhase } from '../metrics/connect-phases.js';
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
-import { MEASURED_PHASES, OCI_PHASES, type KernelCensus, type MeasuredPhase, type OciPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
+import { MEASURED_PHASES, OPTIONAL_PHASES, type KernelCensus, type MeasuredPhase, type OptionalPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
 
 export interface BurstSummary {
   size: number;
@@ -36,7 +36,7 @@ export interface PathSummary {
     network: HistogramSummary;
     modeled: HistogramSummary;
     /** Every measured phase; the OCI runtime's phases only for paths whose instances were containers. */
-    phases: Record<MeasuredPhase, HistogramSummary> & Partial<Record<OciPhase, HistogramSummary>>;
+    phases: Record<MeasuredPhase, HistogramSummary> & Partial<Record<OptionalPhase, HistogramSummary>>;
     instances: number;
     failures: Record<string, number>;
   };
@@ -76,7 +76,7 @@ export function summarizePath(path: PathResult): PathSummary {
   const allHistograms = bursts.map((burst) => burst.histograms);
   const failures: Record<string, number> = {};
   for (const burst of bursts) for (const [reason, count] of Object.entries(burst.failures)) failures[reason] = (failures[reason] ?? 0) + (count ?? 0);
-  const recorded = OCI_PHASES.filter((phase) => allHistograms.some((histograms) => histograms[phase] !== undefined));
+  const recorded = OPTIONAL_PHASES.filter((phase) => allHistograms.some((histograms) => histograms[phase] !== undefined));
   const phases = Object.fromEntries([...MEASURED_PHASES, ...recorded].map((phase) => [phase, summarize(mergeNamed(allHistograms, phase))])) as PathSummary['coldStart']['phases'];
   const sizes = [...new Set(bursts.map((burst) => burst.size))];
   const burstSummaries = sizes.map((size): BurstSummary => {

@@ -50,12 +50,16 @@ export {
   MEASURED_PHASES,
   NETWORK_PHASES,
   OCI_PHASES,
+  OPTIONAL_PHASES,
   phasesPresent,
   RUN_SCHEMA,
   RUN_SCHEMA_VERSION,
   TIMELINE_PHASES,
   type MeasuredPhase,
   type OciPhase,
+  type OptionalPhase,
+  SERVICE_FIRST_PHASES,
+  type ServiceFirstPhase,
   type TimelinePhase,
 } from './versions.js';
 

@@ -12,7 +12,10 @@ export const RUN_SCHEMA = 'coldpath/run';
  * runtime's phases (`oci-create`, `oci-start`) on instance timelines and in
  * burst histograms, for runs with `instances.runtime: oci`. 8: a new
  * connection's set-up in phases: `phases` of the `pg.connect` and
- * `redis.connect` warm results. Migrations from older versions: migrate.ts.
+ * `redis.connect` warm results, and a real server's first request on
+ * the cold path (`burst.firstRequest: service`: spans `client-load`,
+ * `first-tls`, `first-auth`, `first-query`). Migrations from older versions:
+ * migrate.ts.
  */
 export const RUN_SCHEMA_VERSION = 8;
 
@@ -20,8 +23,14 @@ export const RUN_SCHEMA_VERSION = 8;
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;
 export type MeasuredPhase = (typeof MEASURED_PHASES)[number];
 
-/** The phases that are network work (runtime start and queueing are not). */
-export const NETWORK_PHASES: readonly MeasuredPhase[] = ['namespace', 'container-link', 'strategy-attach', 'first-connect', 'first-response'];
+/**
+ * The phases that are network work (runtime start, loading a client and
+ * queueing are not). A real server's first request (`burst.firstRequest:
+ * service`) counts its TLS handshake, authentication and first query as
+ * network, as `first-response` (time to first byte, the server's work
+ * included) is: the instance is waiting on its connection.
+ */
+export const NETWORK_PHASES: readonly TimelinePhase[] = ['namespace', 'container-link', 'strategy-attach', 'first-connect', 'first-tls', 'first-auth', 'first-query', 'first-response'];
 
 /**
  * The OCI runtime's own phases (`instances.runtime: oci`, docs/oci.md):
@@ -33,11 +42,42 @@ export const NETWORK_PHASES: readonly MeasuredPhase[] = ['namespace', 'container
 export const OCI_PHASES = ['oci-create', 'oci-start'] as const;
 export type OciPhase = (typeof OCI_PHASES)[number];
 
+/**
+ * A real server's first request (`burst.firstRequest: service`,
+ * docs/services.md), after `runtime-start`: loading the client module
+ * (`client-load`), then `first-connect` (TCP, as for HTTP), `first-tls`
+ * (PostgreSQL only: SSLRequest and TLS handshake), `first-auth` (until the
+ * connection is ready) and `first-query` (until the first query's result).
+ * Recorded only by runs that ask for it (schema 8 and later), so other runs'
+ * records, summaries and reports are the same as before they existed; such a
+ * run has no `first-response`.
+ */
+export const SERVICE_FIRST_PHASES = ['client-load', 'first-tls', 'first-auth', 'first-query'] as const;
+export type ServiceFirstPhase = (typeof SERVICE_FIRST_PHASES)[number];
+
+/** Phases only some runs record: shown where recorded. */
+export const OPTIONAL_PHASES = [...OCI_PHASES, ...SERVICE_FIRST_PHASES] as const;
+export type OptionalPhase = (typeof OPTIONAL_PHASES)[number];
+
 /** Every phase a timeline can hold, in timeline order. */
-export const TIMELINE_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'oci-create', 'oci-start', 'runtime-start', 'first-connect', 'first-response'] as const;
+export const TIMELINE_PHASES = [
+  'queued',
+  'namespace',
+  'container-link',
+  'strategy-attach',
+  'oci-create',
+  'oci-start',
+  'runtime-start',
+  'client-load',
+  'first-connect',
+  'first-tls',
+  'first-auth',
+  'first-query',
+  'first-response',
+] as const;
 export type TimelinePhase = (typeof TIMELINE_PHASES)[number];
 
-/** The phases to show for a run or path: every measured phase, and the OCI phases where `has` says they were recorded. */
-export function phasesPresent(has: (phase: OciPhase) => boolean): TimelinePhase[] {
-  return TIMELINE_PHASES.filter((phase) => !(OCI_PHASES as readonly string[]).includes(phase) || has(phase as OciPhase));
+/** The phases to show for a run or path: every measured phase, and the optional ones (OCI, a real server's first request) where `has` says they were recorded. */
+export function phasesPresent(has: (phase: OptionalPhase) => boolean): TimelinePhase[] {
+  return TIMELINE_PHASES.filter((phase) => !(OPTIONAL_PHASES as readonly string[]).includes(phase) || has(phase as OptionalPhase));
 }
