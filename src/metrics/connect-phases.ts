@@ -28,6 +28,13 @@ export interface PhasedEnd {
   stamps: readonly number[];
   /** The connection's local address, where the client could tell. */
   localAddress?: string;
+  /**
+   * When the client object was made, before it connected: within the first
+   * phase (`tcp`) for the warm figures; the cold path puts it in
+   * `client-load` (node-redis's first createClient builds its client class
+   * with every command, ≈ 50 ms here; later ones take < 1 ms).
+   */
+  created?: number;
 }
 
 /**

@@ -39,11 +39,18 @@ export async function firstServiceRequest(spec: FirstRequestSpec): Promise<First
     } else {
       throw new Error('a first request to a real server needs its postgres or redis spec');
     }
-    const loaded = nowMicros();
     sockets.subscribe(onSocket);
-    const connectStart = nowMicros();
+    const imported = nowMicros();
     const phased = await run();
-    const stamps = phased.stamps;
+    // Loading the client ends once its client object is made (node-redis's first one builds its command class): the connect starts there.
+    const loaded = Math.max(phased.created ?? imported, imported);
+    const connectStart = loaded;
+    // A stamp an event never set (0) or set early counts as a zero-length phase, as in the warm figures: spans never run backwards.
+    let previous = connectStart;
+    const stamps = phased.stamps.map((stamp) => {
+      previous = Math.max(stamp, previous);
+      return previous;
+    });
     // pg: tcp, tls, auth, query; Redis: tcp, auth, query.
     const tcp = stamps[0] ?? phased.end;
     const tls = postgres !== undefined ? stamps[1] : undefined;

@@ -125,6 +125,7 @@ export class PgQueryClient {
  */
 export async function pgConnectOnce(target: PostgresTarget, query: string): Promise<PhasedEnd> {
   const client = newPgClient(target);
+  const created = nowMicros();
   const stamps = { tcp: 0, tls: 0, auth: 0 };
   // pg's Connection is not in its public types; its events are (connection.js).
   const connection = (client as unknown as { connection: PgConnection }).connection;
@@ -154,7 +155,7 @@ export async function pgConnectOnce(target: PostgresTarget, query: string): Prom
   }
   const done = nowMicros();
   await endPg(client, target.timeoutMs);
-  return { end: done, stamps: [stamps.tcp, stamps.tls, stamps.auth, done], ...(localAddress === undefined ? {} : { localAddress }) };
+  return { end: done, stamps: [stamps.tcp, stamps.tls, stamps.auth, done], created, ...(localAddress === undefined ? {} : { localAddress }) };
 }
 
 /** What pgConnectOnce hooks of pg's Connection: its events and its current stream (the TLS socket after 'sslconnect'). */

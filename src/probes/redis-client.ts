@@ -122,6 +122,7 @@ export class RedisGetClient {
  */
 export async function redisConnectOnce(target: RedisTarget, key: string): Promise<PhasedEnd> {
   const client = newClient(target);
+  const created = nowMicros();
   let tcp = 0;
   let auth = 0;
   client.once('connect', () => {
@@ -143,7 +144,7 @@ export async function redisConnectOnce(target: RedisTarget, key: string): Promis
   }
   const done = nowMicros();
   await closeFromServer(client, target.timeoutMs);
-  return { end: done, stamps: [tcp, auth, done] };
+  return { end: done, stamps: [tcp, auth, done], created };
 }
 
 /** `work`, or a RedisProbeError (ETIMEDOUT) naming `what` after `ms`. */
