@@ -37,7 +37,18 @@ function liveOwner(tag: string): number | undefined {
   return undefined;
 }
 
-export async function cleanLeftovers(options: { graceMs?: number } = {}): Promise<CleanReport> {
+export interface CleanOptions {
+  /** How long a process gets between SIGTERM and SIGKILL (ms). Default: `terminate`'s. */
+  graceMs?: number;
+  /**
+   * Also remove coldpath namespaces that no ledger in the state directory names (a run killed
+   * before its ledger was written). Default true. Off when the state directory is not the one runs
+   * use (`COLDPATH_STATE_DIR` in tests): every live run's namespaces would look unledgered there.
+   */
+  sweepUnledgered?: boolean;
+}
+
+export async function cleanLeftovers(options: CleanOptions = {}): Promise<CleanReport> {
   const report: CleanReport = { runsCleaned: [], containersRemoved: 0, runsSkipped: [], netnsRemoved: [], processesKilled: 0, errors: [] };
   const live = new Set<string>();
   for (const tag of listLedgerTags()) {
@@ -59,6 +70,7 @@ export async function cleanLeftovers(options: { graceMs?: number } = {}): Promis
     if (result.errors.length === 0) ledger.remove();
     report.runsCleaned.push(tag);
   }
+  if (options.sweepUnledgered === false) return report;
   // Namespaces whose ledger is gone (or was never written): match by name.
   const orphans = existingNetns().filter((name) => {
     const parsed = parseNetnsName(name);

@@ -1,7 +1,10 @@
 /**
  * `coldpath clean` with a tag that has two ledgers — its coordinator's and the
  * one its local agent joined (`Ledger.join`) — without root: the ledgers
- * name no namespace that exists, so nothing reaches the kernel. The tag is
+ * name no namespace that exists, so nothing reaches the kernel, and the sweep
+ * of unledgered namespaces is off: run as root beside real runs (CI), it would
+ * otherwise remove their namespaces, whose ledgers are not in this test's
+ * state directory. The tag is
  * live while either owner lives, and cleaned (both ledgers, the whole
  * directory) once both are gone.
  */
@@ -38,7 +41,7 @@ describe('clean with a joined ledger', () => {
     write('abcd', 'ledger.jsonl', DEAD_PID);
     // The vitest runner that started this worker: alive for the whole test.
     write('abcd', 'agent-123.jsonl', process.ppid, [{ t: 'netns', name: 'coldpath-abcd-absent' }]);
-    const report = await cleanLeftovers({ graceMs: 10 });
+    const report = await cleanLeftovers({ graceMs: 10, sweepUnledgered: false });
     expect(report.runsSkipped).toEqual([{ tag: 'abcd', pid: process.ppid }]);
     expect(existsSync(join(dir, 'abcd', 'agent-123.jsonl'))).toBe(true);
   });
@@ -46,7 +49,7 @@ describe('clean with a joined ledger', () => {
   it('cleans both ledgers of a tag once both owners are gone', async () => {
     write('abce', 'ledger.jsonl', DEAD_PID);
     write('abce', 'agent-124.jsonl', DEAD_PID, [{ t: 'netns', name: 'coldpath-abce-absent' }]);
-    const report = await cleanLeftovers({ graceMs: 10 });
+    const report = await cleanLeftovers({ graceMs: 10, sweepUnledgered: false });
     expect(report.runsCleaned).toEqual(['abce']);
     expect(report.errors).toEqual([]);
     expect(existsSync(join(dir, 'abce'))).toBe(false);
