@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nowMicros } from '../../../src/clock.js';
 import { CONNECT_PHASES, CONNECT_PHASES_OF, isPhasedEnd, phaseDurations } from '../../../src/metrics/connect-phases.js';
 import { runLoop } from '../../../src/probes/load-loop.js';
 
@@ -32,7 +33,6 @@ describe('connection set-up phases', () => {
       async () => {
         calls++;
         if (calls % 7 === 0) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
-        const { nowMicros } = await import('../../../src/clock.js');
         const s = nowMicros();
         return { end: s + 1000, stamps: [s + 100, s + 300, s + 700, s + 1000] };
       },
@@ -46,9 +46,9 @@ describe('connection set-up phases', () => {
     expect(phases['tls']!.mean).toBe(200);
     expect(phases['auth']!.mean).toBe(400);
     expect(phases['query']!.mean).toBe(300);
-    // Values below 2048 µs are exact in the histograms: the means add up exactly.
+    // Every request's parts add up to its latency; the histograms keep values within 0.1 % (exactly below 2048 µs), so the means agree that closely.
     const parts = Object.values(phases).reduce((sum, histogram) => sum + histogram.mean, 0);
-    expect(parts).toBeCloseTo(result.histogram.mean, 6);
+    expect(Math.abs(parts - result.histogram.mean)).toBeLessThanOrEqual(result.histogram.mean * 0.002);
   });
 
   it('a loop without phases records none', async () => {
