@@ -9,7 +9,7 @@
  */
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
-import type { FirstRequestSpec } from '../probes/protocol.js';
+import type { FirstRequestEvent, FirstRequestSpec } from '../probes/protocol.js';
 import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
@@ -129,21 +129,7 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
       failWith(live, 'first-request', `first request to ${target.address}:${port} failed: ${first.errorKind}: ${first.message}`);
       return;
     }
-    const span = (phase: Span['phase'], startUs: number, endUs: number): void => {
-      live.spans.push({ phase, startUs: startUs - t0, endUs: endUs - t0 });
-    };
-    const service = first.service;
-    if (service === undefined) {
-      span('first-connect', first.connectStart, first.connected);
-      span('first-response', first.connected, first.firstByte);
-    } else {
-      span('client-load', service.loadStart, service.loaded);
-      span('first-connect', first.connectStart, first.connected);
-      const authFrom = service.tlsDone ?? first.connected;
-      if (service.tlsDone !== undefined) span('first-tls', first.connected, service.tlsDone);
-      span('first-auth', authFrom, service.authDone);
-      span('first-query', service.authDone, first.responseEnd);
-    }
+    live.spans.push(...firstSpans(first, t0));
     const totalUs = first.responseEnd - t0;
     const busy = live.spans.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
     const spans: Span[] = [{ phase: 'queued', startUs: 0, endUs: Math.max(0, totalUs - busy) }, ...live.spans];
@@ -163,6 +149,31 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
   } catch (error) {
     failWith(live, ctx.signal.aborted ? 'aborted' : 'first-request', messageOf(error));
   }
+}
+
+/**
+ * The first request's spans (µs relative to `t0`): `first-connect` and
+ * `first-response` for HTTP; for a real server's first request
+ * (`burst.firstRequest: service`) `client-load`, `first-connect`,
+ * `first-tls` (PostgreSQL), `first-auth`, `first-query`, back to back.
+ */
+export function firstSpans(first: Extract<FirstRequestEvent, { ok: true }>, t0: number): Span[] {
+  const spans: Span[] = [];
+  const span = (phase: Span['phase'], startUs: number, endUs: number): void => {
+    spans.push({ phase, startUs: startUs - t0, endUs: endUs - t0 });
+  };
+  const service = first.service;
+  if (service === undefined) {
+    span('first-connect', first.connectStart, first.connected);
+    span('first-response', first.connected, first.firstByte);
+    return spans;
+  }
+  span('client-load', service.loadStart, service.loaded);
+  span('first-connect', first.connectStart, first.connected);
+  if (service.tlsDone !== undefined) span('first-tls', first.connected, service.tlsDone);
+  span('first-auth', service.tlsDone ?? first.connected, service.authDone);
+  span('first-query', service.authDone, first.responseEnd);
+  return spans;
 }
 
 /** The instance's result, successful or not. */
