@@ -121,7 +121,9 @@ export function summaryTable(run: RunResult): string {
   const lines = [
     `run ${run.runId} — ${run.outcome}; p50 / p99; scenario ${run.scenarioSource}`,
     table(header, rows),
-    'cold path = per-instance network phases (namespace + container link + attach + first connect + TTFB); queueing and runtime start are in report.md, apart;',
+    run.scenario.burst.firstRequest === 'service'
+      ? "cold path = per-instance network phases (namespace + container link + attach + the real server's first connect, TLS, authentication and first query); queueing, runtime start and loading its client are in report.md, apart;"
+      : 'cold path = per-instance network phases (namespace + container link + attach + first connect + TTFB); queueing and runtime start are in report.md, apart;',
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
     'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
