@@ -242,6 +242,8 @@ export function expectServiceFirstSpans(run: RunResult, phases: readonly string[
         const names = instance.spans.map((span) => span.phase);
         expect(names.slice(names.indexOf('runtime-start') + 1), path.strategy).toEqual([...phases]);
         expect(names).not.toContain('first-response');
+        // The client's socket said which address it used (pg's own socket; node-redis's through net.client.socket).
+        expect(instance.localAddress, path.strategy).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
         const timed = instance.spans.filter((span) => span.phase !== 'queued');
         for (const [index, span] of timed.entries()) {
           expect(span.endUs, `${path.strategy} ${span.phase}`).toBeGreaterThanOrEqual(span.startUs);
