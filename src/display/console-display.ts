@@ -121,7 +121,9 @@ export function summaryTable(run: RunResult): string {
   const lines = [
     `run ${run.runId} — ${run.outcome}; p50 / p99; scenario ${run.scenarioSource}`,
     table(header, rows),
-    'cold path = per-instance network phases (namespace + container link + attach + first connect + TTFB); queueing and runtime start are in report.md, apart;',
+    run.scenario.burst.firstRequest === 'service'
+      ? "cold path = per-instance network phases (namespace + container link + attach + the real server's first connect, TLS, authentication and first query); queueing, runtime start and loading its client are in report.md, apart;"
+      : 'cold path = per-instance network phases (namespace + container link + attach + first connect + TTFB); queueing and runtime start are in report.md, apart;',
     'modeled = control-plane time drawn from the cited profile, in virtual time, never added to measured figures;',
     'cost = p50 over baseline, mean of the repetitions ± half the 95 % CI; sockperf = the reference (TCP ping-pong, same container and service); (!) = coldpath and sockperf disagree beyond the bound.',
   ];
@@ -129,7 +131,13 @@ export function summaryTable(run: RunResult): string {
   for (const kind of REAL_SERVER_KINDS) {
     const metrics = METRICS.filter((metric) => realServerKindOf(metric) === kind);
     const measured = paths.flatMap((p) => {
-      const parts = metrics.flatMap((metric) => (p.warm[metric] === undefined ? [] : [`${metric} ${cell(p.warm[metric])}`]));
+      const parts = metrics.flatMap((metric) => {
+        const summary = p.warm[metric];
+        if (summary === undefined) return [];
+        // A new connection's set-up in phases: their p50s, under the total.
+        const phases = Object.entries(summary.phases ?? {}).map(([phase, part]) => `${phase} ${formatMicros(part.p50)}`);
+        return [`${metric} ${cell(summary)}${phases.length === 0 ? '' : ` (p50: ${phases.join(' + ')})`}`];
+      });
       return parts.length === 0 ? [] : [`${p.strategy} ${parts.join(', ')}`];
     });
     if (measured.length > 0) lines.push(`${kind} (p50 / p99): ${measured.join('; ')}`);

@@ -54,6 +54,11 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
   };
   const service = block.services.get(target.serviceNode);
   const server = block.realServers.get(target.serviceNode);
+  // burst.firstRequest: service — every instance's first request is the real server's connection and first query.
+  const firstServer = ctx.scenario.burst.firstRequest === 'service' ? server : undefined;
+  if (ctx.scenario.burst.firstRequest === 'service' && server === undefined) {
+    throw new ColdpathError(`burst.firstRequest: service, but ${target.serviceName} runs no real server`, { kind: 'runtime', hint: 'services.0.kind: postgres or redis' });
+  }
   await service?.reset();
   const natNodes = strategy.natNodes();
   const expectedSources = new Set<string>();
@@ -72,13 +77,21 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
     for (const node of prewarm.longLivedNodes) ctx.driver.openSession(node);
     for (const size of ctx.scenario.burst.sizes) {
       if (ctx.signal.aborted) break;
-      const burst = await runBurst(ctx, strategy, target, { size, repetition, modeledCalls: strategy.modeledColdPath, conntrackNodes: natNodes, record: true, censusBefore });
+      const burst = await runBurst(ctx, strategy, target, {
+        size,
+        repetition,
+        modeledCalls: strategy.modeledColdPath,
+        conntrackNodes: natNodes,
+        record: true,
+        censusBefore,
+        ...(firstServer === undefined ? {} : { firstServer }),
+      });
       rep.bursts.push(burst.result);
       for (const instance of burst.result.instances) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
       await settled({ after: `burst K=${size}`, lingering: await stopInstances(ctx, strategy, burst.live) });
     }
     if (ctx.signal.aborted) return;
-    if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition);
+    if (path.warm.length === 0) path.warm = await startWarmInstances(ctx, path, target, repetition, firstServer);
     for (const instance of path.warm) if (instance.expectedSource !== undefined) expectedSources.add(instance.expectedSource);
     // The reference client starts now and waits out sockperf's fixed start-up sleep while coldpath measures.
     const client = path.warm[0];
@@ -112,13 +125,14 @@ export async function measureBlock(block: BlockContext, path: PathState, repetit
 }
 
 /** The path's warm instances: cold-started like any other, then kept for every later block. */
-async function startWarmInstances(ctx: EngineContext, path: PathState, target: Target, repetition: number): Promise<LiveInstance[]> {
+async function startWarmInstances(ctx: EngineContext, path: PathState, target: Target, repetition: number, firstServer?: RealServer): Promise<LiveInstance[]> {
   const warm = await runBurst(ctx, path.strategy, target, {
     size: ctx.scenario.workload.instances,
     repetition,
     modeledCalls: path.strategy.modeledColdPath,
     conntrackNodes: [],
     record: false,
+    ...(firstServer === undefined ? {} : { firstServer }),
   });
   const ready = warm.live.filter((instance) => warm.result.instances.find((r) => r.id === instance.layout.id)?.outcome === 'ok');
   const broken = warm.live.filter((instance) => !ready.includes(instance));

@@ -9,11 +9,12 @@ import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCe
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
-import { phasesPresent, type BurstResult, type InstanceResult, type OptionalPhase } from '../results/types.js';
+import { OCI_PHASES, phasesPresent, type BurstResult, type InstanceResult, type OptionalPhase } from '../results/types.js';
 import type { Strategy, Target } from '../strategies/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { EngineContext } from './context.js';
 import { firstRequest, resultOf, setUpNetwork, startRuntime, type LiveInstance } from './instance.js';
+import type { RealServer } from './real-servers/types.js';
 
 export interface BurstOutcome {
   result: BurstResult;
@@ -33,6 +34,8 @@ export async function runBurst(
     record: boolean;
     /** What the run's namespaces held before the path's prewarm: the burst records what it holds beyond that. */
     censusBefore?: KernelCensus;
+    /** `burst.firstRequest: service`: the real server every instance's first request goes to, with its client. */
+    firstServer?: RealServer;
   },
 ): Promise<BurstOutcome> {
   const { size, repetition } = options;
@@ -51,8 +54,10 @@ export async function runBurst(
       Array.from({ length: size }, async () => {
         const live = await setUpNetwork(ctx, strategy, t0);
         if (live !== undefined) {
-          await startRuntime(ctx, live, t0, cpus, target);
-          await firstRequest(ctx, live, target, t0, true);
+          // A real server's first request goes on stdin once the probe is ready (never in its arguments).
+          const server = options.firstServer;
+          await startRuntime(ctx, live, t0, cpus, server === undefined ? target : undefined);
+          await firstRequest(ctx, live, target, t0, server === undefined, server);
         }
         report(live);
         return live;
@@ -68,7 +73,7 @@ export async function runBurst(
     await Promise.all(
       present.map((live) =>
         limit(async () => {
-          await firstRequest(ctx, live, target, t0, false);
+          await firstRequest(ctx, live, target, t0, false, options.firstServer);
           report(live);
         }),
       ),
@@ -120,10 +125,13 @@ export async function runBurst(
  * the CNI ADD in place of the container link (a process run wired by coldpath keeps the keys it always had).
  */
 function histogramsOf(ok: readonly InstanceResult[], instances: Scenario['instances']): Record<string, string> {
+  // A real server's first-request phases where an instance recorded them.
+  const spans = new Set(ok.flatMap((instance) => instance.spans.map((span) => span.phase)));
   const recorded = (phase: OptionalPhase): boolean => {
     if (phase === 'container-link') return instances.network !== 'cni';
     if (phase === 'cni-add') return instances.network === 'cni';
-    return instances.runtime === 'oci';
+    if ((OCI_PHASES as readonly string[]).includes(phase)) return instances.runtime === 'oci';
+    return spans.has(phase);
   };
   const histograms: Record<string, string> = {};
   const add = (name: string, values: number[]): void => {

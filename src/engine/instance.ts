@@ -10,6 +10,7 @@
  */
 import { ColdpathError } from '../errors.js';
 import { ProbeProcess } from '../probes/probe-process.js';
+import type { FirstRequestEvent, FirstRequestSpec } from '../probes/protocol.js';
 import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
@@ -18,6 +19,7 @@ import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, t
 import { peerLinksOutside } from '../topology/ops.js';
 import type { EngineContext } from './context.js';
 import { ociRuntimeOf } from './oci-runtime.js';
+import type { RealServer } from './real-servers/types.js';
 
 /** Generous bound: a 2-CPU machine starting 128 Node.js processes at once needs seconds. */
 const PROBE_READY_TIMEOUT_MS = 120_000;
@@ -84,6 +86,8 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
 
 /** Starts the probe (the function's runtime) and waits until it reports ready. */
 export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: number, cpus: readonly number[], firstNow?: Target): Promise<void> {
+  // `firstNow`: the probe makes its first (HTTP) request at once, from its arguments. A real server's first request never
+  // travels there (its password would show in `ps`): the engine sends it on stdin (firstRequest with started false).
   if (live.failure !== undefined) return;
   if (ctx.signal.aborted) {
     failWith(live, 'aborted', 'run interrupted');
@@ -113,22 +117,30 @@ export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: n
   }
 }
 
-function firstSpec(ctx: EngineContext, target: Target): { host: string; port: number; path: string; timeoutMs: number } {
-  return { host: target.address, port: target.httpPort, path: '/', timeoutMs: ctx.scenario.burst.firstRequestTimeoutMs };
+function firstSpec(ctx: EngineContext, target: Target, server?: RealServer): FirstRequestSpec {
+  const timeoutMs = ctx.scenario.burst.firstRequestTimeoutMs;
+  // burst.firstRequest: service — the real server's port, with what its client needs.
+  if (server !== undefined) return { host: target.address, port: server.port, path: '/', timeoutMs, ...server.requestSpec() };
+  return { host: target.address, port: target.httpPort, path: '/', timeoutMs };
 }
 
-/** The first connection and request; `started` when the probe began it by itself. */
-export async function firstRequest(ctx: EngineContext, live: LiveInstance, target: Target, t0: number, started: boolean): Promise<void> {
+/**
+ * The first connection and request; `started` when the probe began it by
+ * itself. With `server` (`burst.firstRequest: service`) it is that server's
+ * connection and first query, in phases: `client-load`, `first-connect`,
+ * `first-tls` (PostgreSQL), `first-auth`, `first-query`.
+ */
+export async function firstRequest(ctx: EngineContext, live: LiveInstance, target: Target, t0: number, started: boolean, server?: RealServer): Promise<void> {
   const probe = live.probe;
   if (live.failure !== undefined || probe === undefined) return;
+  const port = server?.port ?? target.httpPort;
   try {
-    const first = await probe.first(ctx.scenario.burst.firstRequestTimeoutMs + 10_000, started ? undefined : firstSpec(ctx, target));
+    const first = await probe.first(ctx.scenario.burst.firstRequestTimeoutMs + 10_000, started ? undefined : firstSpec(ctx, target, server));
     if (!first.ok) {
-      failWith(live, 'first-request', `first request to ${target.address}:${target.httpPort} failed: ${first.errorKind}: ${first.message}`);
+      failWith(live, 'first-request', `first request to ${target.address}:${port} failed: ${first.errorKind}: ${first.message}`);
       return;
     }
-    live.spans.push({ phase: 'first-connect', startUs: first.connectStart - t0, endUs: first.connected - t0 });
-    live.spans.push({ phase: 'first-response', startUs: first.connected - t0, endUs: first.firstByte - t0 });
+    live.spans.push(...firstSpans(first, t0));
     const totalUs = first.responseEnd - t0;
     const busy = live.spans.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
     const spans: Span[] = [{ phase: 'queued', startUs: 0, endUs: Math.max(0, totalUs - busy) }, ...live.spans];
@@ -148,6 +160,31 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
   } catch (error) {
     failWith(live, ctx.signal.aborted ? 'aborted' : 'first-request', messageOf(error));
   }
+}
+
+/**
+ * The first request's spans (µs relative to `t0`): `first-connect` and
+ * `first-response` for HTTP; for a real server's first request
+ * (`burst.firstRequest: service`) `client-load`, `first-connect`,
+ * `first-tls` (PostgreSQL), `first-auth`, `first-query`, back to back.
+ */
+export function firstSpans(first: Extract<FirstRequestEvent, { ok: true }>, t0: number): Span[] {
+  const spans: Span[] = [];
+  const span = (phase: Span['phase'], startUs: number, endUs: number): void => {
+    spans.push({ phase, startUs: startUs - t0, endUs: endUs - t0 });
+  };
+  const service = first.service;
+  if (service === undefined) {
+    span('first-connect', first.connectStart, first.connected);
+    span('first-response', first.connected, first.firstByte);
+    return spans;
+  }
+  span('client-load', service.loadStart, service.loaded);
+  span('first-connect', first.connectStart, first.connected);
+  if (service.tlsDone !== undefined) span('first-tls', first.connected, service.tlsDone);
+  span('first-auth', service.tlsDone ?? first.connected, service.authDone);
+  span('first-query', service.authDone, first.responseEnd);
+  return spans;
 }
 
 /** The instance's result, successful or not. */

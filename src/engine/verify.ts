@@ -20,7 +20,9 @@ export async function verifyPath(ctx: EngineContext, strategy: Strategy, target:
   let proxyCounters: Verification['proxyCounters'];
   const pathCounters = strategy.pathCounters();
   if (pathCounters.length > 0) proxyCounters = await readPathCounters(ctx.driver, pathCounters);
-  const sawTraffic = Object.keys(observed).length > 0;
+  // burst.firstRequest: service — instances reach the built-in server only through its own metrics, if any: the real server's view stands for it.
+  const viaServer = server !== undefined && ctx.scenario.burst.firstRequest === 'service' && Object.keys(observed).length === 0;
+  const sawTraffic = Object.keys(observed).length > 0 || viaServer;
   const countersOk = proxyCounters === undefined || (proxyCounters.out > 0 && proxyCounters.back > 0);
   const serverOk = server === undefined || server.ok;
   const ok = sawTraffic && unexpected.length === 0 && countersOk && serverOk;
@@ -32,7 +34,9 @@ export async function verifyPath(ctx: EngineContext, strategy: Strategy, target:
         ? 'proxy nft counters did not move'
         : !serverOk
           ? (server?.detail ?? '')
-          : `${target.serviceName} saw only the expected ${Object.keys(observed).length} source address(es)${proxyCounters === undefined ? '' : `; proxy forwarded ${proxyCounters.out} packets out, ${proxyCounters.back} back`}${server === undefined ? '' : `; ${server.detail}`}`;
+          : viaServer
+            ? `${target.serviceName}'s built-in server saw no connection (every first request went to its real server)${proxyCounters === undefined ? '' : `; proxy forwarded ${proxyCounters.out} packets out, ${proxyCounters.back} back`}; ${server?.detail ?? ''}`
+            : `${target.serviceName} saw only the expected ${Object.keys(observed).length} source address(es)${proxyCounters === undefined ? '' : `; proxy forwarded ${proxyCounters.out} packets out, ${proxyCounters.back} back`}${server === undefined ? '' : `; ${server.detail}`}`;
   return {
     expectedSources: [...expected],
     observedSources: observed,

@@ -3,7 +3,8 @@
  * at the same time; their histograms merge without loss.
  */
 import { ColdpathError } from '../errors.js';
-import { decodeHistogram, mergeMeasurements, summarize } from '../metrics/histogram.js';
+import { CONNECT_PHASES } from '../metrics/connect-phases.js';
+import { decodeHistogram, encodeHistogram, mergeEncoded, mergeMeasurements, summarize } from '../metrics/histogram.js';
 import type { MeasureResultEvent, MeasureSpec } from '../probes/protocol.js';
 import type { SteadyStateSpec } from '../probes/warmup.js';
 import type { WarmResult } from '../results/types.js';
@@ -98,11 +99,18 @@ function merge(metric: WarmMetric, events: readonly MeasureResultEvent[], spec: 
   const merged = mergeMeasurements(events);
   const outcome = events.some((event) => event.outcome === 'errored') ? 'errored' : events.some((event) => event.outcome === 'aborted') ? 'aborted' : 'completed';
   const message = events.find((event) => event.message !== undefined)?.message;
+  // The connection set-up's phases (pg.connect, redis.connect), merged like the total.
+  const phases: WarmResult['phases'] = {};
+  for (const phase of CONNECT_PHASES) {
+    const encoded = events.flatMap((event) => (event.phases?.[phase] === undefined ? [] : [event.phases[phase]]));
+    if (encoded.length > 0) phases[phase] = encodeHistogram(mergeEncoded('latency', encoded));
+  }
   return {
     metric,
     outcome,
     ...(message === undefined ? {} : { message }),
     ...merged,
+    ...(Object.keys(phases).length === 0 ? {} : { phases }),
     errors,
     instances,
     durationUs: Math.max(0, ...events.map((event) => event.durationUs)),

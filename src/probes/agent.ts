@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import { firstRequest, holdConnections } from './operations.js';
 import type { Witnesses } from './witness.js';
-import { nowMicros, type MeasureResultEvent, type MeasureSpec, type ProbeArgs, type ProbeCommand, type ProbeEvent } from './protocol.js';
+import { nowMicros, type FirstRequestEvent, type FirstRequestSpec, type MeasureResultEvent, type MeasureSpec, type ProbeArgs, type ProbeCommand, type ProbeEvent } from './protocol.js';
 
 const send = (event: ProbeEvent): void => {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // first connect would carry ≈2–3 ms of Node.js lazy initialisation, not network time.
   await warmUpSockets();
   send({ event: 'ready', pid: process.pid, at: nowMicros() });
-  if (args.first !== undefined) send(await firstRequest(args.first));
+  if (args.first !== undefined) send(await firstOf(args.first));
 
   let current: AbortController | undefined;
   let witnesses: Promise<Witnesses> | undefined;
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       return;
     }
     if (command.op === 'first') {
-      void firstRequest(command.spec).then(send);
+      void firstOf(command.spec).then(send);
       return;
     }
     if (command.op === 'hold') {
@@ -73,6 +73,16 @@ async function main(): Promise<void> {
     current?.abort();
     process.exit(0);
   });
+}
+
+/**
+ * The first request: HTTP on a raw socket, or — a real server's first
+ * request — its client, loaded here only: the default cold path never loads it.
+ */
+async function firstOf(spec: FirstRequestSpec): Promise<FirstRequestEvent> {
+  if (spec.postgres === undefined && spec.redis === undefined) return firstRequest(spec);
+  const { firstServiceRequest } = await import('./first-service.js');
+  return firstServiceRequest(spec);
 }
 
 /** One connection over loopback (inside the container): TCP handle, connect, write, read. */

@@ -6,6 +6,7 @@
  * (coordinated omission); the raw histogram measures from the actual send.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPhasedEnd, phaseDurations, type PhasedEnd } from '../metrics/connect-phases.js';
 import { createHistogram, recordMicros, type Histogram } from '../metrics/histogram.js';
 import { errorKind, nowMicros, type ErrorCounts, type RequestTrace } from './protocol.js';
 import { WarmupTracker, type SteadyStateSpec, type WarmupRecord } from './warmup.js';
@@ -26,6 +27,13 @@ export interface LoopSpec {
    * `rate` in turn, over the same connections (after the warm-up at `rate`).
    */
   stages?: ReadonlyArray<{ rate: number; requests: number }>;
+  /**
+   * The phases the operation stamps (it resolves with a PhasedEnd): each
+   * measured request's phases go into histograms of their own, from the
+   * actual send (so in a closed loop they add up to the request's latency;
+   * in an open loop, to the uncorrected one).
+   */
+  phases?: readonly string[];
 }
 
 /** Intended start of request `index` (µs after the schedule start) under a piecewise-constant rate. */
@@ -54,6 +62,8 @@ export interface LoopResult {
   warmup: WarmupRecord;
   /** With `trace`: every measured request (connection events are added by the caller). */
   trace?: RequestTrace;
+  /** With `phases`: one histogram per phase, of the same successful measured requests as `histogram`. */
+  phases?: Record<string, Histogram>;
 }
 
 /** Collects a RequestTrace: one tuple per request, error kinds interned. */
@@ -84,20 +94,37 @@ class TraceRecorder {
  * may resolve with its own end time (monotonic µs) when work after the timed
  * part belongs to it (closing a connection after a handshake).
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: an operation that times itself returns its end; the others return nothing
-export type Operation = () => Promise<number | void>;
+// biome-ignore lint/suspicious/noConfusingVoidType: an operation that times itself returns its end (with its phases' ends); the others return nothing
+export type Operation = () => Promise<number | PhasedEnd | void>;
+
+/** The end of a request from what its operation resolved with, and its phase stamps if any. */
+function endOf(result: number | PhasedEnd | undefined): { done: number; stamps?: readonly number[] } {
+  if (result === undefined) return { done: nowMicros() };
+  if (isPhasedEnd(result)) return { done: result.end, stamps: result.stamps };
+  return { done: result };
+}
 
 /** What the measured part of a loop records into. */
 class Recorder {
   readonly histogram = createHistogram('latency');
   readonly errors: ErrorCounts = {};
+  readonly phases: Array<[string, Histogram]> | undefined;
   constructor(
     readonly raw: Histogram | undefined,
     readonly tracer: TraceRecorder | undefined,
-  ) {}
-  ok(intended: number, sent: number, done: number): void {
+    phases: readonly string[] | undefined,
+  ) {
+    this.phases = phases?.map((phase) => [phase, createHistogram('latency')]);
+  }
+  ok(intended: number, sent: number, done: number, stamps?: readonly number[]): void {
     recordMicros(this.histogram, done - intended);
     if (this.raw !== undefined) recordMicros(this.raw, done - sent);
+    if (this.phases !== undefined && stamps !== undefined) {
+      const durations = phaseDurations(sent, stamps);
+      this.phases.forEach(([, histogram], index) => {
+        recordMicros(histogram, durations[index] ?? 0);
+      });
+    }
     this.tracer?.record(intended, sent, done, undefined);
   }
   failed(intended: number, sent: number, error: unknown): void {
@@ -110,7 +137,7 @@ class Recorder {
 export async function runLoop(spec: LoopSpec, operation: Operation, signal: AbortSignal): Promise<LoopResult> {
   const startedAt = nowMicros();
   const tracer = spec.trace === true ? new TraceRecorder(startedAt) : undefined;
-  const recorder = new Recorder(spec.loop === 'open' ? createHistogram('latency') : undefined, tracer);
+  const recorder = new Recorder(spec.loop === 'open' ? createHistogram('latency') : undefined, tracer, spec.phases);
   const warmup = new WarmupTracker(spec.warmup, spec.steady, startedAt);
   if (spec.loop === 'closed') await closedLoop(spec, operation, signal, warmup, recorder);
   else await openLoop(spec, operation, signal, warmup, recorder);
@@ -123,6 +150,7 @@ export async function runLoop(spec: LoopSpec, operation: Operation, signal: Abor
     durationUs: nowMicros() - startedAt,
     warmup: warmup.record(),
     ...(tracer === undefined ? {} : { trace: tracer.trace }),
+    ...(recorder.phases === undefined ? {} : { phases: Object.fromEntries(recorder.phases) }),
   };
 }
 
@@ -135,9 +163,9 @@ async function closedLoop(spec: LoopSpec, operation: Operation, signal: AbortSig
       if (!warming && measuredIssued++ >= spec.requests) return;
       const start = nowMicros();
       try {
-        const done = (await operation()) ?? nowMicros();
+        const { done, stamps } = endOf((await operation()) ?? undefined);
         if (warming) warmup.add(done - start, done);
-        else recorder.ok(start, start, done);
+        else recorder.ok(start, start, done, stamps);
       } catch (error) {
         if (warming) warmup.add(undefined, nowMicros());
         else recorder.failed(start, start, error);
@@ -167,8 +195,8 @@ async function openLoop(spec: LoopSpec, operation: Operation, signal: AbortSigna
     const task = operation()
       .then(
         (end) => {
-          const done = end ?? nowMicros();
-          if (measured) recorder.ok(intended, sent, done);
+          const { done, stamps } = endOf(end ?? undefined);
+          if (measured) recorder.ok(intended, sent, done, stamps);
           else warmup.add(done - sent, done);
         },
         (error: unknown) => {

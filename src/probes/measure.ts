@@ -1,5 +1,6 @@
 /** One warm measurement: builds the client for the metric and runs the load loop. */
 import { Client, Pool, type Dispatcher } from 'undici';
+import { CONNECT_PHASES_OF } from '../metrics/connect-phases.js';
 import { encodeHistogram } from '../metrics/histogram.js';
 import { runLoop, type Operation } from './load-loop.js';
 import { connectOnce, EchoClient, exchangeOnce, httpGet, KeepAliveClient } from './operations.js';
@@ -120,7 +121,9 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
     }
   }
   try {
-    const result = await runLoop(spec, operation, signal);
+    // A new connection per request (pg.connect, redis.connect): its set-up's phases too.
+    const phases = CONNECT_PHASES_OF[spec.metric];
+    const result = await runLoop(phases === undefined ? spec : { ...spec, phases }, operation, signal);
     const trace =
       result.trace === undefined ? undefined : { ...result.trace, connections: connections.map(([at, delta, slot]): [number, number, number] => [Math.round(at - result.startedAt), delta, slot]) };
     return {
@@ -135,6 +138,7 @@ export async function measure(id: number, spec: MeasureSpec, signal: AbortSignal
       durationUs: result.durationUs,
       warmup: result.warmup,
       ...(trace === undefined ? {} : { trace }),
+      ...(result.phases === undefined ? {} : { phases: Object.fromEntries(Object.entries(result.phases).map(([phase, histogram]) => [phase, encodeHistogram(histogram)])) }),
     };
   } finally {
     await close();

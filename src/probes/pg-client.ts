@@ -8,6 +8,7 @@
  * path never pays for the module.
  */
 import pg from 'pg';
+import type { PhasedEnd } from '../metrics/connect-phases.js';
 import { nowMicros } from './protocol.js';
 import { withTimeout as bounded } from './with-timeout.js';
 
@@ -108,13 +109,42 @@ export class PgQueryClient {
 /**
  * One request on a new connection: TCP connect, TLS handshake, SCRAM
  * authentication, the first query. Resolves with the time the query's
- * result was in; the close (Terminate) happens after, untimed.
+ * result was in and the end of each phase (tcp, tls, auth, query); the close
+ * (Terminate) happens after, untimed.
+ *
+ * The stamps, from pg 8.23.1's own events (node_modules/pg/lib/connection.js
+ * and client.js): `tcp` when the Connection emits 'connect' (the socket's
+ * 'connect'; the listener is added before pg's own, so the SSLRequest is not
+ * yet written); `tls` when the TLS socket emits 'secureConnect' — not pg's
+ * 'sslconnect', which pg emits as soon as it has called tls.connect(), before
+ * the handshake (the SSLRequest round trip, and the server's fork of its
+ * backend, which the postmaster does on accept, fall in `tls`); `auth` when
+ * client.connect() resolves (startup message, SCRAM's two round trips, the
+ * server's parameters up to ReadyForQuery); `query` when the first query's
+ * result is in.
  */
-export async function pgConnectOnce(target: PostgresTarget, query: string): Promise<number> {
+export async function pgConnectOnce(target: PostgresTarget, query: string): Promise<PhasedEnd> {
   const client = newPgClient(target);
+  const created = nowMicros();
+  const stamps = { tcp: 0, tls: 0, auth: 0 };
+  // pg's Connection is not in its public types; its events are (connection.js).
+  const connection = (client as unknown as { connection: PgConnection }).connection;
+  let localAddress: string | undefined;
+  connection.once('connect', () => {
+    stamps.tcp = nowMicros();
+    localAddress = connection.stream.localAddress;
+  });
+  connection.once('sslconnect', () => {
+    connection.stream.once('secureConnect', () => {
+      stamps.tls = nowMicros();
+    });
+  });
   try {
     await withTimeout(
-      client.connect().then(() => client.query(query)),
+      client.connect().then(() => {
+        stamps.auth = nowMicros();
+        return client.query(query);
+      }),
       target.timeoutMs,
       `connect, TLS, SCRAM and query to ${target.host}:${target.port}`,
       () => void client.end().catch(() => {}),
@@ -125,7 +155,13 @@ export async function pgConnectOnce(target: PostgresTarget, query: string): Prom
   }
   const done = nowMicros();
   await endPg(client, target.timeoutMs);
-  return done;
+  return { end: done, stamps: [stamps.tcp, stamps.tls, stamps.auth, done], created, ...(localAddress === undefined ? {} : { localAddress }) };
+}
+
+/** What pgConnectOnce hooks of pg's Connection: its events and its current stream (the TLS socket after 'sslconnect'). */
+interface PgConnection {
+  once(event: 'connect' | 'sslconnect', listener: () => void): void;
+  stream: { once(event: 'secureConnect', listener: () => void): void; localAddress?: string };
 }
 
 /** `work`, or a PostgresProbeError (ETIMEDOUT) naming `what` after `ms`. */

@@ -155,9 +155,18 @@ export interface HoldResultEvent {
 /** The instance's first connect and request (on command, so a burst can start them together). */
 export interface FirstRequestSpec {
   host: string;
+  /** The built-in server's HTTP port, or (with `postgres` or `redis`) the real server's. */
   port: number;
   path: string;
   timeoutMs: number;
+  /**
+   * `burst.firstRequest: service`: a PostgreSQL connection (TCP, TLS, SCRAM)
+   * and its first query with `pg` instead of the HTTP GET — sent on stdin,
+   * never in the probe's arguments (the password would show in `ps`).
+   */
+  postgres?: PostgresRequestSpec;
+  /** The same with node-redis: TCP, AUTH, the first GET. */
+  redis?: RedisRequestSpec;
 }
 
 export interface ProbeArgs {
@@ -179,6 +188,13 @@ export type FirstRequestEvent =
       status: number;
       /** SYNs the instance's kernel had to send again (TcpExt TCPSynRetrans in its namespace). */
       synRetransmits: number;
+      /**
+       * A real server's first request (FirstRequestSpec `postgres` or
+       * `redis`): the client module's load, then the end of each set-up
+       * phase; `connected` is the TCP connect, `responseEnd` the first
+       * query's result, `firstByte` equals `responseEnd` (no HTTP response).
+       */
+      service?: { loadStart: number; loaded: number; tlsDone?: number; authDone: number };
     }
   | { event: 'first'; ok: false; at: number; errorKind: string; message: string };
 
@@ -201,6 +217,8 @@ export interface MeasureResultEvent {
   message?: string;
   /** When the spec asked for `trace`. */
   trace?: RequestTrace;
+  /** pg.connect, redis.connect: the connection set-up's phases (tcp, tls, auth, query), one histogram each, of the same requests as `histogram`. */
+  phases?: Record<string, string>;
 }
 
 export type ProbeEvent =

@@ -7,6 +7,7 @@
  * instance's cold path never pays for the module.
  */
 import { createClient } from 'redis';
+import type { PhasedEnd } from '../metrics/connect-phases.js';
 import { nowMicros } from './protocol.js';
 import { withTimeout as bounded } from './with-timeout.js';
 
@@ -109,13 +110,30 @@ export class RedisGetClient {
 
 /**
  * One request on a new connection: TCP connect, AUTH, GET. Resolves with the
- * time the GET's reply was in; the close (QUIT) happens after, untimed.
+ * time the GET's reply was in and the end of each phase (tcp, auth, query);
+ * the close (QUIT) happens after, untimed. No TLS: redis-server is set up
+ * without it.
+ *
+ * The stamps, from node-redis 6.3.1's own events (@redis/client
+ * dist/lib/client/socket.js): `tcp` when the client emits 'connect' (its
+ * socket's 'connect', a microtask later, before AUTH is written); `auth` when
+ * client.connect() resolves (the AUTH reply in: the client is ready);
+ * `query` when the GET's reply is in.
  */
-export async function redisConnectOnce(target: RedisTarget, key: string): Promise<number> {
+export async function redisConnectOnce(target: RedisTarget, key: string): Promise<PhasedEnd> {
   const client = newClient(target);
+  const created = nowMicros();
+  let tcp = 0;
+  let auth = 0;
+  client.once('connect', () => {
+    tcp = nowMicros();
+  });
   try {
     await withTimeout(
-      client.connect().then(() => client.get(key)),
+      client.connect().then(() => {
+        auth = nowMicros();
+        return client.get(key);
+      }),
       target.timeoutMs,
       `connect, AUTH and GET to ${target.host}:${target.port}`,
       () => destroy(client),
@@ -126,7 +144,7 @@ export async function redisConnectOnce(target: RedisTarget, key: string): Promis
   }
   const done = nowMicros();
   await closeFromServer(client, target.timeoutMs);
-  return done;
+  return { end: done, stamps: [tcp, auth, done], created };
 }
 
 /** `work`, or a RedisProbeError (ETIMEDOUT) naming `what` after `ms`. */

@@ -31,8 +31,8 @@ const WIDTH = 520;
 /** One colour per path in every chart (Okabe–Ito: readable with colour-vision deficiencies). */
 export const PATH_COLORS: Record<StrategyName, string> = { baseline: '#7f7f7f', eni: '#e69f00', peering: '#0072b2', 'gre-proxy': '#009e73' };
 
-/** One per phase of TIMELINE_PHASES, in its order (the CNI ADD a darker blue than the container link it replaces, the OCI runtime's phases in purples; a panel keeps only the phases it shows). */
-const MEASURED_COLORS = ['#d9d9d9', '#9ecae1', '#3182bd', '#08519c', '#31a354', '#dadaeb', '#9e9ac8', '#fdd0a2', '#e6550d', '#a63603'];
+/** One per phase of TIMELINE_PHASES, in its order (the CNI ADD a darker blue than the container link it replaces, the OCI runtime's phases in purples, a real server's first request in oranges to browns; a panel keeps only the phases it shows). */
+const MEASURED_COLORS = ['#d9d9d9', '#9ecae1', '#3182bd', '#08519c', '#31a354', '#dadaeb', '#9e9ac8', '#fdd0a2', '#fff7bc', '#e6550d', '#fd8d3c', '#d94801', '#7f2704', '#a63603'];
 const MODELED_SEGMENTS = [THROTTLE_SEGMENT, ...MODELED_PHASES];
 const MODELED_COLORS = ['#e7298a', '#bcbddc', '#807dba', '#c7e9c0', '#74c476', '#238b45', '#fdae6b'];
 

@@ -8,7 +8,7 @@ import { phasesPresent, type RunResult } from '../results/types.js';
 
 export interface MetricRow {
   path: string;
-  /** e.g. `coldstart.total`, `coldstart.namespace`, `keepalive`. */
+  /** e.g. `coldstart.total`, `coldstart.namespace`, `keepalive`, `pg.connect.tls` (a phase of pg.connect). */
   metric: string;
   source: 'measured' | 'modeled';
   summary: HistogramSummary;
@@ -29,7 +29,10 @@ export function metricRows(run: RunResult, paths: readonly PathSummary[] = summa
     }
     rows.push({ path: path.strategy, metric: 'coldstart.modeled', source: 'modeled', summary: path.coldStart.modeled, errors: 0 });
     for (const [metric, summary] of Object.entries(path.warm)) {
-      if (summary !== undefined) rows.push({ path: path.strategy, metric, source: 'measured', summary, errors: summary.errors });
+      if (summary === undefined) continue;
+      rows.push({ path: path.strategy, metric, source: 'measured', summary, errors: summary.errors });
+      // A new connection's set-up in phases, under the total: pg.connect.tcp, pg.connect.tls, …
+      for (const [phase, part] of Object.entries(summary.phases ?? {})) rows.push({ path: path.strategy, metric: `${metric}.${phase}`, source: 'measured', summary: part, errors: 0 });
     }
   }
   return rows;

@@ -17,7 +17,7 @@ import { metricRows } from './metric-rows.js';
 import { runSummaries } from './summaries.js';
 
 /** The latency families carry these metrics of summary.csv (measured, whole distributions). */
-const LATENCY_METRIC = /^(coldstart\.total|coldstart\.network|connect|keepalive|newconn|echo|redis\.get|redis\.connect|pg\.query|pg\.connect|http\.get)$/;
+const LATENCY_METRIC = /^(coldstart\.total|coldstart\.network|connect|keepalive|newconn|echo|redis\.get|redis\.connect(\.(tcp|auth|query))?|pg\.query|pg\.connect(\.(tcp|tls|auth|query))?|http\.get)$/;
 
 const QUANTILES: ReadonlyArray<[string, keyof HistogramSummary]> = [
   ['0.5', 'p50'],
@@ -81,7 +81,7 @@ function latencyFamily(run: RunResult): Family {
   return {
     name,
     type: 'summary',
-    help: 'Measured latency per path and metric, all repetitions merged: coldstart.total (burst start to first response), coldstart.network (the per-instance cold path), and the warm metrics (connect, keepalive, newconn, echo, redis.get, redis.connect, pg.query, pg.connect, http.get). Quantiles as in summary.csv.',
+    help: 'Measured latency per path and metric, all repetitions merged: coldstart.total (burst start to first response), coldstart.network (the per-instance cold path), and the warm metrics (connect, keepalive, newconn, echo, redis.get, redis.connect, pg.query, pg.connect, http.get), and the set-up phases of a new connection under its metric (pg.connect.tcp, .tls, .auth, .query; redis.connect.tcp, .auth, .query). Quantiles as in summary.csv.',
     lines,
   };
 }

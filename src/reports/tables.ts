@@ -158,11 +158,21 @@ export function warmTable(paths: readonly PathSummary[]): Table {
       const reference = baseline?.warm[metric];
       const ratio = reference === undefined || reference.count === 0 || summary.count === 0 ? '–' : formatRatio(summary.p50 / reference.p50);
       rows.push([metric, pathLabel(path), String(summary.count), String(summary.errors), micros(summary, summary.p50), ratio, ...percentiles(summary).slice(1)]);
+      // A new connection's set-up in phases, under the total (pg.connect, redis.connect).
+      for (const [phase, part] of Object.entries(summary.phases ?? {})) {
+        const referencePart = reference?.phases?.[phase as keyof typeof reference.phases];
+        const partRatio = referencePart === undefined || referencePart.count === 0 || part.count === 0 ? '–' : formatRatio(part.p50 / referencePart.p50);
+        rows.push([`${metric}.${phase}`, pathLabel(path), String(part.count), '–', micros(part, part.p50), partRatio, ...percentiles(part).slice(1)]);
+      }
     }
   }
   return {
     title: 'Warm requests by metric',
-    note: 'Latency per request, all instances and repetitions merged (open loop: corrected for coordinated omission). × baseline: p50 ratio to the baseline path.',
+    note: `Latency per request, all instances and repetitions merged (open loop: corrected for coordinated omission). × baseline: p50 ratio to the baseline path.${
+      paths.some((path) => Object.values(path.warm).some((summary) => summary?.phases !== undefined))
+        ? ' A new connection per request (pg.connect, redis.connect) has its set-up in phases under it: tcp (connect), tls (pg only), auth, query (the first query); each part is a distribution of its own, so their percentiles do not add up (their means do, in a closed loop).'
+        : ''
+    }`,
     header: ['metric', 'path', 'count', 'errors', 'p50', '× baseline', 'p90', 'p99', 'p99.9', 'max'],
     rows,
   };

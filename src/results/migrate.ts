@@ -107,6 +107,16 @@ export function migrateV8toV9(run: Json): Json {
   return { ...run, schemaVersion: 9 };
 }
 
+/**
+ * Schema 9 → 10. Version 10 records a new connection's set-up in phases
+ * (`phases` of the pg.connect and redis.connect warm results) and a real
+ * server's first request on the cold path (`burst.firstRequest: service`).
+ * A version-9 run did neither: nothing to fill, `phases` stays absent.
+ */
+export function migrateV9toV10(run: Json): Json {
+  return { ...run, schemaVersion: 10 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -121,6 +131,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 6, changes: 'the OCI runtime phases oci-create and oci-start (instances.runtime oci) and instances in the echoed scenario; absent in older runs', migrate: migrateV6toV7 },
   { from: 7, changes: 'the CNI phase cni-add in place of container-link (instances.network cni) and instances.network in the echoed scenario; absent in older runs', migrate: migrateV7toV8 },
   { from: 8, changes: 'agents: the agents of a run --hosts and their clock estimates at start and end; absent in older runs', migrate: migrateV8toV9 },
+  {
+    from: 9,
+    changes: 'the connection set-up phases (tcp, tls, auth, query) of pg.connect and redis.connect warm results, and burst.firstRequest service with its spans; absent in older runs',
+    migrate: migrateV9toV10,
+  },
 ];
 
 /** The oldest version this coldpath reads. */

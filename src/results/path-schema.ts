@@ -4,6 +4,7 @@
  * settles and the path check of each repetition.
  */
 import { z } from 'zod';
+import { CONNECT_PHASES } from '../metrics/connect-phases.js';
 import { modeledStepSchema } from '../model/schema.js';
 import { METRICS, STRATEGIES } from '../scenario/schema.js';
 import { encodedHistogramSchema, failureReasonSchema, kernelCensusSchema, resourceCountsSchema, steadyStateSpecSchema, warmupRecordSchema } from './common-schema.js';
@@ -67,6 +68,13 @@ export const warmResultSchema = z
     histogram: encodedHistogramSchema.describe('Merged over instances; open loop: corrected for coordinated omission.'),
     /** Open loop only: uncorrected. */
     raw: encodedHistogramSchema.exactOptional().describe('Open loop only: uncorrected.'),
+    /** pg.connect, redis.connect (schema 8 and later): the connection set-up's phases, one histogram each, of the same requests as `histogram`. */
+    phases: z
+      .partialRecord(z.enum(CONNECT_PHASES), encodedHistogramSchema)
+      .exactOptional()
+      .describe(
+        "pg.connect, redis.connect (schema 8 and later): the connection set-up's phases — tcp (socket connect), tls (SSLRequest and TLS handshake; pg only), auth (authentication until the connection is ready), query (the first query) — one histogram each, of the same requests as histogram, measured from the request's actual send: in a closed loop they add up to its latency.",
+      ),
     errors: z.record(z.string(), z.number()),
     instances: z.number(),
     durationUs: z.number(),

@@ -51,6 +51,8 @@ const burst = z.looseObject({
   /** Absent in runs recorded before burst modes existed. */
   mode: z.enum(['staged', 'pipelined']).exactOptional(),
   firstRequestTimeoutMs: z.number(),
+  /** Absent in runs recorded before the first request could be a real server's (schema 8): http. */
+  firstRequest: z.enum(['http', 'service']).exactOptional(),
 });
 
 const reference = z.looseObject({

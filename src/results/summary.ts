@@ -3,6 +3,7 @@
  * (and bursts, for cold start). The console summary, reports and the gate all
  * read these, so every output agrees.
  */
+import { CONNECT_PHASES, type ConnectPhase } from '../metrics/connect-phases.js';
 import { createHistogram, decodeHistogram, summarize, type Histogram, type HistogramSummary } from '../metrics/histogram.js';
 import type { StrategyName, WarmMetric } from '../scenario/schema.js';
 import { MEASURED_PHASES, OPTIONAL_PHASES, type KernelCensus, type MeasuredPhase, type OptionalPhase, type PathResult, type ResourceCounts, type RunResult } from './types.js';
@@ -22,6 +23,8 @@ export interface BurstSummary {
 export interface WarmSummary extends HistogramSummary {
   errors: number;
   errorKinds: Record<string, number>;
+  /** pg.connect, redis.connect: the connection set-up's phases, in order (schema 8 and later). */
+  phases?: Partial<Record<ConnectPhase, HistogramSummary>>;
 }
 
 export interface PathSummary {
@@ -124,7 +127,12 @@ export function summarizePath(path: PathResult): PathSummary {
       merged.add(decodeHistogram(result.histogram));
       for (const [kind, count] of Object.entries(result.errors)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
     }
-    warm[metric] = { ...summarize(merged), errors: Object.values(errorKinds).reduce((a, b) => a + b, 0), errorKinds };
+    const phases: Partial<Record<ConnectPhase, HistogramSummary>> = {};
+    for (const phase of CONNECT_PHASES) {
+      const records = results.flatMap((result) => (result.phases?.[phase] === undefined ? [] : [{ h: result.phases[phase] }]));
+      if (records.length > 0) phases[phase] = summarize(mergeNamed(records, 'h', 'latency'));
+    }
+    warm[metric] = { ...summarize(merged), errors: Object.values(errorKinds).reduce((a, b) => a + b, 0), errorKinds, ...(Object.keys(phases).length === 0 ? {} : { phases }) };
   }
   return {
     strategy: path.strategy,

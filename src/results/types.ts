@@ -60,6 +60,8 @@ export {
   type MeasuredPhase,
   type OciPhase,
   type OptionalPhase,
+  SERVICE_FIRST_PHASES,
+  type ServiceFirstPhase,
   type TimelinePhase,
 } from './versions.js';
 

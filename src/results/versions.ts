@@ -14,9 +14,13 @@ export const RUN_SCHEMA = 'coldpath/run';
  * plugins' phase (`cni-add`, in place of `container-link`) for runs with
  * `instances.network: cni`. 9: the agents a run's kernel work went through
  * and their clock estimates at start and end (`agents`, `run --hosts`).
- * Migrations from older versions: migrate.ts.
+ * 10: a new connection's set-up in phases: `phases` of the `pg.connect` and
+ * `redis.connect` warm results, and a real server's first request on the
+ * cold path (`burst.firstRequest: service`: spans `client-load`,
+ * `first-tls`, `first-auth`, `first-query`). Migrations from older
+ * versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 9;
+export const RUN_SCHEMA_VERSION = 10;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;
@@ -40,20 +44,55 @@ export type CniPhase = (typeof CNI_PHASES)[number];
 export const OCI_PHASES = ['oci-create', 'oci-start'] as const;
 export type OciPhase = (typeof OCI_PHASES)[number];
 
-/** Every phase a timeline can hold, in timeline order. */
-export const TIMELINE_PHASES = ['queued', 'namespace', 'container-link', 'cni-add', 'strategy-attach', 'oci-create', 'oci-start', 'runtime-start', 'first-connect', 'first-response'] as const;
-export type TimelinePhase = (typeof TIMELINE_PHASES)[number];
-
-/** The phases that are network work (runtime start and queueing are not). */
-export const NETWORK_PHASES: readonly TimelinePhase[] = ['namespace', 'container-link', 'cni-add', 'strategy-attach', 'first-connect', 'first-response'];
+/**
+ * A real server's first request (`burst.firstRequest: service`,
+ * docs/services.md), after `runtime-start`: loading the client module
+ * (`client-load`), then `first-connect` (TCP, as for HTTP), `first-tls`
+ * (PostgreSQL only: SSLRequest and TLS handshake), `first-auth` (until the
+ * connection is ready) and `first-query` (until the first query's result).
+ * Recorded only by runs that ask for it (schema 10 and later), so other runs'
+ * records, summaries and reports are the same as before they existed; such a
+ * run has no `first-response`.
+ */
+export const SERVICE_FIRST_PHASES = ['client-load', 'first-tls', 'first-auth', 'first-query'] as const;
+export type ServiceFirstPhase = (typeof SERVICE_FIRST_PHASES)[number];
 
 /**
  * The phases only some runs record: the container link is coldpath's own
- * (`instances.network: coldpath`) or the CNI plugins' (`cni`), and the OCI
- * phases come with `instances.runtime: oci`.
+ * (`instances.network: coldpath`) or the CNI plugins' (`cni`), the OCI
+ * phases come with `instances.runtime: oci`, a real server's first request
+ * with `burst.firstRequest: service`.
  */
-export const OPTIONAL_PHASES = ['container-link', ...CNI_PHASES, ...OCI_PHASES] as const;
+export const OPTIONAL_PHASES = ['container-link', ...CNI_PHASES, ...OCI_PHASES, ...SERVICE_FIRST_PHASES] as const;
 export type OptionalPhase = (typeof OPTIONAL_PHASES)[number];
+
+/** Every phase a timeline can hold, in timeline order. */
+export const TIMELINE_PHASES = [
+  'queued',
+  'namespace',
+  'container-link',
+  'cni-add',
+  'strategy-attach',
+  'oci-create',
+  'oci-start',
+  'runtime-start',
+  'client-load',
+  'first-connect',
+  'first-tls',
+  'first-auth',
+  'first-query',
+  'first-response',
+] as const;
+export type TimelinePhase = (typeof TIMELINE_PHASES)[number];
+
+/**
+ * The phases that are network work (runtime start, loading a client and
+ * queueing are not). A real server's first request (`burst.firstRequest:
+ * service`) counts its TLS handshake, authentication and first query as
+ * network, as `first-response` (time to first byte, the server's work
+ * included) is: the instance is waiting on its connection.
+ */
+export const NETWORK_PHASES: readonly TimelinePhase[] = ['namespace', 'container-link', 'cni-add', 'strategy-attach', 'first-connect', 'first-tls', 'first-auth', 'first-query', 'first-response'];
 
 /** The phases to show for a run or path: every phase all runs record, and the optional ones where `has` says they were recorded. */
 export function phasesPresent(has: (phase: OptionalPhase) => boolean): TimelinePhase[] {

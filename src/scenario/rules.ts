@@ -111,6 +111,15 @@ export function crossFieldProblems(s: Scenario): Problem[] {
       });
     }
   }
+  if (s.burst.firstRequest === 'service') {
+    const first = s.services[0];
+    if (first?.kind !== 'postgres' && first?.kind !== 'redis') {
+      problems.push({
+        path: 'burst.firstRequest',
+        message: `service makes each instance's first request to services.0's real server with its client, but services.0 (${first?.name ?? 'none'}) is kind ${first?.kind ?? 'builtin'}, which has none in the probe; set services.0.kind: postgres or redis, or burst.firstRequest: http`,
+      });
+    }
+  }
   if (new Set(s.strategies).size !== s.strategies.length) {
     problems.push({ path: 'strategies', message: `${JSON.stringify(s.strategies)} lists a path twice` });
   }

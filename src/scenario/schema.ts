@@ -147,6 +147,12 @@ const burst = z
       .max(120_000)
       .default(10_000)
       .describe("Timeout of an instance's first request; long enough that a lost SYN (retransmitted after 1 s) shows as latency, not failure."),
+    firstRequest: z
+      .enum(['http', 'service'])
+      .default('http')
+      .describe(
+        "What an instance's first request is — what a cold function waits for: http = one GET to the built-in server on a raw socket (spans first-connect, first-response); service = a connection to services[0]'s real server with its client (kind postgres: pg, kind redis: node-redis) and its first query, in phases (spans client-load, first-connect, first-tls for postgres, first-auth, first-query). The probe loads the client only for this.",
+      ),
   })
   .strict();
 

@@ -180,12 +180,14 @@ export async function runRealServerPaths(
   metrics: readonly [string, ...string[]],
   requests = 200,
   strategies: readonly string[] = ['baseline', 'gre-proxy'],
+  /** `firstRequest: service`: every instance's first request is the real server's connection and first query. */
+  firstRequest: 'http' | 'service' = 'http',
 ): Promise<RunResult> {
   const out = tempDir();
   const scenario = {
     strategies: [...strategies],
     repetitions: 1,
-    burst: { sizes: [1] },
+    burst: { sizes: [1], ...(firstRequest === 'http' ? {} : { firstRequest }) },
     services,
     reference: { tool: 'none' },
     workload: { metrics: [...metrics], requests, warmup: 100 },
@@ -221,4 +223,64 @@ export async function runRealServerPaths(
     expect(p50(metrics[1])).toBeGreaterThan(p50(metrics[0]));
   }
   return run;
+}
+
+/**
+ * A run with `burst.firstRequest: service`: every successful instance's
+ * timeline has the real server's first-request spans (`phases`, in order)
+ * and no HTTP first response; the spans are ordered and do not overlap, and
+ * the burst has a histogram per phase. Returns each path's first instance's
+ * spans (µs), for the record.
+ */
+export function expectServiceFirstSpans(run: RunResult, phases: readonly string[]): Record<string, Record<string, number>> {
+  const example: Record<string, Record<string, number>> = {};
+  for (const path of run.paths) {
+    for (const burst of path.repetitions[0]!.bursts) {
+      const ok = burst.instances.filter((instance) => instance.outcome === 'ok');
+      expect(ok.length, path.strategy).toBe(burst.size);
+      for (const instance of ok) {
+        const names = instance.spans.map((span) => span.phase);
+        expect(names.slice(names.indexOf('runtime-start') + 1), path.strategy).toEqual([...phases]);
+        expect(names).not.toContain('first-response');
+        // The client's socket said which address it used (pg's own socket; node-redis's through net.client.socket).
+        expect(instance.localAddress, path.strategy).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+        const timed = instance.spans.filter((span) => span.phase !== 'queued');
+        for (const [index, span] of timed.entries()) {
+          expect(span.endUs, `${path.strategy} ${span.phase}`).toBeGreaterThanOrEqual(span.startUs);
+          const next = timed[index + 1];
+          if (next !== undefined) expect(next.startUs, `${path.strategy} ${span.phase} → ${next.phase}`).toBeGreaterThanOrEqual(span.endUs);
+        }
+        // The first query's result is the end of the instance's cold start.
+        expect(timed[timed.length - 1]!.endUs).toBe(instance.totalUs);
+        example[path.strategy] ??= Object.fromEntries(timed.filter((span) => phases.includes(span.phase)).map((span) => [span.phase, span.endUs - span.startUs]));
+      }
+      for (const phase of phases) expect(decodeHistogram(burst.histograms[phase]!).totalCount, `${path.strategy} ${phase}`).toBe(ok.length);
+    }
+  }
+  return example;
+}
+
+/**
+ * A new connection per request in phases: a histogram per phase of `metric`,
+ * each with as many requests as the total. Returns each path's p50s (µs), for the record.
+ */
+export function expectConnectPhases(run: RunResult, metric: string, phases: readonly string[]): Record<string, Record<string, number>> {
+  const example: Record<string, Record<string, number>> = {};
+  for (const path of run.paths) {
+    const warm = path.repetitions[0]!.warm.find((result) => result.metric === metric)!;
+    const total = decodeHistogram(warm.histogram);
+    expect(Object.keys(warm.phases ?? {}), path.strategy).toEqual([...phases]);
+    const p50s: Record<string, number> = { total: total.getValueAtPercentile(50) };
+    let means = 0;
+    for (const phase of phases) {
+      const part = decodeHistogram((warm.phases as Record<string, string>)[phase]!);
+      expect(part.totalCount, `${path.strategy} ${metric}.${phase}`).toBe(total.totalCount);
+      p50s[phase] = part.getValueAtPercentile(50);
+      means += part.mean;
+    }
+    // Closed loop: every request's parts add up to its latency, so the means do too (within the histograms' 0.1 %).
+    expect(Math.abs(means - total.mean), path.strategy).toBeLessThan(total.mean * 0.005 + phases.length);
+    example[path.strategy] = p50s;
+  }
+  return example;
 }

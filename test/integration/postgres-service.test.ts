@@ -15,7 +15,20 @@ import { describe, expect, it } from 'vitest';
 import { readLedgerFile, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
 import { readRun } from '../../src/results/store.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir, runRealServerPaths } from './helpers.js';
+import {
+  allColdpathNamespaces,
+  ledgerDirs,
+  namespacesOf,
+  newNamespacesNotOfOtherRuns,
+  rootNamespaceState,
+  runCli,
+  scenarioFile,
+  startCli,
+  tempDir,
+  runRealServerPaths,
+  expectServiceFirstSpans,
+  expectConnectPhases,
+} from './helpers.js';
 
 const POSTGRES_SERVICE = [{ name: 'db', kind: 'postgres' }];
 
@@ -64,7 +77,11 @@ describe('services of kind postgres', () => {
   it('measures pg.query and pg.connect over baseline and gre-proxy, checked by pg_stat_activity, and leaves nothing', async () => {
     const root = rootNamespaceState();
     const postgresBefore = postgresPids();
-    const run = await runRealServerPaths('postgres', POSTGRES_SERVICE, ['pg.query', 'pg.connect']);
+    // Every instance's first request is the server's connection and first query (burst.firstRequest: service).
+    const run = await runRealServerPaths('postgres', POSTGRES_SERVICE, ['pg.query', 'pg.connect'], 200, ['baseline', 'gre-proxy'], 'service');
+    const cold = expectServiceFirstSpans(run, ['client-load', 'first-connect', 'first-tls', 'first-auth', 'first-query']);
+    const warm = expectConnectPhases(run, 'pg.connect', ['tcp', 'tls', 'auth', 'query']);
+    console.log(`postgres first request (one run, µs): ${JSON.stringify(cold)}; pg.connect p50s (µs): ${JSON.stringify(warm)}`);
 
     await waitFor(() => newPostgres(postgresBefore).length === 0, 5000, 'every postgres process to exit');
     expect(existsSync(join(stateDir(), run.tag))).toBe(false);

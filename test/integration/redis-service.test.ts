@@ -15,7 +15,20 @@ import { which } from '../../src/env/tools.js';
 import { readLedgerFile, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
 import { readRun } from '../../src/results/store.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir, runRealServerPaths } from './helpers.js';
+import {
+  allColdpathNamespaces,
+  ledgerDirs,
+  namespacesOf,
+  newNamespacesNotOfOtherRuns,
+  rootNamespaceState,
+  runCli,
+  scenarioFile,
+  startCli,
+  tempDir,
+  runRealServerPaths,
+  expectServiceFirstSpans,
+  expectConnectPhases,
+} from './helpers.js';
 
 const REDIS_SERVICE = [{ name: 'db', kind: 'redis' }];
 
@@ -68,7 +81,11 @@ describe('services of kind redis', () => {
   it('measures redis.get and redis.connect over baseline and gre-proxy, checked by CLIENT LIST, and leaves nothing', async () => {
     const root = rootNamespaceState();
     const redisBefore = redisServerPids();
-    const run = await runRealServerPaths('redis', REDIS_SERVICE, ['redis.get', 'redis.connect']);
+    // Every instance's first request is the server's connection and first query (burst.firstRequest: service).
+    const run = await runRealServerPaths('redis', REDIS_SERVICE, ['redis.get', 'redis.connect'], 200, ['baseline', 'gre-proxy'], 'service');
+    const cold = expectServiceFirstSpans(run, ['client-load', 'first-connect', 'first-auth', 'first-query']);
+    const warm = expectConnectPhases(run, 'redis.connect', ['tcp', 'auth', 'query']);
+    console.log(`redis first request (one run, µs): ${JSON.stringify(cold)}; redis.connect p50s (µs): ${JSON.stringify(warm)}`);
 
     expect(newRedisServers(redisBefore)).toEqual([]);
     expect(existsSync(join(stateDir(), run.tag))).toBe(false);

@@ -19,6 +19,7 @@ import {
   migrateV6toV7,
   migrateV7toV8,
   migrateV8toV9,
+  migrateV9toV10,
   OLDEST_READABLE_VERSION,
 } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
@@ -140,6 +141,15 @@ describe('migrations', () => {
     const file = join(dir, 'v8.json');
     writeFileSync(file, JSON.stringify(v8));
     expect(readRun(file).agents).toBeUndefined();
+  });
+
+  it('9 → 10 changes only the version: a version-9 run recorded no connection set-up phases', () => {
+    const v9 = currentJson();
+    v9['schemaVersion'] = 9;
+    for (const path of v9['paths']) for (const rep of path.repetitions) for (const warm of rep.warm) delete warm.phases;
+    const v10 = migrateV9toV10(v9);
+    expect(v10['schemaVersion']).toBe(10);
+    expect(v10['paths']).toEqual(v9['paths']);
   });
 
   it('a current run is left alone', () => {
