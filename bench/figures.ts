@@ -163,6 +163,31 @@ function gatePowerRows(raw: Raw): FigureRow[] {
       budget: `≤ 5 %; 10 % detected ≥ 90 %; ≤ 60 s${met ? '' : ' — not met on this machine'}`,
       command,
     },
+    ...historyRows(raw, wall, enough, command),
+  ];
+}
+
+/** The gate as docs/ci.md runs it: `--history` (more runs of the unchanged build) `--min-effect 5`; effects by floor (recorded since 2026-11-28 21:00). */
+function historyRows(raw: Raw, wall: { median: number; max: number }, enough: number, command: string): FigureRow[] {
+  const row = (raw['historyRule'] as Raw[] | undefined)?.find((r) => String(r['setting']).startsWith('--min-effect 5 --history'));
+  const runs = /--history \((\d+) runs\)/.exec(String(row?.['setting']))?.[1] ?? 'more';
+  type Detection = { pool: string; floorEffect?: number; detected: number; pairs: number; judgedDetected: number; judgedPairs: number };
+  const detections = ((row?.['detection'] as Detection[] | undefined) ?? []).filter((d) => d.floorEffect !== undefined);
+  if (row === undefined || detections.length === 0) return [];
+  detections.sort((x, y) => Number(x.pool.slice(1)) - Number(y.pool.slice(1)));
+  const detection = detections.map((d) => `${d.pool} (+${Math.round(100 * (d.floorEffect as number))} % by floor): ${d.judgedDetected}/${d.judgedPairs} (${d.detected}/${d.pairs} with invalid runs)`).join(', ');
+  const tenPercent = detections.find((d) => (d.floorEffect as number) >= 0.095 && (d.floorEffect as number) <= 0.125);
+  const judged = row['aaJudged'] as number;
+  const judgedAlarms = row['aaJudgedFalseAlarms'] as number;
+  const met =
+    tenPercent !== undefined && tenPercent.judgedPairs >= enough && tenPercent.judgedDetected >= 0.9 * tenPercent.judgedPairs && judged >= enough && judgedAlarms <= 0.05 * judged && wall.median <= 60;
+  return [
+    {
+      what: `regression gate as docs/ci.md runs it (examples/ci-gate.yaml, \`--history\` of ${runs} more unchanged runs, \`--min-effect 5\`; pairs of two valid runs, an invalid one is measured again): A/A false alarms; keep-alive p50 regressions detected`,
+      measured: `**${judgedAlarms} / ${judged}** A/A pairs regressed (${row['aaFalseAlarms']} / ${row['aaComparisons']} with invalid runs, ${row['aaNonZeroExit']} exit ≠ 0); detected ${detection}`,
+      budget: `≤ 5 %; 10 % detected ≥ 90 %; ≤ 60 s${met ? '' : ' — not met on this machine'}`,
+      command,
+    },
   ];
 }
 
@@ -178,6 +203,49 @@ function qemuRows(raw: Raw): FigureRow[] {
   ];
 }
 
+function instancesRows(raw: Raw): FigureRow[] {
+  const rows: FigureRow[] = [];
+  const command = 'node "$PWD/dist/bench/instances.js" 2';
+  const table = (raw['instances']?.['table'] as Raw[] | undefined) ?? [];
+  const of = (variant: string, size: number): Raw[] => table.filter((r) => r['variant'] === variant && r['size'] === size);
+  for (const size of [1, 8]) {
+    const reference = of('process+coldpath', size);
+    const real = of('oci+cni', size);
+    if (reference.length === 0 || real.length === 0) continue;
+    const perPath = real.map((r) => `${r['strategy']} ×${(r['totalRatioToProcessColdpath'] as number).toFixed(2)}`).join(', ');
+    rows.push({
+      what: `cold start per instance, \`runtime: oci\` + \`network: cni\` against process + coldpath's own link, K = ${size}`,
+      measured: `${perPath} (process + coldpath: ${range(
+        reference.map((r) => r['totalMs'] as number),
+        0,
+      )} ms; the CNI ADD ${range(
+        real.map((r) => r['cni-addMs'] as number),
+        0,
+      )} ms against the container link's ${range(
+        reference.map((r) => r['container-linkMs'] as number),
+        1,
+      )} ms)`,
+      budget: '—',
+      command,
+    });
+  }
+  const postgres = raw['firstQuery']?.['postgres'] as Raw | undefined;
+  const cold = (postgres?.['cold'] as Raw[] | undefined) ?? [];
+  if (cold.length > 0) {
+    const phase = (strategy: string, name: string): number => median(cold.flatMap((c) => (c[strategy]?.['K1']?.[name] === undefined ? [] : [c[strategy]['K1'][name] as number])));
+    const strategies = Object.keys(cold[0] as Raw);
+    rows.push({
+      what: 'first PostgreSQL query of a cold instance (`burst.firstRequest: service`, TLS + SCRAM), K = 1: connect / TLS / auth / query',
+      measured: strategies
+        .map((strategy) => `${strategy} ${['first-connectMs', 'first-tlsMs', 'first-authMs', 'first-queryMs'].map((name) => phase(strategy, name).toFixed(1)).join(' / ')} ms`)
+        .join('; '),
+      budget: '—',
+      command,
+    });
+  }
+  return rows;
+}
+
 /** Benchmarks in the order their rows appear. */
 export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => FigureRow[]]> = [
   ['trust', trustRows],
@@ -185,6 +253,7 @@ export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => Figur
   ['topology', topologyRows],
   ['burst', burstRows],
   ['gate-power', gatePowerRows],
+  ['instances', instancesRows],
   ['qemu', qemuRows],
 ];
 

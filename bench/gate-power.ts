@@ -270,21 +270,34 @@ const levels = (run: RunResult): Record<string, number[]> =>
     ]),
   );
 
+/** History runs beside BASE, as docs/ci.md's workflow passes them (main's last five runs: the newest is BASE). */
+const HISTORY_RUNS = 4;
+
 /**
  * `compare --history` (src/compare/history.ts): each run's floor level — the fastest repetition —
  * judged against BASE and more runs of the unchanged build. A/A: every A run as NEW against each
- * other A run as BASE with the remaining six as history (56); pools: every pool run against each
- * A run as BASE with the other seven as history (32 per pool).
+ * other A run as BASE with HISTORY_RUNS more A runs as history; pools: every pool run against each
+ * A run as BASE with HISTORY_RUNS more.
  */
 function historyRows(minEffect: number) {
   const settings = (history: readonly Pooled[]): CompareSettings => ({ ...DEFAULT_SETTINGS, minEffect, history: history.map((p) => ({ location: p.label, run: p.run })) });
-  const aa = A.flatMap((next) => A.filter((base) => base !== next).map((base) => compare(base, next, settings(A.filter((p) => p !== base && p !== next)))));
+  // As docs/ci.md's workflow gates: BASE and the HISTORY_RUNS unchanged runs after it (in measuring order, wrapping), never NEW.
+  const historyOf = (base: Pooled, next?: Pooled): Pooled[] => {
+    const start = A.indexOf(base);
+    const after = [...A.slice(start + 1), ...A.slice(0, start)].filter((p) => p !== next);
+    return after.slice(0, HISTORY_RUNS);
+  };
+  const aa = A.flatMap((next) => A.filter((base) => base !== next).map((base) => compare(base, next, settings(historyOf(base, next)))));
+  // The effect as the rule sees it: the pool's median floor level over A's (a busy-wait's nominal size is not its effect).
+  const floorOf = (p: Pooled): number => Math.min(...(levels(p.run)[PATH] ?? []));
+  const aFloor = median(A.map(floorOf));
   const detection = effectPools
     .filter((pool) => pool.startsWith('K'))
     .map((pool) => {
-      const comparisons = runs.filter((p) => p.pool === pool).flatMap((next) => A.map((base) => compare(base, next, settings(A.filter((p) => p !== base)))));
+      const comparisons = runs.filter((p) => p.pool === pool).flatMap((next) => A.map((base) => compare(base, next, settings(historyOf(base)))));
       return {
         pool,
+        floorEffect: median(runs.filter((p) => p.pool === pool).map(floorOf)) / aFloor - 1,
         pairs: comparisons.length,
         detected: comparisons.filter((c) => verdictOf(c, 'keepalive.p50') === 'regressed').length,
         judgedPairs: comparisons.filter(judged).length,
@@ -292,7 +305,7 @@ function historyRows(minEffect: number) {
       };
     });
   return {
-    setting: `--min-effect ${minEffect * 100} --history (6–7 runs)`,
+    setting: `--min-effect ${minEffect * 100} --history (${HISTORY_RUNS} runs)`,
     aaComparisons: aa.length,
     aaFalseAlarms: aa.filter(anyRegressed).length,
     aaFalseAlarmsTarget: aa.filter((c) => verdictOf(c, 'keepalive.p50') === 'regressed').length,
@@ -346,6 +359,6 @@ for (const row of historyRule) {
   console.log(
     `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on keepalive.p50 ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}; BASE valid: any regressed ${share(row.aaJudgedFalseAlarms, row.aaJudged)}`,
   );
-  for (const d of row.detection) console.log(`  ${d.pool} ${PATH} keepalive.p50 regressed: ${share(d.detected, d.pairs)}; both valid: ${share(d.judgedDetected, d.judgedPairs)}`);
+  for (const d of row.detection) console.log(`  ${d.pool} (+${(100 * d.floorEffect).toFixed(0)} % by floor) ${PATH} keepalive.p50 regressed: ${share(d.detected, d.pairs)}; both valid: ${share(d.judgedDetected, d.judgedPairs)}`);
 }
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

@@ -11,7 +11,7 @@ import { ColdpathError } from '../errors.js';
 import { type CniCommand, type CniResult, hostInterfaces, runCniPlugin, sandboxAddress } from '../exec/cni.js';
 import { nowMicros } from '../clock.js';
 import type { Scenario } from '../scenario/schema.js';
-import { CNI_IFNAME, instanceNetworks, pluginStdin, type CniNetworkList, type CniPluginConfig } from '../topology/cni-config.js';
+import { attachmentNetwork, type BridgeAttachment, CNI_IFNAME, instanceNetworks, pluginStdin, type CniNetworkList, type CniPluginConfig } from '../topology/cni-config.js';
 import type { InstanceLayout } from '../topology/instance-plan.js';
 import type { EngineContext } from './context.js';
 
@@ -93,17 +93,45 @@ export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Prom
 }
 
 /**
+ * ADD of a strategy's attachment (an ENI on the user VPC's bridge) by the
+ * bridge plugin, run in the attachment's node: the result must give the
+ * interface the planned address. Returns the links it made there other than
+ * the bridge.
+ */
+export async function cniAttach(ctx: EngineContext, instance: InstanceLayout, attachment: BridgeAttachment): Promise<CniAdded> {
+  const target = { ...targetOf(ctx, instance), hostNetns: ctx.driver.netnsOf(attachment.node) };
+  const list = attachmentNetwork(attachment, cniDataDir(ctx));
+  const startUs = nowMicros();
+  let result: CniResult | undefined;
+  for (const { plugin } of cniSteps('ADD', [list])) result = await run(target, 'ADD', list, plugin, result);
+  const endUs = nowMicros();
+  const address = result === undefined ? undefined : sandboxAddress(result, attachment.ifname);
+  if (result === undefined || address !== attachment.address) {
+    throw new ColdpathError(`CNI ADD gave instance ${instance.id} the address ${address ?? '(none)'} on ${attachment.ifname}, not the planned ${attachment.address}`, {
+      kind: 'runtime',
+      hint: 'the host-local range is the planned address alone: check the plugins (containernetworking-plugins) and the IPAM state in the run directory',
+    });
+  }
+  return { startUs, endUs, hostLinks: hostInterfaces(result).filter((name) => name !== attachment.bridge) };
+}
+
+/**
  * DEL of every network, in reverse order, as a runtime does when it removes a
- * sandbox: the bridge plugin releases the address (host-local removes its
- * file) and deletes the veth; then loopback. Runs while the namespace exists.
+ * sandbox: a strategy's attachment first (in its node), then the pod network —
+ * the bridge plugin releases the address (host-local removes its file) and
+ * deletes the veth — then loopback. Runs while the namespace exists.
  * Continues past a failing plugin and throws the first failure at the end.
  */
-export async function cniDel(ctx: EngineContext, instance: InstanceLayout): Promise<void> {
+export async function cniDel(ctx: EngineContext, instance: InstanceLayout, attachment?: BridgeAttachment): Promise<void> {
   const target = targetOf(ctx, instance);
+  const steps = [
+    ...(attachment === undefined ? [] : cniSteps('DEL', [attachmentNetwork(attachment, cniDataDir(ctx))]).map((step) => ({ ...step, target: { ...target, hostNetns: ctx.driver.netnsOf(attachment.node) } }))),
+    ...cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx))).map((step) => ({ ...step, target })),
+  ];
   let first: unknown;
-  for (const { list, plugin } of cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx)))) {
+  for (const step of steps) {
     try {
-      await run(target, 'DEL', list, plugin);
+      await run(step.target, 'DEL', step.list, step.plugin);
     } catch (error) {
       first ??= error;
     }

@@ -14,9 +14,10 @@ import type { FirstRequestEvent, FirstRequestSpec } from '../probes/protocol.js'
 import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
-import { cniAdd, cniDel } from './cni-network.js';
+import { cniAdd, cniAttach, cniDel } from './cni-network.js';
 import { containerLinkPlan, instanceDeletePlan, instanceLayout, namespacePlan, type InstanceLayout } from '../topology/instance-plan.js';
 import { peerLinksOutside } from '../topology/ops.js';
+import type { BridgeAttachment } from '../topology/cni-config.js';
 import type { EngineContext } from './context.js';
 import { ociRuntimeOf } from './oci-runtime.js';
 import type { RealServer } from './real-servers/types.js';
@@ -32,6 +33,8 @@ export interface LiveInstance {
   created: boolean;
   /** CNI ADD ran (even if it failed half-way): DEL must run before the namespace goes. */
   cniAdded: boolean;
+  /** The strategy's interface the CNI plugins made (network: cni, an ENI): DEL'd before the pod network. */
+  cniAttachment?: BridgeAttachment;
   attached: boolean;
   probe?: ProbeProcess;
   spans: Span[];
@@ -76,8 +79,17 @@ export async function setUpNetwork(ctx: EngineContext, strategy: Strategy, t0: n
     if (!attach.ok) return failWith(live, attach.reason, attach.message);
     live.attached = true;
     live.expectedSource = attach.expectedSource;
-    live.outerLinks.push(...peerLinksOutside(attach.plan, layout.node));
-    span('strategy-attach', await ctx.driver.apply(attach.plan));
+    if (ctx.scenario.instances.network === 'cni' && attach.bridgeAttachment !== undefined) {
+      // The plugins make the strategy's interface too (an ENI, as a VPC CNI attaches a branch interface).
+      const attachment = attach.bridgeAttachment;
+      live.cniAttachment = attachment;
+      const added = await cniAttach(ctx, layout, attachment);
+      live.outerLinks.push(...added.hostLinks.map((dev) => ({ node: attachment.node, dev })));
+      span('strategy-attach', added);
+    } else {
+      live.outerLinks.push(...peerLinksOutside(attach.plan, layout.node));
+      span('strategy-attach', await ctx.driver.apply(attach.plan));
+    }
   } catch (error) {
     failWith(live, ctx.signal.aborted ? 'aborted' : 'setup-error', messageOf(error));
   }
@@ -213,7 +225,7 @@ export function resultOf(live: LiveInstance): InstanceResult {
  */
 export async function stopInstances(ctx: EngineContext, strategy: Strategy, instances: readonly LiveInstance[]): Promise<Array<{ node: string; dev: string }>> {
   await Promise.all(instances.map((instance) => instance.probe?.stop()));
-  const dels = await Promise.allSettled(instances.filter((instance) => instance.cniAdded).map((instance) => cniDel(ctx, instance.layout)));
+  const dels = await Promise.allSettled(instances.filter((instance) => instance.cniAdded).map((instance) => cniDel(ctx, instance.layout, instance.cniAttachment)));
   const created = instances.filter((instance) => instance.created);
   if (created.length > 0) await ctx.driver.apply(instanceDeletePlan(created.map((instance) => instance.layout)));
   for (const instance of instances) {

@@ -53,7 +53,13 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
         ops.push({ kind: 'route.add', node: instance.node, dst: layout.user.cidr.text, via: layout.user.router, dev: ENI_DEV });
       }
       ops.push({ kind: 'link.set', node: layout.user.node, dev: port, master: layout.user.bridge, up: true });
-      return { ok: true, plan: plan(`instance ${instance.id}: attach ENI ${address}`, ops), expectedSource: address };
+      const routes = layout.user.cidr.prefix < layout.user.subnet.prefix ? [{ dst: layout.user.cidr.text, gw: layout.user.router }] : [];
+      return {
+        ok: true,
+        plan: plan(`instance ${instance.id}: attach ENI ${address}`, ops),
+        expectedSource: address,
+        bridgeAttachment: { name: `coldpath-eni-${layout.user.node}`, node: layout.user.node, bridge: layout.user.bridge, ifname: ENI_DEV, address, subnet: layout.user.subnet.text, routes },
+      };
     },
     release(instance) {
       if (!owned.delete(instance.id)) return;

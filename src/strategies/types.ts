@@ -4,6 +4,7 @@
  * the run engine applies the plans and measures. Every path is driven by the
  * same workload, so numbers compare.
  */
+import type { BridgeAttachment } from '../topology/cni-config.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
 import type { FailureReason, ResourceCounts, TunnelChoice } from '../results/types.js';
 import type { Scenario, StrategyName } from '../scenario/schema.js';
@@ -36,6 +37,11 @@ export interface AttachPlan {
   plan: Plan;
   /** The address the user service should see for this instance. */
   expectedSource: string;
+  /**
+   * The same interface as data for the CNI bridge plugin: with `instances.network: cni` the
+   * engine has the plugin make it in place of `plan` (strategies whose attach is a veth on a bridge).
+   */
+  bridgeAttachment?: BridgeAttachment;
 }
 
 export interface Target {

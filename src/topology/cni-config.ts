@@ -66,6 +66,51 @@ export function podNetwork(instance: InstanceLayout, dataDir: string): CniNetwor
   };
 }
 
+/**
+ * A strategy's per-instance interface on a bridge of another node (an ENI on
+ * the user VPC's bridge), as data: with `instances.network: cni` the bridge
+ * plugin makes it in place of the strategy's own plan, as AWS's VPC CNI
+ * attaches a branch interface. The plugins run in `node`'s namespace.
+ */
+export interface BridgeAttachment {
+  /** The network's name (host-local keeps its state under `<dataDir>/<name>`). */
+  name: string;
+  node: string;
+  bridge: string;
+  /** The interface made in the instance's namespace. */
+  ifname: string;
+  /** The interface's address, planned by the strategy (host-local hands out exactly it). */
+  address: string;
+  /** The subnet it is in (CIDR). */
+  subnet: string;
+  /** Routes beyond the subnet, as the strategy's plan adds them. */
+  routes: Array<{ dst: string; gw: string }>;
+}
+
+/** The bridge plugin's network for a strategy's attachment: no gateway, masquerade or hairpin; host-local with the planned address alone. */
+export function attachmentNetwork(attachment: BridgeAttachment, dataDir: string): CniNetworkList {
+  return {
+    cniVersion: CNI_VERSION,
+    name: attachment.name,
+    ifname: attachment.ifname,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: attachment.bridge,
+        isGateway: false,
+        ipMasq: false,
+        hairpinMode: false,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: attachment.subnet, rangeStart: attachment.address, rangeEnd: attachment.address }]],
+          routes: attachment.routes,
+          dataDir,
+        },
+      },
+    ],
+  };
+}
+
 /** The networks of one instance, in the order ADD runs them (DEL runs them backwards). */
 export function instanceNetworks(instance: InstanceLayout, dataDir: string): CniNetworkList[] {
   return [loopbackNetwork(), podNetwork(instance, dataDir)];

@@ -126,6 +126,36 @@ describe('instances.network: cni', () => {
     expect(rootNamespaceState()).toBe(before);
   });
 
+  it("eni: the bridge plugin makes each ENI on the user VPC's bridge too (its address from host-local), and DEL releases it", async () => {
+    const before = rootNamespaceState();
+    const scenario = { ...CNI, strategies: ['eni'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };
+    const { child, tag, output } = await startCli(['run', scenarioFile(scenario), '--out', tempDir()]);
+    const cniDir = join(stateDir(), tag, 'cni');
+    /** host-local's allocations of the ENI network: one file per ENI address in use. */
+    const eniAllocations = (): string[] => {
+      const network = existsSync(cniDir) ? readdirSync(cniDir).find((name) => name.startsWith('coldpath-eni-')) : undefined;
+      return network === undefined ? [] : readdirSync(join(cniDir, network)).filter((name) => /^\d+\.\d+\.\d+\.\d+$/.test(name));
+    };
+    try {
+      // The burst's two ENIs released, the warm instance's (c2) held: DEL ran for the burst.
+      await waitFor(
+        () => eniAllocations().length === 1 && allocations(tag).size === 1,
+        90_000,
+        'the warm instance’s ENI allocated by host-local, the burst’s released',
+        () => `eni allocations: ${eniAllocations().join(', ')}\noutput:\n${output()}`,
+      );
+      const [address] = eniAllocations();
+      const shown = spawnSync('ip', ['-n', `coldpath-${tag}-fh0-c2`, '-o', '-4', 'addr', 'show', 'dev', 'eth1'], { encoding: 'utf8' });
+      expect(shown.stdout).toContain(`inet ${address}/`);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    expect(existsSync(join(stateDir(), tag))).toBe(false);
+    expect(namespacesOf(tag)).toEqual([]);
+    expect(rootNamespaceState()).toBe(before);
+  });
+
   it('DEL releases each address when its instance stops; after kill -9, `coldpath clean` leaves no allocation and no veth', async () => {
     const before = rootNamespaceState();
     const scenario = { ...CNI, strategies: ['baseline'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 1_000_000 } };

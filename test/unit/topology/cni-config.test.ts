@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/scenario/load.js';
-import { CNI_IFNAME, CNI_VERSION, instanceNetworks, pluginStdin, podNetwork } from '../../../src/topology/cni-config.js';
+import { attachmentNetwork, CNI_IFNAME, CNI_VERSION, instanceNetworks, pluginStdin, podNetwork } from '../../../src/topology/cni-config.js';
 import { instanceLayout } from '../../../src/topology/instance-plan.js';
 import { buildLayout } from '../../../src/topology/layout.js';
 
@@ -46,6 +46,27 @@ describe('the networks of an instance', () => {
     const other = instanceLayout(layout, 9, 1, 4);
     expect(podNetwork(other, DATA_DIR).name).toBe(podNetwork(instance, DATA_DIR).name);
     expect(podNetwork(instanceLayout(layout, 8, 0, 4), DATA_DIR).name).not.toBe(podNetwork(instance, DATA_DIR).name);
+  });
+});
+
+describe("a strategy's attachment (an ENI on the user VPC's bridge)", () => {
+  it('is the bridge plugin on that bridge, no gateway, masquerade or hairpin, host-local with the planned address alone and the plan’s routes, state in the run’s directory', () => {
+    const attachment = { name: 'coldpath-eni-uvpc', node: 'uvpc', bridge: 'cpabcdub', ifname: 'eth1', address: '198.19.0.13', subnet: '198.19.0.0/24', routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }] };
+    expect(attachmentNetwork(attachment, DATA_DIR)).toEqual({
+      cniVersion: CNI_VERSION,
+      name: 'coldpath-eni-uvpc',
+      ifname: 'eth1',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: 'cpabcdub',
+          isGateway: false,
+          ipMasq: false,
+          hairpinMode: false,
+          ipam: { type: 'host-local', ranges: [[{ subnet: '198.19.0.0/24', rangeStart: '198.19.0.13', rangeEnd: '198.19.0.13' }]], routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }], dataDir: DATA_DIR },
+        },
+      ],
+    });
   });
 });
 

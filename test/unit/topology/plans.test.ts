@@ -75,6 +75,21 @@ describe('plans', () => {
     expect(shell(attach.plan)).toMatchSnapshot();
   });
 
+  it('eni attach as data for the CNI bridge plugin: the same interface, address, bridge and routes as its plan', () => {
+    const strategy = createStrategy('eni', { scenario, layout, tunnel: tunnel('gre') });
+    const attach = strategy.attach(instanceLayout(layout, 0, 0, 0));
+    if (!attach.ok) throw new Error(attach.message);
+    const lines = shell(attach.plan);
+    const attachment = attach.bridgeAttachment!;
+    expect(attachment).toMatchObject({ node: layout.user.node, bridge: layout.user.bridge, address: attach.expectedSource, subnet: layout.user.subnet.text });
+    expect(lines.some((line) => line.includes(`addr add ${attachment.address}/${layout.user.subnet.prefix} dev ${attachment.ifname}`))).toBe(true);
+    expect(lines.some((line) => line.includes(`master ${attachment.bridge}`))).toBe(true);
+    // The plan's route to the rest of the user VPC, if any, is the attachment's too.
+    const planned = lines.filter((line) => line.includes('route add'));
+    expect(attachment.routes).toHaveLength(planned.length);
+    for (const route of attachment.routes) expect(planned.some((line) => line.includes(`${route.dst} via ${route.gw}`))).toBe(true);
+  });
+
   it('prints a whole scenario as a runnable script, and per node for real hosts', () => {
     const script = renderPlans(scenarioPlans(parseScenario({ strategies: ['gre-proxy'] })), 'shell');
     expect(script.startsWith('#!/bin/sh\n')).toBe(true);
