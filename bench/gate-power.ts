@@ -359,6 +359,7 @@ for (const row of historyRule) {
   console.log(
     `\n${row.setting}: A/A any regressed ${share(row.aaFalseAlarms, row.aaComparisons)}; on keepalive.p50 ${share(row.aaFalseAlarmsTarget, row.aaComparisons)}; exit ≠ 0 ${share(row.aaNonZeroExit, row.aaComparisons)}; BASE valid: any regressed ${share(row.aaJudgedFalseAlarms, row.aaJudged)}`,
   );
-  for (const d of row.detection) console.log(`  ${d.pool} (+${(100 * d.floorEffect).toFixed(0)} % by floor) ${PATH} keepalive.p50 regressed: ${share(d.detected, d.pairs)}; both valid: ${share(d.judgedDetected, d.judgedPairs)}`);
+  for (const d of row.detection)
+    console.log(`  ${d.pool} (+${(100 * d.floorEffect).toFixed(0)} % by floor) ${PATH} keepalive.p50 regressed: ${share(d.detected, d.pairs)}; both valid: ${share(d.judgedDetected, d.judgedPairs)}`);
 }
 console.log(`\nruns in ${outDir}; ${((performance.now() - started) / 1000).toFixed(0)}s`);

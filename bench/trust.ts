@@ -4,7 +4,7 @@
  * with the paths as listed and once reversed, `rounds` times, interleaved, and
  * checks on this machine:
  *   (a) the proxy's path cost by coldpath echo and keep-alive agrees with
- *       sockperf's on the same container and service (±5 µs / ±10 µs);
+ *       sockperf's on the same container and service (the scenario's bounds, ±5 µs / ±15 µs);
  *   (b) the two orders agree within 20 % on every warm p50 and cold-path p50;
  *   (c) the default scenario's wall time (budget 60 s);
  *   (d) keep-alive p50 ≤ 2 × echo p50 on every path (steady state).

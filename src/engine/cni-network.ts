@@ -125,7 +125,9 @@ export async function cniAttach(ctx: EngineContext, instance: InstanceLayout, at
 export async function cniDel(ctx: EngineContext, instance: InstanceLayout, attachment?: BridgeAttachment): Promise<void> {
   const target = targetOf(ctx, instance);
   const steps = [
-    ...(attachment === undefined ? [] : cniSteps('DEL', [attachmentNetwork(attachment, cniDataDir(ctx))]).map((step) => ({ ...step, target: { ...target, hostNetns: ctx.driver.netnsOf(attachment.node) } }))),
+    ...(attachment === undefined
+      ? []
+      : cniSteps('DEL', [attachmentNetwork(attachment, cniDataDir(ctx))]).map((step) => ({ ...step, target: { ...target, hostNetns: ctx.driver.netnsOf(attachment.node) } }))),
     ...cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx))).map((step) => ({ ...step, target })),
   ];
   let first: unknown;

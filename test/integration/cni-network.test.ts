@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { Ledger, ownerOf, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
 import { readRun } from '../../src/results/store.js';
+import { ENI_DEV } from '../../src/strategies/eni.js';
 import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
 
 const liveLedger = (tag: string): boolean => {
@@ -145,7 +146,7 @@ describe('instances.network: cni', () => {
         () => `eni allocations: ${eniAllocations().join(', ')}\noutput:\n${output()}`,
       );
       const [address] = eniAllocations();
-      const shown = spawnSync('ip', ['-n', `coldpath-${tag}-fh0-c2`, '-o', '-4', 'addr', 'show', 'dev', 'eth1'], { encoding: 'utf8' });
+      const shown = spawnSync('ip', ['-n', `coldpath-${tag}-fh0-c2`, '-o', '-4', 'addr', 'show', 'dev', ENI_DEV], { encoding: 'utf8' });
       expect(shown.stdout).toContain(`inet ${address}/`);
     } finally {
       child.kill('SIGINT');

@@ -51,11 +51,19 @@ describe('the networks of an instance', () => {
 
 describe("a strategy's attachment (an ENI on the user VPC's bridge)", () => {
   it('is the bridge plugin on that bridge, no gateway, masquerade or hairpin, host-local with the planned address alone and the plan’s routes, state in the run’s directory', () => {
-    const attachment = { name: 'coldpath-eni-uvpc', node: 'uvpc', bridge: 'cpabcdub', ifname: 'eth1', address: '198.19.0.13', subnet: '198.19.0.0/24', routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }] };
+    const attachment = {
+      name: 'coldpath-eni-uvpc',
+      node: 'uvpc',
+      bridge: 'cpabcdub',
+      ifname: 'eni0',
+      address: '198.19.0.13',
+      subnet: '198.19.0.0/24',
+      routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }],
+    };
     expect(attachmentNetwork(attachment, DATA_DIR)).toEqual({
       cniVersion: CNI_VERSION,
       name: 'coldpath-eni-uvpc',
-      ifname: 'eth1',
+      ifname: 'eni0',
       plugins: [
         {
           type: 'bridge',
@@ -63,7 +71,12 @@ describe("a strategy's attachment (an ENI on the user VPC's bridge)", () => {
           isGateway: false,
           ipMasq: false,
           hairpinMode: false,
-          ipam: { type: 'host-local', ranges: [[{ subnet: '198.19.0.0/24', rangeStart: '198.19.0.13', rangeEnd: '198.19.0.13' }]], routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }], dataDir: DATA_DIR },
+          ipam: {
+            type: 'host-local',
+            ranges: [[{ subnet: '198.19.0.0/24', rangeStart: '198.19.0.13', rangeEnd: '198.19.0.13' }]],
+            routes: [{ dst: '198.19.0.0/16', gw: '198.19.0.1' }],
+            dataDir: DATA_DIR,
+          },
         },
       ],
     });
