@@ -188,7 +188,7 @@ const reference = z
       .int()
       .min(1)
       .max(100)
-      .default(3)
+      .default(2)
       .describe(
         "Repetitions in which each path is also measured by the reference, spread evenly from the first to the last; each costs about `seconds` + 0.3 s (the client waits out sockperf's fixed 2 s start-up sleep while coldpath measures).",
       ),

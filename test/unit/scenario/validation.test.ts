@@ -12,7 +12,7 @@ describe('scenario validation', () => {
     expect(scenario.order).toBe('rotate');
     expect(scenario.workload.metrics).toEqual(['keepalive', 'newconn', 'echo']);
     expect(scenario.workload.steadyState).toEqual({ enabled: true, window: 250, windows: 4, tolerance: 0.05, timeLimitMs: 3000 });
-    expect(scenario.reference).toMatchObject({ tool: 'auto', port: 11111, repetitions: 3 });
+    expect(scenario.reference).toMatchObject({ tool: 'auto', port: 11111, repetitions: 2 });
     expect(scenario.settle).toEqual({ timeoutMs: 2000, quietPercent: 20 });
     expect(scenario.workload.loop).toBe('closed');
     expect(scenario.proxy.ipMasqAgent.masqLinkLocal).toBe(false);
