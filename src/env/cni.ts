@@ -3,9 +3,9 @@
  * plugins of Debian's `containernetworking-plugins` in /usr/lib/cni (not on
  * PATH: a runtime finds them through CNI_PATH).
  */
-import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ColdpathError } from '../errors.js';
+import { isExecutable as executable } from './tools.js';
 
 /** Where Debian installs the plugins. */
 export const CNI_PATH = '/usr/lib/cni';
@@ -18,15 +18,6 @@ export const CNI_DEBIAN_PACKAGE = 'containernetworking-plugins';
 
 /** The plugins an instance's networks run (topology/cni-config.ts), and the IPAM plugin `bridge` runs. */
 export const CNI_PLUGINS = ['loopback', 'bridge', 'host-local'] as const;
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The plugins missing from `dir`. */
 export function missingCniPlugins(dir = cniPluginDir(), isExecutable: (path: string) => boolean = executable): string[] {

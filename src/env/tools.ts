@@ -31,15 +31,20 @@ export function toolsForServiceKind(kind: string): Tool[] {
   return TOOLS.filter((tool) => commands[kind]?.includes(tool.command) === true);
 }
 
+/** Whether `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function which(command: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
     const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
+    if (isExecutable(candidate)) return candidate;
   }
   return undefined;
 }

@@ -4,8 +4,9 @@
  * want a cluster of the system's own). The newest major version that has
  * every binary coldpath runs wins.
  */
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isExecutable as executable } from '../../env/tools.js';
 
 /** Debian's root of versioned PostgreSQL installations; COLDPATH_POSTGRES_DIR overrides it (another layout, or a test's empty directory). */
 export const POSTGRES_LIB_DIR = '/usr/lib/postgresql';
@@ -24,15 +25,6 @@ export interface PostgresBinaries {
   initdb: string;
   psql: string;
 }
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The newest complete installation under `root` (default: postgresLibDir()), or undefined when there is none. */
 export function findPostgresBinaries(root = postgresLibDir()): PostgresBinaries | undefined {
