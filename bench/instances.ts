@@ -139,16 +139,18 @@ async function instancesPart(): Promise<Record<string, unknown>> {
 function warmParts(run: RunResult, metric: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const path of run.paths) {
-    const parts: Record<string, number[]> = {};
+    const parts = new Map<string, number[]>();
+    const add = (part: string, histogram: string): void => {
+      parts.set(part, [...(parts.get(part) ?? []), summarize(decodeHistogram(histogram)).p50]);
+    };
     for (const rep of path.repetitions) {
       for (const warm of rep.warm) {
         if (warm.metric !== metric) continue;
-        (parts['total'] ??= []).push(summarize(decodeHistogram(warm.histogram)).p50);
-        const phases = (warm as { phases?: Record<string, string> }).phases ?? {};
-        for (const [part, histogram] of Object.entries(phases)) (parts[part] ??= []).push(summarize(decodeHistogram(histogram)).p50);
+        add('total', warm.histogram);
+        for (const [part, histogram] of Object.entries(warm.phases ?? {})) add(part, histogram);
       }
     }
-    out[path.strategy] = Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, median(values)]));
+    out[path.strategy] = Object.fromEntries([...parts].map(([part, values]) => [part, median(values)]));
   }
   return out;
 }
