@@ -14,6 +14,8 @@ export const QUICK_PATHS = {
   repetitions: 1,
   burst: { sizes: [1] },
   workload: { requests: 50, warmup: 20, metrics: ['keepalive'] },
+  // The experiments are under test, not the reference (test/integration/trust.test.ts covers it).
+  reference: { tool: 'none' },
 };
 
 export async function runExperimentScenario(experiments: object[], extra: object = {}): Promise<{ cli: CliResult; run: RunResult | undefined }> {

@@ -4,9 +4,18 @@
  * want a cluster of the system's own). The newest major version that has
  * every binary coldpath runs wins.
  */
-import { readdirSync } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isExecutable as executable } from '../../env/tools.js';
+
+// Its own check rather than env/tools' isExecutable: services sit below env in the layering.
+const executable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Debian's root of versioned PostgreSQL installations; COLDPATH_POSTGRES_DIR overrides it (another layout, or a test's empty directory). */
 export const POSTGRES_LIB_DIR = '/usr/lib/postgresql';
