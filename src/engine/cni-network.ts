@@ -36,6 +36,9 @@ const targetOf = (ctx: EngineContext, instance: InstanceLayout): Target => {
   return { containerId, netns: `/run/netns/${containerId}`, hostNetns: ctx.driver.netnsOf(instance.host.node), cniPath: cniPluginDir() };
 };
 
+/** The same container, the plugins run in the attachment's node instead of the function host. */
+const attachmentTarget = (ctx: EngineContext, instance: InstanceLayout, attachment: BridgeAttachment): Target => ({ ...targetOf(ctx, instance), hostNetns: ctx.driver.netnsOf(attachment.node) });
+
 const run = (target: Target, command: CniCommand, list: CniNetworkList, plugin: CniPluginConfig, prevResult?: unknown): Promise<CniResult | undefined> =>
   runCniPlugin({
     command,
@@ -61,20 +64,32 @@ export function cniSteps(command: CniCommand, networks: readonly CniNetworkList[
   return command === 'ADD' ? steps : steps.reverse();
 }
 
+/** What a bridge-plugin result must show: the planned address on the interface, the links made beside the bridge. */
+interface PlannedInterface {
+  ifname: string;
+  address: string;
+  bridge: string;
+}
+
 /**
- * The pod network's result checked against the plan: it must give `eth0` the
- * planned pod address. Returns the links it made in the function host's
- * namespace other than the pod bridge (the veth's host end).
+ * A bridge plugin's result checked against the plan: it must give `planned.ifname` the planned
+ * address. Returns the links it made in the plugin's namespace other than the bridge (the veth's
+ * host end).
  */
-export function checkedHostLinks(instance: InstanceLayout, podResult: CniResult | undefined): string[] {
-  const address = podResult === undefined ? undefined : sandboxAddress(podResult, CNI_IFNAME);
-  if (podResult === undefined || address !== instance.podAddress) {
-    throw new ColdpathError(`CNI ADD gave instance ${instance.id} the address ${address ?? '(none)'} on ${CNI_IFNAME}, not the planned ${instance.podAddress}`, {
+function checkedLinks(instanceId: number, result: CniResult | undefined, planned: PlannedInterface): string[] {
+  const address = result === undefined ? undefined : sandboxAddress(result, planned.ifname);
+  if (result === undefined || address !== planned.address) {
+    throw new ColdpathError(`CNI ADD gave instance ${instanceId} the address ${address ?? '(none)'} on ${planned.ifname}, not the planned ${planned.address}`, {
       kind: 'runtime',
       hint: 'the host-local range is the planned address alone: check the plugins (containernetworking-plugins) and the IPAM state in the run directory',
     });
   }
-  return hostInterfaces(podResult).filter((name) => name !== instance.host.podBridge);
+  return hostInterfaces(result).filter((name) => name !== planned.bridge);
+}
+
+/** The pod network's result checked against the plan (`eth0`, the pod address, the host's pod bridge). */
+export function checkedHostLinks(instance: InstanceLayout, podResult: CniResult | undefined): string[] {
+  return checkedLinks(instance.id, podResult, { ifname: CNI_IFNAME, address: instance.podAddress, bridge: instance.host.podBridge });
 }
 
 /**
@@ -99,20 +114,13 @@ export async function cniAdd(ctx: EngineContext, instance: InstanceLayout): Prom
  * the bridge.
  */
 export async function cniAttach(ctx: EngineContext, instance: InstanceLayout, attachment: BridgeAttachment): Promise<CniAdded> {
-  const target = { ...targetOf(ctx, instance), hostNetns: ctx.driver.netnsOf(attachment.node) };
+  const target = attachmentTarget(ctx, instance, attachment);
   const list = attachmentNetwork(attachment, cniDataDir(ctx));
   const startUs = nowMicros();
   let result: CniResult | undefined;
   for (const { plugin } of cniSteps('ADD', [list])) result = await run(target, 'ADD', list, plugin, result);
   const endUs = nowMicros();
-  const address = result === undefined ? undefined : sandboxAddress(result, attachment.ifname);
-  if (result === undefined || address !== attachment.address) {
-    throw new ColdpathError(`CNI ADD gave instance ${instance.id} the address ${address ?? '(none)'} on ${attachment.ifname}, not the planned ${attachment.address}`, {
-      kind: 'runtime',
-      hint: 'the host-local range is the planned address alone: check the plugins (containernetworking-plugins) and the IPAM state in the run directory',
-    });
-  }
-  return { startUs, endUs, hostLinks: hostInterfaces(result).filter((name) => name !== attachment.bridge) };
+  return { startUs, endUs, hostLinks: checkedLinks(instance.id, result, attachment) };
 }
 
 /**
@@ -125,9 +133,7 @@ export async function cniAttach(ctx: EngineContext, instance: InstanceLayout, at
 export async function cniDel(ctx: EngineContext, instance: InstanceLayout, attachment?: BridgeAttachment): Promise<void> {
   const target = targetOf(ctx, instance);
   const steps = [
-    ...(attachment === undefined
-      ? []
-      : cniSteps('DEL', [attachmentNetwork(attachment, cniDataDir(ctx))]).map((step) => ({ ...step, target: { ...target, hostNetns: ctx.driver.netnsOf(attachment.node) } }))),
+    ...(attachment === undefined ? [] : cniSteps('DEL', [attachmentNetwork(attachment, cniDataDir(ctx))]).map((step) => ({ ...step, target: attachmentTarget(ctx, instance, attachment) }))),
     ...cniSteps('DEL', instanceNetworks(instance, cniDataDir(ctx))).map((step) => ({ ...step, target })),
   ];
   let first: unknown;

@@ -44,30 +44,23 @@ export function loopbackNetwork(): CniNetworkList {
  */
 export function podNetwork(instance: InstanceLayout, dataDir: string): CniNetworkList {
   const h = instance.host;
-  return {
-    cniVersion: CNI_VERSION,
-    name: `coldpath-${h.node}`,
-    ifname: CNI_IFNAME,
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: h.podBridge,
-        isGateway: false,
-        ipMasq: false,
-        hairpinMode: false,
-        ipam: {
-          type: 'host-local',
-          ranges: [[{ subnet: h.podSubnet.text, rangeStart: instance.podAddress, rangeEnd: instance.podAddress, gateway: h.podGateway }]],
-          routes: [{ dst: '0.0.0.0/0' }],
-          dataDir,
-        },
-      },
-    ],
-  };
+  return attachmentNetwork(
+    {
+      name: `coldpath-${h.node}`,
+      node: h.node,
+      bridge: h.podBridge,
+      ifname: CNI_IFNAME,
+      address: instance.podAddress,
+      subnet: h.podSubnet.text,
+      gateway: h.podGateway,
+      routes: [{ dst: '0.0.0.0/0' }],
+    },
+    dataDir,
+  );
 }
 
 /**
- * A strategy's per-instance interface on a bridge of another node (an ENI on
+ * An interface on a bridge, as data: the pod network's, or a strategy's per-instance one on a bridge of another node (an ENI on
  * the user VPC's bridge), as data: with `instances.network: cni` the bridge
  * plugin makes it in place of the strategy's own plan, as AWS's VPC CNI
  * attaches a branch interface. The plugins run in `node`'s namespace.
@@ -83,11 +76,13 @@ export interface BridgeAttachment {
   address: string;
   /** The subnet it is in (CIDR). */
   subnet: string;
-  /** Routes beyond the subnet, as the strategy's plan adds them. */
-  routes: Array<{ dst: string; gw: string }>;
+  /** The subnet's gateway, where the interface's routes go by default (the pod network's; an ENI has none). */
+  gateway?: string;
+  /** Routes beyond the subnet, as the plan adds them. */
+  routes: Array<{ dst: string; gw?: string }>;
 }
 
-/** The bridge plugin's network for a strategy's attachment: no gateway, masquerade or hairpin; host-local with the planned address alone. */
+/** The bridge plugin's network for an interface on a bridge (the pod network's, a strategy's attachment): the bridge not the gateway, no masquerade or hairpin; host-local with the planned address alone. */
 export function attachmentNetwork(attachment: BridgeAttachment, dataDir: string): CniNetworkList {
   return {
     cniVersion: CNI_VERSION,
@@ -102,7 +97,7 @@ export function attachmentNetwork(attachment: BridgeAttachment, dataDir: string)
         hairpinMode: false,
         ipam: {
           type: 'host-local',
-          ranges: [[{ subnet: attachment.subnet, rangeStart: attachment.address, rangeEnd: attachment.address }]],
+          ranges: [[{ subnet: attachment.subnet, rangeStart: attachment.address, rangeEnd: attachment.address, ...(attachment.gateway === undefined ? {} : { gateway: attachment.gateway }) }]],
           routes: attachment.routes,
           dataDir,
         },
