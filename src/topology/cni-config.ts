@@ -60,10 +60,11 @@ export function podNetwork(instance: InstanceLayout, dataDir: string): CniNetwor
 }
 
 /**
- * An interface on a bridge, as data: the pod network's, or a strategy's per-instance one on a bridge of another node (an ENI on
- * the user VPC's bridge), as data: with `instances.network: cni` the bridge
- * plugin makes it in place of the strategy's own plan, as AWS's VPC CNI
- * attaches a branch interface. The plugins run in `node`'s namespace.
+ * An interface on a bridge, as data: the pod network's `eth0`, or a strategy's
+ * per-instance interface on a bridge of another node (an ENI on the user VPC's
+ * bridge), which with `instances.network: cni` the bridge plugin makes in place
+ * of the strategy's own plan, as AWS's VPC CNI attaches a branch interface.
+ * The plugins run in `node`'s namespace.
  */
 export interface BridgeAttachment {
   /** The network's name (host-local keeps its state under `<dataDir>/<name>`). */
