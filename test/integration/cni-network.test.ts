@@ -13,9 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Ledger, ownerOf, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
-import { readRun } from '../../src/results/store.js';
 import { ENI_DEV } from '../../src/strategies/eni.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
+import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, runVerified, scenarioFile, startCli, tempDir } from './helpers.js';
 
 const liveLedger = (tag: string): boolean => {
   const owner = ownerOf(Ledger.open(tag).read());
@@ -65,8 +64,6 @@ describe('instances.network: cni', () => {
 
   it('runs every path with the CNI plugins and OCI containers: paths verify, timelines have cni-add in place of container-link and the runtime phases, nothing is left', async () => {
     const before = { root: rootNamespaceState(), ipam: defaultIpamDirs() };
-    const out = tempDir();
-    // Real instances as the issue asks: crun containers (runtime: oci) on CNI networks; process + cni is the tests below.
     const scenario = {
       ...CNI,
       instances: { runtime: 'oci', network: 'cni' },
@@ -75,18 +72,10 @@ describe('instances.network: cni', () => {
       burst: { sizes: [2] },
       workload: { metrics: ['keepalive'], requests: 200, warmup: 100 },
     };
-    const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    const [runId] = readdirSync(out);
-    const run = readRun(join(out, runId!));
-    expect(run.outcome).toBe('completed');
+    const run = await runVerified(scenario);
     expect(run.scenario.instances).toEqual({ runtime: 'oci', network: 'cni' });
     for (const path of run.paths) {
-      expect(path.outcome, path.strategy).toBe('completed');
-      const rep = path.repetitions[0]!;
-      expect(rep.verification?.ok, rep.verification?.detail).toBe(true);
-      const burst = rep.bursts[0]!;
-      expect(burst.instances.map((instance) => instance.outcome)).toEqual(['ok', 'ok']);
+      const burst = path.repetitions[0]!.bursts[0]!;
       for (const instance of burst.instances) {
         const phases = instance.spans.map((span) => span.phase);
         expect(phases).toContain('cni-add');
@@ -102,7 +91,7 @@ describe('instances.network: cni', () => {
       expect(Object.keys(burst.histograms)).not.toContain('container-link');
     }
     // The IPAM state and crun's state (--root) lived in the run's directory: gone with it; nothing in host-local's default directory.
-    const tag = runId!.split('-').pop()!;
+    const { tag } = run;
     expect(existsSync(join(stateDir(), tag))).toBe(false);
     expect(defaultIpamDirs()).toEqual(before.ipam);
     expect(namespacesOf(tag)).toEqual([]);

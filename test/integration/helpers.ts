@@ -284,3 +284,25 @@ export function expectConnectPhases(run: RunResult, metric: string, phases: read
   }
   return example;
 }
+
+/**
+ * Runs `scenario` through the CLI and checks what every whole run of instances must show: exit 0,
+ * the run and each path completed, each path's first repetition verified and its first burst's
+ * instances all ok. Returns the run for the test's own checks.
+ */
+export async function runVerified(scenario: object): Promise<RunResult> {
+  const out = tempDir();
+  const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+  const [runId] = readdirSync(out);
+  const run = readRun(join(out, runId!));
+  expect(run.outcome).toBe('completed');
+  for (const path of run.paths) {
+    expect(path.outcome, path.strategy).toBe('completed');
+    const rep = path.repetitions[0]!;
+    expect(rep.verification?.ok, rep.verification?.detail).toBe(true);
+    const burst = rep.bursts[0]!;
+    expect(burst.instances.map((instance) => instance.outcome)).toEqual(Array.from({ length: burst.size }, () => 'ok'));
+  }
+  return run;
+}

@@ -5,15 +5,14 @@
  * neither after a normal run nor, with `coldpath clean`, after kill -9.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { TOOLS, which } from '../../src/env/tools.js';
 import { Ledger, ownerOf, stateDir } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
-import { readRun } from '../../src/results/store.js';
-import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
+import { allColdpathNamespaces, ledgerDirs, namespacesOf, newNamespacesNotOfOtherRuns, rootNamespaceState, runCli, runVerified, scenarioFile, startCli, tempDir } from './helpers.js';
 
 const liveLedger = (tag: string): boolean => {
   const owner = ownerOf(Ledger.open(tag).read());
@@ -67,20 +66,11 @@ describe('instances.runtime: oci', () => {
 
   it('runs baseline and gre-proxy from crun containers: paths verify, timelines have oci-create and oci-start, nothing is left', async () => {
     const before = rootNamespaceState();
-    const out = tempDir();
     const scenario = { ...OCI, strategies: ['baseline', 'gre-proxy'], repetitions: 1, burst: { sizes: [2] }, workload: { metrics: ['keepalive'], requests: 200, warmup: 100 } };
-    const result = await runCli(['run', scenarioFile(scenario), '--out', out]);
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    const [runId] = readdirSync(out);
-    const run = readRun(join(out, runId!));
-    expect(run.outcome).toBe('completed');
+    const run = await runVerified(scenario);
     expect(run.scenario.instances).toEqual({ runtime: 'oci', network: 'coldpath' });
     for (const path of run.paths) {
-      expect(path.outcome, path.strategy).toBe('completed');
-      const rep = path.repetitions[0]!;
-      expect(rep.verification?.ok, rep.verification?.detail).toBe(true);
-      const burst = rep.bursts[0]!;
-      expect(burst.instances.map((instance) => instance.outcome)).toEqual(['ok', 'ok']);
+      const burst = path.repetitions[0]!.bursts[0]!;
       for (const instance of burst.instances) {
         const phases = instance.spans.map((span) => span.phase);
         expect(phases).toEqual(expect.arrayContaining(['oci-create', 'oci-start', 'runtime-start']));
@@ -93,7 +83,7 @@ describe('instances.runtime: oci', () => {
       expect(Object.keys(burst.histograms)).toEqual(expect.arrayContaining(['oci-create', 'oci-start']));
     }
     // The run's directory held the crun state (`crun --root`) and the bundles: it is gone, so crun lists no container of the run.
-    const tag = runId!.split('-').pop()!;
+    const { tag } = run;
     expect(existsSync(join(stateDir(), tag))).toBe(false);
     // Nor did any container of the run land in crun's default state directory (a create without --root).
     expect(containersUnder('/run/crun').filter((id) => id.startsWith(`coldpath-${tag}-`))).toEqual([]);
