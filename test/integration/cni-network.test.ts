@@ -64,6 +64,7 @@ describe('instances.network: cni', () => {
 
   it('runs every path with the CNI plugins and OCI containers: paths verify, timelines have cni-add in place of container-link and the runtime phases, nothing is left', async () => {
     const before = { root: rootNamespaceState(), ipam: defaultIpamDirs() };
+    // Real instances as the issue asks: crun containers (runtime: oci) on CNI networks; process + cni is the tests below.
     const scenario = {
       ...CNI,
       instances: { runtime: 'oci', network: 'cni' },
