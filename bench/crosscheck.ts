@@ -89,12 +89,11 @@ try {
     { path: 'gre-proxy', service: layout.userServices[0]! },
   ];
   for (const { service } of targets) {
-    const netns = driver.netnsOf(service.node);
     const server = await ServiceProcess.start({
-      netns,
+      driver,
+      node: service.node,
       args: { name: service.name, bind: '0.0.0.0', httpPort: service.httpPort, echoPort: service.echoPort, responseBytes: 64, delayMicros: 0 },
       cpus: [Number(CPU)],
-      onSpawn: ledger.recordSpawn(netns),
     });
     longRunning.push(server);
     if (server.pid !== undefined) await pinThreads(server.pid, [Number(CPU)], [HELPER_CPU]);

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { nowMicros } from '../clock.js';
-import { censusDelta, runNamespaces, takeCensus, type CensusScope, type KernelCensus } from '../kernel/census.js';
+import { censusDelta, takeCensus, type CensusScope, type KernelCensus } from '../kernel/census.js';
 import { conntrackCount } from '../kernel/inspect.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../metrics/histogram.js';
 import type { ModeledPhaseId } from '../model/profiles.js';
@@ -165,7 +165,7 @@ async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): P
   if (nodes.length === 0) return null;
   let total = 0;
   for (const node of nodes) {
-    const count = await conntrackCount(ctx.driver.netnsOf(node));
+    const count = await conntrackCount(ctx.driver.inNode(node));
     if (count === null) return null;
     total += count;
   }
@@ -173,7 +173,11 @@ async function conntrackEntries(ctx: EngineContext, nodes: readonly string[]): P
 }
 
 /** What the run's namespaces hold now, counted from the kernel (the user VPC located by the layout). */
-export function runCensus(ctx: EngineContext): Promise<KernelCensus> {
-  const scope: CensusScope = { userCidr: ctx.layout.user.cidr, userBridge: { netns: ctx.driver.netnsOf(ctx.layout.user.node), dev: ctx.layout.user.bridge } };
-  return takeCensus(runNamespaces(ctx.driver.tag), scope);
+export async function runCensus(ctx: EngineContext): Promise<KernelCensus> {
+  const scope: CensusScope = { userCidr: ctx.layout.user.cidr, userBridge: { node: ctx.layout.user.node, dev: ctx.layout.user.bridge } };
+  const nodes = await ctx.driver.liveNodes();
+  return takeCensus(
+    nodes.map((node) => ({ node, inNode: ctx.driver.inNode(node) })),
+    scope,
+  );
 }

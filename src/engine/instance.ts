@@ -9,8 +9,8 @@
  * burst's t0; gaps are queueing.
  */
 import { ColdpathError } from '../errors.js';
-import { ProbeProcess } from '../probes/probe-process.js';
-import type { FirstRequestEvent, FirstRequestSpec } from '../probes/protocol.js';
+import { ProbeProcess, probeArgv } from '../probes/probe-process.js';
+import type { FirstRequestEvent, FirstRequestSpec, ProbeEvent } from '../probes/protocol.js';
 import { startOciProbe } from '../probes/oci-container.js';
 import { NETWORK_PHASES, type InstanceResult, type Span } from '../results/types.js';
 import type { FailureReason, Strategy, Target } from '../strategies/types.js';
@@ -120,10 +120,12 @@ export async function startRuntime(ctx: EngineContext, live: LiveInstance, t0: n
       live.spans.push({ phase: 'runtime-start', startUs: started.start.endUs - t0, endUs: Math.max(readyAt, started.start.endUs) - t0 });
       return;
     }
-    const probe = new ProbeProcess({ netns, args, cpus, onSpawn: ctx.driver.ledger.recordSpawn(netns), label });
+    const probe = new ProbeProcess(await ctx.driver.spawnIn<ProbeEvent>(live.layout.node, probeArgv(args), { cpus, label }));
     live.probe = probe;
     const readyAt = await probe.ready(PROBE_READY_TIMEOUT_MS);
-    live.spans.push({ phase: 'runtime-start', startUs: probe.spawnedAt - t0, endUs: readyAt - t0 });
+    // The probe's stamps are its machine's clock: t0 is taken there too (through the clock estimate across machines).
+    const t0There = ctx.driver.clockOf(live.layout.node).fromCoordinator(t0);
+    live.spans.push({ phase: 'runtime-start', startUs: probe.spawnedAt - t0There, endUs: readyAt - t0There });
   } catch (error) {
     failWith(live, ctx.signal.aborted ? 'aborted' : 'setup-error', messageOf(error));
   }
@@ -152,8 +154,9 @@ export async function firstRequest(ctx: EngineContext, live: LiveInstance, targe
       failWith(live, 'first-request', `first request to ${target.address}:${port} failed: ${first.errorKind}: ${first.message}`);
       return;
     }
-    live.spans.push(...firstSpans(first, t0));
-    const totalUs = first.responseEnd - t0;
+    const t0There = ctx.driver.clockOf(live.layout.node).fromCoordinator(t0);
+    live.spans.push(...firstSpans(first, t0There));
+    const totalUs = first.responseEnd - t0There;
     const busy = live.spans.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
     const spans: Span[] = [{ phase: 'queued', startUs: 0, endUs: Math.max(0, totalUs - busy) }, ...live.spans];
     live.result = {

@@ -172,16 +172,15 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
     events.emit({ type: 'stage', message: 'starting user services' });
     for (const s of [...layout.platformServices, ...layout.userServices]) {
-      const netns = driver.netnsOf(s.node);
       // An injected delay applies to the user VPC's service only: the baseline stays the floor.
       const user = layout.userServices.includes(s);
       const delayMicros = user ? s.responseDelayUs : 0;
       const connectionDelayMicros = user ? s.connectionDelayUs : 0;
       const service = await ServiceProcess.start({
-        netns,
+        driver,
+        node: s.node,
         args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: s.responseBytes, delayMicros, connectionDelayMicros },
         cpus: placement.services,
-        onSpawn: ledger.recordSpawn(netns),
       });
       services.push(service);
       servicesByNode.set(s.node, service);

@@ -7,7 +7,8 @@
  * loopback; its results are discarded and the service's source counters are
  * reset before each path.
  */
-import { ProbeProcess } from '../probes/probe-process.js';
+import { ProbeProcess, probeArgv } from '../probes/probe-process.js';
+import type { ProbeEvent } from '../probes/protocol.js';
 import { realServerKindOf } from '../scenario/real-servers.js';
 import type { ServiceLayout } from '../topology/layout.js';
 import type { EngineContext } from './context.js';
@@ -19,14 +20,7 @@ export async function warmUpServices(ctx: EngineContext, services: readonly Serv
   if (requests === 0) return;
   for (const service of services) {
     if (ctx.signal.aborted) return;
-    const netns = ctx.driver.netnsOf(service.node);
-    const probe = new ProbeProcess({
-      netns,
-      args: {},
-      cpus: ctx.placement.probes,
-      onSpawn: ctx.driver.ledger.recordSpawn(netns),
-      label: `warm-up probe of ${service.node}`,
-    });
+    const probe = new ProbeProcess(await ctx.driver.spawnIn<ProbeEvent>(service.node, probeArgv({}), { cpus: ctx.placement.probes, label: `warm-up probe of ${service.node}` }));
     try {
       await probe.ready(READY_TIMEOUT_MS);
       // The real servers (redis-server, PostgreSQL, …) are native code with nothing to compile: their warm-up is the probes' own, per metric.

@@ -39,7 +39,7 @@ export async function settle(ctx: EngineContext, request: SettleRequest): Promis
     remaining = await stillPresent(ctx, remaining);
   }
   let flushed = 0;
-  for (const node of request.flushConntrack ?? []) if (await flushConntrack(ctx.driver.netnsOf(node))) flushed++;
+  for (const node of request.flushConntrack ?? []) if (await flushConntrack(ctx.driver.inNode(node))) flushed++;
   let busyPercent = 100;
   while (remaining.length === 0 && !ctx.signal.aborted) {
     busyPercent = await busyShare(CPU_WINDOW_MS);
@@ -70,7 +70,7 @@ export async function settle(ctx: EngineContext, request: SettleRequest): Promis
 async function stillPresent(ctx: EngineContext, links: ReadonlyArray<{ node: string; dev: string }>): Promise<Array<{ node: string; dev: string }>> {
   const byNode = new Map<string, Set<string>>();
   for (const link of links) {
-    if (!byNode.has(link.node)) byNode.set(link.node, await linkNames(ctx.driver.netnsOf(link.node)));
+    if (!byNode.has(link.node)) byNode.set(link.node, await linkNames(ctx.driver.inNode(link.node)));
   }
   return links.filter((link) => byNode.get(link.node)?.has(link.dev) === true);
 }

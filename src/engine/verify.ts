@@ -48,10 +48,10 @@ export async function verifyPath(ctx: EngineContext, strategy: Strategy, target:
 }
 
 /** Packets the path's counters counted, out and back, summed over its nodes. */
-export async function readPathCounters(driver: Pick<KernelDriver, 'netnsOf'>, counters: readonly PathCounter[]): Promise<{ out: number; back: number }> {
+export async function readPathCounters(driver: Pick<KernelDriver, 'inNode'>, counters: readonly PathCounter[]): Promise<{ out: number; back: number }> {
   const total = { out: 0, back: 0 };
   for (const counter of counters) {
-    const counts = await readCounters(driver.netnsOf(counter.node), counter.table);
+    const counts = await readCounters(driver.inNode(counter.node), counter.table);
     total.out += counts[counter.out] ?? 0;
     total.back += counts[counter.back] ?? 0;
   }

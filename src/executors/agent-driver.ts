@@ -11,15 +11,19 @@
  * whole run gets a long-lived `ip` there as it does in-process; an agent that
  * does not accept `session` gets none, and plans there start an `ip` per step.
  * The root-session count is the agent's own (one per tag).
- * Processes and services are not the agent's: the engine still starts them
- * itself and records them in its own ledger (`ledger`).
+ * Processes, services and commands in nodes are not the agent's yet: the
+ * local agent runs on this machine, so the engine starts them here and
+ * records them in its own ledger (`ledger`); the nodes are the ones its plans
+ * created and have not deleted.
  */
 import type { AgentClient } from '../agent/client.js';
 import { applyResultToCoordinator } from '../agent/apply-timing.js';
 import { combineEstimates, type OffsetEstimate } from '../agent/clock-offset.js';
 import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
-import type { ApplyResult, KernelDriver } from '../kernel/kernel-driver.js';
+import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
+import { inNetns, LOCAL_CLOCK, spawnInNetns } from '../kernel/local-nodes.js';
+import { liveNodesAfter } from '../topology/live-nodes.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
@@ -54,6 +58,8 @@ export class AgentKernelDriver implements KernelDriver {
   /** Whether the agent accepts `session` requests (an older agent does not). */
   private readonly sessions: boolean;
   private readonly opening = new Set<Promise<unknown>>();
+  /** Nodes the applied plans created and have not deleted. */
+  private nodes = new Set<string>();
 
   /** `ledger` is the coordinator's (its tag is the run's); the agent records the namespaces in its own. */
   constructor(connection: AgentDriverConnection, ledger: Ledger, options: AgentDriverOptions = {}) {
@@ -69,7 +75,24 @@ export class AgentKernelDriver implements KernelDriver {
     const sentUs = this.now();
     const result = await this.connection.client.apply(this.tag, plan);
     const answeredUs = this.now();
+    this.nodes = liveNodesAfter(this.nodes, plan);
     return applyResultToCoordinator(result, this.connection.clock, { sentUs, answeredUs });
+  }
+
+  inNode(node: string): InNode {
+    return inNetns(this.netnsOf(node));
+  }
+
+  async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
+    return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
+  }
+
+  clockOf(_node: string): NodeClock {
+    return LOCAL_CLOCK;
+  }
+
+  async liveNodes(): Promise<string[]> {
+    return [...this.nodes];
   }
 
   /** The agent keeps one root-context session per tag, enough for plans it runs one after another. */

@@ -8,10 +8,8 @@
  */
 import pLimit from 'p-limit';
 import { contains, parseCidr, type Cidr } from '../cidr.js';
-import { runCommand } from '../exec/run-command.js';
 import type { KernelCensus } from '../results/types.js';
-import { parseNetnsName } from '../topology/naming.js';
-import { existingNetns } from './teardown.js';
+import type { InNode } from './kernel-driver.js';
 
 export type { KernelCensus } from '../results/types.js';
 
@@ -19,27 +17,22 @@ export const EMPTY_CENSUS: KernelCensus = { namespaces: 0, links: 0, addresses: 
 
 export interface CensusScope {
   userCidr: Cidr;
-  /** The user VPC's bridge: its namespace and device. */
-  userBridge: { netns: string; dev: string };
+  /** The user VPC's bridge: its node and device. */
+  userBridge: { node: string; dev: string };
 }
 
 const BATCH = ['link show', 'address show', 'route show table all', 'neigh show'].join('\n');
 
-/** The namespaces of one run (by its tag), as they exist now. */
-export function runNamespaces(tag: string): string[] {
-  return existingNetns().filter((name) => parseNetnsName(name)?.tag === tag);
-}
-
-/** Counts the objects of every namespace in `netnsList` (a namespace gone meanwhile counts as empty). */
-export async function takeCensus(netnsList: readonly string[], scope: CensusScope, parallelism = 4): Promise<KernelCensus> {
+/** Counts the objects of every node's namespace (a namespace gone meanwhile counts as empty). */
+export async function takeCensus(nodes: ReadonlyArray<{ node: string; inNode: InNode }>, scope: CensusScope, parallelism = 4): Promise<KernelCensus> {
   const limit = pLimit(parallelism);
   const parts = await Promise.all(
-    netnsList.map((netns) =>
+    nodes.map(({ node, inNode }) =>
       limit(async () => {
-        const ip = await runCommand(['ip', '-n', netns, '-json', '-batch', '-'], { input: BATCH, reject: false, timeoutMs: 10_000 });
-        const nft = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-j', 'list', 'ruleset'], { reject: false, timeoutMs: 10_000 });
+        const ip = await inNode(['ip', '-json', '-batch', '-'], { input: BATCH, timeoutMs: 10_000 });
+        const nft = await inNode(['nft', '-j', 'list', 'ruleset'], { timeoutMs: 10_000 });
         if (ip.exitCode !== 0) return EMPTY_CENSUS;
-        return countNamespace(ip.stdout, nft.exitCode === 0 ? nft.stdout : '', netns === scope.userBridge.netns ? scope : { userCidr: scope.userCidr });
+        return countNamespace(ip.stdout, nft.exitCode === 0 ? nft.stdout : '', node === scope.userBridge.node ? scope : { userCidr: scope.userCidr });
       }),
     ),
   );

@@ -16,7 +16,8 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 import { namesOtherNetns, renderOp } from './render.js';
 import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
-import type { ApplyResult, KernelDriver } from './kernel-driver.js';
+import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from './kernel-driver.js';
+import { inNetns, LOCAL_CLOCK, localLiveNodes, spawnInNetns } from './local-nodes.js';
 
 export type { ApplyResult, KernelDriver } from './kernel-driver.js';
 
@@ -33,6 +34,22 @@ export class LocalKernelDriver implements KernelDriver {
 
   /** The namespace that stands for a node. */
   readonly netnsOf = (node: string): string => netnsName(this.tag, node);
+
+  inNode(node: string): InNode {
+    return inNetns(this.netnsOf(node));
+  }
+
+  async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
+    return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
+  }
+
+  clockOf(_node: string): NodeClock {
+    return LOCAL_CLOCK;
+  }
+
+  async liveNodes(): Promise<string[]> {
+    return localLiveNodes(this.tag);
+  }
 
   private readonly sessions = new Map<string, IpSession>();
   private rootSessions: IpSession[] = [];

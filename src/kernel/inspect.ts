@@ -1,15 +1,16 @@
 /**
  * Looks into coldpath's namespaces: links, nft named counters, conntrack
- * entries, a process's children. Every command goes through runCommand
- * (argv, no shell); nothing here changes kernel state but `flushConntrack`,
+ * entries, a process's children. Every command runs inside the node (`InNode`:
+ * on this machine or through the node's agent; argv, no shell); nothing here changes kernel state but `flushConntrack`,
  * which empties the connection-tracking table of one of coldpath's own namespaces.
  */
 import { readFileSync } from 'node:fs';
 import { runCommand } from '../exec/run-command.js';
+import type { InNode } from './kernel-driver.js';
 
 /** Packets of every named counter of an nft table (missing table → {}). */
-export async function readCounters(netns: string, table: string): Promise<Record<string, number>> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'nft', '-j', 'list', 'counters', 'table', 'ip', table], { reject: false, timeoutMs: 5000 });
+export async function readCounters(inNode: InNode, table: string): Promise<Record<string, number>> {
+  const result = await inNode(['nft', '-j', 'list', 'counters', 'table', 'ip', table], { timeoutMs: 5000 });
   if (result.exitCode !== 0) return {};
   const parsed = JSON.parse(result.stdout) as { nftables: Array<{ counter?: { name: string; packets: number } }> };
   const counters: Record<string, number> = {};
@@ -18,20 +19,21 @@ export async function readCounters(netns: string, table: string): Promise<Record
 }
 
 /** Connection-tracking entries in a namespace (its own table); null when unreadable. */
-export async function conntrackCount(netns: string): Promise<number | null> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { reject: false, timeoutMs: 5000 });
+export async function conntrackCount(inNode: InNode): Promise<number | null> {
+  const result = await inNode(['cat', '/proc/sys/net/netfilter/nf_conntrack_count'], { timeoutMs: 5000 });
   return result.exitCode === 0 ? Number(result.stdout.trim()) : null;
 }
 
 /** Empties a namespace's conntrack table (conntrack-tools); false when that failed or the tool is missing. */
-export async function flushConntrack(netns: string): Promise<boolean> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'conntrack', '--flush'], { reject: false, timeoutMs: 5000 });
+export async function flushConntrack(inNode: InNode): Promise<boolean> {
+  const result = await inNode(['conntrack', '--flush'], { timeoutMs: 5000 });
   return result.exitCode === 0;
 }
 
 /** Names of the links in a namespace (`ip -o link show`, without the `@peer` suffix). */
-export async function linkNames(netns: string): Promise<Set<string>> {
-  const result = await runCommand(['ip', '-n', netns, '-o', 'link', 'show'], { timeoutMs: 5000 });
+export async function linkNames(inNode: InNode): Promise<Set<string>> {
+  const result = await inNode(['ip', '-o', 'link', 'show'], { timeoutMs: 5000 });
+  if (result.exitCode !== 0) throw new Error(`ip -o link show: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
   return parseLinkNames(result.stdout);
 }
 
@@ -48,8 +50,8 @@ export function parseLinkNames(text: string): Set<string> {
  * TCP entries of a namespace's conntrack table by state, and by conntrack
  * mark (hex), read from /proc/net/nf_conntrack inside the namespace.
  */
-export async function conntrackTcp(netns: string): Promise<{ byState: Record<string, number>; establishedByMark: Record<string, number> }> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/nf_conntrack'], { reject: false, timeoutMs: 5000 });
+export async function conntrackTcp(inNode: InNode): Promise<{ byState: Record<string, number>; establishedByMark: Record<string, number> }> {
+  const result = await inNode(['cat', '/proc/net/nf_conntrack'], { timeoutMs: 5000 });
   return parseConntrack(result.exitCode === 0 ? result.stdout : '');
 }
 
@@ -94,8 +96,8 @@ export async function pidsIn(netns: string): Promise<number[]> {
 }
 
 /** Conntrack statistics of a namespace (summed over CPUs), e.g. insert_failed, drop, clashres. */
-export async function conntrackStats(netns: string): Promise<Record<string, number>> {
-  const result = await runCommand(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/stat/nf_conntrack'], { reject: false, timeoutMs: 5000 });
+export async function conntrackStats(inNode: InNode): Promise<Record<string, number>> {
+  const result = await inNode(['cat', '/proc/net/stat/nf_conntrack'], { timeoutMs: 5000 });
   return result.exitCode === 0 ? parseConntrackStats(result.stdout) : {};
 }
 

@@ -7,9 +7,33 @@
  * `executors/agent-driver.ts`, which sends every plan through the agent
  * protocol (docs/agent-protocol.md) — one code path for every executor.
  */
+import type { LineChannel } from '../exec/line-channel.js';
+import type { CommandResult } from '../exec/run-command.js';
 import type { AgentClock } from '../results/types.js';
 import type { Plan } from '../topology/ops.js';
 import type { Ledger } from './ledger.js';
+
+/** Runs a command inside one node's namespace, on the machine that holds the node; a non-zero exit is returned, not thrown. */
+export type InNode = (argv: readonly string[], options?: { input?: string; timeoutMs?: number }) => Promise<CommandResult>;
+
+/** A JSON-line process (probe, service) started in a node: its channel, its pid on its machine, and how to stop it. */
+export interface NodeProcess<Event = unknown> {
+  channel: LineChannel<Event>;
+  pid: number | undefined;
+  /** Closes its stdin (it exits by itself), then kills it after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The clock of the machine that holds a node, against the coordinator's: the time stamps a process
+ * there takes (a probe's `ready`, its first request) are on its machine's CLOCK_MONOTONIC.
+ */
+export interface NodeClock {
+  /** A coordinator time on the node's machine's clock (through the clock estimate; identity on this machine). */
+  fromCoordinator(us: number): number;
+  /** Half-width of the estimate's hard bound, µs: what a span crossing machines may be off by (0 on this machine). */
+  uncertaintyUs: number;
+}
 
 /** The timing of one applied plan, on the coordinator's CLOCK_MONOTONIC (µs). */
 export interface ApplyResult {
@@ -32,6 +56,14 @@ export interface KernelDriver {
   readonly ledger: Ledger;
   /** The namespace that stands for a node. */
   readonly netnsOf: (node: string) => string;
+  /** Commands inside a node's namespace (nft counters, conntrack, links), wherever the node lives. */
+  inNode(node: string): InNode;
+  /** Starts a JSON-line process in a node's namespace, recorded (in a ledger) before it can do anything. */
+  spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>>;
+  /** The clock of the node's machine. */
+  clockOf(node: string): NodeClock;
+  /** The run's nodes whose namespaces exist now (for the kernel census). */
+  liveNodes(): Promise<string[]>;
   /** Applies a plan in order; on failure throws a ColdpathError naming the plan. Times are the coordinator's. */
   apply(plan: Plan): Promise<ApplyResult>;
   /** Hint: `count` root-context `ip` sessions for work in namespaces without a session of their own. */

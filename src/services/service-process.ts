@@ -1,6 +1,6 @@
 /** The orchestrator's handle on a built-in user service running in a namespace. */
 import { ColdpathError } from '../errors.js';
-import { LineProcess } from '../exec/line-process.js';
+import type { KernelDriver, NodeProcess } from '../kernel/kernel-driver.js';
 import { compiledScript } from '../paths.js';
 import type { ServiceEvent, ServiceStats, UserServiceArgs } from './protocol.js';
 
@@ -9,32 +9,32 @@ const READY_TIMEOUT_MS = 15_000;
 export class ServiceProcess {
   private constructor(
     readonly name: string,
-    private readonly process: LineProcess<ServiceEvent>,
+    private readonly started: NodeProcess<ServiceEvent>,
   ) {}
 
-  static async start(options: { netns: string; args: UserServiceArgs; cpus: readonly number[]; onSpawn: (pid: number, argv: string[]) => void }): Promise<ServiceProcess> {
-    const process = new LineProcess<ServiceEvent>({
-      netns: options.netns,
-      argv: [globalThis.process.execPath, compiledScript('services/user-service.js'), JSON.stringify(options.args)],
-      cpus: options.cpus,
-      onSpawn: options.onSpawn,
-      label: `user service ${options.args.name} in ${options.netns}`,
-    });
-    const first = await process.next((event) => event.event === 'ready' || event.event === 'fatal', READY_TIMEOUT_MS);
+  /** Starts the service in `node` (wherever the driver runs it) and waits for it to listen. */
+  static async start(options: { driver: Pick<KernelDriver, 'spawnIn'>; node: string; args: UserServiceArgs; cpus: readonly number[] }): Promise<ServiceProcess> {
+    const argv = [globalThis.process.execPath, compiledScript('services/user-service.js'), JSON.stringify(options.args)];
+    const started = await options.driver.spawnIn<ServiceEvent>(options.node, argv, { cpus: options.cpus, label: `user service ${options.args.name} in ${options.node}` });
+    const first = await started.channel.next((event) => event.event === 'ready' || event.event === 'fatal', READY_TIMEOUT_MS);
     if (first.event === 'fatal') {
-      await process.stop();
+      await started.stop();
       const inUse = first.code === 'EADDRINUSE';
       throw new ColdpathError(`user service ${options.args.name}: ${first.message}`, {
         kind: 'input',
         field: 'services',
-        hint: inUse ? `port in use inside ${options.netns}; give services.httpPort and services.echoPort different values` : 'see the message above',
+        hint: inUse ? `port in use inside node ${options.node}; give services.httpPort and services.echoPort different values` : 'see the message above',
       });
     }
-    return new ServiceProcess(options.args.name, process);
+    return new ServiceProcess(options.args.name, started);
   }
 
   get pid(): number | undefined {
-    return this.process.pid;
+    return this.started.pid;
+  }
+
+  private get process() {
+    return this.started.channel;
   }
 
   async stats(): Promise<ServiceStats> {
@@ -57,6 +57,6 @@ export class ServiceProcess {
   }
 
   stop(): Promise<void> {
-    return this.process.stop();
+    return this.started.stop();
   }
 }

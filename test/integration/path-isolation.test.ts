@@ -55,10 +55,10 @@ describe('path isolation', () => {
     await driver.apply(prewarm.plan);
     const s = layout.userServices[0]!;
     service = await ServiceProcess.start({
-      netns: driver.netnsOf(s.node),
+      driver,
+      node: s.node,
       args: { name: s.name, bind: '0.0.0.0', httpPort: s.httpPort, echoPort: s.echoPort, responseBytes: 16, delayMicros: 0 },
       cpus: [],
-      onSpawn: ledger.recordSpawn(driver.netnsOf(s.node)),
     });
   });
 

@@ -161,11 +161,11 @@ describe('settling', () => {
         await driver.apply(namespacePlan(instance));
         await driver.apply(containerLinkPlan(instance));
       }
-      expect([...(await linkNames(driver.netnsOf(host.node)))].filter((name) => instances.some((i) => i.hostPort === name))).toHaveLength(8);
+      expect([...(await linkNames(driver.inNode(host.node)))].filter((name) => instances.some((i) => i.hostPort === name))).toHaveLength(8);
       await driver.apply(instanceDeletePlan(instances));
       const done = await settle(ctx, { after: 'test', lingering: instances.map((i) => ({ node: host.node, dev: i.hostPort })) });
       expect(done.completed, done.pending).toBe(true);
-      const left = await linkNames(driver.netnsOf(host.node));
+      const left = await linkNames(driver.inNode(host.node));
       expect(instances.filter((i) => left.has(i.hostPort))).toEqual([]);
 
       // A link that never goes away: the wait ends at settle.timeoutMs and says what was pending.

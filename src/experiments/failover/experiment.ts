@@ -97,7 +97,7 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
   const thawAtUs = await injectFault(ctx, spec, pair, active);
   const events = await streams.results;
   const sources = (await service.process?.stats())?.sources ?? {};
-  const unsolicited = (await readCounters(standby.netns, PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
+  const unsolicited = (await readCounters(ctx.driver.inNode(pair.standby.node), PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
   result.measured = measure(
     spec,
     pair,

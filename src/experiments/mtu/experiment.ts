@@ -173,7 +173,7 @@ const mergeAll = (events: readonly MeasureResultEvent[]): string =>
   );
 
 async function icmpCounts(ctx: ExperimentContext, sp: SingleProxy, serviceNode: string): Promise<{ sent: number; dropped: number }> {
-  const [proxy, service] = await Promise.all([readCounters(ctx.driver.netnsOf(sp.proxy.node), ICMP_COUNT_TABLE), readCounters(ctx.driver.netnsOf(serviceNode), NO_ICMP_TABLE)]);
+  const [proxy, service] = await Promise.all([readCounters(ctx.driver.inNode(sp.proxy.node), ICMP_COUNT_TABLE), readCounters(ctx.driver.inNode(serviceNode), NO_ICMP_TABLE)]);
   return { sent: proxy['frag_needed'] ?? 0, dropped: service['frag_needed'] ?? 0 };
 }
 

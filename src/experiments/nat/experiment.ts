@@ -16,6 +16,7 @@ import { mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../a
 import type { ExperimentContext, ExperimentInstance } from '../context.js';
 import { freshResult, type Experiment } from '../experiment.js';
 import { conntrackCount, conntrackStats, readCounters } from '../../kernel/inspect.js';
+import type { InNode } from '../../kernel/kernel-driver.js';
 import { pause, startStreams, unsentTally } from '../load.js';
 import type { NatSpec } from '../../scenario/experiments.js';
 import { singleProxy, singleProxyPlan, singleProxyTeardown, type SingleProxy } from '../single-proxy.js';
@@ -80,7 +81,7 @@ async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult):
   const sctx = ctx.strategy;
   const sp = singleProxy(sctx);
   const { driver } = ctx;
-  const netns = driver.netnsOf(sp.proxy.node);
+  const proxy = driver.inNode(sp.proxy.node);
   ctx.removeAtEnd({ plan: singleProxyTeardown(sctx, sp), killIn: [sp.proxy.node] });
   ctx.say(`nat: proxy ${sp.proxy.node}, MASQUERADE to ${spec.ports.count} port(s), TIME_WAIT ${spec.timeWaitSeconds} s; ${spec.steps.length} steps`);
   await driver.apply(singleProxyPlan(sctx, sp));
@@ -95,7 +96,7 @@ async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult):
   for (const load of spec.steps) {
     if (ctx.signal.aborted) break;
     ctx.say(`nat: ${load.rate} new connections/s with ${load.held} held open, for ${spec.stepMs} ms`);
-    steps.push(await runStep(ctx, netns, { churner, holder }, spec, load, ref, points));
+    steps.push(await runStep(ctx, proxy, { churner, holder }, spec, load, ref, points));
     // Let the step's entries expire: each step starts from an empty table.
     await pause(ctx, spec.timeWaitSeconds * 1000 + 500);
   }
@@ -118,7 +119,7 @@ async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult):
     ctx.say(`nat: the failing step again, SNAT spread over ${addresses.join(' and ')}`);
     await driver.apply(plan(`${sp.proxy.node}: a second SNAT address`, [{ kind: 'addr.add', node: sp.proxy.node, dev: 'eth1', cidr: `${addresses[1]}/${ctx.layout.user.subnet.prefix}` }]));
     await driver.apply(natLimitPlan(sp, spec, addresses));
-    const spread = await runStep(ctx, netns, { churner, holder }, spec, { rate: failing.rate, held: failing.held.requested }, ref, points);
+    const spread = await runStep(ctx, proxy, { churner, holder }, spec, { rate: failing.rate, held: failing.held.requested }, ref, points);
     measured.spread = { addresses, rate: failing.rate, held: spread.held, tally: pick(spread), histogram: spread.histogram, synIn: spread.synIn, synOut: spread.synOut };
     measured.timeline = timeline(points, 0, Math.max(0, ...points.map((p) => p.done)) + 1, 250_000);
   }
@@ -133,15 +134,15 @@ async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult):
 
 async function runStep(
   ctx: ExperimentContext,
-  netns: string,
+  proxy: InNode,
   instances: { churner: ExperimentInstance; holder: ExperimentInstance },
   spec: NatSpec,
   load: { rate: number; held: number },
   ref: number,
   points: RequestPoint[],
 ): Promise<NatStep> {
-  const before = await readCounters(netns, NAT_LIMIT_TABLE);
-  const statsBefore = await conntrackStats(netns);
+  const before = await readCounters(proxy, NAT_LIMIT_TABLE);
+  const statsBefore = await conntrackStats(proxy);
   const target = ctx.target.layout;
   // Held connections first, to the same destination as the churn: they compete for the same ports.
   const holding =
@@ -161,7 +162,7 @@ async function runStep(
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, (await conntrackCount(netns)) ?? 0);
+      peak = Math.max(peak, (await conntrackCount(proxy)) ?? 0);
       await pause(ctx, 200);
     }
   })();
@@ -169,8 +170,8 @@ async function runStep(
   sampling = false;
   await sampler;
   const held = await holding;
-  const after = await readCounters(netns, NAT_LIMIT_TABLE);
-  const statsAfter = await conntrackStats(netns);
+  const after = await readCounters(proxy, NAT_LIMIT_TABLE);
+  const statsAfter = await conntrackStats(proxy);
   const stat = (name: string): number => (statsAfter[name] ?? 0) - (statsBefore[name] ?? 0);
   const own = event?.trace === undefined ? [] : pointsOf(event.trace, ref);
   points.push(...own);

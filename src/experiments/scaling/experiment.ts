@@ -148,7 +148,7 @@ async function provision(ctx: ExperimentContext, sctx: StrategyContext, shape: P
   if (proxy === undefined) throw new Error('no free proxy slot');
   touched.add(proxy);
   await ctx.driver.apply(addProxyPlan(sctx, shape, proxy));
-  const counters = await readCounters(ctx.driver.netnsOf(proxy.node), PROXY_TABLE);
+  const counters = await readCounters(ctx.driver.inNode(proxy.node), PROXY_TABLE);
   return { proxy, state: 'serving', count: counters[NEW_FLOWS_COUNTER] ?? 0, at: nowMicros() };
 }
 
@@ -216,13 +216,13 @@ class Controller {
     const { driver } = this.ctx;
     let total = 0;
     for (const member of this.members) {
-      const netns = driver.netnsOf(member.proxy.node);
+      const proxy = driver.inNode(member.proxy.node);
       if (this.spec.policy.metric === 'activeConnections') {
-        total += (await conntrackTcp(netns)).byState['ESTABLISHED'] ?? 0;
+        total += (await conntrackTcp(proxy)).byState['ESTABLISHED'] ?? 0;
         continue;
       }
       const at = nowMicros();
-      const count = (await readCounters(netns, PROXY_TABLE))[NEW_FLOWS_COUNTER] ?? member.count;
+      const count = (await readCounters(proxy, PROXY_TABLE))[NEW_FLOWS_COUNTER] ?? member.count;
       if (at > member.at) total += ((count - member.count) * 1_000_000) / (at - member.at);
       member.count = count;
       member.at = at;
@@ -265,11 +265,11 @@ class Controller {
 
   /** Polls the new proxy's flow counter until it moves: the proxy carries traffic. */
   private async watchFirstFlow(member: Member, crossedAt: number, event: ScalingEvent): Promise<void> {
-    const netns = this.ctx.driver.netnsOf(member.proxy.node);
-    const base = (await readCounters(netns, PROXY_TABLE))[NEW_FLOWS_COUNTER] ?? 0;
+    const proxy = this.ctx.driver.inNode(member.proxy.node);
+    const base = (await readCounters(proxy, PROXY_TABLE))[NEW_FLOWS_COUNTER] ?? 0;
     const deadline = nowMicros() + 10_000_000;
     while (nowMicros() < deadline && !this.ctx.signal.aborted) {
-      const count = (await readCounters(netns, PROXY_TABLE))[NEW_FLOWS_COUNTER];
+      const count = (await readCounters(proxy, PROXY_TABLE))[NEW_FLOWS_COUNTER];
       if (count === undefined) return; // removed meanwhile
       if (count > base) {
         event.reactionUs = nowMicros() - crossedAt;
@@ -297,7 +297,7 @@ class Controller {
     const { driver, layout } = this.ctx;
     const byMark: Record<string, number> = {};
     for (const h of layout.hosts) {
-      for (const [mark, count] of Object.entries((await conntrackTcp(driver.netnsOf(h.node))).establishedByMark)) byMark[mark] = (byMark[mark] ?? 0) + count;
+      for (const [mark, count] of Object.entries((await conntrackTcp(driver.inNode(h.node))).establishedByMark)) byMark[mark] = (byMark[mark] ?? 0) + count;
     }
     for (const member of draining) {
       const flows = byMark[`0x${poolMark(member.proxy.index).toString(16)}`] ?? 0;
