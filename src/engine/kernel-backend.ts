@@ -1,28 +1,57 @@
 /**
  * Which `KernelDriver` a run builds through: in-process (the default, no
- * inventory), or, with `--hosts` and `executor: local`, one agent started here
- * as a child (`node bin/coldpath.js agent`: hello, clock sync) that applies
- * every node's plans under the run's tag through the agent protocol. Probes,
- * services and sockperf start in-process either way (the same machine).
+ * inventory); with `--hosts` and `executor: local`, one agent started here as
+ * a child (`node bin/coldpath.js agent`: hello, clock sync) that applies every
+ * node's plans under the run's tag (probes, services and sockperf start
+ * in-process: the same machine); with `executor: ssh`, every inventory host's
+ * agent over OpenSSH, the scenario's nodes placed on the hosts, each node's
+ * plans, commands and processes sent to its host's agent.
  */
 import { AgentKernelDriver } from '../executors/agent-driver.js';
+import { closeAll, connectHosts } from '../executors/connect-hosts.js';
+import { HostsKernelDriver } from '../executors/hosts-driver.js';
 import { connectLocal } from '../executors/local.js';
+import type { RunInventory } from '../executors/run-inventory.js';
 import { LocalKernelDriver } from '../kernel/driver.js';
 import type { KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
-import type { Inventory } from '../scenario/inventory.js';
+import type { Scenario } from '../scenario/schema.js';
+import { splitPlan } from '../topology/host-plans.js';
+import type { Layout } from '../topology/layout.js';
+import { machineOf, placeNodes } from '../topology/placement.js';
 
 /** What the run note calls the local agent's connection. */
 const LOCAL_AGENT = 'local';
 
-/** The run's driver and what run.json's notes say about it. `ledger` is the run's, claimed already (the agent joins its tag). */
-export async function openKernelDriver(ledger: Ledger, hosts: (Inventory & { executor: 'local' }) | undefined): Promise<{ driver: KernelDriver; notes: string[] }> {
+const clockText = (clock: { offsetUs: number; uncertaintyUs: number; samples: number }): string =>
+  `${clock.offsetUs.toFixed(1)} ± ${clock.uncertaintyUs.toFixed(1)} µs from ${clock.samples} exchanges`;
+
+/** The run's driver and what run.json's notes say about it. `ledger` is the run's, claimed already (a local agent joins its tag). */
+export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
   if (hosts === undefined) return { driver: new LocalKernelDriver(ledger), notes: [] };
+  if (hosts.executor === 'ssh') return openHostsDriver(ledger, hosts, run);
   const connection = await connectLocal({ name: LOCAL_AGENT });
   const { clock, hello } = connection;
   const note =
     `kernel plans applied through the local agent (coldpath agent, pid ${hello.pid}, protocol ${hello.protocol}); ` +
-    `its clock offset ${clock.offsetUs.toFixed(1)} ± ${clock.uncertaintyUs.toFixed(1)} µs from ${clock.samples} exchanges, spans mapped through it; ` +
+    `its clock offset ${clockText(clock)}, spans mapped through it; ` +
     'probes, services and sockperf started by the coordinator';
   return { driver: new AgentKernelDriver(connection, ledger), notes: [note] };
+}
+
+/** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */
+async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
+  // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
+  const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
+  const connections = await connectHosts(hosts);
+  try {
+    const drivers = new Map(connections.map((connection) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent' })]));
+    const notes = connections.map(
+      (c) => `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(c.clock)}; spans that cross machines carry that uncertainty`,
+    );
+    return { driver: new HostsKernelDriver(drivers, { hostOf: (node) => machineOf(placement, node).name, split: (plan) => splitPlan(plan, placement) }, ledger), notes };
+  } catch (error) {
+    await closeAll(connections);
+    throw error;
+  }
 }

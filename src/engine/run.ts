@@ -38,7 +38,7 @@ import { buildSchedule } from './schedule.js';
 import { measureSchedule } from './measure-schedule.js';
 import { settle } from './settle.js';
 import { openKernelDriver } from './kernel-backend.js';
-import type { Inventory } from '../scenario/inventory.js';
+import type { RunInventory } from '../executors/run-inventory.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -47,7 +47,7 @@ export interface RunOptions {
   signal: AbortSignal;
   argv?: string[];
   /** `--hosts`: kernel plans through one local agent (executor local); default in-process. */
-  hosts?: Inventory & { executor: 'local' };
+  hosts?: RunInventory;
 }
 
 /**
@@ -114,7 +114,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
   const layout = buildLayout(scenario, ledger.tag);
-  const { driver, notes } = await openKernelDriver(ledger, options.hosts).catch((error: unknown) => {
+  const { driver, notes } = await openKernelDriver(ledger, options.hosts, { scenario, layout }).catch((error: unknown) => {
     ledger.remove();
     throw error;
   });

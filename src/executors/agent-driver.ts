@@ -21,6 +21,8 @@ import { applyResultToCoordinator } from '../agent/apply-timing.js';
 import { combineEstimates, type OffsetEstimate } from '../agent/clock-offset.js';
 import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
+import { ColdpathError } from '../errors.js';
+import type { LineChannel } from '../exec/line-channel.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
 import { inNetns, LOCAL_CLOCK, spawnInNetns } from '../kernel/local-nodes.js';
 import { liveNodesAfter } from '../topology/live-nodes.js';
@@ -29,9 +31,28 @@ import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
 import type { AgentClock } from '../results/types.js';
 
+/** A command's outcome as the agent reports it (`exec`). */
+export interface AgentExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A JSON-line process the agent started (`spawn`): a channel whose lines travel through the agent, its pid there. */
+export interface AgentSpawned extends Pick<NodeProcess, 'stop'> {
+  readonly pid: number;
+}
+
+/** What the driver uses of an agent for commands and processes in its nodes (`AgentClient` has it). */
+export interface AgentProcessClient {
+  exec(tag: string, node: string, argv: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<AgentExecResult>;
+  spawn(tag: string, node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<LineChannel & AgentSpawned>;
+}
+
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
 export interface AgentDriverConnection {
-  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'>;
+  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'> & Partial<AgentProcessClient>;
   /** The inventory host's name. */
   readonly host: string;
   /** The agent's `hello` answer: which request types it accepts, its pid and protocol. */
@@ -45,6 +66,12 @@ export interface AgentDriverConnection {
 export interface AgentDriverOptions {
   /** The coordinator's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). */
   now?: () => number;
+  /**
+   * Where commands and processes in nodes run: `here` (the coordinator starts them: the local agent
+   * shares this machine) or `agent` (the agent starts them on its machine: `exec` and `spawn`).
+   * Default `here`.
+   */
+  processes?: 'here' | 'agent';
 }
 
 /** A `KernelDriver` whose plans an agent applies (executor local today); see the file comment. */
@@ -54,6 +81,7 @@ export class AgentKernelDriver implements KernelDriver {
   readonly netnsOf = (node: string): string => netnsName(this.tag, node);
   private readonly connection: AgentDriverConnection;
   private readonly now: () => number;
+  private readonly processes: 'here' | 'agent';
   private tornDown: Promise<string[]> | undefined;
   /** Whether the agent accepts `session` requests (an older agent does not). */
   private readonly sessions: boolean;
@@ -67,6 +95,7 @@ export class AgentKernelDriver implements KernelDriver {
     this.ledger = ledger;
     this.tag = ledger.tag;
     this.now = options.now ?? nowMicros;
+    this.processes = options.processes ?? 'here';
     this.sessions = connection.hello.accepts.includes('session');
   }
 
@@ -80,15 +109,39 @@ export class AgentKernelDriver implements KernelDriver {
   }
 
   inNode(node: string): InNode {
-    return inNetns(this.netnsOf(node));
+    if (this.processes === 'here') return inNetns(this.netnsOf(node));
+    const exec = this.processClient('exec').exec;
+    return async (argv, options = {}) => {
+      const started = performance.now();
+      const result = await exec(this.tag, node, argv, options);
+      // A signal has no exit code: report it as the shell does (128 + n is not known here), non-zero either way.
+      return { argv, exitCode: result.code ?? 128, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started };
+    };
   }
 
   async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
-    return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
+    if (this.processes === 'here') return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
+    // The agent records the process in its ledger for the tag: its teardown, or `coldpath clean` there, kills it.
+    const remote = await this.processClient('spawn').spawn(this.tag, node, argv, options);
+    return { channel: remote as LineChannel<Event>, pid: remote.pid, stop: (graceMs) => remote.stop(graceMs) };
   }
 
+  /** The agent's machine's clock: its stamps are the coordinator's plus the offset estimated on connect. */
   clockOf(_node: string): NodeClock {
-    return LOCAL_CLOCK;
+    if (this.processes === 'here') return LOCAL_CLOCK;
+    const { offsetUs, uncertaintyUs } = this.connection.clock;
+    return { fromCoordinator: (us) => us + offsetUs, uncertaintyUs };
+  }
+
+  private processClient<K extends keyof AgentProcessClient>(request: K): Pick<AgentProcessClient, K> {
+    const method = this.connection.client[request];
+    if (method === undefined || !this.connection.hello.accepts.includes(request)) {
+      throw new ColdpathError(`${this.connection.host}: the agent does not accept \`${request}\` (it is older than this coordinator)`, {
+        kind: 'environment',
+        hint: "install the coordinator's coldpath version on the host (docs/ssh.md, Installing coldpath on a host)",
+      });
+    }
+    return { [request]: method.bind(this.connection.client) } as Pick<AgentProcessClient, K>;
   }
 
   async liveNodes(): Promise<string[]> {
