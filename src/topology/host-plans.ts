@@ -13,8 +13,10 @@
  * - veths between two nodes on one machine that are not ports (pod veths, the
  *   peering link between the routers) stay veths; one across machines is an
  *   error naming both nodes;
- * - `link.del` of a port becomes `link.del` of the device that replaced it
- *   (or goes, when nobody knows it: it dies with its node's namespace); an
+ * - on a router, every device but `lo`, the bridge and the peering link is a
+ *   port: `link.del` of a port becomes `link.del` of the device that replaced
+ *   it (or goes, when neither the plan nor the layout knows it: it dies with
+ *   its node's namespace); an
  *   address, route or neighbour entry on a port moves to the router's bridge
  *   device, the one interface that now reaches all of them.
  *
@@ -85,8 +87,8 @@ export function splitPlan(plan: Plan, placement: Placement): HostPlan[] {
       put(op.node, { kind: 'macvlan.add', node: op.node, dev: op.dev, parent, mode: 'bridge', mac: op.mac ?? router.mac, ...(op.mtu === undefined ? {} : { mtu: op.mtu }) });
       continue;
     }
-    const isPort = planPorts.has(portKey(op.node, dev)) || placement.ports.has(portKey(op.node, dev)) || (op.kind === 'link.set' && op.master === router.bridge);
-    if (!isPort) {
+    // A router holds its loopback, its bridge, its peering link and bridge ports: anything else is a port.
+    if (dev === 'lo' || dev === router.bridge || dev === router.peeringDev) {
       put(op.node, op);
       continue;
     }

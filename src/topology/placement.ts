@@ -28,6 +28,8 @@ export interface RouterPlacement {
   bridge: string;
   /** Its fixed MAC (layout.ts bridgeMac): the gateway address neighbours hold. */
   mac: string;
+  /** Its end of the peering link: with `lo` and the bridge, the router's only device that is not a bridge port. */
+  peeringDev: string;
 }
 
 export interface Placement {
@@ -126,8 +128,8 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
   }
 
   const routers = new Map<string, RouterPlacement>([
-    [layout.platform.node, { vpc: 'platform', bridge: layout.platform.bridge, mac: layout.platform.bridgeMac }],
-    [layout.user.node, { vpc: 'user', bridge: layout.user.bridge, mac: layout.user.bridgeMac }],
+    [layout.platform.node, { vpc: 'platform', bridge: layout.platform.bridge, mac: layout.platform.bridgeMac, peeringDev: layout.peering.platformDev }],
+    [layout.user.node, { vpc: 'user', bridge: layout.user.bridge, mac: layout.user.bridgeMac, peeringDev: layout.peering.userDev }],
   ]);
   const ports = new Map<string, { node: string; dev: string }>();
   for (const h of layout.hosts) ports.set(portKey(layout.platform.node, h.vpcPort), { node: h.node, dev: h.uplink });
