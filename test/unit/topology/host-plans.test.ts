@@ -5,23 +5,30 @@
  * no veth crosses machines, every op runs on the machine of its node, nothing of a VPC router's
  * bridge ports is left, each macvlan hangs off its own machine's NIC facing the right VPC.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { renderHostPlans, scenarioPlans } from '../../../src/commands/plan.js';
+import { describe, expect, it, vi } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
+import { planCommand, renderHostPlans, renderPlans, scenarioPlans } from '../../../src/commands/plan.js';
 import { isColdpathError } from '../../../src/errors.js';
 import { namesOtherNetns, renderOp } from '../../../src/kernel/render.js';
 import { toShellLine } from '../../../src/kernel/shell.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { loadScenario, parseScenario } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
+import type { Inventory } from '../../../src/scenario/inventory.js';
+import { parseInventory } from '../../../src/scenario/load-inventory.js';
+import { haPrewarmPlan, haTeardownPlan } from '../../../src/experiments/failover/proxy-ha.js';
+import { addProxyPlan, pinPlan, poolHostsPlan, poolHostsTeardown, poolShape, removeProxyPlan } from '../../../src/experiments/scaling/proxy-pool.js';
+import type { ProxyLayout } from '../../../src/topology/layout.js';
 import { createStrategy } from '../../../src/strategies/index.js';
 import { splitPlan } from '../../../src/topology/host-plans.js';
 import { instanceLayout } from '../../../src/topology/instance-plan.js';
 import { buildLayout } from '../../../src/topology/layout.js';
 import type { Op, Plan } from '../../../src/topology/ops.js';
 import { machineOf, type Placement, placeNodes } from '../../../src/topology/placement.js';
-import { threeMachines } from './three-machines.js';
+import { THREE_MACHINES_RAW, threeMachines } from './three-machines.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, 'examples');
 const examples = readdirSync(EXAMPLES)
@@ -49,43 +56,72 @@ describe('splitPlan: golden per-machine plans on three machines', () => {
   }
 });
 
+/** The invariants a machine's agent relies on, checked on one plan's split. */
+function checkSplit(plan: Plan, placement: Placement, inventory: Inventory): void {
+  const nicsOf = (host: string): Record<string, string | undefined> => inventory.hosts.find((h) => h.name === host)?.nics ?? {};
+  const parts = splitPlan(plan, placement);
+  expect(new Set(parts.map((p) => p.host)).size, plan.title).toBe(parts.length);
+  for (const { host, plan: part } of parts) {
+    expect(part.title).toBe(plan.title);
+    expect(part.ops.length, `${plan.title} on ${host}: an empty plan is omitted`).toBeGreaterThan(0);
+    for (const op of part.ops) {
+      for (const node of nodesOf(op)) expect(machineOf(placement, node).name, `${plan.title}: ${JSON.stringify(op)}`).toBe(host);
+      const router = placement.routers.get(op.node);
+      expect(op.kind === 'bridge.add' && router?.bridge === op.dev, 'a router bridge is a macvlan').toBe(false);
+      expect(op.kind === 'link.set' && op.master !== undefined && router !== undefined, 'no port is enslaved to a router bridge').toBe(false);
+      if (op.kind === 'veth.add') expect(placement.routers.has(op.node) !== placement.routers.has(op.peerNode), 'no veth is a bridge port').toBe(false);
+      if (op.kind === 'macvlan.add') {
+        const vpc = router?.vpc ?? (op.dev === 'eth1' || op.dev === 'eni0' || op.node.startsWith('us-') ? 'user' : 'platform');
+        expect(op.parent, `${JSON.stringify(op)} on ${host}`).toBe(nicsOf(host)[vpc]);
+      }
+    }
+  }
+  // Nothing is lost but the ports: every node made and deleted still is, once.
+  const kinds = (ops: readonly Op[], kind: Op['kind']): string[] =>
+    ops
+      .filter((op) => op.kind === kind)
+      .map((op) => op.node)
+      .sort();
+  const all = parts.flatMap((p) => p.plan.ops);
+  for (const kind of ['node.add', 'node.del', 'nft.table', 'tunnel.add'] as const) expect(kinds(all, kind), `${plan.title}: ${kind}`).toEqual(kinds(plan.ops, kind));
+}
+
 describe('splitPlan invariants, for every plan coldpath builds', () => {
   for (const { name, scenario } of scenarios()) {
     it(`${name}: no veth crosses machines, every op is on its node's machine, no bridge port is left`, () => {
       const placement = placed(scenario);
-      const inventory = threeMachines();
-      const nicsOf = (host: string): Record<string, string | undefined> => inventory.hosts.find((h) => h.name === host)?.nics ?? {};
-      for (const plan of scenarioPlans(scenario)) {
-        const parts = splitPlan(plan, placement);
-        expect(new Set(parts.map((p) => p.host)).size, plan.title).toBe(parts.length);
-        for (const { host, plan: part } of parts) {
-          expect(part.title).toBe(plan.title);
-          expect(part.ops.length, `${plan.title} on ${host}: an empty plan is omitted`).toBeGreaterThan(0);
-          for (const op of part.ops) {
-            for (const node of nodesOf(op)) expect(machineOf(placement, node).name, `${plan.title}: ${JSON.stringify(op)}`).toBe(host);
-            const router = placement.routers.get(op.node);
-            expect(op.kind === 'bridge.add' && router?.bridge === op.dev, 'a router bridge is a macvlan').toBe(false);
-            expect(op.kind === 'link.set' && op.master !== undefined && router !== undefined, 'no port is enslaved to a router bridge').toBe(false);
-            if (op.kind === 'veth.add') expect(placement.routers.has(op.node) !== placement.routers.has(op.peerNode), 'no veth is a bridge port').toBe(false);
-            if (op.kind === 'macvlan.add') {
-              const vpc = router?.vpc ?? (op.dev === 'eth1' || op.dev === 'eni0' || op.node.startsWith('us-') ? 'user' : 'platform');
-              expect(op.parent, `${JSON.stringify(op)} on ${host}`).toBe(nicsOf(host)[vpc]);
-            }
-          }
-        }
-        // Nothing is lost but the ports: every node made and deleted still is, once.
-        const kinds = (ops: readonly Op[], kind: Op['kind']): string[] =>
-          ops
-            .filter((op) => op.kind === kind)
-            .map((op) => op.node)
-            .sort();
-        const all = parts.flatMap((p) => p.plan.ops);
-        expect(kinds(all, 'node.add')).toEqual(kinds(plan.ops, 'node.add'));
-        expect(kinds(all, 'node.del')).toEqual(kinds(plan.ops, 'node.del'));
-        expect(kinds(all, 'nft.table')).toEqual(kinds(plan.ops, 'nft.table'));
-      }
+      for (const plan of scenarioPlans(scenario)) checkSplit(plan, placement, threeMachines());
     });
   }
+
+  it("the proxy-operations experiments' plans (HA pair, scaling pool) split too, with two proxy machines", () => {
+    const scenario = parseScenario({ functionHosts: 2 });
+    const layout = buildLayout(scenario, TAG);
+    const inventory = parseInventory({
+      ...structuredClone(THREE_MACHINES_RAW),
+      hosts: [...structuredClone(THREE_MACHINES_RAW.hosts), { name: 'proxy-2', role: 'proxy', nics: { platform: 'ens5', user: 'ens6' } }],
+    });
+    const placement = placeNodes(layout, scenario.strategies, inventory);
+    const ctx = { scenario, layout, tunnel: { requested: 'vxlan', used: 'vxlan', reason: 'test' } as const };
+    const shape = poolShape(ctx);
+    const [p0, p1] = layout.proxies as [ProxyLayout, ProxyLayout];
+    const plans = [
+      haPrewarmPlan(ctx),
+      haTeardownPlan(ctx),
+      poolHostsPlan(ctx, shape),
+      addProxyPlan(ctx, shape, p0),
+      addProxyPlan(ctx, shape, p1),
+      pinPlan(layout, [p0, p1]),
+      removeProxyPlan(ctx, shape, p1),
+      poolHostsTeardown(ctx),
+    ];
+    for (const plan of plans) checkSplit(plan, placement, inventory);
+    expect(splitPlan(removeProxyPlan(ctx, shape, p1), placement).find((p) => p.host === 'proxy-2')?.plan.ops).toEqual([
+      { kind: 'link.del', node: 'px1', dev: 'eth0' },
+      { kind: 'link.del', node: 'px1', dev: 'eth1' },
+      { kind: 'node.del', node: 'px1' },
+    ]);
+  });
 });
 
 describe('splitPlan rewrites', () => {
@@ -166,6 +202,28 @@ describe('splitPlan rewrites', () => {
     }
     expect(isColdpathError(error)).toBe(true);
     expect((error as Error).message).toBe('bad: the veth between fh0 (on fn-1) and us-svc (on svc-1) would cross machines');
+  });
+});
+
+describe('coldpath plan --format hosts --hosts FILE', () => {
+  it("prints each machine's plans; without --hosts the per-node output is unchanged", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cphp-plan-'));
+    const file = join(dir, 'hosts.yaml');
+    writeFileSync(file, stringifyYaml(THREE_MACHINES_RAW));
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(planCommand(undefined, { format: 'hosts', hosts: file })).toBe(0);
+      expect(planCommand(undefined, { format: 'hosts' })).toBe(0);
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(written[0]).toBe(renderHostPlans(parseScenario({}), threeMachines()));
+    expect(written[1]).toBe(renderPlans(scenarioPlans(parseScenario({})), 'hosts'));
   });
 });
 
