@@ -34,7 +34,7 @@ import { CLI, namespacesOf } from './helpers.js';
 function freshTag(): string {
   for (;;) {
     const tag = newRunTag();
-    if (namespacesOf(tag).length === 0 && !existsSync(join(stateDir(), tag)) && !readdirSync('/run/netns').some((n) => n.startsWith(`cphp-${tag}-`))) return tag;
+    if (namespacesOf(tag).length === 0 && !existsSync(join(stateDir(), tag)) && !existsSync(`/run/netns/cphp-${tag}-fab`)) return tag;
   }
 }
 
