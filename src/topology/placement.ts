@@ -14,7 +14,7 @@
  * - baseline services `ps-*`: round-robin over the service hosts that have a
  *   platform NIC, else on the platform router's machine.
  */
-import { ColdpathError } from '../errors.js';
+import { ColdpathError, inputError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../scenario/inventory.js';
 import type { StrategyName } from '../scenario/schema.js';
 import type { Layout } from './layout.js';
@@ -68,8 +68,8 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
   const functionHosts = ofRole('function-host');
   const serviceHosts = ofRole('service-host');
   const proxies = ofRole('proxy');
-  if (functionHosts.length === 0) throw inventoryError('hosts', 'no machine has role function-host', 'add a function-host machine');
-  if (serviceHosts.length === 0) throw inventoryError('hosts', 'no machine has role service-host', 'add a service-host machine (it runs the user VPC service)');
+  if (functionHosts.length === 0) throw inputError('hosts', 'no machine has role function-host', 'add a function-host machine');
+  if (serviceHosts.length === 0) throw inputError('hosts', 'no machine has role service-host', 'add a service-host machine (it runs the user VPC service)');
   roundRobin(
     layout.hosts.map((h) => h.node),
     functionHosts,
@@ -84,7 +84,7 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
       proxies,
     );
   } else if (strategies.includes('gre-proxy')) {
-    throw inventoryError(
+    throw inputError(
       'hosts',
       'the gre-proxy strategy needs a machine with role proxy; none has',
       'add a proxy machine with both NICs (nics.platform and nics.user), or drop gre-proxy from strategies',
@@ -96,7 +96,7 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
     nodes.set(layout.platform.node, routerMachine.name);
     nodes.set(layout.user.node, routerMachine.name);
   } else if (strategies.includes('peering')) {
-    throw inventoryError(
+    throw inputError(
       'hosts',
       `the peering strategy links the two VPC routers (${layout.platform.node}, ${layout.user.node}) with a veth, so they need one machine with both NICs; none has`,
       'add a proxy machine, or set both nics.platform and nics.user on one machine',
@@ -118,7 +118,7 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
     for (const h of layout.hosts) {
       const machine = hosts.get(nodes.get(h.node) as string) as { index: number; host: InventoryHost };
       if (machine.host.nics.user === undefined) {
-        throw inventoryError(
+        throw inputError(
           `hosts.${machine.index}.nics.user`,
           `the eni strategy attaches each instance to the user VPC from its function host, so function host ${machine.host.name} needs its user-VPC NIC`,
           'set nics.user (the NIC facing the user VPC) on every function host, or drop eni from strategies',
@@ -161,11 +161,7 @@ export function nicOf(placement: Placement, machine: string, vpc: Vpc, node: str
   const entry = placement.hosts.get(machine);
   const nic = entry?.host.nics[vpc];
   if (entry === undefined || nic === undefined) {
-    throw inventoryError(`hosts.${entry?.index ?? '?'}.nics.${vpc}`, `node ${node} on machine ${machine} joins the ${vpc} VPC, but the machine has no ${vpc}-VPC NIC`, `set nics.${vpc} on ${machine}`);
+    throw inputError(`hosts.${entry?.index ?? '?'}.nics.${vpc}`, `node ${node} on machine ${machine} joins the ${vpc} VPC, but the machine has no ${vpc}-VPC NIC`, `set nics.${vpc} on ${machine}`);
   }
   return nic;
-}
-
-function inventoryError(field: string, message: string, hint: string): ColdpathError {
-  return new ColdpathError(`${field}: ${message}`, { kind: 'input', field, hint });
 }
