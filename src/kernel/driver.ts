@@ -128,8 +128,9 @@ export class LocalKernelDriver implements KernelDriver {
   private sessionFor(step: Step): IpSession | undefined {
     const command = step.commands[0];
     if (command === undefined || command.tool !== 'ip') return undefined;
-    // Such a step runs in a process that exits, so the descriptor it leaks goes with it.
-    if (command.ctx !== 'root' && step.commands.some(namesOtherNetns)) return undefined;
+    // Such a step runs in a process that exits, so the descriptor it leaks goes with it (a root
+    // session too: a macvlan child made into a node would keep that node's namespace alive).
+    if (step.commands.some(namesOtherNetns)) return undefined;
     if (command.ctx === 'root') return this.leastBusyRoot();
     return this.sessions.get(command.ctx.netns);
   }
@@ -241,6 +242,7 @@ function ledgerEntriesFor(op: Op, netnsOf: (node: string) => string): LedgerEntr
         { t: 'link', netns: netnsOf(op.peerNode), dev: op.peerDev },
       ];
     case 'bridge.add':
+    case 'macvlan.add':
     case 'tunnel.add':
       return [{ t: 'link', netns: netnsOf(op.node), dev: op.dev }];
     case 'nft.table':

@@ -5,7 +5,7 @@
  */
 import type { Op } from '../topology/ops.js';
 
-/** Where a command runs: the root context (only `netns add/del`) or a namespace. */
+/** Where a command runs: the root context (`netns add/del`, a macvlan child of a machine's NIC) or a namespace. */
 export type Context = { netns: string } | 'root';
 
 export type KernelCommand =
@@ -28,6 +28,15 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
       return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), ...(op.mac === undefined ? [] : ['address', op.mac]), 'type', 'bridge'])];
     case 'veth.add':
       return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'veth', 'peer', 'name', op.peerDev, ...mtu(op.mtu), 'netns', nsOf(op.peerNode)])];
+    case 'macvlan.add':
+      // In the machine's own context: the parent is a NIC of the machine, the child is born inside the node.
+      return [
+        {
+          tool: 'ip',
+          ctx: 'root',
+          args: ['link', 'add', 'link', op.parent, 'name', op.dev, 'netns', nsOf(op.node), ...(op.mac === undefined ? [] : ['address', op.mac]), ...mtu(op.mtu), 'type', 'macvlan', 'mode', op.mode],
+        },
+      ];
     case 'link.set':
       return [
         ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, ...mtu(op.mtu), ...(op.master === undefined ? [] : ['master', op.master]), ...(op.up === true ? ['up'] : op.up === false ? ['down'] : [])]),

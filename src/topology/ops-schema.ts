@@ -35,6 +35,7 @@ const opSchemas = [
   z.strictObject({ kind: z.literal('node.add'), node, role: z.enum(NODE_ROLES) }),
   z.strictObject({ kind: z.literal('bridge.add'), node, dev, mtu: mtu.exactOptional(), mac: mac.exactOptional() }),
   z.strictObject({ kind: z.literal('veth.add'), node, dev, peerNode: node, peerDev: dev, mtu: mtu.exactOptional() }),
+  z.strictObject({ kind: z.literal('macvlan.add'), node, dev, parent: dev, mode: z.literal('bridge'), mac: mac.exactOptional(), mtu: mtu.exactOptional() }),
   z.strictObject({ kind: z.literal('link.set'), node, dev, up: z.boolean().exactOptional(), master: dev.exactOptional(), mtu: mtu.exactOptional() }),
   z.strictObject({ kind: z.literal('link.del'), node, dev }),
   z.strictObject({ kind: z.literal('addr.add'), node, dev, cidr: word, peer: word.exactOptional() }),

@@ -24,6 +24,12 @@ export type Op =
   | { kind: 'bridge.add'; node: string; dev: string; mtu?: number; mac?: string }
   /** A veth pair created inside `node`, its peer placed directly in `peerNode`. */
   | { kind: 'veth.add'; node: string; dev: string; peerNode: string; peerDev: string; mtu?: number }
+  /**
+   * A macvlan child of `parent`, a NIC of the machine itself (its root namespace, where the agent
+   * runs), created directly inside `node` as `dev`: how a node joins a VPC whose wire is real
+   * (host-plans.ts). Mode bridge, so children of one NIC also reach each other.
+   */
+  | { kind: 'macvlan.add'; node: string; dev: string; parent: string; mode: 'bridge'; mac?: string; mtu?: number }
   | { kind: 'link.set'; node: string; dev: string; up?: boolean; master?: string; mtu?: number }
   | { kind: 'link.del'; node: string; dev: string }
   | { kind: 'addr.add'; node: string; dev: string; cidr: string; peer?: string }

@@ -17,6 +17,7 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }> } = {
   'node.add': { kind: 'node.add', node: 'fh0', role: 'function-host' },
   'bridge.add': { kind: 'bridge.add', node: 'pvpc', dev: 'br0', mtu: 1500, mac: '02:00:00:00:00:01' },
   'veth.add': { kind: 'veth.add', node: 'a', dev: 'va', peerNode: 'b', peerDev: 'vb', mtu: 9000 },
+  'macvlan.add': { kind: 'macvlan.add', node: 'fh0', dev: 'eth0', parent: 'ens5', mode: 'bridge', mac: '02:00:00:00:00:05', mtu: 9001 },
   'link.set': { kind: 'link.set', node: 'a', dev: 'va', up: true, master: 'br0', mtu: 1400 },
   'link.del': { kind: 'link.del', node: 'a', dev: 'va' },
   'addr.add': { kind: 'addr.add', node: 'a', dev: 'gre1', cidr: '10.0.0.1/32', peer: '10.0.0.2/32' },
