@@ -47,7 +47,8 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
   try {
     const drivers = new Map(connections.map((connection) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent' })]));
     const notes = connections.map(
-      (c) => `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(c.clock)}; spans that cross machines carry that uncertainty`,
+      (c) =>
+        `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(c.clock)}; spans that cross machines carry that uncertainty`,
     );
     return { driver: new HostsKernelDriver(drivers, { hostOf: (node) => machineOf(placement, node).name, split: (plan) => splitPlan(plan, placement) }, ledger), notes };
   } catch (error) {

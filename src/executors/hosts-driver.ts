@@ -8,7 +8,7 @@
  * through that host's `AgentKernelDriver`, so one host behaves exactly as the
  * local agent does.
  */
-import { type ApplyResult, type InNode, type KernelDriver, type NodeClock, type NodeProcess } from '../kernel/kernel-driver.js';
+import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
 import type { AgentClock } from '../results/types.js';
 import { netnsName } from '../topology/naming.js';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OffsetEstimate } from '../../../src/agent/clock-offset.js';
+import { nowMicros } from '../../../src/clock.js';
 import { ColdpathError } from '../../../src/errors.js';
 import { LineChannel } from '../../../src/exec/line-channel.js';
 import { type AgentDriverConnection, AgentKernelDriver } from '../../../src/executors/agent-driver.js';
@@ -36,7 +37,7 @@ function fakeConnection(host: string, calls: string[], options: { teardownFails?
       apply: async (tag: string, plan: Plan) => {
         calls.push(`${host} apply ${tag} ${plan.title} ${plan.ops.map((op) => op.node).join(',')}`);
         const offset = OFFSETS[host] ?? 0;
-        const now = Math.round(performance.now() * 1000);
+        const now = nowMicros();
         return { steps: plan.ops.length, startUs: now + offset, endUs: now + offset, queuedUs: 0 };
       },
       teardown: async (tag: string) => {
@@ -100,7 +101,7 @@ describe('HostsKernelDriver', () => {
 
   it("sends each host its part of a plan, under the run's tag, and maps both hosts' stamps onto the coordinator's clock", async () => {
     const { driver, calls, ledger } = build();
-    const before = Math.round(performance.now() * 1000);
+    const before = nowMicros();
     const result = await driver.apply({
       title: 'base',
       ops: [
@@ -108,7 +109,7 @@ describe('HostsKernelDriver', () => {
         { kind: 'node.add', node: HOSTS.px, role: 'proxy' },
       ],
     });
-    const after = Math.round(performance.now() * 1000);
+    const after = nowMicros();
     expect(calls.sort()).toEqual(['fn apply a1b2 base fh0', 'px apply a1b2 base px0']);
     expect(result.steps).toBe(2);
     // Within the request's window once mapped: neither host's offset (+1 s, −0.25 s) leaks into the timing.

@@ -1,9 +1,11 @@
-/** `coldpath run --hosts FILE`: executor local is driven; ssh and kubernetes are refused by field, with a hint, before anything exists. */
+/** `coldpath run --hosts FILE`: executors local and ssh are driven (ssh with the scenario checks); kubernetes is refused by field, with a hint, before anything exists. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkRunInventory, loadRunInventory } from '../../../src/executors/run-inventory.js';
+import { checkHostsScenario, checkRunInventory, loadRunInventory } from '../../../src/executors/run-inventory.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import type { Scenario } from '../../../src/scenario/schema.js';
 import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { parseInventory } from '../../../src/scenario/load-inventory.js';
@@ -36,13 +38,26 @@ describe('run --hosts', () => {
     expect(inventory.hosts.map((h) => h.role)).toEqual(['function-host', 'proxy', 'service-host']);
   });
 
-  it('refuses executor ssh by field, says it is not built yet and points to plan --format hosts', () => {
-    const path = file(`executor: ssh\n${HOSTS}`);
-    const error = thrown(() => loadRunInventory(path));
-    expect(error.kind).toBe('input');
-    expect(error.field).toBe('executor');
-    expect(error.message).toBe(`${path}: executor: ssh: \`coldpath run --hosts\` with executor ssh is not built yet (it drives executor: local only)`);
-    expect(error.hint).toMatch(/coldpath plan --format hosts/);
+  it('drives executor ssh, and refuses what a run across machines cannot do yet, naming the scenario field', () => {
+    const inventory = loadRunInventory(file(`executor: ssh\n${HOSTS}`));
+    expect(inventory.executor).toBe('ssh');
+    const base = loadScenario(join(PACKAGE_ROOT, 'examples', 'hosts', 'scenario.yaml')).scenario;
+    expect(() => checkHostsScenario(base)).not.toThrow();
+    const cases: Array<[Partial<Scenario>, string]> = [
+      [{ tunnel: 'auto' }, 'tunnel'],
+      [{ cpu: { ...base.cpu, placement: 'pinned' } }, 'cpu.placement'],
+      [{ reference: { ...base.reference, tool: 'sockperf' } }, 'reference.tool'],
+      [{ instances: { ...base.instances, runtime: 'oci' } }, 'instances.runtime'],
+      [{ instances: { ...base.instances, network: 'cni' } }, 'instances.network'],
+      [{ services: [{ ...base.services[0]!, kind: 'redis' }] }, 'services.0.kind'],
+    ];
+    for (const [change, field] of cases) {
+      const error = thrown(() => checkHostsScenario({ ...base, ...change }));
+      expect(error.kind).toBe('input');
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(/not supported across machines \(executor: ssh\) yet/);
+      expect(error.hint).toBeDefined();
+    }
   });
 
   it('refuses executor kubernetes and points to plan --format kubernetes', () => {
