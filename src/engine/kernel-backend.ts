@@ -7,7 +7,10 @@
  * agent over OpenSSH, the scenario's nodes placed on the hosts, each node's
  * plans, commands and processes sent to its host's agent.
  */
+import type { OffsetEstimate } from '../agent/clock-offset.js';
+import { ColdpathError } from '../errors.js';
 import { AgentKernelDriver } from '../executors/agent-driver.js';
+import type { AgentConnection } from '../executors/agent-connection.js';
 import { closeAll, connectHosts } from '../executors/connect-hosts.js';
 import { HostsKernelDriver } from '../executors/hosts-driver.js';
 import { connectLocal } from '../executors/local.js';
@@ -18,6 +21,7 @@ import type { Ledger } from '../kernel/ledger.js';
 import type { Scenario } from '../scenario/schema.js';
 import { splitPlan } from '../topology/host-plans.js';
 import type { Layout } from '../topology/layout.js';
+import type { Plan } from '../topology/ops.js';
 import { machineOf, placeNodes } from '../topology/placement.js';
 
 /** What the run note calls the local agent's connection. */
@@ -45,14 +49,38 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
   const connections = await connectHosts(hosts);
   try {
-    const drivers = new Map(connections.map((connection) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent' })]));
+    const clocks = await Promise.all(connections.map((connection) => boundedClock(connection, hosts.clockBoundUs)));
+    const drivers = new Map(connections.map((connection, i) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent', clock: clocks[i] ?? connection.clock })]));
     const notes = connections.map(
-      (c) =>
-        `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(c.clock)}; spans that cross machines carry that uncertainty`,
+      (c, i) =>
+        `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
     );
-    return { driver: new HostsKernelDriver(drivers, { hostOf: (node) => machineOf(placement, node).name, split: (plan) => splitPlan(plan, placement) }, ledger), notes };
+    const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement) };
+    return { driver: new HostsKernelDriver(drivers, placed, ledger), notes };
   } catch (error) {
     await closeAll(connections);
     throw error;
   }
+}
+
+/** Exchanges made again, more of them, when the connect estimate is too wide; still too wide → the run cannot place spans there. */
+const RESYNC_SAMPLES = 32;
+
+/**
+ * The host's clock estimate within `boundUs`, or an error before anything is measured: every
+ * instance's timeline starts on the coordinator (the burst's t0) and ends on its host, so a wider
+ * estimate would put figures in run.json that the run cannot support.
+ */
+async function boundedClock(connection: AgentConnection, boundUs: number): Promise<OffsetEstimate> {
+  if (connection.clock.uncertaintyUs <= boundUs) return connection.clock;
+  const again = await connection.client.syncClock(RESYNC_SAMPLES);
+  if (again.uncertaintyUs <= boundUs) return again;
+  throw new ColdpathError(
+    `host ${connection.host}: its clock is known only to ± ${Math.round(again.uncertaintyUs)} µs (best of ${RESYNC_SAMPLES} exchanges), over clockBoundUs ${boundUs}: spans that cross to it cannot be placed on the run's timeline`,
+    {
+      kind: 'environment',
+      field: 'clockBoundUs',
+      hint: 'a faster path to the host (the round trip bounds the estimate), or a larger clockBoundUs in the inventory (every cold-start figure then carries that uncertainty)',
+    },
+  );
 }

@@ -72,6 +72,8 @@ export interface AgentDriverOptions {
    * Default `here`.
    */
   processes?: 'here' | 'agent';
+  /** The clock estimate to map the agent's stamps through; default the connection's (made on connect). */
+  clock?: OffsetEstimate;
 }
 
 /** A `KernelDriver` whose plans an agent applies (executor local today); see the file comment. */
@@ -82,6 +84,7 @@ export class AgentKernelDriver implements KernelDriver {
   private readonly connection: AgentDriverConnection;
   private readonly now: () => number;
   private readonly processes: 'here' | 'agent';
+  private readonly clock: OffsetEstimate;
   private tornDown: Promise<string[]> | undefined;
   /** Whether the agent accepts `session` requests (an older agent does not). */
   private readonly sessions: boolean;
@@ -96,6 +99,7 @@ export class AgentKernelDriver implements KernelDriver {
     this.tag = ledger.tag;
     this.now = options.now ?? nowMicros;
     this.processes = options.processes ?? 'here';
+    this.clock = options.clock ?? connection.clock;
     this.sessions = connection.hello.accepts.includes('session');
   }
 
@@ -105,7 +109,7 @@ export class AgentKernelDriver implements KernelDriver {
     const result = await this.connection.client.apply(this.tag, plan);
     const answeredUs = this.now();
     this.nodes = liveNodesAfter(this.nodes, plan);
-    return applyResultToCoordinator(result, this.connection.clock, { sentUs, answeredUs });
+    return applyResultToCoordinator(result, this.clock, { sentUs, answeredUs });
   }
 
   inNode(node: string): InNode {
@@ -129,7 +133,7 @@ export class AgentKernelDriver implements KernelDriver {
   /** The agent's machine's clock: its stamps are the coordinator's plus the offset estimated on connect. */
   clockOf(_node: string): NodeClock {
     if (this.processes === 'here') return LOCAL_CLOCK;
-    const { offsetUs, uncertaintyUs } = this.connection.clock;
+    const { offsetUs, uncertaintyUs } = this.clock;
     return { fromCoordinator: (us) => us + offsetUs, uncertaintyUs };
   }
 
@@ -173,7 +177,8 @@ export class AgentKernelDriver implements KernelDriver {
 
   /** The agent's clock on connect and now: the end estimate bounds the drift over the run (run.json `agents`). */
   async agentClocks(): Promise<AgentClock[]> {
-    const { host, hello, clock: start } = this.connection;
+    const { host, hello } = this.connection;
+    const start = this.clock;
     const record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, start };
     try {
       const end = await this.connection.client.syncClock();

@@ -94,6 +94,14 @@ export const inventorySchema = z
     executor: z.enum(['local', 'ssh', 'kubernetes']).describe('How coldpath reaches the agents: in this machine, over OpenSSH, or through the Kubernetes API.'),
     kubernetes: kubernetes.optional().describe('Required with executor: kubernetes.'),
     hosts: z.array(host).min(1).describe('The machines, one per role at least: a function host and a service host; a proxy for gre-proxy.'),
+    clockBoundUs: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe(
+        "Largest clock uncertainty (µs) a run across machines accepts for a host: a span that starts on the coordinator and ends on the host (an instance's timeline) is placed through the host's clock estimate, which is only known to ± this. A host whose estimate stays wider fails the run before anything is measured. Default 1000 (1 ms against cold starts of 10–100 ms).",
+      ),
   })
   .strict()
   .superRefine((inventory, ctx) => {
