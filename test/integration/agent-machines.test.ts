@@ -75,9 +75,9 @@ beforeAll(async () => {
   const started = performance.now();
   harness = await startMachines({
     machines: [
-      { name: 'fn-1', role: 'function-host', monotonicOffsetS: OFFSETS['fn-1'] },
-      { name: 'proxy-1', role: 'proxy', monotonicOffsetS: OFFSETS['proxy-1'] },
-      { name: 'svc-1', role: 'service-host', monotonicOffsetS: OFFSETS['svc-1'], extraNic: true },
+      { name: 'fn-1', role: 'function-host', monotonicOffsetS: OFFSETS['fn-1'], addresses: { platform: '198.18.0.10/20' } },
+      { name: 'proxy-1', role: 'proxy', monotonicOffsetS: OFFSETS['proxy-1'], addresses: { platform: '198.18.0.11/20', user: '198.19.0.11/24' } },
+      { name: 'svc-1', role: 'service-host', monotonicOffsetS: OFFSETS['svc-1'], extraNic: true, addresses: { user: '198.19.0.20/24', platform: '198.18.0.20/20' } },
     ],
   });
   timings['start (3 machines)'] = Math.round(performance.now() - started);
@@ -120,9 +120,14 @@ describe('emulated machines over SSH', () => {
       expect(Math.abs(inside - outside - machine.monotonicOffsetS)).toBeLessThan(1);
       expect(machine.processes()).toContain(machine.sshdPid);
     }
-    // The management wire reaches every machine from the coordinator namespace.
-    const ping = await machines.machine('fn-1').exec(['ping', '-c', '1', '-W', '2', '192.0.2.12']);
-    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+    // The wires: management (192.0.2.0/24) between all, platform (198.18.0.0/20) and user (198.19.0.0/24) between their NICs only.
+    const ping = async (from: string, to: string): Promise<number | null> => (await machines.machine(from).exec(['ping', '-c', '1', '-W', '1', to])).code;
+    expect(await ping('fn-1', '192.0.2.12')).toBe(0);
+    expect(await ping('fn-1', '198.18.0.11')).toBe(0);
+    expect(await ping('fn-1', '198.18.0.20')).toBe(0);
+    expect(await ping('proxy-1', '198.19.0.20')).toBe(0);
+    // fn-1 has no user NIC and no route there: the VPCs meet only where a machine has both NICs.
+    expect(await ping('fn-1', '198.19.0.20')).not.toBe(0);
   });
 
   it('connects to every agent in parallel over the real ssh executor: hostnames and injected clock offsets recovered', async () => {

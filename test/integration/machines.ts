@@ -507,8 +507,9 @@ class Harness implements Machines {
 
     // The fabric (three bridges) and the coordinator, both named namespaces of ours.
     for (const ns of [this.fabricNamespace, this.coordinatorNamespace]) {
-      await must(['ip', 'netns', 'add', ns]);
+      // Recorded first: a stop() racing this start deletes it (if it exists by then).
       this.createdNamespaces.push(ns);
+      await must(['ip', 'netns', 'add', ns]);
     }
     const fabric = ['link set lo up'];
     for (const bridge of Object.values(BRIDGES)) fabric.push(`link add ${bridge} type bridge`, `link set ${bridge} up`);
