@@ -19,11 +19,10 @@ import { isAlive } from '../../src/kernel/processes.js';
 import { inventorySchema } from '../../src/scenario/inventory.js';
 import { newRunTag } from '../../src/topology/naming.js';
 import { CLI, ledgerDirs, namespacesOf, rootNamespaceState } from './helpers.js';
-import { type Machine, type Machines, startMachines, stopAllMachines } from './machines.js';
+import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMachines } from './machines.js';
 
-/** A negative offset needs the host's clock to stay positive in the machine: −1000 s once the host has been up long enough. */
-const UPTIME_S = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-const SERVICE_OFFSET_S = UPTIME_S > 1_100 ? -1_000 : 1_000;
+/** A negative offset must leave the machine's clock positive: −1000 s once the host has been up long enough, else +1000 s. */
+const SERVICE_OFFSET_S = monotonicSeconds() > 1_100 ? -1_000 : 1_000;
 const OFFSETS = { 'fn-1': 0, 'proxy-1': 250, 'svc-1': SERVICE_OFFSET_S } as const;
 /** The estimate's own bound must be tight on one kernel: a few ms even with two busy CPUs. */
 const MAX_UNCERTAINTY_US = 5_000;
@@ -62,6 +61,21 @@ function connectionOf(name: string): AgentConnection {
   const connection = connections.find((c) => c.host === name);
   if (connection === undefined) throw new Error(`no connection to ${name}`);
   return connection;
+}
+
+/** Pids of a harness's machines by their argv: the holder's unshare (`… cpm-init NAME`) or the machine's sshd (its config). */
+function processesOf(names: readonly string[]): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        return names.some((name) => argv.includes(`cpm-init\0${name}\0`) || argv.includes(`/${name}/sshd_config`));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 async function waitDead(pid: number, what: string): Promise<void> {
@@ -119,6 +133,8 @@ describe('emulated machines over SSH', () => {
       const outside = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
       expect(Math.abs(inside - outside - machine.monotonicOffsetS)).toBeLessThan(1);
       expect(machine.processes()).toContain(machine.sshdPid);
+      // The argv match the start-failure tests rely on finds a live machine's unshare and sshd.
+      expect(processesOf([machine.name])).toHaveLength(2);
     }
     // The wires: management (192.0.2.0/24) between all, platform (198.18.0.0/20) and user (198.19.0.0/24) between their NICs only.
     const ping = async (from: string, to: string): Promise<number | null> => (await machines.machine(from).exec(['ping', '-c', '1', '-W', '1', to])).code;
@@ -236,7 +252,6 @@ describe('emulated machines over SSH', () => {
 
   it('a start that fails half-way removes what it made (namespaces, processes) and says why', async () => {
     const prefix = `cpm-${Math.random().toString(16).slice(2, 8)}`;
-    const before = new Set(readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)));
     const failed = startMachines({
       prefix,
       machines: [
@@ -246,17 +261,30 @@ describe('emulated machines over SSH', () => {
     });
     await expect(failed).rejects.toThrow(/ip -batch - failed .*not-an-address/s);
     expect(readdirSync('/run/netns').filter((name) => name.startsWith(prefix))).toEqual([]);
-    // No sshd, holder or unshare of that start survives (pids new since the start, named by their argv: unshare's init script, ok-1's sshd config; the holder dies with its unshare).
-    const survivors = readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry) && !before.has(entry))
-      .filter((entry) => {
-        try {
-          const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-          return argv.includes('cpm-init') || argv.includes('/ok-1/sshd_config');
-        } catch {
-          return false;
-        }
+    expect(processesOf(['ok-1', 'bad-1'])).toEqual([]);
+  });
+
+  it('stopAllMachines during a start (an afterAll after a hook timeout), at any step, leaves nothing', async () => {
+    for (const delayMs of [0, 10, 25, 50, 80, 120]) {
+      const prefix = `cpm-${Math.random().toString(16).slice(2, 8)}`;
+      const starting = startMachines({
+        prefix,
+        machines: [
+          { name: 'early-1', role: 'function-host' },
+          { name: 'early-2', role: 'proxy' },
+        ],
       });
-    expect(survivors).toEqual([]);
+      await sleep(delayMs);
+      await stopAllMachines();
+      const [outcome] = await Promise.allSettled([starting]);
+      // Stopped while starting, or (on a fast machine) started just before the stop and then stopped.
+      if (outcome?.status === 'rejected') expect(String(outcome.reason)).toContain('the machines were stopped while starting');
+      else expect(outcome?.value.machines.every((machine) => !machine.alive)).toBe(true);
+      expect(
+        readdirSync('/run/netns').filter((name) => name.startsWith(prefix)),
+        `stopped after ${delayMs} ms`,
+      ).toEqual([]);
+      expect(processesOf(['early-1', 'early-2']), `stopped after ${delayMs} ms`).toEqual([]);
+    }
   });
 });

@@ -145,6 +145,11 @@ export function checkMachinePrerequisites(): void {
   if (missing.length > 0) throw new Error(`emulated machines need: ${missing.join('; ')}`);
 }
 
+/** This process's CLOCK_MONOTONIC, whole seconds (Node's hrtime reads it): how negative a machine's offset may be. */
+export function monotonicSeconds(): number {
+  return Number(process.hrtime.bigint() / 1_000_000_000n);
+}
+
 /** Every harness this process started and has not stopped: `stopAllMachines` ends them (afterAll after a start that failed or timed out). */
 const live = new Set<Harness>();
 
@@ -168,9 +173,15 @@ export async function startMachines(spec: MachinesSpec): Promise<Machines> {
   const harness = new Harness(spec.prefix ?? `cpm-${Math.random().toString(16).slice(2, 8)}`);
   live.add(harness);
   try {
-    await harness.start(spec);
+    harness.starting = harness.start(spec);
+    await harness.starting;
     return harness;
   } catch (error) {
+    // stopAllMachines() while starting (an afterAll after a hook timeout): whatever step failed, that is why.
+    if (harness.stopRequested) {
+      await harness.stop();
+      throw new Error('the machines were stopped while starting', { cause: error });
+    }
     try {
       await harness.stop();
     } catch (stopError) {
@@ -191,8 +202,8 @@ function validate(spec: MachinesSpec): void {
     const offset = machine.monotonicOffsetS ?? 0;
     if (!Number.isInteger(offset)) throw new Error(`${machine.name}: monotonicOffsetS must be whole seconds`);
     // The kernel refuses an offset that would make the namespace's clock negative (ERANGE).
-    const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    if (offset < 0 && -offset >= uptimeS - 5) throw new Error(`${machine.name}: monotonic offset ${offset} s would make its clock negative (the host has been up ${uptimeS} s)`);
+    const nowS = monotonicSeconds();
+    if (offset < 0 && -offset >= nowS - 5) throw new Error(`${machine.name}: monotonic offset ${offset} s would make its clock negative (CLOCK_MONOTONIC is at ${nowS} s)`);
   }
 }
 
@@ -334,6 +345,7 @@ class MachineImpl implements Machine {
     let out = '';
     let err = '';
     child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    child.on('error', (error) => (err += error.message));
     this.pid = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: the holder did not start within 5 s: ${err}`)), 5_000);
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -371,7 +383,7 @@ class MachineImpl implements Machine {
     await must(['nsenter', '-t', String(this.pid), '-n', 'ip', '-batch', '-'], `${lines.join('\n')}\n`);
   }
 
-  async startSshd(dir: string): Promise<void> {
+  async startSshd(dir: string, stopRequested: () => boolean): Promise<void> {
     const own = join(dir, this.name);
     mkdirSync(own, { recursive: true });
     const config = join(own, 'sshd_config');
@@ -395,10 +407,12 @@ class MachineImpl implements Machine {
     const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '--', SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'], env: SESSION_ENV });
     this.sshd = child;
     this.sshdPid = child.pid ?? 0;
+    child.on('error', (error) => (this.log += `${error.message}\n`));
     child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString('utf8')));
     const deadline = Date.now() + 10_000;
     while (!this.log.includes(`Server listening on ${this.managementAddress} port ${SSH_PORT}`)) {
       if (child.exitCode !== null) throw new Error(`${this.name}: sshd exited (${child.exitCode}):\n${this.log}`);
+      if (stopRequested()) throw new Error('the machines were stopped while starting');
       if (Date.now() > deadline) throw new Error(`${this.name}: sshd did not listen within 10 s:\n${this.log}`);
       await sleep(20);
     }
@@ -432,7 +446,9 @@ class MachineImpl implements Machine {
 
   async kill(): Promise<number> {
     if (this.ids.size === 0) {
+      // Never fully started (no namespace ids): its unshare, if still there, takes the holder with it (--kill-child).
       this.killed = true;
+      if (this.holder?.exitCode === null && this.holder.signalCode === null) this.holder.kill('SIGKILL');
       return 0;
     }
     this.killed = true;
@@ -452,6 +468,8 @@ class Harness implements Machines {
   dir = '';
   inventory: Inventory = { executor: 'ssh', hosts: [] };
   timings: { totalMs: number; machineMs: Record<string, number> } = { totalMs: 0, machineMs: {} };
+  /** The start in progress or done: stop() lets it abort at its next step before removing anything, so nothing it is making is missed. */
+  starting: Promise<void> | undefined;
   private createdNamespaces: string[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -468,8 +486,12 @@ class Harness implements Machines {
     return found;
   }
 
+  get stopRequested(): boolean {
+    return this.stopping !== undefined;
+  }
+
   private checkNotStopping(): void {
-    if (this.stopping !== undefined) throw new Error('the machines were stopped while starting');
+    if (this.stopRequested) throw new Error('the machines were stopped while starting');
   }
 
   async start(spec: MachinesSpec): Promise<void> {
@@ -537,7 +559,7 @@ class Harness implements Machines {
         await must(['ip', '-n', this.fabricNamespace, '-batch', '-'], `${lines.join('\n')}\n`);
         await machine.configure();
         this.checkNotStopping();
-        await machine.startSshd(this.dir);
+        await machine.startSshd(this.dir, () => this.stopRequested);
         this.timings.machineMs[machine.name] = Math.round(performance.now() - begun);
       }),
     );
@@ -571,6 +593,17 @@ class Harness implements Machines {
 
   private async stopOnce(): Promise<void> {
     const errors: string[] = [];
+    // Every step of start checks for a stop and every step is short (sshd's wait too): it ends within a second or so.
+    if (this.starting !== undefined) {
+      const settled = await Promise.race([
+        this.starting.then(
+          () => true,
+          () => true,
+        ),
+        sleep(20_000).then(() => false),
+      ]);
+      if (!settled) errors.push('the start did not end within 20 s of the stop; removing what it made so far');
+    }
     const attempt = async (what: string, action: () => Promise<unknown>): Promise<void> => {
       try {
         await action();
@@ -590,7 +623,13 @@ class Harness implements Machines {
       await attempt(`processes in ${ns}`, async () => {
         if (!existsSync(`/run/netns/${ns}`)) return;
         const pids = (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map(Number);
-        for (const pid of pids) process.kill(pid, 'SIGKILL');
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // exited meanwhile (an ip of the start, say)
+          }
+        }
       });
       await attempt(`ip netns del ${ns}`, async () => {
         if (!existsSync(`/run/netns/${ns}`)) return;
