@@ -34,6 +34,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { HostRole, Inventory, InventoryHost } from '../../src/scenario/inventory.js';
 
@@ -94,6 +95,8 @@ export interface Machines {
   machine(name: string): Machine;
   /** `executor: ssh`, one host per machine, in spec order. */
   readonly inventory: Inventory;
+  /** The same inventory as a YAML file in `dir`, for `coldpath … --hosts FILE` (run in the coordinator namespace: `[...wrapper, node, cli, …]`). */
+  readonly inventoryFile: string;
   /** Prepend to the ssh argv (ConnectOptions.wrapper): runs ssh in the coordinator namespace on the management wire. */
   readonly wrapper: readonly string[];
   readonly coordinatorNamespace: string;
@@ -467,6 +470,7 @@ class Harness implements Machines {
   machines: MachineImpl[] = [];
   dir = '';
   inventory: Inventory = { executor: 'ssh', hosts: [] };
+  inventoryFile = '';
   timings: { totalMs: number; machineMs: Record<string, number> } = { totalMs: 0, machineMs: {} };
   /** The start in progress or done: stop() lets it abort at its next step before removing anything, so nothing it is making is missed. */
   starting: Promise<void> | undefined;
@@ -583,6 +587,8 @@ class Harness implements Machines {
         return machine.host;
       }),
     };
+    this.inventoryFile = join(this.dir, 'inventory.yaml');
+    writeFileSync(this.inventoryFile, stringify(this.inventory));
     this.timings.totalMs = Math.round(performance.now() - started);
   }
 
