@@ -544,7 +544,9 @@ class Harness implements Machines {
     await must(['ip', '-n', this.coordinatorNamespace, '-batch', '-'], `link set lo up\naddr add ${COORDINATOR_IP}/24 dev ${MGMT_NIC}\nlink set ${MGMT_NIC} up\n`);
     this.checkNotStopping();
 
-    await Promise.all(
+    // allSettled, not all: when one machine fails, start ends only once the others' steps have too, so the stop that
+    // follows sees every process they made.
+    const outcomes = await Promise.allSettled(
       this.machines.map(async (machine) => {
         const begun = performance.now();
         await machine.startHolder();
@@ -567,6 +569,7 @@ class Harness implements Machines {
         this.timings.machineMs[machine.name] = Math.round(performance.now() - begun);
       }),
     );
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     this.inventory = {
       executor: 'ssh',
       hosts: this.machines.map((machine) => {
@@ -606,7 +609,7 @@ class Harness implements Machines {
           () => true,
           () => true,
         ),
-        sleep(20_000).then(() => false),
+        sleep(20_000, undefined, { ref: false }).then(() => false),
       ]);
       if (!settled) errors.push('the start did not end within 20 s of the stop; removing what it made so far');
     }
