@@ -250,6 +250,18 @@ describe('emulated machines over SSH', () => {
     await machines.stop();
   });
 
+  it('a missing tool is an error naming its Debian package, never a skip', async () => {
+    const path = process.env['PATH'];
+    process.env['PATH'] = '/nonexistent';
+    try {
+      await expect(startMachines({ machines: [{ name: 'x-1', role: 'function-host' }] })).rejects.toThrow(
+        /^emulated machines need: .*ssh \(apt-get install -y openssh-client\).*nsenter \(apt-get install -y util-linux\).*ip \(apt-get install -y iproute2\)/,
+      );
+    } finally {
+      process.env['PATH'] = path;
+    }
+  });
+
   it('a start that fails half-way removes what it made (namespaces, processes) and says why', async () => {
     const prefix = `cpm-${Math.random().toString(16).slice(2, 8)}`;
     const failed = startMachines({
