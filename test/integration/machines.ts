@@ -469,7 +469,7 @@ class Harness implements Machines {
   readonly wrapper: readonly string[];
   machines: MachineImpl[] = [];
   dir = '';
-  inventory: Inventory = { executor: 'ssh', hosts: [] };
+  inventory: Inventory = { executor: 'ssh', hosts: [], clockBoundUs: 1000 };
   inventoryFile = '';
   timings: { totalMs: number; machineMs: Record<string, number> } = { totalMs: 0, machineMs: {} };
   /** The start in progress or done: stop() lets it abort at its next step before removing anything, so nothing it is making is missed. */
@@ -572,6 +572,7 @@ class Harness implements Machines {
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     this.inventory = {
       executor: 'ssh',
+      clockBoundUs: 1000,
       hosts: this.machines.map((machine) => {
         machine.host = {
           name: machine.name,
