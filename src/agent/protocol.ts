@@ -114,6 +114,9 @@ export const EXEC_OUTPUT_CAP = 1024 * 1024;
 /** How long `exec` lets a command run by default before it kills it (ms), as the coordinator's own commands. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
+/** The longest timeout or grace a request may ask for (ms, a day): a timer beyond 2^31 − 1 ms would fire at once. */
+const MAX_WAIT_MS = 86_400_000;
+
 /** How long `stop` waits by default after closing a process's stdin before it kills it (ms), as `LineProcess.stop`. */
 export const DEFAULT_STOP_GRACE_MS = 2_000;
 
@@ -129,7 +132,13 @@ export const execRequestSchema = z
     node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` runs the command.'),
     argv,
     input: z.string().optional().describe("Written to the command's stdin, which is then closed; default nothing (stdin closed at once)."),
-    timeoutMs: z.number().int().positive().optional().describe(`Milliseconds before the command is killed (SIGKILL; the answer says \`timedOut\`); default ${DEFAULT_EXEC_TIMEOUT_MS}.`),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_WAIT_MS)
+      .optional()
+      .describe(`Milliseconds before the command is killed (SIGKILL; the answer says \`timedOut\`); default ${DEFAULT_EXEC_TIMEOUT_MS}.`),
   })
   .meta({ id: 'ExecRequest', description: "Run a command to completion in a node's namespace (`ip netns exec coldpath-<tag>-<node> argv…`, no shell) and answer with its status and output." });
 
@@ -146,7 +155,7 @@ export const spawnRequestSchema = z
     node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` runs the process.'),
     argv,
     cpus: z.array(z.number().int().nonnegative()).optional().describe('CPUs to pin it to (`taskset -c`); none or empty: unpinned.'),
-    label: z.string().max(200).optional().describe("Names the process in the agent's messages (e.g. `probe fn0`); default its first word."),
+    label: z.string().optional().describe("Names the process in the agent's messages (e.g. `probe fn0`); default its first word."),
   })
   .meta({ id: 'SpawnRequest', description: "Start a long-running process in a node's namespace with piped stdio; the tag must be claimed by this agent (an earlier apply)." });
 
@@ -169,7 +178,7 @@ export const stopRequestSchema = z
     id: requestId,
     type: z.literal('stop'),
     proc: procId,
-    graceMs: z.number().int().nonnegative().optional().describe(`Milliseconds to wait for it to exit after its stdin closes, then SIGKILL; default ${DEFAULT_STOP_GRACE_MS}.`),
+    graceMs: z.number().int().nonnegative().max(MAX_WAIT_MS).optional().describe(`Milliseconds to wait for it to exit after its stdin closes, then SIGKILL; default ${DEFAULT_STOP_GRACE_MS}.`),
   })
   .meta({ id: 'StopRequest', description: "Close a spawned process's stdin (a JSON-line process exits on EOF), kill it after the grace, answer with how it ended; one already gone answers at once." });
 

@@ -134,6 +134,7 @@ describe('process requests', () => {
       ['{"id": 5, "type": "write", "proc": 1, "line": "a\\nb"}', 'line'],
       ['{"id": 5, "type": "write", "proc": 0, "line": "a"}', 'proc'],
       ['{"id": 5, "type": "stop", "proc": 1, "graceMs": -1}', 'graceMs'],
+      ['{"id": 5, "type": "stop", "proc": 1, "graceMs": 4294967296}', 'graceMs'],
     ];
     for (const [line, field] of refusals) {
       const parsed = parseRequestLine(line);
