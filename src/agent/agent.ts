@@ -157,15 +157,33 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
 export function runAgent(options: AgentOptions): Promise<void> {
   const now = options.now ?? nowMicros;
   const backend = options.backend ?? new TagSessions();
-  const write = (response: AgentResponse): void => {
+  /** Writes one line; false when the output's buffer is full (spawned processes' output then waits for `drained`). */
+  const write = (response: AgentResponse): boolean => {
     // A coordinator that went away gets nothing more; the work itself is recorded in the ledger.
-    if (!options.output.destroyed) options.output.write(`${JSON.stringify(response)}\n`);
+    if (options.output.destroyed) return true;
+    return options.output.write(`${JSON.stringify(response)}\n`);
+  };
+  // One wait for all paused processes, not listeners each; an output that closes instead frees them too (their
+  // output is then dropped, as every line is once the coordinator has gone).
+  let draining: Promise<void> | undefined;
+  const drained = (): Promise<void> => {
+    draining ??= new Promise((resolve) => {
+      const done = (): void => {
+        options.output.off('drain', done);
+        options.output.off('close', done);
+        draining = undefined;
+        resolve();
+      };
+      options.output.on('drain', done);
+      options.output.on('close', done);
+    });
+    return draining;
   };
   const context: Context = {
     now,
     backend,
     places: options.places ?? (isNodePlaces(backend) ? backend : NO_PLACES),
-    processes: new SpawnedProcesses({ emit: write, now }),
+    processes: new SpawnedProcesses({ emit: write, drained, now }),
   };
   const running = new Set<Promise<void>>();
   return new Promise((resolve) => {
@@ -199,7 +217,14 @@ export function runAgent(options: AgentOptions): Promise<void> {
         write(response);
         return;
       }
-      const work = response.then(write, (error: unknown) => write(failure(request.id, error)));
+      const work = response.then(
+        (answered) => {
+          write(answered);
+        },
+        (error: unknown) => {
+          write(failure(request.id, error));
+        },
+      );
       running.add(work);
       void work.then(() => running.delete(work));
     });

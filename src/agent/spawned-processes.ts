@@ -31,8 +31,10 @@ export interface SpawnOptions {
 }
 
 export interface SpawnedProcessesOptions {
-  /** Writes an event line (the agent's output). */
-  emit: (event: AgentEvent) => void;
+  /** Writes an event line (the agent's output); false when the output is full (a slow coordinator or link). */
+  emit: (event: AgentEvent) => boolean;
+  /** Resolves when the output has room again, after `emit` returned false. */
+  drained: () => Promise<void>;
   /** The agent's clock, integer µs (spawnedAt, an exit's `at`). */
   now: () => number;
 }
@@ -86,8 +88,19 @@ export class SpawnedProcesses {
     });
     const entry: Entry = { proc, tag: options.tag, label: options.label ?? options.argv[0] ?? file, child, status: undefined, exited, inputClosed: false, detached: false };
     this.entries.set(proc, entry);
+    let paused = false;
     const emit = (event: AgentEvent): void => {
-      if (!entry.detached) this.options.emit(event);
+      if (entry.detached || this.options.emit(event) || paused) return;
+      // The coordinator reads slower than the process writes: stop reading its pipes (it blocks on a full pipe, as
+      // it would writing to a slow terminal) rather than buffer its output without bound in the agent.
+      paused = true;
+      child.stdout.pause();
+      child.stderr.pause();
+      void this.options.drained().then(() => {
+        paused = false;
+        child.stdout.resume();
+        child.stderr.resume();
+      });
     };
     createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => emit({ type: 'event', name: 'stdout', proc, line }));
     child.stderr.setEncoding('utf8');
@@ -100,6 +113,7 @@ export class SpawnedProcesses {
     child.once('exit', (code, signal) => {
       const at = this.options.now();
       options.place.recordExit(pid);
+      let drain: NodeJS.Timeout | undefined;
       const finish = (): void => {
         if (entry.status !== undefined) return;
         clearTimeout(drain);
@@ -107,11 +121,18 @@ export class SpawnedProcesses {
         emit({ type: 'event', name: 'exit', proc, code, signal, at });
         settle(entry.status);
       };
-      const drain = setTimeout(() => {
+      // Output still open a second after the exit is held by a child it forked: given up on. Not while the agent
+      // itself holds it back for a slow coordinator (paused): that output is the process's own, and still comes.
+      const giveUp = (): void => {
+        if (paused) {
+          drain = setTimeout(giveUp, OUTPUT_DRAIN_MS);
+          return;
+        }
         child.stdout.destroy();
         child.stderr.destroy();
         finish();
-      }, OUTPUT_DRAIN_MS);
+      };
+      drain = setTimeout(giveUp, OUTPUT_DRAIN_MS);
       // 'close' comes once stdout and stderr have ended, so the exit event follows the last output event.
       if (child.stdout.closed && child.stderr.closed) finish();
       else child.once('close', finish);

@@ -275,6 +275,47 @@ describe('spawn: a RemoteProcess', () => {
   });
 });
 
+describe("the agent's output", () => {
+  /** Spawns a process writing `lines` JSON lines of ~115 bytes through an agent whose output nobody reads for `unreadMs`, then reads it all. */
+  async function slowlyRead(lines: number, unreadMs: number): Promise<{ buffered: number; received: number[]; lastEvent: string | undefined }> {
+    const toAgent = new PassThrough();
+    const fromAgent = new PassThrough({ highWaterMark: 1024 });
+    const agentDone = runAgent({ input: toAgent, output: fromAgent, backend: new QuietBackend(), places: new InPlace() });
+    const script = `for (let i = 0; i < ${lines}; i++) process.stdout.write(JSON.stringify({ i, pad: "x".repeat(100) }) + "\\n");`;
+    toAgent.write(`${JSON.stringify({ id: 1, type: 'spawn', tag: 'ab12', node: 'fn0', argv: [NODE, '-e', script] })}\n`);
+    await new Promise((resolve) => setTimeout(resolve, unreadMs));
+    const buffered = fromAgent.readableLength + fromAgent.writableLength;
+    let text = '';
+    fromAgent.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    await vi.waitFor(() => expect(text).toContain('"name":"exit"'), { timeout: 15_000 });
+    const events = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { name?: string; line?: string });
+    const received = events.filter((event) => event.name === 'stdout').map((event) => (JSON.parse(event.line ?? '{}') as { i: number }).i);
+    toAgent.end();
+    await agentDone;
+    return { buffered, received, lastEvent: events.at(-1)?.name };
+  }
+
+  it('a coordinator that reads slowly pauses a chatty process instead of buffering its output without bound; nothing is lost', async () => {
+    const { buffered, received, lastEvent } = await slowlyRead(20_000, 1_000);
+    // Over 2 MB written by the process; the agent holds a pipe's worth or so.
+    expect(buffered).toBeLessThan(400_000);
+    expect(received).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(lastEvent).toBe('exit');
+  });
+
+  it('a process that exits while the agent holds its output back (paused) still gets all of it delivered, then its exit', async () => {
+    // About 80 KB: more than one read of the pipe, so the tail waits in the pipe past the process's exit.
+    const { received, lastEvent } = await slowlyRead(700, 2_500);
+    expect(received).toEqual(Array.from({ length: 700 }, (_, i) => i));
+    expect(lastEvent).toBe('exit');
+  });
+});
+
 describe('exec', () => {
   it('runs a command to completion with its input, and answers its exit code and output', async () => {
     const session = connected();
