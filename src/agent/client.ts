@@ -22,13 +22,14 @@ import {
   type AgentRequest,
   type AgentRequestType,
   DEFAULT_EXEC_TIMEOUT_MS,
+  type ExitStatus,
   type HelloResponse,
   RESPONSE_TYPE_OF,
   type ResponseOf,
   type SpawnedResponse,
   type TornDownResponse,
 } from './protocol.js';
-import { type ExitStatus, RemoteProcess, type RemoteProcessHost } from './remote-process.js';
+import { RemoteProcess, type RemoteProcessHost } from './remote-process.js';
 
 export type { ExecResult } from './exec-command.js';
 
@@ -206,7 +207,7 @@ export class AgentClient {
    */
   async exec(tag: string, node: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-    // The command's own time, after queueing behind the tag's plans.
+    // Its own timeout, and as long as a plan it may queue behind.
     const { response } = await this.request(
       { type: 'exec', tag, node, argv: [...argv], ...(options.input === undefined ? {} : { input: options.input }), ...(options.timeoutMs === undefined ? {} : { timeoutMs }) },
       timeoutMs + DEFAULT_KERNEL_TIMEOUT_MS,
@@ -266,7 +267,9 @@ export class AgentClient {
     if (pending === undefined) {
       // An error the agent could not attach to a request (our line was unreadable to it): fail everything waiting.
       if (response.type === 'error' && response.id === null) this.rejectAll(this.refusal(response.reason, response.code, response.field, response.hint));
-      // Otherwise a late answer to a request that timed out: nobody waits for it.
+      // Otherwise a late answer to a request that timed out: nobody waits for it. A process started that late would
+      // run unwatched until the tag's teardown: it is stopped now.
+      if (response.type === 'spawned') this.request({ type: 'stop', proc: response.proc }).catch(() => {});
       return;
     }
     const id = response.id as number;

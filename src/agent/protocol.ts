@@ -371,6 +371,8 @@ export type ExecutedResponse = z.infer<typeof executedResponseSchema>;
 export type SpawnedResponse = z.infer<typeof spawnedResponseSchema>;
 export type WrittenResponse = z.infer<typeof writtenResponseSchema>;
 export type StoppedResponse = z.infer<typeof stoppedResponseSchema>;
+/** How a process ended: its exit code, or the signal that ended it (the other is null). */
+export type ExitStatus = Pick<StoppedResponse, 'code' | 'signal'>;
 export type StdoutEvent = z.infer<typeof stdoutEventSchema>;
 export type StderrEvent = z.infer<typeof stderrEventSchema>;
 export type ExitEvent = z.infer<typeof exitEventSchema>;

@@ -10,13 +10,9 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import { LineChannel } from '../exec/line-channel.js';
-import { DEFAULT_STOP_GRACE_MS } from './protocol.js';
+import { DEFAULT_STOP_GRACE_MS, type ExitStatus } from './protocol.js';
 
-/** How a process ended: its exit code, or the signal that ended it (the other is null). */
-export interface ExitStatus {
-  code: number | null;
-  signal: string | null;
-}
+export type { ExitStatus } from './protocol.js';
 
 /** The requests a RemoteProcess sends for itself, through its client. */
 export interface RemoteProcessHost {

@@ -12,13 +12,7 @@ import { createInterface } from 'node:readline';
 import { ColdpathError } from '../errors.js';
 import { pinPrefix } from '../exec/line-process.js';
 import type { NodePlace } from './node-place.js';
-import type { AgentEvent, SpawnedResponse } from './protocol.js';
-
-/** How a process ended: an exit code or the signal that ended it. */
-export interface ExitStatus {
-  code: number | null;
-  signal: string | null;
-}
+import type { AgentEvent, ExitStatus, SpawnedResponse } from './protocol.js';
 
 export interface SpawnOptions {
   tag: string;

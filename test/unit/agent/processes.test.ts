@@ -275,6 +275,22 @@ describe('spawn: a RemoteProcess', () => {
   });
 });
 
+describe('the client', () => {
+  it('stops a process whose spawned answer came after nobody waited for it (its request timed out)', async () => {
+    const fromAgent = new PassThrough();
+    const toAgent = new PassThrough();
+    let sent = '';
+    toAgent.on('data', (chunk: Buffer) => {
+      sent += chunk.toString('utf8');
+    });
+    const client = new AgentClient({ input: fromAgent, output: toAgent, label: 'agent@test' });
+    fromAgent.write(`${JSON.stringify({ id: 77, type: 'spawned', proc: 4, pid: 1234, spawnedAt: 5 })}\n`);
+    await vi.waitFor(() => expect(sent).toContain('"type":"stop"'));
+    expect(JSON.parse(sent.trim())).toEqual({ id: 1, type: 'stop', proc: 4 });
+    client.close();
+  });
+});
+
 describe("the agent's output", () => {
   /** Spawns a process writing `lines` JSON lines of ~115 bytes through an agent whose output nobody reads for `unreadMs`, then reads it all. */
   async function slowlyRead(lines: number, unreadMs: number): Promise<{ buffered: number; received: number[]; lastEvent: string | undefined }> {
