@@ -2,8 +2,8 @@
  * The agent starts processes for real: `coldpath agent` (the built CLI) as a
  * child builds one namespace, `exec` runs `ip -o link` in it, `spawn` starts a
  * JSON-line echo process in it (the kernel says it runs in
- * `coldpath-<tag>-a`), lines round-trip through the agent, and the tag's ledger
- * records it; `teardown` kills one still running. After `kill -9` of the
+ * `coldpath-<tag>-a`, pinned as asked), lines round-trip through the agent, and the
+ * tag's ledger records it; `teardown` kills one still running. After `kill -9` of the
  * agent, a process that exits on EOF has gone by itself and the clean pass
  * (`cleanLeftovers`, what `coldpath clean` runs, without its sweep of
  * unledgered namespaces: other runs share this machine) kills the one that
@@ -11,7 +11,7 @@
  * directory. Needs root and dist/ (global-setup.ts says so when either is missing).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,10 +118,12 @@ describe('coldpath agent runs processes in its namespaces', () => {
     expect(links.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^1: lo: /)]);
     await expect(client.exec(tag, 'b', ['true'])).rejects.toMatchObject({ field: 'node' });
 
-    const echo = await client.spawn(tag, 'a', [process.execPath, '-e', ECHO], { label: 'echo a' });
+    const echo = await client.spawn(tag, 'a', [process.execPath, '-e', ECHO], { label: 'echo a', cpus: [0] });
     pids.push(echo.pid);
     expect(identify(echo.pid)).toBe(netns);
-    expect(ledgerOf(tag)).toContainEqual({ t: 'process', netns, pid: echo.pid, argv: ['ip', 'netns', 'exec', netns, process.execPath, '-e', ECHO] });
+    // Pinned as asked (`taskset -c 0`, which execs the command: the pid is the process's own).
+    expect(readFileSync(`/proc/${echo.pid}/status`, 'utf8')).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    expect(ledgerOf(tag)).toContainEqual({ t: 'process', netns, pid: echo.pid, argv: ['ip', 'netns', 'exec', netns, 'taskset', '-c', '0', process.execPath, '-e', ECHO] });
     for (let i = 0; i < 5; i++) echo.send({ n: i });
     for (let i = 0; i < 5; i++) await expect(echo.next(isEcho, 10_000)).resolves.toEqual({ echo: { n: i } });
     await expect(echo.stop()).resolves.toEqual({ code: 0, signal: null });
