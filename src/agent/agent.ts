@@ -8,18 +8,38 @@
  * `hello` and `clock` are answered at once, even while a plan is being
  * applied (a clock exchange must not queue behind kernel work); `apply` and
  * `teardown` answer when their kernel work is done, so answers may come out of
- * order (the client matches them by id). On shutdown or end of input the agent
- * lets running requests finish and answer, closes its `ip` sessions, and tears
- * nothing down (tag-sessions.ts says why); the `shutdown` answer is its last line.
+ * order (the client matches them by id). `exec` and `spawn` start after the
+ * requests queued before them for their tag; a spawned process's output comes
+ * back as events (spawned-processes.ts), interleaved with answers.
+ *
+ * On shutdown or end of input the agent closes its spawned processes' stdin
+ * (JSON-line processes exit on EOF, as a coordinator's local probes do when it
+ * dies) and waits briefly for them, lets running requests finish and answer,
+ * closes its `ip` sessions, and tears nothing down (tag-sessions.ts says why):
+ * a process still running is in its tag's ledger, for `coldpath clean`. The
+ * `shutdown` answer is its last line.
  */
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { nowMicros } from '../clock.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
-import { isColdpathError } from '../errors.js';
+import { ColdpathError, isColdpathError } from '../errors.js';
+import { execCommand } from './exec-command.js';
 import { parseRequestLine } from './lines.js';
-import { AGENT_PROTOCOL_VERSION, AGENT_REQUEST_TYPES, type AgentRequest, type AgentResponse, type ErrorResponse, type HelloResponse } from './protocol.js';
+import { isNodePlaces, type NodePlaces } from './node-place.js';
+import {
+  AGENT_PROTOCOL_VERSION,
+  AGENT_REQUEST_TYPES,
+  type AgentRequest,
+  type AgentResponse,
+  DEFAULT_EXEC_TIMEOUT_MS,
+  DEFAULT_STOP_GRACE_MS,
+  EXEC_OUTPUT_CAP,
+  type ErrorResponse,
+  type HelloResponse,
+} from './protocol.js';
+import { SpawnedProcesses } from './spawned-processes.js';
 import { type PlanBackend, TagSessions } from './tag-sessions.js';
 
 export interface AgentOptions {
@@ -34,6 +54,27 @@ export interface AgentOptions {
   now?: () => number;
   /** What `apply` and `teardown` act on; default a `TagSessions` (real namespaces and ledgers, needs root). Tests pass a fake. */
   backend?: PlanBackend;
+  /**
+   * Where `exec` and `spawn` run their processes; default the backend when it places processes (a `TagSessions`:
+   * `ip netns exec` in a claimed tag's namespace, recorded in its ledger), otherwise none (both then fail, naming
+   * `tag`). Unit tests pass places without a prefix to run harmless processes without root.
+   */
+  places?: NodePlaces;
+  /** How long the agent's end waits for its spawned processes to exit once their stdin is closed (ms); default `DEFAULT_STOP_GRACE_MS` (2000). */
+  closeGraceMs?: number;
+}
+
+/** Places for a backend that starts no processes (a test's fake plan backend). */
+const NO_PLACES: NodePlaces = {
+  placeOf: (tag) => Promise.reject(new ColdpathError(`tag: this agent starts no processes for run tag ${tag}`, { kind: 'input', field: 'tag', hint: "the agent's backend places no processes" })),
+};
+
+/** What answering a request needs. */
+interface Context {
+  now: () => number;
+  backend: PlanBackend;
+  places: NodePlaces;
+  processes: SpawnedProcesses;
 }
 
 /** Who this agent is, as `hello` reports it (without the id). */
@@ -64,7 +105,8 @@ function failure(id: number, error: unknown): ErrorResponse {
 }
 
 /** The answer to one valid request (but shutdown); `receivedUs` is when its line was read (the clock exchange's t1). */
-function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs: number, now: () => number, backend: PlanBackend): AgentResponse | Promise<AgentResponse> {
+function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs: number, context: Context): AgentResponse | Promise<AgentResponse> {
+  const { now, backend, places, processes } = context;
   switch (request.type) {
     case 'hello':
       // parseRequestLine has refused any other protocol version.
@@ -75,9 +117,39 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
     case 'apply':
       return backend.apply(request.tag, request.plan).then((result) => ({ id: request.id, type: 'applied', ...result }));
     case 'teardown':
-      return backend.teardown(request.tag).then((counts) => ({ id: request.id, type: 'torn-down', ...counts }));
+      // The ledger's replay kills the tag's recorded processes; then their exit events, before the answer.
+      return backend.teardown(request.tag).then(async (counts) => {
+        const killed = await processes.forgetTag(request.tag);
+        return { id: request.id, type: 'torn-down', netnsRemoved: counts.netnsRemoved, processesKilled: counts.processesKilled + killed };
+      });
     case 'session':
       return backend.session(request.tag, request.node, request.open).then(() => ({ id: request.id, type: 'session' }));
+    case 'exec':
+      return places.placeOf(request.tag, request.node).then(async (place) => {
+        const result = await execCommand([...place.prefix, ...request.argv], {
+          ...(request.input === undefined ? {} : { input: request.input }),
+          timeoutMs: request.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+          outputCap: EXEC_OUTPUT_CAP,
+          now,
+        });
+        return { id: request.id, type: 'executed', ...result };
+      });
+    case 'spawn':
+      return places.placeOf(request.tag, request.node).then(async (place) => {
+        const spawned = await processes.spawn({
+          tag: request.tag,
+          place,
+          argv: request.argv,
+          ...(request.cpus === undefined ? {} : { cpus: request.cpus }),
+          ...(request.label === undefined ? {} : { label: request.label }),
+        });
+        return { id: request.id, type: 'spawned', ...spawned };
+      });
+    case 'write':
+      // The line reaches the pipe now, in the order the requests arrived; the answer waits for the write.
+      return processes.write(request.proc, request.line).then(() => ({ id: request.id, type: 'written' }));
+    case 'stop':
+      return processes.stop(request.proc, request.graceMs ?? DEFAULT_STOP_GRACE_MS).then((status) => ({ id: request.id, type: 'stopped', ...status }));
   }
 }
 
@@ -85,9 +157,33 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
 export function runAgent(options: AgentOptions): Promise<void> {
   const now = options.now ?? nowMicros;
   const backend = options.backend ?? new TagSessions();
-  const write = (response: AgentResponse): void => {
+  /** Writes one line; false when the output's buffer is full (spawned processes' output then waits for `drained`). */
+  const write = (response: AgentResponse): boolean => {
     // A coordinator that went away gets nothing more; the work itself is recorded in the ledger.
-    if (!options.output.destroyed) options.output.write(`${JSON.stringify(response)}\n`);
+    if (options.output.destroyed) return true;
+    return options.output.write(`${JSON.stringify(response)}\n`);
+  };
+  // One wait for all paused processes, not listeners each; an output that closes instead frees them too (their
+  // output is then dropped, as every line is once the coordinator has gone).
+  let draining: Promise<void> | undefined;
+  const drained = (): Promise<void> => {
+    draining ??= new Promise((resolve) => {
+      const done = (): void => {
+        options.output.off('drain', done);
+        options.output.off('close', done);
+        draining = undefined;
+        resolve();
+      };
+      options.output.on('drain', done);
+      options.output.on('close', done);
+    });
+    return draining;
+  };
+  const context: Context = {
+    now,
+    backend,
+    places: options.places ?? (isNodePlaces(backend) ? backend : NO_PLACES),
+    processes: new SpawnedProcesses({ emit: write, drained, now }),
   };
   const running = new Set<Promise<void>>();
   return new Promise((resolve) => {
@@ -113,7 +209,7 @@ export function runAgent(options: AgentOptions): Promise<void> {
       }
       let response: AgentResponse | Promise<AgentResponse>;
       try {
-        response = answer(request, receivedUs, now, backend);
+        response = answer(request, receivedUs, context);
       } catch (error) {
         response = failure(request.id, error);
       }
@@ -121,7 +217,14 @@ export function runAgent(options: AgentOptions): Promise<void> {
         write(response);
         return;
       }
-      const work = response.then(write, (error: unknown) => write(failure(request.id, error)));
+      const work = response.then(
+        (answered) => {
+          write(answered);
+        },
+        (error: unknown) => {
+          write(failure(request.id, error));
+        },
+      );
       running.add(work);
       void work.then(() => running.delete(work));
     });
@@ -130,7 +233,12 @@ export function runAgent(options: AgentOptions): Promise<void> {
     lines.on('close', () => {
       stopped = true;
       void (async () => {
+        // The processes first: a write waiting on a process that never reads settles once its stdin is gone.
+        const grace = options.closeGraceMs ?? DEFAULT_STOP_GRACE_MS;
+        await context.processes.closeAll(grace);
         await Promise.allSettled(running);
+        // A spawn that was still queued behind its tag's plans started meanwhile: its stdin closes too.
+        await context.processes.closeAll(grace);
         await backend.close().catch(() => undefined);
         if (shutdownId !== undefined) write({ id: shutdownId, type: 'shutdown' });
         // Resolve once everything written so far is flushed, so the process can exit with its last answer delivered.

@@ -3,7 +3,9 @@
  * local child's stdio today, `ssh -T` or a Kubernetes exec stream later, with
  * the same code. Numbers requests, matches answers by id (so later request
  * types may answer out of order), times out with a ColdpathError naming the
- * request, and runs the clock exchanges behind `syncClock`.
+ * request, and runs the clock exchanges behind `syncClock`. Starts processes
+ * in the agent's namespaces (`exec`, `spawn`) and routes the agent's events to
+ * the RemoteProcess they name.
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -13,7 +15,23 @@ import { estimateOffset, type ClockExchange, type OffsetEstimate } from './clock
 import { parseResponseLine } from './lines.js';
 import type { ApplyResult } from '../kernel/driver.js';
 import type { Plan } from '../topology/ops.js';
-import { AGENT_PROTOCOL_VERSION, type AgentRequest, type AgentRequestType, type HelloResponse, RESPONSE_TYPE_OF, type ResponseOf, type TornDownResponse } from './protocol.js';
+import type { ExecResult } from './exec-command.js';
+import {
+  AGENT_PROTOCOL_VERSION,
+  type AgentEvent,
+  type AgentRequest,
+  type AgentRequestType,
+  DEFAULT_EXEC_TIMEOUT_MS,
+  type ExitStatus,
+  type HelloResponse,
+  RESPONSE_TYPE_OF,
+  type ResponseOf,
+  type SpawnedResponse,
+  type TornDownResponse,
+} from './protocol.js';
+import { RemoteProcess, type RemoteProcessHost } from './remote-process.js';
+
+export type { ExecResult } from './exec-command.js';
 
 /** How long a request waits for its answer by default (ms): covers an agent starting over ssh, not a hung one. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -41,6 +59,22 @@ export interface AgentClientOptions {
   now?: () => number;
 }
 
+/** `exec`'s options. */
+export interface ExecOptions {
+  /** Written to the command's stdin, which is then closed; default none (stdin closed at once). */
+  input?: string;
+  /** Milliseconds before the agent kills the command (the result says `timedOut`); default `DEFAULT_EXEC_TIMEOUT_MS` (30 s). */
+  timeoutMs?: number;
+}
+
+/** `spawn`'s options. */
+export interface SpawnProcessOptions {
+  /** CPUs to pin it to on the agent's machine (`taskset -c`); default none (unpinned). */
+  cpus?: readonly number[];
+  /** Names it in messages (e.g. `probe fn0`), here and in the agent's. */
+  label: string;
+}
+
 /** A request as the caller writes it: the client adds the id. */
 export type RequestBody = AgentRequest extends infer R ? (R extends AgentRequest ? Omit<R, 'id'> : never) : never;
 
@@ -52,6 +86,8 @@ export interface Answer<T extends AgentRequestType> {
 
 interface Pending {
   type: AgentRequestType;
+  /** Runs on the answer as soon as its line is read, before any later line (a spawn's events may follow in the same chunk). */
+  onAnswer: ((response: unknown) => void) | undefined;
   resolve: (answer: { response: unknown; receivedUs: number }) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -69,6 +105,17 @@ export class AgentClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed: ColdpathError | undefined;
+  /** Spawned processes by `proc`, until their exit event. */
+  private readonly remotes = new Map<number, RemoteProcess<unknown>>();
+  private readonly remoteHost: RemoteProcessHost = {
+    write: async (proc, line) => {
+      await this.request({ type: 'write', proc, line });
+    },
+    stop: async (proc, graceMs) => {
+      const { response } = await this.request({ type: 'stop', proc, graceMs }, graceMs + this.timeoutMs);
+      return { code: response.code, signal: response.signal };
+    },
+  };
 
   constructor(options: AgentClientOptions) {
     this.label = options.label ?? 'agent';
@@ -83,6 +130,10 @@ export class AgentClient {
 
   /** Sends one request and resolves with its answer; an error response, a mismatched answer, a timeout (`timeoutMs`, default the client's) or a closed stream rejects. */
   request<B extends RequestBody>(body: B, timeoutMs = this.timeoutMs): Promise<Answer<B['type']>> {
+    return this.send(body, timeoutMs, undefined);
+  }
+
+  private send<B extends RequestBody>(body: B, timeoutMs: number, onAnswer: ((response: ResponseOf[B['type']]) => void) | undefined): Promise<Answer<B['type']>> {
     if (this.closed !== undefined) return Promise.reject(this.closed);
     const id = this.nextId++;
     const type: AgentRequestType = body.type;
@@ -91,7 +142,7 @@ export class AgentClient {
         this.pending.delete(id);
         reject(this.error(`no answer to ${type} request ${id} within ${timeoutMs} ms`, undefined, 'the agent may be stuck or the connection lost; its stderr says more'));
       }, timeoutMs);
-      this.pending.set(id, { type, resolve: resolve as Pending['resolve'], reject, timer });
+      this.pending.set(id, { type, onAnswer: onAnswer as Pending['onAnswer'], resolve: resolve as Pending['resolve'], reject, timer });
       this.output.write(`${JSON.stringify({ id, ...body })}\n`);
     });
   }
@@ -147,6 +198,42 @@ export class AgentClient {
     await this.request({ type: 'session', tag, node, open }, timeoutMs);
   }
 
+  /**
+   * Runs `argv` (no shell) to completion in the namespace of `node` on the agent's machine (`ip netns exec
+   * coldpath-<tag>-<node>`), after the requests queued before it for `tag`; the tag must be claimed by this agent
+   * (an earlier `apply`). Resolves with its exit code or signal and its output (each cut at `EXEC_OUTPUT_CAP`,
+   * 1 MiB, saying so), whatever the exit code; `startUs`/`endUs` are on the agent's clock. Rejects when the agent
+   * refuses (`field` names the request's field) or cannot start the command.
+   */
+  async exec(tag: string, node: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    // Its own timeout, and as long as a plan it may queue behind.
+    const { response } = await this.request(
+      { type: 'exec', tag, node, argv: [...argv], ...(options.input === undefined ? {} : { input: options.input }), ...(options.timeoutMs === undefined ? {} : { timeoutMs }) },
+      timeoutMs + DEFAULT_KERNEL_TIMEOUT_MS,
+    );
+    const { id: _id, type: _type, ...result } = response;
+    return result;
+  }
+
+  /**
+   * Starts a long-running JSON-line process (a probe, a service) in the namespace of `node` on the agent's machine,
+   * after the requests queued before it for `tag` (which must be claimed by this agent: an earlier `apply`), pinned
+   * to `cpus` when given. The agent records it in the tag's ledger as it starts, so the agent's `teardown` and
+   * `coldpath clean` kill it. Resolves with a RemoteProcess: a LineChannel over the agent's events, whose `pid` is
+   * on the agent's machine and `spawnedAt` on the agent's clock.
+   */
+  async spawn<Event = unknown>(tag: string, node: string, argv: readonly string[], options: SpawnProcessOptions): Promise<RemoteProcess<Event>> {
+    let remote: RemoteProcess<Event> | undefined;
+    const body = { type: 'spawn' as const, tag, node, argv: [...argv], label: options.label, ...(options.cpus === undefined ? {} : { cpus: [...options.cpus] }) };
+    await this.send(body, DEFAULT_KERNEL_TIMEOUT_MS, (response: SpawnedResponse) => {
+      remote = new RemoteProcess<Event>({ host: this.remoteHost, proc: response.proc, pid: response.pid, spawnedAt: response.spawnedAt, label: options.label, argv: [...argv] });
+      this.remotes.set(response.proc, remote as RemoteProcess<unknown>);
+    });
+    if (remote === undefined) throw this.error(`answered spawn without a process`);
+    return remote;
+  }
+
   /** Asks the agent to exit and waits for its answer (up to `timeoutMs`, default the client's), then stops listening. */
   async shutdown(timeoutMs = this.timeoutMs): Promise<void> {
     await this.request({ type: 'shutdown' }, timeoutMs);
@@ -162,7 +249,11 @@ export class AgentClient {
   private onLine(line: string, receivedUs: number): void {
     if (line.trim() === '') return;
     const parsed = parseResponseLine(line);
-    if (parsed.kind === 'event') return;
+    if (parsed.kind === 'event') {
+      // An event this coldpath does not know is skipped (version 1's rule).
+      if (parsed.event !== undefined) this.onEvent(parsed.event);
+      return;
+    }
     if (parsed.kind === 'invalid') {
       const pending = parsed.id === null ? undefined : this.pending.get(parsed.id);
       const error = this.error(`wrote a line that is not a valid answer: ${parsed.reason}`, undefined, 'an agent writes only protocol lines on stdout; is it the same coldpath version?');
@@ -176,7 +267,9 @@ export class AgentClient {
     if (pending === undefined) {
       // An error the agent could not attach to a request (our line was unreadable to it): fail everything waiting.
       if (response.type === 'error' && response.id === null) this.rejectAll(this.refusal(response.reason, response.code, response.field, response.hint));
-      // Otherwise a late answer to a request that timed out: nobody waits for it.
+      // Otherwise a late answer to a request that timed out: nobody waits for it. A process started that late would
+      // run unwatched until the tag's teardown: it is stopped now.
+      if (response.type === 'spawned') this.request({ type: 'stop', proc: response.proc }).catch(() => {});
       return;
     }
     const id = response.id as number;
@@ -185,7 +278,26 @@ export class AgentClient {
     } else if (response.type !== RESPONSE_TYPE_OF[pending.type]) {
       this.settle(id, pending, this.error(`answered ${pending.type} request ${id} with a ${response.type} response`));
     } else {
+      pending.onAnswer?.(response);
       this.settle(id, pending, { response, receivedUs });
+    }
+  }
+
+  /** Routes an event to the process it names; one for a process nobody holds (its spawn timed out here) is dropped. */
+  private onEvent(event: AgentEvent): void {
+    const remote = this.remotes.get(event.proc);
+    if (remote === undefined) return;
+    switch (event.name) {
+      case 'stdout':
+        remote.pushStdout(event.line);
+        return;
+      case 'stderr':
+        remote.pushStderr(event.text);
+        return;
+      case 'exit':
+        this.remotes.delete(event.proc);
+        remote.exit({ code: event.code, signal: event.signal } satisfies ExitStatus);
+        return;
     }
   }
 
@@ -204,6 +316,8 @@ export class AgentClient {
   private fail(error: ColdpathError): void {
     this.closed ??= error;
     this.rejectAll(error);
+    for (const remote of this.remotes.values()) remote.lost(error);
+    this.remotes.clear();
   }
 
   private refusal(reason: string, code: string, field: string | undefined, hint: string | undefined): ColdpathError {

@@ -5,13 +5,27 @@
  * into an error naming the field.
  */
 import type { z } from 'zod';
-import { AGENT_PROTOCOL_VERSION, AGENT_REQUEST_TYPES, agentRequestSchema, agentResponseSchema, type AgentRequest, type AgentResponse, type ErrorResponse } from './protocol.js';
+import {
+  AGENT_EVENT_NAMES,
+  AGENT_PROTOCOL_VERSION,
+  AGENT_REQUEST_TYPES,
+  type AgentAnswer,
+  type AgentEvent,
+  agentEventSchema,
+  agentRequestSchema,
+  agentResponseSchema,
+  type AgentRequest,
+  type ErrorResponse,
+} from './protocol.js';
 
 /** A request line: the request, or the error response the agent writes instead. */
 export type RequestLine = { ok: true; request: AgentRequest } | { ok: false; error: ErrorResponse };
 
-/** A line from the agent: a response, an event (planned; a version-1 client skips them), or what is wrong with it. */
-export type ResponseLine = { kind: 'response'; response: AgentResponse } | { kind: 'event' } | { kind: 'invalid'; id: number | null; field: string | undefined; reason: string };
+/**
+ * A line from the agent: an answer, an event (`event` left out when this coldpath does not know its name: a
+ * version-1 client skips it), or what is wrong with it.
+ */
+export type ResponseLine = { kind: 'response'; response: AgentAnswer } | { kind: 'event'; event?: AgentEvent } | { kind: 'invalid'; id: number | null; field: string | undefined; reason: string };
 
 /** How much of a bad line an error quotes: enough to recognise it, not a whole plan. */
 const QUOTE = 80;
@@ -97,11 +111,17 @@ export function parseRequestLine(line: string): RequestLine {
 export function parseResponseLine(line: string): ResponseLine {
   const parsed = jsonObject(line);
   if (!parsed.ok) return { kind: 'invalid', id: null, field: undefined, reason: parsed.reason };
-  if (parsed.value['type'] === 'event') return { kind: 'event' };
+  if (parsed.value['type'] === 'event') {
+    // An event named by a later coldpath is skipped; a known one that is wrong is a fault like any bad line.
+    if (!(AGENT_EVENT_NAMES as readonly unknown[]).includes(parsed.value['name'])) return { kind: 'event' };
+    const event = agentEventSchema.safeParse(parsed.value);
+    return event.success ? { kind: 'event', event: event.data } : { kind: 'invalid', id: null, ...firstIssue(event.error) };
+  }
   const result = agentResponseSchema.safeParse(parsed.value);
   if (!result.success) {
     const id = parsed.value['id'];
     return { kind: 'invalid', id: isRequestId(id) ? id : null, ...firstIssue(result.error) };
   }
-  return { kind: 'response', response: result.data };
+  // Events took the branch above: what is left carries an id.
+  return { kind: 'response', response: result.data as AgentAnswer };
 }

@@ -16,12 +16,13 @@
  * - changing or removing anything, or adding a field to an existing request,
  *   is a new version.
  *
- * `apply` and `teardown` (issue 12's second slice) and `session` (its third)
- * were added within version 1 that way. Planned (each a new request type, announced in `accepts`):
- * `start`/`stop` (probes and services in the agent's namespaces), `histogram`
- * (encoded HDR histograms and per-instance timelines), and events: lines
- * `{type: 'event', id?, name, at, ...}` that a long request streams before its
- * response. A version-1 coordinator ignores lines whose `type` is `event`.
+ * `apply` and `teardown` (issue 12's second slice), `session` (its third), and
+ * `exec`, `spawn`, `write` and `stop` with the `stdout`, `stderr` and `exit`
+ * events (processes in the agent's namespaces) were added within version 1 that
+ * way. Events are lines `{type: 'event', name, ...}` the agent writes unprompted;
+ * a version-1 client skips an event whose `name` it does not know. Planned (each a
+ * new request type or event): `histogram` (encoded HDR histograms and per-instance
+ * timelines), progress events of long requests.
  */
 import { z } from 'zod';
 import { NODE_NAME_PATTERN, RUN_TAG_PATTERN } from '../topology/naming.js';
@@ -30,8 +31,8 @@ import { planSchema } from '../topology/ops-schema.js';
 /** The protocol version this coldpath speaks; `hello` refuses any other. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
-/** The request types of version 1, in the order `hello` lists them (`apply`, `teardown` and `session` added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session'] as const;
+/** The request types of version 1, in the order `hello` lists them (all but the first three added within it). */
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -80,6 +81,9 @@ export const teardownRequestSchema = z.strictObject({ id: requestId, type: z.lit
   description: 'Remove everything this agent created for the tag (its processes, then its namespaces) and release the tag; a tag it holds nothing for answers zero counts.',
 });
 
+/** A node of a plan: what `coldpath clean` recognises after the tag in `coldpath-<tag>-<node>`. */
+const nodeName = z.string().regex(NODE_NAME_PATTERN, 'expected a node name: lowercase letters, digits and dashes, starting with a letter or digit');
+
 /**
  * `session`: keep an `ip -batch` process open in a node's namespace (or close it), so later plans
  * pay no `ip` start-up there: the engine opens one for every node that lives for the whole run.
@@ -90,17 +94,108 @@ export const sessionRequestSchema = z
     id: requestId,
     type: z.literal('session'),
     tag: runTag,
-    node: z
-      .string()
-      .regex(NODE_NAME_PATTERN, 'expected a node name: lowercase letters, digits and dashes, starting with a letter or digit')
-      .describe('The node whose namespace `coldpath-<tag>-<node>` gets the session.'),
+    node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` gets the session.'),
     open: z.boolean().describe('true: open one (nothing happens if it is open); false: close it (before the namespace is deleted).'),
   })
   .meta({ id: 'SessionRequest', description: "Open or close a long-lived `ip` session in a node's namespace; queued with the tag's plans, in order." });
 
+/** A command line: run as it is (no shell), so each word is one argument; NUL would end a C string early. */
+const argv = z
+  .array(z.string().refine((word) => !word.includes('\0'), 'expected no NUL character'))
+  .min(1, 'expected a command: at least one word')
+  .describe('The command and its arguments, run without a shell (the first word is looked up in PATH).');
+
+/** A process the agent started (`spawn`): numbered by the agent, from 1, unique within its session. */
+const procId = z.number().int().positive().describe('The process, as the `spawned` answer numbered it.');
+
+/** How many bytes of stdout and of stderr an `exec` answer carries at most (1 MiB each); the rest is read and dropped. */
+export const EXEC_OUTPUT_CAP = 1024 * 1024;
+
+/** How long `exec` lets a command run by default before it kills it (ms), as the coordinator's own commands. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+
+/** The longest timeout or grace a request may ask for (ms, a day): a timer beyond 2^31 − 1 ms would fire at once. */
+const MAX_WAIT_MS = 86_400_000;
+
+/** How long `stop` waits by default after closing a process's stdin before it kills it (ms), as `LineProcess.stop`. */
+export const DEFAULT_STOP_GRACE_MS = 2_000;
+
+/**
+ * `exec`: a one-shot command (`nft list counters`, `ip -o link`) in a node's namespace, run to completion.
+ * The tag must be claimed by this agent (an earlier `apply`); it starts after the tag's queued requests.
+ */
+export const execRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('exec'),
+    tag: runTag,
+    node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` runs the command.'),
+    argv,
+    input: z.string().optional().describe("Written to the command's stdin, which is then closed; default nothing (stdin closed at once)."),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_WAIT_MS)
+      .optional()
+      .describe(`Milliseconds before the command is killed (SIGKILL; the answer says \`timedOut\`); default ${DEFAULT_EXEC_TIMEOUT_MS}.`),
+  })
+  .meta({ id: 'ExecRequest', description: "Run a command to completion in a node's namespace (`ip netns exec coldpath-<tag>-<node> argv…`, no shell) and answer with its status and output." });
+
+/**
+ * `spawn`: a long-running process (a probe, the user service) in a node's namespace, its stdio piped to the
+ * agent: stdout lines and stderr chunks come back as events, `write` feeds its stdin. Recorded in the tag's
+ * ledger as it starts, so `teardown` and `coldpath clean` kill it.
+ */
+export const spawnRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('spawn'),
+    tag: runTag,
+    node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` runs the process.'),
+    argv,
+    cpus: z.array(z.number().int().nonnegative()).optional().describe('CPUs to pin it to (`taskset -c`); none or empty: unpinned.'),
+    label: z.string().optional().describe("Names the process in the agent's messages (e.g. `probe fn0`); default its first word."),
+  })
+  .meta({ id: 'SpawnRequest', description: "Start a long-running process in a node's namespace with piped stdio; the tag must be claimed by this agent (an earlier apply)." });
+
+/** `write`: one line to a spawned process's stdin, in the order the requests arrived. */
+export const writeRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('write'),
+    proc: procId,
+    line: z
+      .string()
+      .regex(/^[^\n]*$/, 'expected one line (no newline: the agent adds it)')
+      .describe("Written with a `\\n` after it to the process's stdin."),
+  })
+  .meta({ id: 'WriteRequest', description: "Write one line to a spawned process's stdin; answered once it is handed to the pipe." });
+
+/** `stop`: end a spawned process as `LineProcess.stop` does: close its stdin, wait, SIGKILL after the grace. */
+export const stopRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('stop'),
+    proc: procId,
+    graceMs: z.number().int().nonnegative().max(MAX_WAIT_MS).optional().describe(`Milliseconds to wait for it to exit after its stdin closes, then SIGKILL; default ${DEFAULT_STOP_GRACE_MS}.`),
+  })
+  .meta({ id: 'StopRequest', description: "Close a spawned process's stdin (a JSON-line process exits on EOF), kill it after the grace, answer with how it ended; one already gone answers at once." });
+
 /** Any request of version 1, by `type`. */
 export const agentRequestSchema = z
-  .discriminatedUnion('type', [helloRequestSchema, clockRequestSchema, shutdownRequestSchema, applyRequestSchema, teardownRequestSchema, sessionRequestSchema])
+  .discriminatedUnion('type', [
+    helloRequestSchema,
+    clockRequestSchema,
+    shutdownRequestSchema,
+    applyRequestSchema,
+    teardownRequestSchema,
+    sessionRequestSchema,
+    execRequestSchema,
+    spawnRequestSchema,
+    writeRequestSchema,
+    stopRequestSchema,
+  ])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
 /** Who the agent is and what it accepts. */
@@ -156,6 +251,67 @@ export const tornDownResponseSchema = z
 /** A session opened or closed. */
 export const sessionResponseSchema = z.object({ id: requestId, type: z.literal('session') }).meta({ id: 'SessionResponse' });
 
+/** How a process ended: its exit code, or the signal that killed it (one of the two is null). */
+const exitCode = z.number().int().nullable().describe('Exit code; null when a signal ended it.');
+const exitSignal = z.string().nullable().describe('The signal that ended it (e.g. `SIGKILL`); null when it exited.');
+
+/** A command run to completion. */
+export const executedResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('executed'),
+    code: exitCode,
+    signal: exitSignal,
+    stdout: z.string().describe(`Its stdout (UTF-8), at most ${EXEC_OUTPUT_CAP} bytes.`),
+    stderr: z.string().describe(`Its stderr (UTF-8), at most ${EXEC_OUTPUT_CAP} bytes.`),
+    stdoutTruncated: z.boolean().describe('True when stdout was longer and was cut.'),
+    stderrTruncated: z.boolean().describe('True when stderr was longer and was cut.'),
+    timedOut: z.boolean().describe('True when it ran past `timeoutMs` and was killed.'),
+    startUs: agentMicros.describe('When it was started (agent clock, µs).'),
+    endUs: agentMicros.describe('When it had exited and its output was read (agent clock, µs).'),
+  })
+  .meta({ id: 'ExecutedResponse' });
+
+/** A process started. */
+export const spawnedResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('spawned'),
+    proc: procId.describe('The number `write`, `stop` and the events name it by.'),
+    pid: z.number().int().positive().describe("Its pid on the agent's machine."),
+    spawnedAt: agentMicros.describe('When it was started (agent clock, µs): map it through a clock estimate.'),
+  })
+  .meta({ id: 'SpawnedResponse' });
+
+/** A line handed to a process's stdin. */
+export const writtenResponseSchema = z.object({ id: requestId, type: z.literal('written') }).meta({ id: 'WrittenResponse' });
+
+/** A process stopped (or found already gone). */
+export const stoppedResponseSchema = z.object({ id: requestId, type: z.literal('stopped'), code: exitCode, signal: exitSignal }).meta({ id: 'StoppedResponse' });
+
+/** One line a spawned process wrote on stdout, without its newline, in order. */
+export const stdoutEventSchema = z
+  .object({ type: z.literal('event'), name: z.literal('stdout'), proc: procId, line: z.string() })
+  .meta({ id: 'StdoutEvent', description: "One line of a spawned process's stdout (without the newline), in order." });
+
+/** A chunk of what a spawned process wrote on stderr (not split into lines). */
+export const stderrEventSchema = z
+  .object({ type: z.literal('event'), name: z.literal('stderr'), proc: procId, text: z.string() })
+  .meta({ id: 'StderrEvent', description: "A chunk of a spawned process's stderr, as read (not split into lines)." });
+
+/** A spawned process ended; written after its last stdout and stderr events. */
+export const exitEventSchema = z
+  .object({ type: z.literal('event'), name: z.literal('exit'), proc: procId, code: exitCode, signal: exitSignal, at: agentMicros.describe('When the agent saw it exit (agent clock, µs).') })
+  .meta({ id: 'ExitEvent', description: 'A spawned process ended; its last event (after its output).' });
+
+/** The event names of version 1: a client skips an event it does not know. */
+export const AGENT_EVENT_NAMES = ['stdout', 'stderr', 'exit'] as const;
+
+/** Any event of version 1, by `name`. */
+export const agentEventSchema = z
+  .discriminatedUnion('name', [stdoutEventSchema, stderrEventSchema, exitEventSchema])
+  .meta({ id: 'AgentEvent', description: 'A line the agent writes unprompted (no id); a version-1 client skips one whose name it does not know.' });
+
 /** Why a request was refused; lets a coordinator tell "not supported here" from "broken". */
 export const AGENT_ERROR_CODES = ['malformed', 'unknown-type', 'unsupported-protocol', 'failed'] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
@@ -176,9 +332,22 @@ export const errorResponseSchema = z
   })
   .meta({ id: 'ErrorResponse', description: 'A refused or failed request; the agent keeps serving.' });
 
-/** Any line the agent writes in version 1 (events are planned). */
+/** Any line the agent writes in version 1: an answer, or an event. */
 export const agentResponseSchema = z
-  .discriminatedUnion('type', [helloResponseSchema, clockResponseSchema, shutdownResponseSchema, appliedResponseSchema, tornDownResponseSchema, sessionResponseSchema, errorResponseSchema])
+  .discriminatedUnion('type', [
+    helloResponseSchema,
+    clockResponseSchema,
+    shutdownResponseSchema,
+    appliedResponseSchema,
+    tornDownResponseSchema,
+    sessionResponseSchema,
+    executedResponseSchema,
+    spawnedResponseSchema,
+    writtenResponseSchema,
+    stoppedResponseSchema,
+    errorResponseSchema,
+    agentEventSchema,
+  ])
   .meta({ id: 'AgentResponse', description: "One line on the agent's stdout." });
 
 export type HelloRequest = z.infer<typeof helloRequestSchema>;
@@ -187,6 +356,10 @@ export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 export type SessionRequest = z.infer<typeof sessionRequestSchema>;
+export type ExecRequest = z.infer<typeof execRequestSchema>;
+export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
+export type WriteRequest = z.infer<typeof writeRequestSchema>;
+export type StopRequest = z.infer<typeof stopRequestSchema>;
 export type AgentRequest = z.infer<typeof agentRequestSchema>;
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 export type ClockResponse = z.infer<typeof clockResponseSchema>;
@@ -194,8 +367,20 @@ export type ShutdownResponse = z.infer<typeof shutdownResponseSchema>;
 export type AppliedResponse = z.infer<typeof appliedResponseSchema>;
 export type TornDownResponse = z.infer<typeof tornDownResponseSchema>;
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+export type ExecutedResponse = z.infer<typeof executedResponseSchema>;
+export type SpawnedResponse = z.infer<typeof spawnedResponseSchema>;
+export type WrittenResponse = z.infer<typeof writtenResponseSchema>;
+export type StoppedResponse = z.infer<typeof stoppedResponseSchema>;
+/** How a process ended: its exit code, or the signal that ended it (the other is null). */
+export type ExitStatus = Pick<StoppedResponse, 'code' | 'signal'>;
+export type StdoutEvent = z.infer<typeof stdoutEventSchema>;
+export type StderrEvent = z.infer<typeof stderrEventSchema>;
+export type ExitEvent = z.infer<typeof exitEventSchema>;
+export type AgentEvent = z.infer<typeof agentEventSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type AgentResponse = z.infer<typeof agentResponseSchema>;
+/** A line of the agent that answers a request (carries its id): anything but an event. */
+export type AgentAnswer = Exclude<AgentResponse, { type: 'event' }>;
 
 /** The answer each request type gets when it succeeds. */
 export interface ResponseOf {
@@ -205,6 +390,10 @@ export interface ResponseOf {
   apply: AppliedResponse;
   teardown: TornDownResponse;
   session: SessionResponse;
+  exec: ExecutedResponse;
+  spawn: SpawnedResponse;
+  write: WrittenResponse;
+  stop: StoppedResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -215,4 +404,8 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   apply: 'applied',
   teardown: 'torn-down',
   session: 'session',
+  exec: 'executed',
+  spawn: 'spawned',
+  write: 'written',
+  stop: 'stopped',
 };

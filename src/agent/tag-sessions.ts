@@ -14,9 +14,11 @@
 import { ColdpathError } from '../errors.js';
 import { type ApplyResult, LocalKernelDriver } from '../kernel/driver.js';
 import { Ledger, ownerOf } from '../kernel/ledger.js';
-import { startTicksOf } from '../kernel/processes.js';
+import { netnsInode, startTicksOf } from '../kernel/processes.js';
 import { undo } from '../kernel/teardown.js';
+import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
+import type { NodePlace, NodePlaces } from './node-place.js';
 
 /** What `teardown` removed. */
 export interface TeardownCounts {
@@ -50,8 +52,8 @@ interface TagSession {
   driver: LocalKernelDriver;
 }
 
-/** The real backend: ledgers under the state directory, namespaces `coldpath-<tag>-<node>`. */
-export class TagSessions implements PlanBackend {
+/** The real backend: ledgers under the state directory, namespaces `coldpath-<tag>-<node>`; it places the agent's processes too. */
+export class TagSessions implements PlanBackend, NodePlaces {
   private readonly sessions = new Map<string, TagSession>();
   /** The last request queued per tag: the next one starts after it settles. */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -85,6 +87,37 @@ export class TagSessions implements PlanBackend {
       // Opening claims the tag like a first plan would; closing one of a tag never applied for has nothing to close.
       if (open) this.sessionOf(tag).driver.openSession(node);
       else await this.sessions.get(tag)?.driver.closeSession(node);
+    });
+  }
+
+  /**
+   * A node of a tag this agent claimed, queued with the tag's plans. Processes are started only in namespaces the
+   * agent built: another run's are not its to touch, and only a claimed tag has a ledger to record them in.
+   */
+  placeOf(tag: string, node: string): Promise<NodePlace> {
+    return this.queued(tag, async () => {
+      const session = this.sessions.get(tag);
+      if (session === undefined) {
+        throw new ColdpathError(`tag: run tag ${tag} is not claimed by this agent`, {
+          kind: 'input',
+          field: 'tag',
+          hint: 'apply a plan for the tag through this agent first: it starts processes only in namespaces it built',
+        });
+      }
+      const netns = netnsName(tag, node);
+      if (netnsInode(netns) === undefined) {
+        throw new ColdpathError(`node: there is no namespace ${netns} on this machine`, { kind: 'input', field: 'node', hint: `apply a plan that adds node ${node} first` });
+      }
+      const { ledger } = session;
+      return {
+        netns,
+        prefix: ['ip', 'netns', 'exec', netns],
+        recordSpawn: ledger.recordSpawn(netns),
+        recordExit: (pid) => {
+          // Only while this ledger is the tag's: a teardown removes it (and a new apply may claim the tag anew).
+          if (this.sessions.get(tag)?.ledger === ledger) ledger.append({ t: 'process-exit', pid });
+        },
+      };
     });
   }
 

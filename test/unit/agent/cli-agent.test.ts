@@ -48,7 +48,12 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
     const agent = startAgent();
     const client = new AgentClient({ input: agent.child.stdout, output: agent.child.stdin, label: 'local agent' });
     const hello = await client.hello();
-    expect(hello).toMatchObject({ protocol: 1, pid: agent.child.pid, clock: 'CLOCK_MONOTONIC', accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session'] });
+    expect(hello).toMatchObject({
+      protocol: 1,
+      pid: agent.child.pid,
+      clock: 'CLOCK_MONOTONIC',
+      accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop'],
+    });
     const estimate = await client.syncClock(20);
     expect(estimate.samples).toBe(20);
     expect(Math.abs(estimate.offsetUs - 0), `offset ${estimate.offsetUs} ± ${estimate.uncertaintyUs} µs`).toBeLessThanOrEqual(estimate.uncertaintyUs);

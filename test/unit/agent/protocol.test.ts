@@ -57,7 +57,7 @@ describe('request lines', () => {
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -99,7 +99,7 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop'],
       },
     ]);
   });
@@ -164,5 +164,13 @@ describe("the protocol's JSON Schema", () => {
     expect(validator.safeParse({ id: 2, type: 'apply', tag: 'ab12', plan: { title: 't', ops: [{ kind: 'node.add', node: 'a', role: 'scratch' }] } }).success).toBe(true);
     expect(validator.safeParse({ id: 2, type: 'apply', tag: 'ab12', plan: { title: 't', ops: [{ kind: 'node.grow', node: 'a' }] } }).success).toBe(false);
     expect(validator.safeParse({ id: 3, type: 'torn-down', netnsRemoved: 2, processesKilled: 0 }).success).toBe(true);
+    expect(validator.safeParse({ id: 4, type: 'spawn', tag: 'ab12', node: 'fn0', argv: ['probe'], cpus: [1], label: 'probe fn0' }).success).toBe(true);
+    expect(validator.safeParse({ id: 4, type: 'spawn', tag: 'ab12', node: 'fn0', argv: [] }).success).toBe(false);
+    expect(validator.safeParse({ id: 4, type: 'spawned', proc: 1, pid: 123, spawnedAt: 5 }).success).toBe(true);
+    expect(validator.safeParse({ type: 'event', name: 'stdout', proc: 1, line: '{}' }).success).toBe(true);
+    expect(validator.safeParse({ type: 'event', name: 'exit', proc: 1, code: null, signal: 'SIGKILL', at: 9 }).success).toBe(true);
+    expect(Object.keys(schema.$defs)).toEqual(
+      expect.arrayContaining(['ExecRequest', 'SpawnRequest', 'WriteRequest', 'StopRequest', 'ExecutedResponse', 'SpawnedResponse', 'StoppedResponse', 'AgentEvent', 'ExitEvent']),
+    );
   });
 });
