@@ -25,6 +25,7 @@ import type { Readable, Writable } from 'node:stream';
 import { nowMicros } from '../clock.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
 import { ColdpathError, isColdpathError } from '../errors.js';
+import { type CleanReport, cleanLeftovers } from '../kernel/clean.js';
 import { execCommand } from './exec-command.js';
 import { parseRequestLine } from './lines.js';
 import { isNodePlaces, type NodePlaces } from './node-place.js';
@@ -62,6 +63,8 @@ export interface AgentOptions {
   places?: NodePlaces;
   /** How long the agent's end waits for its spawned processes to exit once their stdin is closed (ms); default `DEFAULT_STOP_GRACE_MS` (2000). */
   closeGraceMs?: number;
+  /** What `clean` does; default `cleanLeftovers()` on this machine (needs root). Tests pass a fake. */
+  clean?: () => Promise<CleanReport>;
 }
 
 /** Places for a backend that starts no processes (a test's fake plan backend). */
@@ -72,6 +75,7 @@ const NO_PLACES: NodePlaces = {
 /** What answering a request needs. */
 interface Context {
   now: () => number;
+  clean: () => Promise<CleanReport>;
   backend: PlanBackend;
   places: NodePlaces;
   processes: SpawnedProcesses;
@@ -150,6 +154,8 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return processes.write(request.proc, request.line).then(() => ({ id: request.id, type: 'written' }));
     case 'stop':
       return processes.stop(request.proc, request.graceMs ?? DEFAULT_STOP_GRACE_MS).then((status) => ({ id: request.id, type: 'stopped', ...status }));
+    case 'clean':
+      return context.clean().then((report) => ({ id: request.id, type: 'cleaned', ...report }));
   }
 }
 
@@ -181,6 +187,7 @@ export function runAgent(options: AgentOptions): Promise<void> {
   };
   const context: Context = {
     now,
+    clean: options.clean ?? (() => cleanLeftovers()),
     backend,
     places: options.places ?? (isNodePlaces(backend) ? backend : NO_PLACES),
     processes: new SpawnedProcesses({ emit: write, drained, now }),

@@ -21,6 +21,7 @@ import {
   type AgentEvent,
   type AgentRequest,
   type AgentRequestType,
+  type CleanedResponse,
   DEFAULT_EXEC_TIMEOUT_MS,
   type ExitStatus,
   type HelloResponse,
@@ -188,6 +189,17 @@ export class AgentClient {
   async teardown(tag: string, timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<Omit<TornDownResponse, 'id' | 'type'>> {
     const { response } = await this.request({ type: 'teardown', tag }, timeoutMs);
     return { netnsRemoved: response.netnsRemoved, processesKilled: response.processesKilled };
+  }
+
+  /**
+   * `coldpath clean` on the agent's machine: removes the leftovers of runs whose owners are gone
+   * and unledgered coldpath namespaces, leaves live runs alone. Waits up to `timeoutMs` (default
+   * `DEFAULT_KERNEL_TIMEOUT_MS`, 60 s).
+   */
+  async clean(timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<Omit<CleanedResponse, 'id' | 'type'>> {
+    const { response } = await this.request({ type: 'clean' }, timeoutMs);
+    const { id: _id, type: _type, ...report } = response;
+    return report;
   }
 
   /**

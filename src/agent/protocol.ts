@@ -32,7 +32,7 @@ import { planSchema } from '../topology/ops-schema.js';
 export const AGENT_PROTOCOL_VERSION = 1;
 
 /** The request types of version 1, in the order `hello` lists them (all but the first three added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop'] as const;
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -79,6 +79,16 @@ export const applyRequestSchema = z.strictObject({ id: requestId, type: z.litera
 export const teardownRequestSchema = z.strictObject({ id: requestId, type: z.literal('teardown'), tag: runTag }).meta({
   id: 'TeardownRequest',
   description: 'Remove everything this agent created for the tag (its processes, then its namespaces) and release the tag; a tag it holds nothing for answers zero counts.',
+});
+
+/**
+ * `clean`: what `coldpath clean` does, on the agent's machine: every run whose owners are gone
+ * (ledgers, their processes and namespaces) and coldpath namespaces no ledger names. Live runs, this
+ * agent's own included, are left alone. `coldpath clean --hosts` sends it to every host.
+ */
+export const cleanRequestSchema = z.strictObject({ id: requestId, type: z.literal('clean') }).meta({
+  id: 'CleanRequest',
+  description: "Remove coldpath's leftovers on this machine, as `coldpath clean` does there (runs whose owners are gone, unledgered coldpath namespaces); live runs are skipped.",
 });
 
 /** A node of a plan: what `coldpath clean` recognises after the tag in `coldpath-<tag>-<node>`. */
@@ -195,6 +205,7 @@ export const agentRequestSchema = z
     spawnRequestSchema,
     writeRequestSchema,
     stopRequestSchema,
+    cleanRequestSchema,
   ])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
@@ -247,6 +258,20 @@ export const tornDownResponseSchema = z
     processesKilled: z.number().int().nonnegative().describe('Processes that were still running in them, or recorded, and were killed.'),
   })
   .meta({ id: 'TornDownResponse' });
+
+/** What a `clean` removed on the agent's machine. */
+export const cleanedResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('cleaned'),
+    runsCleaned: z.array(z.string()).describe('Run tags whose leftovers were removed.'),
+    runsSkipped: z.array(z.object({ tag: z.string(), pid: z.number().int() })).describe('Live runs left alone, with the pid that owns each.'),
+    netnsRemoved: z.array(z.string()).describe('Namespaces deleted.'),
+    processesKilled: z.number().int().nonnegative(),
+    containersRemoved: z.number().int().nonnegative().describe('OCI containers deleted.'),
+    errors: z.array(z.string()).describe('What could not be removed (the ledger stays for another try).'),
+  })
+  .meta({ id: 'CleanedResponse' });
 
 /** A session opened or closed. */
 export const sessionResponseSchema = z.object({ id: requestId, type: z.literal('session') }).meta({ id: 'SessionResponse' });
@@ -341,6 +366,7 @@ export const agentResponseSchema = z
     appliedResponseSchema,
     tornDownResponseSchema,
     sessionResponseSchema,
+    cleanedResponseSchema,
     executedResponseSchema,
     spawnedResponseSchema,
     writtenResponseSchema,
@@ -355,6 +381,7 @@ export type ClockRequest = z.infer<typeof clockRequestSchema>;
 export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
+export type CleanedResponse = z.infer<typeof cleanedResponseSchema>;
 export type SessionRequest = z.infer<typeof sessionRequestSchema>;
 export type ExecRequest = z.infer<typeof execRequestSchema>;
 export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
@@ -394,6 +421,7 @@ export interface ResponseOf {
   spawn: SpawnedResponse;
   write: WrittenResponse;
   stop: StoppedResponse;
+  clean: CleanedResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -408,4 +436,5 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   spawn: 'spawned',
   write: 'written',
   stop: 'stopped',
+  clean: 'cleaned',
 };

@@ -40,8 +40,9 @@ export interface AgentExecResult {
 }
 
 /** A JSON-line process the agent started (`spawn`): a channel whose lines travel through the agent, its pid there. */
-export interface AgentSpawned extends Pick<NodeProcess, 'stop'> {
+export interface AgentSpawned {
   readonly pid: number;
+  stop(graceMs?: number): Promise<unknown>;
 }
 
 /** What the driver uses of an agent for commands and processes in its nodes (`AgentClient` has it). */
@@ -127,7 +128,13 @@ export class AgentKernelDriver implements KernelDriver {
     if (this.processes === 'here') return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
     // The agent records the process in its ledger for the tag: its teardown, or `coldpath clean` there, kills it.
     const remote = await this.processClient('spawn').spawn(this.tag, node, argv, options);
-    return { channel: remote as LineChannel<Event>, pid: remote.pid, stop: (graceMs) => remote.stop(graceMs) };
+    return {
+      channel: remote as LineChannel<Event>,
+      pid: remote.pid,
+      stop: async (graceMs) => {
+        await remote.stop(graceMs);
+      },
+    };
   }
 
   /** The agent's machine's clock: its stamps are the coordinator's plus the offset estimated on connect. */
