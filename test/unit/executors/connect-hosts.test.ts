@@ -64,9 +64,10 @@ describe('connectHosts', () => {
     expect(closed).toEqual(['fn-1']);
   });
 
-  it('the transport of each executor; kubernetes is refused by name', () => {
-    expect(connectorOf('ssh')).toBe(connectSsh);
-    expect(connectorOf('local')).toBe(connectLocal);
-    expect(() => connectorOf('kubernetes')).toThrow(/executor: kubernetes cannot connect to agents yet/);
+  it('the transport of each executor; kubernetes needs its section', () => {
+    expect(connectorOf(inventory)).toBe(connectSsh);
+    expect(connectorOf({ ...inventory, executor: 'local' })).toBe(connectLocal);
+    expect(connectorOf({ ...inventory, executor: 'kubernetes', kubernetes: { namespace: 'coldpath', image: 'x', imagePullPolicy: 'Never' } })).toBeTypeOf('function');
+    expect(() => connectorOf({ ...inventory, executor: 'kubernetes' })).toThrow(/executor: kubernetes needs a kubernetes section/);
   });
 });
