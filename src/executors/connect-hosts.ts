@@ -4,7 +4,6 @@
  * the connections already made are closed before the error is thrown, so a
  * failed start leaves no agent session behind.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ColdpathError, inputError, isColdpathError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../scenario/inventory.js';
 import type { AgentConnection } from './agent-connection.js';
@@ -35,10 +34,9 @@ function kubernetesConnector(inventory: Pick<Inventory, 'kubernetes' | 'hosts'>)
   const settings = inventory.kubernetes;
   // The schema requires the section with executor: kubernetes; an inventory built by hand may lack it.
   if (settings === undefined) throw inputError('kubernetes', 'executor: kubernetes needs a kubernetes section (at least its image)');
-  // One kubeconfig for every host, loaded when the first connects (a bad one fails each host with the same field).
-  let config: KubeConfig | undefined;
+  // One kubeconfig for every host, loaded here: a bad one is one error, not one per host.
+  const config = loadKubeConfig(settings);
   return async (host, options) => {
-    config ??= loadKubeConfig(settings);
     const field = `hosts.${inventory.hosts.findIndex((h) => h.name === host.name)}.node`;
     return connectKubernetes(host, { settings, field, config }, options);
   };

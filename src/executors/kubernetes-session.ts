@@ -82,12 +82,10 @@ export async function openExecSession(config: KubeConfig, options: ExecSessionOp
   });
   let status: ApiStatus | undefined;
   let closing = false;
-  let client: ExecAgentClient | undefined;
-  let failure: ColdpathError | undefined;
+  // Made before the exec opens: frames that arrive with the upgrade (a status at once) must find it listening.
+  const client = new ExecAgentClient({ input: stdout, output: stdin, label: host, timeoutMs: options.timeoutMs });
   const failed = (error: ColdpathError): void => {
-    if (closing) return;
-    failure ??= error;
-    if (client !== undefined) client.transportFailure ??= error;
+    if (!closing) client.transportFailure ??= error;
   };
   const onStatus = (received: V1Status): void => {
     status = received as ApiStatus;
@@ -99,24 +97,22 @@ export async function openExecSession(config: KubeConfig, options: ExecSessionOp
   try {
     ws = await new Exec(config, socket).exec(pod.namespace, pod.name, AGENT_CONTAINER, [...options.command], stdout, stderr, stdin, false, onStatus);
   } catch (error) {
+    client.close();
     throw refusalError(options, config, error);
   }
-  client = new ExecAgentClient({ input: stdout, output: stdin, label: host, timeoutMs: options.timeoutMs });
-  client.transportFailure = failure;
   void socket.ended.then((end) => {
     if (status === undefined) failed(droppedError(options, end, stderrText));
     // A dropped stream sends no status frame, so nothing else ends the client's input.
     if (!stdout.writableEnded) stdout.end();
   });
   const exited = socket.ended.then(() => ({ code: status === undefined ? null : (exitCodeOf(status) ?? null), signal: null }));
-  const agentClient = client;
   let closed: Promise<void> | undefined;
   const waitEnd = (ms: number): Promise<boolean> => Promise.race([socket.ended.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      if (ws.readyState === ws.OPEN && status === undefined) await agentClient.shutdown(DEFAULT_CLOSE_GRACE_MS).catch(() => undefined);
-      agentClient.close();
+      if (ws.readyState === ws.OPEN && status === undefined) await client.shutdown(DEFAULT_CLOSE_GRACE_MS).catch(() => undefined);
+      client.close();
       // End of stdin ends the agent (v5: a close frame for channel 0; v4: client-node closes the socket).
       stdin.end();
       if (await waitEnd(DEFAULT_CLOSE_GRACE_MS)) return;

@@ -67,7 +67,9 @@ describe('connectHosts', () => {
   it('the transport of each executor; kubernetes needs its section', () => {
     expect(connectorOf(inventory)).toBe(connectSsh);
     expect(connectorOf({ ...inventory, executor: 'local' })).toBe(connectLocal);
-    expect(connectorOf({ ...inventory, executor: 'kubernetes', kubernetes: { namespace: 'coldpath', image: 'x', imagePullPolicy: 'Never' } })).toBeTypeOf('function');
+    // The kubeconfig is read once, when the connector is made: a bad one is one error naming its field.
+    const missing = { namespace: 'coldpath', image: 'x', imagePullPolicy: 'Never' as const, kubeconfig: '/nonexistent/kubeconfig' };
+    expect(() => connectorOf({ ...inventory, executor: 'kubernetes', kubernetes: missing })).toThrow(/^kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig/);
     expect(() => connectorOf({ ...inventory, executor: 'kubernetes' })).toThrow(/executor: kubernetes needs a kubernetes section/);
   });
 });
