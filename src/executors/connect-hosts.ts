@@ -7,8 +7,6 @@
 import { ColdpathError, inputError, isColdpathError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../scenario/inventory.js';
 import type { AgentConnection } from './agent-connection.js';
-import { connectKubernetes } from './kubernetes.js';
-import { loadKubeConfig } from './kubernetes-config.js';
 import { connectLocal } from './local.js';
 import { type ConnectOptions, connectSsh } from './ssh.js';
 
@@ -34,18 +32,20 @@ function kubernetesConnector(inventory: Pick<Inventory, 'kubernetes' | 'hosts'>)
   const settings = inventory.kubernetes;
   // The schema requires the section with executor: kubernetes; an inventory built by hand may lack it.
   if (settings === undefined) throw inputError('kubernetes', 'executor: kubernetes needs a kubernetes section (at least its image)');
-  // One kubeconfig for every host, loaded here: a bad one is one error, not one per host.
-  const config = loadKubeConfig(settings);
+  // @kubernetes/client-node takes ~0.7 s to import: only an inventory that uses it pays for it. Loaded once for
+  // every host, with the kubeconfig: a bad one is the same error for each (reported once).
+  let loading: Promise<ConnectHost> | undefined;
   return async (host, options) => {
-    const field = `hosts.${inventory.hosts.findIndex((h) => h.name === host.name)}.node`;
-    return connectKubernetes(host, { settings, field, config }, options);
+    loading ??= import('./kubernetes.js').then((kubernetes) => kubernetes.kubernetesConnector(settings, inventory.hosts));
+    return (await loading)(host, options);
   };
 }
 
 /** Connects to every host of `inventory` in parallel, in the inventory's order; if any fails, closes the others and throws (every failed host named). */
 export async function connectHosts(inventory: Inventory, options: ConnectOptions = {}, connect: ConnectHost = connectorOf(inventory)): Promise<AgentConnection[]> {
   const settled = await Promise.allSettled(inventory.hosts.map((host) => connect(host, options)));
-  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  // One error shared by several hosts (the kubernetes executor's kubeconfig) is reported once.
+  const failures = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])))];
   const connections = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   if (failures.length === 0) return connections;
   await closeAll(connections);

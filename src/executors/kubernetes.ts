@@ -65,6 +65,15 @@ export async function connectKubernetes(host: InventoryHost, target: KubernetesT
   }
 }
 
+/**
+ * Connects every host of an inventory with one kubeconfig, loaded now (from `settings`); each host's
+ * errors name its `hosts.N.node`, N its index in `hosts`.
+ */
+export function kubernetesConnector(settings: KubernetesSettings, hosts: readonly InventoryHost[]): (host: InventoryHost, options: ConnectOptions) => Promise<AgentConnection> {
+  const config = loadKubeConfig(settings);
+  return (host, options) => connectKubernetes(host, { settings, field: `hosts.${hosts.findIndex((h) => h.name === host.name)}.node`, config }, options);
+}
+
 /** The kubectl command that does what the session does, for messages and logs (nothing is spawned). */
 export function kubectlArgv(pod: AgentPod): string[] {
   return ['kubectl', '-n', pod.namespace, 'exec', '-i', pod.name, '-c', AGENT_CONTAINER, '--', ...AGENT_COMMAND];

@@ -67,9 +67,13 @@ describe('connectHosts', () => {
   it('the transport of each executor; kubernetes needs its section', () => {
     expect(connectorOf(inventory)).toBe(connectSsh);
     expect(connectorOf({ ...inventory, executor: 'local' })).toBe(connectLocal);
-    // The kubeconfig is read once, when the connector is made: a bad one is one error naming its field.
+  });
+
+  it('kubernetes: the kubeconfig is read once for every host, so a bad one is one error naming its field', async () => {
     const missing = { namespace: 'coldpath', image: 'x', imagePullPolicy: 'Never' as const, kubeconfig: '/nonexistent/kubeconfig' };
-    expect(() => connectorOf({ ...inventory, executor: 'kubernetes', kubernetes: missing })).toThrow(/^kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig/);
+    const error = await coldpathErrorOf(connectHosts({ ...inventory, executor: 'kubernetes', kubernetes: missing }));
+    expect(error.field).toBe('kubernetes.kubeconfig');
+    expect(error.message).toMatch(/^kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig/);
     expect(() => connectorOf({ ...inventory, executor: 'kubernetes' })).toThrow(/executor: kubernetes needs a kubernetes section/);
   });
 });
