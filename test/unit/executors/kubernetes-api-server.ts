@@ -4,7 +4,7 @@
  * REST answers as recorded, and the exec upgrade on the channel.k8s.io
  * websocket subprotocols with a real in-process agent (runAgent, fake kernel
  * backend) behind it, so the agent protocol runs for real over the frames.
- * It records what it was asked (requests, stdin lines, v5 close frames) for
+ * It records what it was asked (requests, credentials, stdin lines) for
  * the tests to check, and answers anything not in the transcript with a 404
  * Status, listed in `unexpected`.
  */
@@ -39,7 +39,8 @@ interface Then {
 
 interface Entry {
   request: RequestMatch;
-  response?: { status: number; body: unknown };
+  /** An HTTP answer, or none at all (`hang`: the request is accepted and never answered). */
+  response?: { status: number; body: unknown } | { hang: true };
   upgrade?: { protocol: string; then?: Then };
   refuse?: { status: number; body: unknown };
 }
@@ -84,8 +85,6 @@ export interface Seen {
   authorization: Array<string | undefined>;
   /** The JSON lines the agents received on stdin (channel 0), per pod. */
   stdin: Record<string, string[]>;
-  /** v5 close frames received, as `pod:channel`. */
-  closeFrames: string[];
 }
 
 export interface FakeApiServer {
@@ -125,7 +124,7 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
   const entries = transcript.cases[name];
   if (entries === undefined) throw new Error(`no case ${name} in ${TRANSCRIPT}`);
   const used = new Set<Entry>();
-  const seen: Seen = { requests: [], unexpected: [], offered: [], authorization: [], stdin: {}, closeFrames: [] };
+  const seen: Seen = { requests: [], unexpected: [], offered: [], authorization: [], stdin: {} };
   const backends: Record<string, FakeBackend> = {};
   const agents: Array<Promise<void>> = [];
   const sockets = new Set<Socket>();
@@ -151,6 +150,7 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
     };
     if (!authorized(request)) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     if (entry?.response === undefined) return send(404, status(404, 'not in the transcript', 'NotFound'));
+    if ('hang' in entry.response) return;
     send(entry.response.status, JSON.stringify(entry.response.body));
   });
   server.on('connection', (socket) => {
@@ -222,7 +222,6 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
     ws.on('message', (data: Buffer) => {
       const channel = data.readUInt8(0);
       if (channel === 255) {
-        seen.closeFrames.push(`${pod}:${data.readUInt8(1)}`);
         if (data.readUInt8(1) === 0) toAgent.end();
         return;
       }

@@ -178,6 +178,17 @@ describe('kubernetes executor, recorded exchange', () => {
     expect(error.hint).toContain('kubectl cluster-info');
   });
 
+  it('API server that never answers: the pod lookup is bounded by the request timeout', async () => {
+    server = await startFakeApi('api-hangs');
+    const inventory = inventoryFor(server.url);
+    const settings = inventory.kubernetes;
+    if (settings === undefined) throw new Error('no kubernetes section');
+    const started = performance.now();
+    const error = await coldpathErrorOf(connectKubernetes(fn1(inventory), { settings, field: 'hosts.0.node' }, { requestTimeoutMs: 300 }));
+    expect(error.message).toBe(`fn-1: cannot reach the Kubernetes API at ${server.url}: no answer within 300 ms`);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('a context the kubeconfig does not have: kubernetes.context named, with the known ones', async () => {
     const inventory = inventoryFor('http://127.0.0.1:9', { context: 'prod' });
     const error = await coldpathErrorOf(connectHosts(inventory));
