@@ -54,6 +54,8 @@ export interface ExecSession {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Shutdown, end of stdin, then the websocket closed (terminated if it lingers). Idempotent; never throws. */
   close(): Promise<void>;
+  /** For a session that never became one (connect failed): no shutdown, the websocket terminated. Never throws. */
+  abort(): Promise<void>;
 }
 
 const podRef = (pod: AgentPod): string => `pod ${pod.namespace}/${pod.name}`;
@@ -123,7 +125,14 @@ export async function openExecSession(config: KubeConfig, options: ExecSessionOp
     })();
     return closed;
   };
-  return { client, stderr: () => stderrText, agentSpoke: () => spoke, exited, close };
+  const abort = async (): Promise<void> => {
+    closing = true;
+    client.close();
+    // The kubelet ends the command when its stream goes: a hung or refusing agent gets no polite shutdown.
+    ws.terminate();
+    await socket.ended;
+  };
+  return { client, stderr: () => stderrText, agentSpoke: () => spoke, exited, close, abort };
 }
 
 /** The status channel reported the end of the agent's command while the session was open. */

@@ -60,7 +60,7 @@ export async function connectKubernetes(host: InventoryHost, target: KubernetesT
     const clock = await client.syncClock(options.clockSamples);
     return { host: host.name, client, hello, clock, pid: undefined, argv, stderr: session.stderr, exited: session.exited, close: session.close };
   } catch (error) {
-    await session.close();
+    await session.abort();
     throw connectError(host, pod, argv, error, session.agentSpoke(), session.stderr());
   }
 }

@@ -35,6 +35,8 @@ interface Then {
   stderr?: string;
   status?: unknown;
   drop?: boolean;
+  /** Forward nothing from then on: the command runs but never answers (not the agent, or hung). */
+  swallow?: boolean;
 }
 
 interface Entry {
@@ -205,7 +207,12 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
       if (statusBody !== undefined) ws.send(frame(3, JSON.stringify(statusBody)));
       ws.close(1000);
     };
+    let swallowing = false;
     const act = (action: Then): void => {
+      if (action.swallow === true) {
+        swallowing = true;
+        return;
+      }
       if (action.drop === true) {
         ended = true;
         toAgent.end();
@@ -225,7 +232,7 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
         if (data.readUInt8(1) === 0) toAgent.end();
         return;
       }
-      if (channel !== 0 || ended) return;
+      if (channel !== 0 || ended || swallowing) return;
       pending += data.subarray(1).toString('utf8');
       let newline = pending.indexOf('\n');
       while (newline >= 0) {

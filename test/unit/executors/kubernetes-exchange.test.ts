@@ -138,6 +138,21 @@ describe('kubernetes executor, recorded exchange', () => {
     expect(error.hint).toContain('PATH');
   });
 
+  it('an agent that never answers hello: the request timeout, the kubectl command to try by hand, and no shutdown wait', async () => {
+    server = await startFakeApi('agent-silent');
+    const inventory = inventoryFor(server.url);
+    const settings = inventory.kubernetes;
+    if (settings === undefined) throw new Error('no kubernetes section');
+    const started = performance.now();
+    const error = await coldpathErrorOf(connectKubernetes(fn1(inventory), { settings, field: 'hosts.0.node' }, { requestTimeoutMs: 300 }));
+    // Well under the 5 s a polite shutdown would wait: a session that never started is terminated.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(error.message).toBe('fn-1: exec into pod coldpath/coldpath-agent-fn-1 failed before the agent answered (no answer to hello request 1 within 300 ms)');
+    expect(error.command).toEqual(['kubectl', '-n', 'coldpath', 'exec', '-i', 'coldpath-agent-fn-1', '-c', 'agent', '--', 'coldpath', 'agent']);
+    expect(error.hint).toContain('run it by hand: `kubectl -n coldpath exec -i coldpath-agent-fn-1 -c agent -- coldpath agent`');
+    expect(server.seen.stdin['coldpath-agent-fn-1']?.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual(['hello']);
+  });
+
   it('pod deleted mid-run (v4): the apply fails with the host, the pod and the exit status the API sent', async () => {
     const { connect } = await startCase('pod-deleted');
     const connection = await connect();
