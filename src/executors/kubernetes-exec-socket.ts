@@ -63,8 +63,8 @@ export class ExecSocket implements WebSocketInterface {
   async connect(path: string, textHandler: ((text: string) => boolean) | null, binaryHandler: ((stream: number, buff: Buffer) => boolean) | null): Promise<WebSocket> {
     const cluster = this.config.getCurrentCluster();
     if (cluster === null) throw new Error('the kubeconfig names no cluster');
-    const url = new URL(path, cluster.server);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    // Appended, not resolved: a server URL with a path (an API proxy's `/k8s/clusters/ID`) keeps it, as client-node's own handler does.
+    const url = `${cluster.server.replace(/\/+$/, '').replace(/^http(s?):\/\//, 'ws$1://')}${path}`;
     const options: WebSocket.ClientOptions = {};
     // Credentials and TLS as the REST calls use them (token, client certificate, CA, skip-verify).
     await this.config.applyToHTTPSOptions(options);

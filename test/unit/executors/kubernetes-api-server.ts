@@ -119,9 +119,10 @@ function frame(channel: number, payload: Buffer | string): Buffer {
 
 /**
  * Starts the server for `name`'s case on an ephemeral loopback port. `agentClockShiftUs` is added
- * to every agent's clock (a known offset for the clock sync to find).
+ * to every agent's clock (a known offset for the clock sync to find); `prefix` puts the API under
+ * a path, as a proxy in front of it does (`url` includes it).
  */
-export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise<FakeApiServer> {
+export async function startFakeApi(name: string, agentClockShiftUs = 0, prefix = ''): Promise<FakeApiServer> {
   const transcript = loadTranscript();
   const entries = transcript.cases[name];
   if (entries === undefined) throw new Error(`no case ${name} in ${TRANSCRIPT}`);
@@ -131,8 +132,13 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
   const agents: Array<Promise<void>> = [];
   const sockets = new Set<Socket>();
 
+  /** The request's URL with `prefix` (an API proxy's path in front of the API's own) taken off; a request without it matches nothing. */
+  const urlOf = (request: IncomingMessage): URL => {
+    const raw = request.url ?? '/';
+    return new URL(raw.startsWith(prefix) ? raw.slice(prefix.length) : `/missing-prefix${raw}`, 'http://127.0.0.1');
+  };
   const take = (request: IncomingMessage): { entry: Entry | undefined; url: URL } => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const url = urlOf(request);
     const label = `${request.method} ${url.pathname}${url.search}`;
     seen.requests.push(label);
     seen.authorization.push(request.headers.authorization);
@@ -164,7 +170,7 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
     noServer: true,
     // ws picks the first offered subprotocol by default; the transcript decides instead.
     handleProtocols: (protocols: Set<string>, request: IncomingMessage) => {
-      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const url = urlOf(request);
       const entry = entries.find((e) => e.upgrade !== undefined && matches(e.request, request.method ?? '', url));
       const wanted = entry?.upgrade?.protocol;
       return wanted !== undefined && protocols.has(wanted) ? wanted : false;
@@ -259,7 +265,7 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix}`,
     seen,
     backends,
     agentsDone: async () => {

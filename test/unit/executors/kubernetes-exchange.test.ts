@@ -93,6 +93,14 @@ describe('kubernetes executor, recorded exchange', () => {
     await expect(fn.close()).resolves.toBeUndefined();
   });
 
+  it('an API behind a proxy’s path prefix: REST and exec both keep it', async () => {
+    server = await startFakeApi('happy', 0, '/k8s/clusters/c-7x2k9');
+    const connections = await connectHosts(inventoryFor(server.url), { clockSamples: 2 });
+    await closeAll(connections);
+    expect(server.seen.unexpected).toEqual([]);
+    expect(server.seen.requests.filter((r) => r.includes('/exec'))).toHaveLength(2);
+  });
+
   it('wrong node: the pod runs on w2, the inventory says w1 — hosts.0.node named, no exec tried', async () => {
     const { connect } = await startCase('wrong-node');
     const error = await coldpathErrorOf(connect());
