@@ -4,7 +4,7 @@
  * the connections already made are closed before the error is thrown, so a
  * failed start leaves no agent session behind.
  */
-import { ColdpathError, isColdpathError } from '../errors.js';
+import { ColdpathError, inputError, isColdpathError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../scenario/inventory.js';
 import type { AgentConnection } from './agent-connection.js';
 import { connectLocal } from './local.js';
@@ -13,26 +13,39 @@ import { type ConnectOptions, connectSsh } from './ssh.js';
 /** Reaches one host's agent; the executor's transport by default, replaceable in tests. */
 export type ConnectHost = (host: InventoryHost, options: ConnectOptions) => Promise<AgentConnection>;
 
-/** The transport of `executor`: ssh or a local child; the kubernetes executor is not built yet (only its manifests). */
-export function connectorOf(executor: Inventory['executor']): ConnectHost {
-  switch (executor) {
+/**
+ * The transport of the inventory's executor: ssh, a local child, or the Kubernetes API (which also
+ * needs the inventory's `kubernetes` section, and each host's place in it for messages).
+ */
+export function connectorOf(inventory: Pick<Inventory, 'executor' | 'kubernetes' | 'hosts'>): ConnectHost {
+  switch (inventory.executor) {
     case 'ssh':
       return connectSsh;
     case 'local':
       return connectLocal;
     case 'kubernetes':
-      throw new ColdpathError('executor: kubernetes cannot connect to agents yet (only its manifests exist: `coldpath plan --format kubernetes`)', {
-        kind: 'input',
-        field: 'executor',
-        hint: 'use executor: ssh or local; docs/kubernetes.md says what exists',
-      });
+      return kubernetesConnector(inventory);
   }
 }
 
+function kubernetesConnector(inventory: Pick<Inventory, 'kubernetes' | 'hosts'>): ConnectHost {
+  const settings = inventory.kubernetes;
+  // The schema requires the section with executor: kubernetes; an inventory built by hand may lack it.
+  if (settings === undefined) throw inputError('kubernetes', 'executor: kubernetes needs a kubernetes section (at least its image)');
+  // @kubernetes/client-node takes ~0.7 s to import: only an inventory that uses it pays for it. Loaded once for
+  // every host, with the kubeconfig: a bad one is the same error for each (reported once).
+  let loading: Promise<ConnectHost> | undefined;
+  return async (host, options) => {
+    loading ??= import('./kubernetes.js').then((kubernetes) => kubernetes.kubernetesConnector(settings, inventory.hosts));
+    return (await loading)(host, options);
+  };
+}
+
 /** Connects to every host of `inventory` in parallel, in the inventory's order; if any fails, closes the others and throws (every failed host named). */
-export async function connectHosts(inventory: Inventory, options: ConnectOptions = {}, connect: ConnectHost = connectorOf(inventory.executor)): Promise<AgentConnection[]> {
+export async function connectHosts(inventory: Inventory, options: ConnectOptions = {}, connect: ConnectHost = connectorOf(inventory)): Promise<AgentConnection[]> {
   const settled = await Promise.allSettled(inventory.hosts.map((host) => connect(host, options)));
-  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  // One error shared by several hosts (the kubernetes executor's kubeconfig) is reported once.
+  const failures = [...new Set(settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])))];
   const connections = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   if (failures.length === 0) return connections;
   await closeAll(connections);

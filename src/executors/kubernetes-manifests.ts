@@ -20,6 +20,12 @@ const labelsOf = (host: InventoryHost): Record<string, string> => ({
 
 export const agentPodName = (host: InventoryHost): string => `coldpath-agent-${host.name}`;
 
+/** The agent's container in its Pod: where the executor runs `coldpath agent`. */
+export const AGENT_CONTAINER = 'agent';
+
+/** The label selector that finds `host`'s agent Pod (the labels above), whatever made the Pod. */
+export const agentPodSelector = (host: InventoryHost): string => `app.kubernetes.io/name=coldpath-agent,coldpath/host=${host.name}`;
+
 function agentPod(host: InventoryHost, settings: NonNullable<Inventory['kubernetes']>): Record<string, unknown> {
   return {
     apiVersion: 'v1',
@@ -37,7 +43,7 @@ function agentPod(host: InventoryHost, settings: NonNullable<Inventory['kubernet
       tolerations: [{ operator: 'Exists' }],
       containers: [
         {
-          name: 'agent',
+          name: AGENT_CONTAINER,
           image: settings.image,
           imagePullPolicy: settings.imagePullPolicy,
           // The coordinator starts `coldpath agent` per session (exec); the Pod only keeps the place.

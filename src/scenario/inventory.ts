@@ -86,6 +86,12 @@ const kubernetes = z
     namespace: label(63).default('coldpath').describe('Namespace of the agents (created by the manifests).'),
     image: z.string().min(1).describe('Image with coldpath installed (`npm ci`) and its Debian packages (scripts/install-deps); docs/kubernetes.md builds one.'),
     imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent').describe('Never for an image loaded into kind.'),
+    kubeconfig: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The kubeconfig file the coordinator reaches the API with; default kubectl's own ($KUBECONFIG, else ~/.kube/config, else the in-cluster service account)."),
+    context: z.string().min(1).optional().describe("The kubeconfig context to use; default the kubeconfig's current-context."),
   })
   .strict();
 

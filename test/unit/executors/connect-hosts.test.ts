@@ -64,9 +64,16 @@ describe('connectHosts', () => {
     expect(closed).toEqual(['fn-1']);
   });
 
-  it('the transport of each executor; kubernetes is refused by name', () => {
-    expect(connectorOf('ssh')).toBe(connectSsh);
-    expect(connectorOf('local')).toBe(connectLocal);
-    expect(() => connectorOf('kubernetes')).toThrow(/executor: kubernetes cannot connect to agents yet/);
+  it('the transport of each executor; kubernetes needs its section', () => {
+    expect(connectorOf(inventory)).toBe(connectSsh);
+    expect(connectorOf({ ...inventory, executor: 'local' })).toBe(connectLocal);
+  });
+
+  it('kubernetes: the kubeconfig is read once for every host, so a bad one is one error naming its field', async () => {
+    const missing = { namespace: 'coldpath', image: 'x', imagePullPolicy: 'Never' as const, kubeconfig: '/nonexistent/kubeconfig' };
+    const error = await coldpathErrorOf(connectHosts({ ...inventory, executor: 'kubernetes', kubernetes: missing }));
+    expect(error.field).toBe('kubernetes.kubeconfig');
+    expect(error.message).toMatch(/^kubernetes\.kubeconfig: cannot read \/nonexistent\/kubeconfig/);
+    expect(() => connectorOf({ ...inventory, executor: 'kubernetes' })).toThrow(/executor: kubernetes needs a kubernetes section/);
   });
 });

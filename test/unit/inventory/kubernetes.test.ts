@@ -55,6 +55,16 @@ describe('inventory', () => {
   });
 });
 
+describe('inventory: how the coordinator reaches the cluster', () => {
+  it('kubeconfig and context are optional (kubectl’s own by default), refused empty by name', () => {
+    expect(parseInventory(valid).kubernetes).not.toHaveProperty('kubeconfig');
+    const chosen = parseInventory({ ...valid, kubernetes: { ...valid.kubernetes, kubeconfig: '/etc/coldpath/kubeconfig', context: 'kind-kind' } }).kubernetes;
+    expect(chosen).toMatchObject({ kubeconfig: '/etc/coldpath/kubeconfig', context: 'kind-kind' });
+    expect(problem({ ...valid, kubernetes: { ...valid.kubernetes, context: '' } })).toMatchObject({ field: 'kubernetes.context' });
+    expect(problem({ ...valid, kubernetes: { ...valid.kubernetes, kubeconfig: '' } })).toMatchObject({ field: 'kubernetes.kubeconfig' });
+  });
+});
+
 describe('kubernetes manifests', () => {
   it('validate against the Kubernetes API schema', () => {
     const manifests = kubernetesManifests(parseInventory(valid));
