@@ -45,7 +45,10 @@ const runCommand = program
   .option('-o, --out <dir>', 'directory for run results', 'reports')
   .option('-r, --repetitions <n>', 'override the scenario repetitions')
   .option('-q, --quiet', 'no progress output')
-  .option('--hosts <file>', "inventory (YAML): with executor local, every node's kernel plans go through one local agent (docs/agent-protocol.md)")
+  .option(
+    '--hosts <file>',
+    "inventory (YAML): executor local sends every node's kernel plans through one local agent; executor ssh places the nodes on the inventory's machines and drives their agents (docs/hosts.md)",
+  )
   .option('-b, --baseline <run>', 'compare with this earlier run (run.json or its directory) and exit 99 on a regression, 1 when either run is invalid');
 withGateOptions(runCommand, 'with --baseline: ').action(async (scenario: string | undefined, options: RunCommandOptions) => {
   const { runCommandMain } = await import('../commands/run.js');
@@ -66,7 +69,7 @@ program
   .argument('[scenario]', 'scenario file; the built-in default when omitted')
   .option('-f, --format <format>', "shell (this host, namespaces), hosts (one machine per node), json, kubernetes (the node agents' manifests; needs --hosts)", 'shell')
   .option('-s, --strategies <list>', 'comma-separated paths to plan')
-  .option('--hosts <file>', 'inventory of machines (YAML; docs/kubernetes.md), for --format kubernetes')
+  .option('--hosts <file>', "inventory of machines (YAML): --format hosts prints each machine's plan; --format kubernetes the agents' manifests")
   .action(async (scenario: string | undefined, options: { format?: string; strategies?: string; hosts?: string }) => {
     const { planCommand } = await import('../commands/plan.js');
     exitCode = planCommand(scenario, options);
@@ -75,9 +78,10 @@ program
 program
   .command('clean')
   .description('remove every leftover of coldpath runs that are no longer running, and nothing else')
-  .action(async () => {
+  .option('--hosts <file>', "inventory (YAML): also clean every machine in it, through each machine's agent (docs/hosts.md)")
+  .action(async (options: { hosts?: string }) => {
     const { cleanCommand } = await import('../commands/clean.js');
-    exitCode = await cleanCommand();
+    exitCode = await cleanCommand(options);
   });
 
 program
