@@ -13,6 +13,7 @@ import type { Ledger } from '../kernel/ledger.js';
 import type { AgentClock } from '../results/types.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
+import { nowMicros } from '../clock.js';
 import { ColdpathError } from '../errors.js';
 import type { AgentKernelDriver } from './agent-driver.js';
 
@@ -54,7 +55,11 @@ export class HostsKernelDriver implements KernelDriver {
       });
     }
     const results = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    if (results.length === 0) return { steps: 0, startUs: 0, endUs: 0, queuedUs: 0 };
+    if (results.length === 0) {
+      // Nothing for any host (a path with no attach step): an empty span now, as the local driver gives.
+      const now = nowMicros();
+      return { steps: 0, startUs: now, endUs: now, queuedUs: 0 };
+    }
     return {
       steps: results.reduce((sum, r) => sum + r.steps, 0),
       startUs: Math.min(...results.map((r) => r.startUs)),

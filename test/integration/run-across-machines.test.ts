@@ -15,7 +15,7 @@
  * openssh-client and a kernel with time namespaces.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,17 @@ async function leftIn(machine: Machine): Promise<{ netns: string[]; ledgers: str
 
 async function expectNothingLeft(): Promise<void> {
   for (const machine of machines().machines) expect(await leftIn(machine), machine.name).toEqual({ netns: [], ledgers: [] });
+}
+
+/** The agents running in a machine (no PID namespace here: `pgrep` inside one would see every machine's). */
+function agentPidsIn(machine: Machine): number[] {
+  return machine.processes().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('coldpath.js agent');
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -187,10 +198,9 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     const svc = machines().machine('svc-1');
     // Mid-run: the service host's namespaces exist and the services answer.
     await waitFor(async () => /warming the services up|building|prewarm/.test(run.output()) && (await leftIn(svc)).netns.length > 0, 60_000, 'the run to build on svc-1');
-    const agents = await svc.exec(['pgrep', '-f', 'coldpath.js agent']);
-    const pids = agents.stdout.split('\n').filter((line) => line.trim() !== '');
+    const pids = agentPidsIn(svc);
     expect(pids.length, 'the agent on svc-1').toBeGreaterThan(0);
-    await svc.exec(['kill', '-9', ...pids]);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
     const result = await run.done;
     expect(result.code).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/svc-1/);
@@ -211,7 +221,7 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     run.child.kill('SIGKILL');
     await run.done;
     // The ssh sessions end with the coordinator; each agent reads end of input and exits, tearing nothing down.
-    await waitFor(async () => (await fn.exec(['pgrep', '-f', 'coldpath.js agent'])).stdout.trim() === '', 20_000, "fn-1's agent to exit");
+    await waitFor(async () => agentPidsIn(fn).length === 0, 20_000, "fn-1's agent to exit");
     expect((await leftIn(fn)).netns.length).toBeGreaterThan(0);
     const clean = startCoordinator(['clean', '--hosts', machines().inventoryFile]);
     const cleaned = await clean.done;
