@@ -2,7 +2,8 @@
  * Which `KernelDriver` a run builds through: in-process (the default, no
  * inventory); with `--hosts` and `executor: local`, one agent started here as
  * a child (`node bin/coldpath.js agent`: hello, clock sync) that applies every
- * node's plans under the run's tag (probes, services and sockperf start
+ * node's plans under the run's tag and starts the probes, built-in services
+ * and commands in nodes (sockperf, real servers, OCI and CNI still start
  * in-process: the same machine); with `executor: ssh`, every inventory host's
  * agent over OpenSSH, the scenario's nodes placed on the hosts, each node's
  * plans, commands and processes sent to its host's agent.
@@ -39,8 +40,8 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
   const note =
     `kernel plans applied through the local agent (coldpath agent, pid ${hello.pid}, protocol ${hello.protocol}); ` +
     `its clock offset ${clockText(clock)}, spans mapped through it; ` +
-    'probes, services and sockperf started by the coordinator';
-  return { driver: new AgentKernelDriver(connection, ledger), notes: [note] };
+    'probes and built-in services started by the agent too; sockperf, real servers, OCI containers and CNI plugins by the coordinator (the same machine)';
+  return { driver: new AgentKernelDriver(connection, ledger, { processes: 'agent' }), notes: [note] };
 }
 
 /** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */

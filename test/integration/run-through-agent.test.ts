@@ -1,7 +1,7 @@
 /**
  * `coldpath run --hosts examples/hosts/local.yaml`: every kernel plan of the
  * run goes through one local agent child (the agent protocol's apply and
- * teardown), while probes, services and sockperf start in the coordinator.
+ * teardown), and its probes and built-in services start through the agent too.
  * Both paths must pass their path check, the cold-path spans (mapped from the
  * agent's clock) must be positive and in order, and nothing of the run may
  * remain. After `kill -9` of the coordinator mid-run, the agent ends at end
@@ -16,7 +16,7 @@ import { isAlive } from '../../src/kernel/processes.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { readRun } from '../../src/results/store.js';
 import { NETWORK_PHASES } from '../../src/results/types.js';
-import { namespacesOf, processesInNamespaces, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
+import { ledgerDirs, namespacesOf, processesInNamespaces, rootNamespaceState, runCli, scenarioFile, startCli, tempDir } from './helpers.js';
 
 const LOCAL_HOSTS = join(PACKAGE_ROOT, 'examples', 'hosts', 'local.yaml');
 
@@ -112,7 +112,7 @@ describe('coldpath run --hosts (executor local)', () => {
     expect(rootNamespaceState()).toBe(before);
   });
 
-  it('executor ssh exits 2 before anything exists, naming the field', async () => {
+  it('executor ssh with a scenario a run across machines cannot do exits 2 before anything exists, naming the field', async () => {
     const hosts = scenarioFile({
       executor: 'ssh',
       hosts: [
@@ -120,9 +120,12 @@ describe('coldpath run --hosts (executor local)', () => {
         { name: 'svc-1', role: 'service-host', address: 'svc1', nics: { user: 'eth0' } },
       ],
     });
+    const ledgersBefore = ledgerDirs();
+    // The default scenario: tunnel auto, which the coordinator cannot choose for machines it cannot see.
     const result = await runCli(['run', scenarioFile({ strategies: ['baseline'] }), '--hosts', hosts]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/executor: ssh: `coldpath run --hosts` with executor ssh is not built yet/);
-    expect(result.stderr).toMatch(/coldpath plan --format hosts/);
+    expect(result.stderr).toMatch(/tunnel: auto: not supported across machines \(executor: ssh\) yet/);
+    expect(result.stderr).toMatch(/set tunnel: gre, vxlan or ipip/);
+    expect(ledgerDirs()).toEqual(ledgersBefore);
   });
 });
