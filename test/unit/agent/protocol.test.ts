@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { CleanReport } from '../../../src/kernel/clean.js';
 import { runAgent } from '../../../src/agent/agent.js';
 import { parseRequestLine, parseResponseLine } from '../../../src/agent/lines.js';
 import { AGENT_PROTOCOL_VERSION, agentResponseSchema } from '../../../src/agent/protocol.js';
@@ -11,12 +12,12 @@ import { agentJsonSchema } from '../../../src/commands/schema.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 
 /** The agent's answers to `lines`, fed in one by one, with the input ended after them unless `keepOpen`. */
-async function converse(lines: string[], options: { keepOpen?: boolean; now?: () => number } = {}): Promise<{ answers: unknown[]; done: Promise<void> }> {
+async function converse(lines: string[], options: { keepOpen?: boolean; now?: () => number; clean?: () => Promise<CleanReport> } = {}): Promise<{ answers: unknown[]; done: Promise<void> }> {
   const input = new PassThrough();
   const output = new PassThrough();
   const text: string[] = [];
   output.on('data', (chunk: Buffer) => text.push(chunk.toString('utf8')));
-  const done = runAgent({ input, output, ...(options.now === undefined ? {} : { now: options.now }) });
+  const done = runAgent({ input, output, ...(options.now === undefined ? {} : { now: options.now }), ...(options.clean === undefined ? {} : { clean: options.clean }) });
   for (const line of lines) input.write(`${line}\n`);
   if (options.keepOpen !== true) input.end();
   await (options.keepOpen === true ? new Promise((resolve) => setTimeout(resolve, 20)) : done);
@@ -57,7 +58,7 @@ describe('request lines', () => {
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -99,9 +100,18 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean'],
       },
     ]);
+  });
+
+  it("answers clean with its machine's clean report, and a failed clean with the error", async () => {
+    const report: CleanReport = { runsCleaned: ['ab12'], runsSkipped: [{ tag: 'cd34', pid: 77 }], netnsRemoved: ['coldpath-ab12-fh0'], processesKilled: 2, containersRemoved: 0, errors: [] };
+    const { answers } = await converse(['{"id": 3, "type": "clean"}'], { clean: async () => report });
+    expect(answers).toEqual([{ id: 3, type: 'cleaned', ...report }]);
+    const failed = await converse(['{"id": 4, "type": "clean"}'], { clean: async () => Promise.reject(new Error('EACCES: /run/coldpath')) });
+    expect(failed.answers).toEqual([{ id: 4, type: 'error', code: 'failed', reason: 'EACCES: /run/coldpath' }]);
+    expect((await converse(['{"id": 5, "type": "clean", "tag": "ab12"}'])).answers).toMatchObject([{ id: 5, type: 'error', code: 'malformed', field: 'tag' }]);
   });
 
   it('refuses another protocol version, naming the field', async () => {
