@@ -48,13 +48,14 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
 async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
   // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
+  const nodesOn = (host: string): string[] => [...placement.nodes].flatMap(([node, on]) => (on === host ? [node] : []));
   const connections = await connectHosts(hosts);
   try {
     const clocks = await Promise.all(connections.map((connection) => boundedClock(connection, hosts.clockBoundUs)));
     const drivers = new Map(connections.map((connection, i) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent', clock: clocks[i] ?? connection.clock })]));
     const notes = connections.map(
       (c, i) =>
-        `host ${c.host}: agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
+        `host ${c.host} (${nodesOn(c.host).join(', ')}): agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
     );
     const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement) };
     return { driver: new HostsKernelDriver(drivers, placed, ledger), notes };
