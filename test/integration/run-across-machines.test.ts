@@ -3,7 +3,8 @@
  * machines (machines.ts: each its own network, mount, UTS and time namespaces
  * and its own sshd; issue 12): the scenario's nodes placed on the machines,
  * the VPC wires as the machines' NICs (macvlan children, docs/hosts.md), every
- * plan, command and process sent to the node's machine's agent. Checks that
+ * plan, command and process sent to the node's machine's agent; the ENIs are
+ * macvlan children of the function host's user-VPC NIC. Checks that
  * every path passes its path check across machines, that each agent's clock
  * estimate recovers its machine's injected offset, that instance timelines
  * placed through those estimates are ordered, that the figures are those of
@@ -30,10 +31,10 @@ import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMa
 const SERVICE_OFFSET_S = monotonicSeconds() > 1_100 ? -1_000 : 1_000;
 const OFFSETS_S: Record<string, number> = { 'fn-1': 250, 'proxy-1': 0, 'svc-1': SERVICE_OFFSET_S };
 
-/** Small: three paths, one repetition, a burst of 2, keep-alive only. */
+/** Small: every path, one repetition, a burst of 2, keep-alive only. */
 const SCENARIO = {
   name: 'across-machines-test',
-  strategies: ['baseline', 'peering', 'gre-proxy'],
+  strategies: ['baseline', 'eni', 'peering', 'gre-proxy'],
   tunnel: 'vxlan',
   functionHosts: 1,
   repetitions: 1,
@@ -117,7 +118,7 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     rootBefore = rootNamespaceState();
     harness = await startMachines({
       machines: [
-        { name: 'fn-1', role: 'function-host', monotonicOffsetS: OFFSETS_S['fn-1'] ?? 0 },
+        { name: 'fn-1', role: 'function-host', monotonicOffsetS: OFFSETS_S['fn-1'] ?? 0, extraNic: true },
         { name: 'proxy-1', role: 'proxy', monotonicOffsetS: OFFSETS_S['proxy-1'] ?? 0 },
         { name: 'svc-1', role: 'service-host', monotonicOffsetS: OFFSETS_S['svc-1'] ?? 0 },
       ],
@@ -131,7 +132,7 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
 
   let acrossMachines: RunResult | undefined;
 
-  it('runs baseline, peering and gre-proxy across the machines: paths verified, clocks recovered, timelines ordered, nothing left', async () => {
+  it('runs baseline, eni, peering and gre-proxy across the machines: paths verified, clocks recovered, timelines ordered, nothing left', async () => {
     const out = tempDir();
     const run = startCoordinator(['run', scenarioFile(SCENARIO), '--hosts', machines().inventoryFile, '--out', out]);
     const result = await run.done;
@@ -141,6 +142,7 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     expect(record.outcome).toBe('completed');
     expect(record.paths.map((p) => [p.strategy, p.outcome, p.verification?.ok])).toEqual([
       ['baseline', 'completed', true],
+      ['eni', 'completed', true],
       ['peering', 'completed', true],
       ['gre-proxy', 'completed', true],
     ]);
@@ -182,8 +184,8 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     const local: CliResult = await runCli(['run', scenarioFile({ ...SCENARIO, tunnel: 'auto' }), '--out', out]);
     expect(local.code, local.stderr).toBe(0);
     const here = onlyRun(out);
-    expect(here.paths.map((p) => p.verification?.ok)).toEqual([true, true, true]);
-    for (const strategy of ['baseline', 'peering', 'gre-proxy']) {
+    expect(here.paths.map((p) => p.verification?.ok)).toEqual([true, true, true, true]);
+    for (const strategy of ['baseline', 'eni', 'peering', 'gre-proxy']) {
       const ratio = keepaliveP50(acrossMachines, strategy) / keepaliveP50(here, strategy);
       // One kernel either way; macvlan children on the wires instead of veths on a bridge. A loaded 2-CPU machine
       // moves a p50 by ±50 % between runs, so the bound is wide: it catches a path that is broken or mis-measured.
