@@ -6,18 +6,16 @@
  * `coldpath clean` removes what it had built, from the ledger the agent wrote.
  * Needs root and dist/ (global-setup.ts says so when either is missing).
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentClient } from '../../src/agent/client.js';
 import { isColdpathError } from '../../src/errors.js';
 import { Ledger, stateDir } from '../../src/kernel/ledger.js';
 import { undo } from '../../src/kernel/teardown.js';
 import { newRunTag } from '../../src/topology/naming.js';
 import type { Plan } from '../../src/topology/ops.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
-import { CLI, namespacesOf, rootNamespaceState, runCli } from './helpers.js';
+import { type AgentChild, namespacesOf, rootNamespaceState, runCli, startAgentChild } from './helpers.js';
 
 /** Two nodes, a veth pair between them, an address on each end (TEST-NET-1, inside the namespaces only), both ends up. */
 const TWO_NODES: Plan = {
@@ -33,25 +31,14 @@ const TWO_NODES: Plan = {
   ],
 };
 
-interface Agent {
-  child: ChildProcessWithoutNullStreams;
-  client: AgentClient;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
+type Agent = AgentChild;
 
 const started: Agent[] = [];
 /** Tags the tests used: whatever a failed test left of them is removed after it. */
 const tags: string[] = [];
 
 function startAgent(): Agent {
-  const child = spawn(process.execPath, [CLI, 'agent'], { cwd: PACKAGE_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const agent = { child, client: new AgentClient({ input: child.stdout, output: child.stdin, label: 'local agent' }), exited, stderr: () => stderr };
+  const agent = startAgentChild();
   started.push(agent);
   return agent;
 }

@@ -10,20 +10,18 @@
  * ignores EOF and removes the namespace. Ledgers go to a private state
  * directory. Needs root and dist/ (global-setup.ts says so when either is missing).
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentClient } from '../../src/agent/client.js';
 import { cleanLeftovers } from '../../src/kernel/clean.js';
 import { Ledger, type LedgerEntry, readLedgerFile } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
 import { undo } from '../../src/kernel/teardown.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
 import { newRunTag } from '../../src/topology/naming.js';
 import type { Plan } from '../../src/topology/ops.js';
-import { CLI, namespacesOf, rootNamespaceState } from './helpers.js';
+import { type AgentChild, namespacesOf, rootNamespaceState, startAgentChild } from './helpers.js';
 
 const ONE_NODE: Plan = { title: 'one node', ops: [{ kind: 'node.add', node: 'a', role: 'scratch' }] };
 
@@ -40,12 +38,7 @@ const STUBBORN = 'process.stdin.resume(); process.stdout.write("{\\"ready\\":tru
 const isEcho = (event: unknown): event is { echo: unknown } => typeof event === 'object' && event !== null && 'echo' in event;
 const isReady = (event: unknown): boolean => typeof event === 'object' && event !== null && 'ready' in event;
 
-interface Agent {
-  child: ChildProcessWithoutNullStreams;
-  client: AgentClient;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
+type Agent = AgentChild;
 
 let dir: string;
 const saved = process.env['COLDPATH_STATE_DIR'];
@@ -75,13 +68,7 @@ afterEach(async () => {
 });
 
 function startAgent(): Agent {
-  const child = spawn(process.execPath, [CLI, 'agent'], { cwd: PACKAGE_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, COLDPATH_STATE_DIR: dir } });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const agent = { child, client: new AgentClient({ input: child.stdout, output: child.stdin, label: 'local agent' }), exited, stderr: () => stderr };
+  const agent = startAgentChild({ COLDPATH_STATE_DIR: dir });
   started.push(agent);
   return agent;
 }

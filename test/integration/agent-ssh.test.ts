@@ -22,7 +22,7 @@ import { undo } from '../../src/kernel/teardown.js';
 import type { InventoryHost } from '../../src/scenario/inventory.js';
 import { newRunTag } from '../../src/topology/naming.js';
 import { coldpathErrorOf } from '../coldpath-error.js';
-import { CLI, namespacesOf, rootNamespaceState, runCli } from './helpers.js';
+import { CLI, namespacesOf, rootNamespaceState, runCli, sshdConfig } from './helpers.js';
 
 const SSHD = '/usr/sbin/sshd';
 /** The sshd's address and port, inside the server namespace only. */
@@ -119,23 +119,7 @@ beforeAll(async () => {
   const otherKey = readFileSync(join(dir, 'wrong_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
   writeFileSync(join(dir, 'known_hosts.changed'), `[${SERVER_IP}]:${PORT} ${otherKey}\n`);
   const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `ListenAddress ${SERVER_IP}:${PORT}`,
-      `HostKey ${join(dir, 'host_ed25519')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'UsePAM no',
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      // The temp dir lives under the world-writable /tmp, which StrictModes refuses for key files.
-      'StrictModes no',
-      'LogLevel INFO',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, sshdConfig({ listen: `${SERVER_IP}:${PORT}`, hostKey: join(dir, 'host_ed25519'), authorizedKeys: join(dir, 'authorized_keys'), pidFile: join(dir, 'sshd.pid') }));
 
   // Two namespaces and a veth between them, created inside them: the root namespace never sees either end.
   run(['ip', 'netns', 'add', SERVER_NS]);

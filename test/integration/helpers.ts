@@ -1,7 +1,8 @@
 /** Shared helpers for integration tests: the CLI as a user runs it, and root-namespace invariants. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isAlive } from '../../src/kernel/processes.js';
+import { AgentClient } from '../../src/agent/client.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -305,4 +306,43 @@ export async function runVerified(scenario: object): Promise<RunResult> {
     expect(burst.instances.map((instance) => instance.outcome)).toEqual(Array.from({ length: burst.size }, () => 'ok'));
   }
   return run;
+}
+
+/** A `coldpath agent` child of this test and the client driving it over its stdio. */
+export interface AgentChild {
+  child: ChildProcessWithoutNullStreams;
+  client: AgentClient;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+/** Starts `coldpath agent` here (built CLI), with `env` added to the test's environment. */
+export function startAgentChild(env: NodeJS.ProcessEnv = {}): AgentChild {
+  const child = spawn(process.execPath, [CLI, 'agent'], { cwd: PACKAGE_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, client: new AgentClient({ input: child.stdout, output: child.stdin, label: 'local agent' }), exited, stderr: () => stderr };
+}
+
+/**
+ * A test sshd's configuration: keys only, root by key, one listen address, the given host key and
+ * authorized_keys; `pidFile` none unless given. StrictModes off: the keys live under world-writable /tmp.
+ */
+export function sshdConfig(options: { listen: string; hostKey: string; authorizedKeys: string; pidFile?: string }): string {
+  return [
+    `ListenAddress ${options.listen}`,
+    `HostKey ${options.hostKey}`,
+    `AuthorizedKeysFile ${options.authorizedKeys}`,
+    `PidFile ${options.pidFile ?? 'none'}`,
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'StrictModes no',
+    'LogLevel INFO',
+    '',
+  ].join('\n');
 }

@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { sshdConfig } from './helpers.js';
 import type { HostRole, Inventory, InventoryHost } from '../../src/scenario/inventory.js';
 
 export type NicKind = 'platform' | 'user';
@@ -390,23 +391,7 @@ class MachineImpl implements Machine {
     const own = join(dir, this.name);
     mkdirSync(own, { recursive: true });
     const config = join(own, 'sshd_config');
-    writeFileSync(
-      config,
-      [
-        `ListenAddress ${this.managementAddress}:${SSH_PORT}`,
-        `HostKey ${join(own, 'host_ed25519')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PidFile none',
-        'UsePAM no',
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        // The temp dir lives under the world-writable /tmp, which StrictModes refuses for key files.
-        'StrictModes no',
-        'LogLevel INFO',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(config, sshdConfig({ listen: `${this.managementAddress}:${SSH_PORT}`, hostKey: join(own, 'host_ed25519'), authorizedKeys: join(dir, 'authorized_keys') }));
     const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '--', SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'], env: SESSION_ENV });
     this.sshd = child;
     this.sshdPid = child.pid ?? 0;
