@@ -23,6 +23,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OffsetEstimate } from '../../src/agent/clock-offset.js';
 import type { AgentConnection } from '../../src/executors/agent-connection.js';
@@ -44,6 +45,8 @@ const INJECTED_S = 1_000;
 const TENANT_KEY = 0x1234;
 /** Under TCG an ssh round trip to a guest takes milliseconds; the default bound (1 ms) would refuse the hosts. */
 const CLOCK_BOUND_US = 100_000;
+/** A namespace as a crashed run would leave it (tag ffee: no ledger, no live owner). */
+const LEFTOVER = 'coldpath-ffee-px0';
 /** An agent starts in 20–40 s in a TCG guest (Node.js importing coldpath over 9p); the default wait for its hello is 10 s. */
 const AGENT_TIMEOUT_MS = 180_000;
 
@@ -201,6 +204,11 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
 
   afterAll(async () => {
     await stopAllGuests();
+    // Nothing of ours in the root network namespace, nor a namespace of ours left (taps, bridges, veths are cpq-…).
+    const links = (await execa('ip', ['-o', 'link', 'show'], { reject: false })).stdout;
+    expect(links.split('\n').filter((line) => / cpq-/.test(line))).toEqual([]);
+    const netns = (await execa('ip', ['netns', 'list'], { reject: false })).stdout;
+    expect(netns.split('\n').filter((line) => line.startsWith('cpq-'))).toEqual([]);
     timings['tier'] = Math.round(performance.now() - tierStarted);
     console.log(`[qemu multi-host] timings (ms): ${JSON.stringify(timings)}`);
   }, 120_000);
@@ -300,11 +308,20 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
       const [netns, ledgers] = left.stdout.split('@@').map((s) => s.trim());
       expect({ netns, ledgers }, guest.name).toEqual({ netns: '', ledgers: '' });
     }
+    // A leftover of a run that no longer exists (no ledger, no owner), on one guest: clean --hosts must remove it there.
+    const leftover = await g().ssh('proxy-1', `ip netns add ${LEFTOVER}`);
+    expect(leftover.code, leftover.stderr).toBe(0);
     const t = performance.now();
     const clean = await coordinator(['clean', '--hosts', g().inventoryFile], 600_000);
     timings['clean'] = Math.round(performance.now() - t);
     console.log(`[qemu multi-host] coldpath clean --hosts (${timings['clean']} ms):\n${clean.stdout}`);
     expect(clean.code, clean.stderr).toBe(0);
-    for (const name of ['fn-1', 'proxy-1', 'svc-1']) expect(clean.stdout).toContain(`${name}: nothing to clean`);
+    const lines = clean.stdout.split('\n').filter((line) => /^(fn-1|proxy-1|svc-1): /.test(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('fn-1: nothing to clean');
+    expect(lines[1]).toMatch(/^proxy-1: removed 1 namespace\(s\), /);
+    expect(lines[2]).toBe('svc-1: nothing to clean');
+    const after = await g().ssh('proxy-1', 'ip netns list');
+    expect(after.stdout.trim(), 'proxy-1 after clean --hosts').toBe('');
   }, 700_000);
 });
