@@ -350,6 +350,12 @@ class GuestsImpl implements Guests {
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     guest.exited = new Promise((resolve) => child.on('close', () => resolve()));
+    // If this process ends without stop() (a crash, a worker torn down), our QEMU goes with it.
+    const killOnExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    void guest.exited.then(() => process.removeListener('exit', killOnExit));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`${guest.name}: sshd did not listen within ${timeoutMs} ms; console:\n${tail(guest.text)}`)), timeoutMs);
       const poll = setInterval(() => {

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OffsetEstimate } from '../../src/agent/clock-offset.js';
+import { type ClockCheck, recoverOffset } from './clock-check.js';
 import type { AgentConnection } from '../../src/executors/agent-connection.js';
 import { connectSsh } from '../../src/executors/ssh.js';
 import { readRun } from '../../src/results/store.js';
@@ -74,24 +75,6 @@ const g = (): Guests => {
   if (guests === undefined) throw new Error('the guests did not start');
   return guests;
 };
-
-/** `at` of one estimate on a straight line between two others: offset and the bound (docs/agent-protocol.md, drift). */
-function interpolate(a: OffsetEstimate, b: OffsetEstimate, atUs: number): { offsetUs: number; uncertaintyUs: number } {
-  const f = (atUs - a.atUs) / (b.atUs - a.atUs);
-  return { offsetUs: a.offsetUs + f * (b.offsetUs - a.offsetUs), uncertaintyUs: Math.abs(1 - f) * a.uncertaintyUs + Math.abs(f) * b.uncertaintyUs };
-}
-
-interface ClockCheck {
-  injected: OffsetEstimate;
-  reference: { offsetUs: number; uncertaintyUs: number };
-  recoveredUs: number;
-  boundUs: number;
-}
-
-function check(injected: OffsetEstimate, before: OffsetEstimate, after: OffsetEstimate): ClockCheck {
-  const reference = interpolate(before, after, injected.atUs);
-  return { injected, reference, recoveredUs: injected.offsetUs - reference.offsetUs, boundUs: injected.uncertaintyUs + reference.uncertaintyUs };
-}
 
 const fmtS = (us: number): string => `${(us / 1e6).toFixed(6)} s`;
 
@@ -165,7 +148,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
       const before = await reference.client.syncClock(8);
       const inj = await injected.client.syncClock(8);
       const after = await reference.client.syncClock(8);
-      preRun = { check: check(inj, before, after), before, after, hello: injected.hello };
+      preRun = { check: recoverOffset(inj, before, after), before, after, hello: injected.hello };
     } finally {
       await Promise.all([reference.close(), injected.close()]);
     }
@@ -276,7 +259,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     const fn = run.agents?.find((a) => a.host === 'fn-1');
     if (fn === undefined) throw new Error('no fn-1 agent');
     for (const estimate of [fn.start, ...(fn.end === undefined ? [] : [fn.end])]) {
-      const c = check(estimate, preRun.after, postRun);
+      const c = recoverOffset(estimate, preRun.after, postRun);
       console.log(`[qemu multi-host] run.json fn-1 at ${estimate.atUs}: recovered ${fmtS(c.recoveredUs)} (injected ${INJECTED_S} s), bound ± ${Math.round(c.boundUs)} µs`);
       expect(Math.abs(c.recoveredUs - INJECTED_S * 1e6), `recovered ${c.recoveredUs} µs ± ${c.boundUs}`).toBeLessThanOrEqual(c.boundUs);
     }
