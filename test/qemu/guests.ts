@@ -21,7 +21,7 @@
  * in the guests' job directories.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -471,6 +471,8 @@ const tail = (text: string, lines = 30): string => text.trimEnd().split('\n').sl
 
 /** Boots the guests in parallel until each one's sshd listens; on failure everything is stopped before the error is thrown. */
 export async function startGuests(options: StartGuestsOptions): Promise<Guests> {
+  // The guests' NICs are taps: not a Debian package, the kernel's (CONFIG_TUN) and the container's (the device node).
+  if (!existsSync('/dev/net/tun')) throw new Error("/dev/net/tun is missing: the guests' NICs are taps (a kernel with CONFIG_TUN, and the device passed into a container)");
   const guests = new GuestsImpl(options);
   live.add(guests);
   try {
