@@ -43,7 +43,8 @@ export async function cleanCommand(options: { hosts?: string } = {}): Promise<nu
   const results = [here];
   if (inventory !== undefined && inventory.executor !== 'local') {
     const connect = connectorOf(inventory);
-    results.push(...(await Promise.all(inventory.hosts.map((host) => cleanHost(() => connect(host, {}), host.name)))));
+    const options = inventory.agentTimeoutMs === undefined ? {} : { requestTimeoutMs: inventory.agentTimeoutMs };
+    results.push(...(await Promise.all(inventory.hosts.map((host) => cleanHost(() => connect(host, options), host.name)))));
   }
   process.stdout.write(`${results.flatMap((r) => r.lines).join('\n')}\n`);
   return results.every((r) => r.ok) ? 0 : 1;

@@ -49,7 +49,7 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
   // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
   const nodesOn = (host: string): string[] => [...placement.nodes].flatMap(([node, on]) => (on === host ? [node] : []));
-  const connections = await connectHosts(hosts);
+  const connections = await connectHosts(hosts, hosts.agentTimeoutMs === undefined ? {} : { requestTimeoutMs: hosts.agentTimeoutMs });
   try {
     const clocks = await Promise.all(connections.map((connection) => boundedClock(connection, hosts.clockBoundUs)));
     const drivers = new Map(connections.map((connection, i) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent', clock: clocks[i] ?? connection.clock })]));

@@ -55,7 +55,10 @@ export interface RunOptions {
  * errors. Returns what the checks found that the run needs: kernel features,
  * the tunnel, and the real servers' kinds ready to start.
  */
-export async function preflight(scenario: Scenario): Promise<{ features: KernelFeatures; tunnel: TunnelChoice | null; realServers: PreparedRealServers[] }> {
+export async function preflight(
+  scenario: Scenario,
+  options: { acrossMachines?: boolean } = {},
+): Promise<{ features: KernelFeatures; tunnel: TunnelChoice | null; realServers: PreparedRealServers[] }> {
   const privileges = checkPrivileges();
   if (!privileges.ok) {
     throw new ColdpathError(`not enough privileges: ${privileges.detail}`, { kind: 'environment', hint: PRIVILEGE_HINT });
@@ -84,6 +87,11 @@ export async function preflight(scenario: Scenario): Promise<{ features: KernelF
   if (!features.nftNat) {
     throw new ColdpathError(`gre-proxy needs nftables NAT: ${features.errors['nftNat'] ?? ''}`, { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
+  // Across machines (executor ssh) the tunnel is explicit (checkHostsScenario) and the hosts' kernels make it, not this one.
+  if (options.acrossMachines === true && scenario.tunnel !== 'auto') {
+    const reason = `tunnel: ${scenario.tunnel} requested; made by the hosts' kernels (the coordinator's is not checked)`;
+    return { features, tunnel: { requested: scenario.tunnel, used: scenario.tunnel, reason }, realServers };
+  }
   const choice = chooseTunnel(scenario.tunnel, features);
   if ('error' in choice) {
     throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'use `tunnel: auto`, or run on a kernel with the module (see `coldpath doctor`)' });
@@ -109,7 +117,7 @@ function claimLedger(): Ledger {
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, events, signal } = options;
   const started = new Date();
-  const { features, tunnel, realServers: preparedServers } = await preflight(scenario);
+  const { features, tunnel, realServers: preparedServers } = await preflight(scenario, { acrossMachines: options.hosts?.executor === 'ssh' });
   const reference = await referenceSetup(scenario);
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();

@@ -17,6 +17,20 @@ export type NetnsOf = (node: string) => string;
 
 const VXLAN_FLOOD_MAC = '00:00:00:00:00:00';
 
+/**
+ * The name a macvlan child is created under before it is renamed in its node: `cpmv` and 8 hex digits of a hash
+ * (FNV-1a) of the node's namespace and the child's final name — fixed for one child (a plan renders the same
+ * commands twice), unlike any NIC of a machine, and within IFNAMSIZ.
+ */
+export function macvlanTemporaryName(netns: string, dev: string): string {
+  let hash = 0x811c9dc5;
+  for (const char of `${netns}/${dev}`) {
+    hash ^= char.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `cpmv${hash.toString(16).padStart(8, '0')}`;
+}
+
 export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
   switch (op.kind) {
     case 'node.add':
@@ -28,15 +42,20 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
       return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), ...(op.mac === undefined ? [] : ['address', op.mac]), 'type', 'bridge'])];
     case 'veth.add':
       return [ipIn(op.node, nsOf, ['link', 'add', 'name', op.dev, ...mtu(op.mtu), 'type', 'veth', 'peer', 'name', op.peerDev, ...mtu(op.mtu), 'netns', nsOf(op.peerNode)])];
-    case 'macvlan.add':
-      // In the machine's own context: the parent is a NIC of the machine, the child is born inside the node.
+    case 'macvlan.add': {
+      // In the machine's own context: the parent is a NIC of the machine, the child is born inside the node,
+      // under a temporary name, then renamed there: kernels before 6.13 (Debian 12's 6.1) look the new name up in
+      // the caller's namespace too, so `name eth0` fails with "File exists" on a machine whose own NIC is eth0.
+      const temporary = macvlanTemporaryName(nsOf(op.node), op.dev);
       return [
         {
           tool: 'ip',
           ctx: 'root',
-          args: ['link', 'add', 'link', op.parent, 'name', op.dev, 'netns', nsOf(op.node), ...(op.mac === undefined ? [] : ['address', op.mac]), ...mtu(op.mtu), 'type', 'macvlan', 'mode', op.mode],
+          args: ['link', 'add', 'link', op.parent, 'name', temporary, 'netns', nsOf(op.node), ...(op.mac === undefined ? [] : ['address', op.mac]), ...mtu(op.mtu), 'type', 'macvlan', 'mode', op.mode],
         },
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', temporary, 'name', op.dev]),
       ];
+    }
     case 'link.set':
       return [
         ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, ...mtu(op.mtu), ...(op.master === undefined ? [] : ['master', op.master]), ...(op.up === true ? ['up'] : op.up === false ? ['down'] : [])]),

@@ -108,6 +108,14 @@ export const inventorySchema = z
       .describe(
         "Largest clock uncertainty (µs) a run across machines accepts for a host: a span that starts on the coordinator and ends on the host (an instance's timeline) is placed through the host's clock estimate, which is only known to ± this. A host whose estimate stays wider fails the run before anything is measured. Default 1000 (1 ms against cold starts of 10–100 ms).",
       ),
+    agentTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "How long (ms) the coordinator waits for an agent's answer to a request that is not kernel work: `hello` (which covers connecting and the agent's start-up), clock exchanges, starting and stopping processes. Default 10000; raise it for slow machines (emulated ones start Node.js in tens of seconds).",
+      ),
   })
   .strict()
   .superRefine((inventory, ctx) => {

@@ -24,6 +24,10 @@ export interface BootOptions {
   /** vCPUs; default 1 (COLDPATH_QEMU_CPUS in the test overrides it). */
   cpus?: number;
   timeoutMs?: number;
+  /** Appended to QEMU's argv (the multi-host tier's NICs: `-netdev tap,…`, `-device virtio-net-pci,…`). */
+  extraArgs?: readonly string[];
+  /** Appended to the guest kernel's command line (words without whitespace, e.g. `coldpath.name=fn-1`). */
+  cmdline?: string;
 }
 
 export interface BootResult {
@@ -50,7 +54,7 @@ export function prepareJob(jobDir: string, repoRoot: string, scenarioYaml: strin
 
 const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 /** QEMU option values escape a comma by doubling it. */
-const qemuValue = (text: string): string => text.replace(/,/g, ',,');
+export const qemuValue = (text: string): string => text.replace(/,/g, ',,');
 
 export function qemuArgv(options: BootOptions): string[] {
   // One vCPU: measured as fast as two for this scenario (the run is mostly one
@@ -80,13 +84,14 @@ export function qemuArgv(options: BootOptions): string[] {
     '-initrd',
     options.initrd,
     '-append',
-    `console=ttyS0 panic=-1 quiet coldpath.repo=${options.repoRoot}`,
+    `console=ttyS0 panic=-1 quiet coldpath.repo=${options.repoRoot}${options.cmdline === undefined ? '' : ` ${options.cmdline}`}`,
     '-virtfs',
     'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs',
     `local,path=${qemuValue(options.jobDir)},mount_tag=job,security_model=none,multidevs=remap`,
     '-virtfs',
     `local,path=${qemuValue(options.repoRoot)},mount_tag=repo,security_model=none,readonly=on,multidevs=remap`,
+    ...(options.extraArgs ?? []),
   ];
 }
 

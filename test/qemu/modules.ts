@@ -34,6 +34,10 @@ export const ROOT_MODULES: readonly string[] = [
   'nft_fib_ipv4',
   // conntrack expressions: not in today's rules; cheap insurance against a confusing nft error
   'nft_ct',
+  // the multi-host tier (multi-host.test.ts): guests' NICs on the virtual wires, and coldpath's
+  // nodes as macvlan children of them (docs/hosts.md)
+  'virtio_net',
+  'macvlan',
 ];
 
 /** `softdep pre:` names that are crypto aliases, not module names. */

@@ -42,3 +42,16 @@ describe('inventory: the ssh block', () => {
     expect(problem(withSsh(undefined, 'two words'))).toMatchObject({ field: 'hosts.0.address' });
   });
 });
+
+describe('inventory: agentTimeoutMs', () => {
+  it('is optional (the client’s 10 s by default) and kept as written', () => {
+    expect(parseInventory({ executor: 'ssh', hosts }).agentTimeoutMs).toBeUndefined();
+    expect(parseInventory({ executor: 'ssh', hosts, agentTimeoutMs: 180_000 }).agentTimeoutMs).toBe(180_000);
+  });
+
+  it('names the field when it is not a positive whole number of ms', () => {
+    expect(problem({ executor: 'ssh', hosts, agentTimeoutMs: 0 })).toMatchObject({ field: 'agentTimeoutMs' });
+    expect(problem({ executor: 'ssh', hosts, agentTimeoutMs: 1.5 })).toMatchObject({ field: 'agentTimeoutMs' });
+    expect(problem({ executor: 'ssh', hosts, agentTimeoutMs: '60s' })).toMatchObject({ field: 'agentTimeoutMs' });
+  });
+});

@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { stringify as stringifyYaml } from 'yaml';
 import { planCommand, renderHostPlans, renderPlans, scenarioPlans } from '../../../src/commands/plan.js';
 import { isColdpathError } from '../../../src/errors.js';
-import { namesOtherNetns, renderOp } from '../../../src/kernel/render.js';
+import { macvlanTemporaryName, namesOtherNetns, renderOp } from '../../../src/kernel/render.js';
 import { toShellLine } from '../../../src/kernel/shell.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { loadScenario, parseScenario } from '../../../src/scenario/load.js';
@@ -235,9 +235,21 @@ describe('coldpath plan --format hosts --hosts FILE', () => {
 });
 
 describe('macvlan.add renders in the machine’s own context', () => {
-  it('one `ip link add … netns NS … type macvlan mode bridge`, never batched into a long-lived session', () => {
+  it('`ip link add … netns NS … type macvlan mode bridge` under a temporary name, never batched into a long-lived session, then renamed in the node', () => {
     const commands = renderOp({ kind: 'macvlan.add', node: 'fh0', dev: 'eth0', parent: 'ens5', mode: 'bridge', mac: '02:00:00:00:00:05', mtu: 9001 }, (node) => `coldpath-${TAG}-${node}`);
-    expect(commands.map(toShellLine)).toEqual(['ip link add link ens5 name eth0 netns coldpath-0000-fh0 address 02:00:00:00:00:05 mtu 9001 type macvlan mode bridge']);
-    expect(commands.every(namesOtherNetns)).toBe(true);
+    const temporary = macvlanTemporaryName('coldpath-0000-fh0', 'eth0');
+    expect(temporary).toMatch(/^cpmv[0-9a-f]{8}$/);
+    expect(commands.map(toShellLine)).toEqual([
+      `ip link add link ens5 name ${temporary} netns coldpath-0000-fh0 address 02:00:00:00:00:05 mtu 9001 type macvlan mode bridge`,
+      `ip -n coldpath-0000-fh0 link set dev ${temporary} name eth0`,
+    ]);
+    expect(commands.slice(0, 1).every(namesOtherNetns)).toBe(true);
+  });
+
+  it('a temporary name per node and device, the same every time (Linux before 6.13 refuses `name eth0` where the machine has an eth0)', () => {
+    const names = ['fh0/eth0', 'fh1/eth0', 'fh0/eni0', 'px0/eth1'].map((x) => macvlanTemporaryName(`coldpath-0000-${x.split('/')[0]}`, x.split('/')[1] as string));
+    expect(new Set(names).size).toBe(4);
+    expect(macvlanTemporaryName('coldpath-0000-fh0', 'eth0')).toBe(names[0]);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(15);
   });
 });

@@ -4,7 +4,8 @@
 
 # ── base topology
 ip netns add coldpath-0000-fh0
-ip link add link ens5 name eth0 netns coldpath-0000-fh0 type macvlan mode bridge
+ip link add link ens5 name cpmv92975b94 netns coldpath-0000-fh0 type macvlan mode bridge
+ip -n coldpath-0000-fh0 link set dev cpmv92975b94 name eth0
 ip -n coldpath-0000-fh0 link set dev lo up
 ip -n coldpath-0000-fh0 addr add 198.18.0.16/20 dev eth0
 ip -n coldpath-0000-fh0 link set dev eth0 up
@@ -85,12 +86,14 @@ ip netns del coldpath-0000-fh0
 ip netns add coldpath-0000-pvpc
 ip netns add coldpath-0000-uvpc
 ip -n coldpath-0000-pvpc link set dev lo up
-ip link add link ens5 name cp0000br netns coldpath-0000-pvpc address 02:00:00:00:00:01 type macvlan mode bridge
+ip link add link ens5 name cpmv718ec3f5 netns coldpath-0000-pvpc address 02:00:00:00:00:01 type macvlan mode bridge
+ip -n coldpath-0000-pvpc link set dev cpmv718ec3f5 name cp0000br
 ip -n coldpath-0000-pvpc addr add 198.18.0.1/20 dev cp0000br
 ip -n coldpath-0000-pvpc link set dev cp0000br up
 ip -n coldpath-0000-pvpc route add 100.64.0.0/24 via 198.18.0.16
 ip -n coldpath-0000-uvpc link set dev lo up
-ip link add link ens6 name cp0000br netns coldpath-0000-uvpc address 02:00:00:00:00:02 type macvlan mode bridge
+ip link add link ens6 name cpmv10aaed4e netns coldpath-0000-uvpc address 02:00:00:00:00:02 type macvlan mode bridge
+ip -n coldpath-0000-uvpc link set dev cpmv10aaed4e name cp0000br
 ip -n coldpath-0000-uvpc addr add 198.19.0.1/24 dev cp0000br
 ip -n coldpath-0000-uvpc link set dev cp0000br up
 ip netns exec coldpath-0000-pvpc sysctl -qw net.ipv4.ip_forward=1
@@ -102,8 +105,10 @@ ip netns exec coldpath-0000-uvpc sysctl -qw net.ipv4.conf.default.send_redirects
 
 # ── gre-proxy: prewarm — gre-proxy: 1 proxy node(s), gre tunnels
 ip netns add coldpath-0000-px0
-ip link add link ens5 name eth0 netns coldpath-0000-px0 type macvlan mode bridge
-ip link add link ens6 name eth1 netns coldpath-0000-px0 type macvlan mode bridge
+ip link add link ens5 name cpmv6c50ea16 netns coldpath-0000-px0 type macvlan mode bridge
+ip -n coldpath-0000-px0 link set dev cpmv6c50ea16 name eth0
+ip link add link ens6 name cpmv6d50eba9 netns coldpath-0000-px0 type macvlan mode bridge
+ip -n coldpath-0000-px0 link set dev cpmv6d50eba9 name eth1
 ip -n coldpath-0000-px0 link set dev lo up
 ip -n coldpath-0000-px0 addr add 198.18.0.64/20 dev eth0
 ip -n coldpath-0000-px0 link set dev eth0 up
@@ -147,8 +152,10 @@ ip netns del coldpath-0000-pvpc
 # ── base topology
 ip netns add coldpath-0000-ps-svc
 ip netns add coldpath-0000-us-svc
-ip link add link ens5 name eth0 netns coldpath-0000-ps-svc type macvlan mode bridge
-ip link add link ens6 name eth0 netns coldpath-0000-us-svc type macvlan mode bridge
+ip link add link ens5 name cpmv38e28e68 netns coldpath-0000-ps-svc type macvlan mode bridge
+ip -n coldpath-0000-ps-svc link set dev cpmv38e28e68 name eth0
+ip link add link ens6 name cpmv7ead5f8b netns coldpath-0000-us-svc type macvlan mode bridge
+ip -n coldpath-0000-us-svc link set dev cpmv7ead5f8b name eth0
 ip -n coldpath-0000-ps-svc link set dev lo up
 ip -n coldpath-0000-ps-svc addr add 198.18.0.8/20 dev eth0
 ip -n coldpath-0000-ps-svc link set dev eth0 up

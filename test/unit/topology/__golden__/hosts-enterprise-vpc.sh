@@ -5,8 +5,10 @@
 # ── base topology
 ip netns add coldpath-0000-fh0
 ip netns add coldpath-0000-fh1
-ip link add link ens5 name eth0 netns coldpath-0000-fh0 type macvlan mode bridge
-ip link add link ens5 name eth0 netns coldpath-0000-fh1 type macvlan mode bridge
+ip link add link ens5 name cpmv92975b94 netns coldpath-0000-fh0 type macvlan mode bridge
+ip -n coldpath-0000-fh0 link set dev cpmv92975b94 name eth0
+ip link add link ens5 name cpmv4c799c5d netns coldpath-0000-fh1 type macvlan mode bridge
+ip -n coldpath-0000-fh1 link set dev cpmv4c799c5d name eth0
 ip -n coldpath-0000-fh0 link set dev lo up
 ip -n coldpath-0000-fh0 addr add 198.18.0.16/20 dev eth0
 ip -n coldpath-0000-fh0 link set dev eth0 up
@@ -54,7 +56,8 @@ ip -n coldpath-0000-fh0-c0 route add default via 100.64.0.1
 ip -n coldpath-0000-fh0 link set dev cp0000c0 master cp0000cbr up
 
 # ── instance 0: attach ENI 10.0.8.13
-ip link add link ens6 name eni0 netns coldpath-0000-fh0-c0 type macvlan mode bridge
+ip link add link ens6 name cpmv2a90873f netns coldpath-0000-fh0-c0 type macvlan mode bridge
+ip -n coldpath-0000-fh0-c0 link set dev cpmv2a90873f name eni0
 ip -n coldpath-0000-fh0-c0 addr add 10.0.8.13/26 dev eni0
 ip -n coldpath-0000-fh0-c0 link set dev eni0 up
 ip -n coldpath-0000-fh0-c0 route add 10.0.0.0/16 via 10.0.8.1 dev eni0
@@ -146,13 +149,15 @@ ip netns del coldpath-0000-fh1
 ip netns add coldpath-0000-pvpc
 ip netns add coldpath-0000-uvpc
 ip -n coldpath-0000-pvpc link set dev lo up
-ip link add link ens5 name cp0000br netns coldpath-0000-pvpc address 02:00:00:00:00:01 type macvlan mode bridge
+ip link add link ens5 name cpmv718ec3f5 netns coldpath-0000-pvpc address 02:00:00:00:00:01 type macvlan mode bridge
+ip -n coldpath-0000-pvpc link set dev cpmv718ec3f5 name cp0000br
 ip -n coldpath-0000-pvpc addr add 198.18.0.1/20 dev cp0000br
 ip -n coldpath-0000-pvpc link set dev cp0000br up
 ip -n coldpath-0000-pvpc route add 100.64.0.0/24 via 198.18.0.16
 ip -n coldpath-0000-pvpc route add 100.64.1.0/24 via 198.18.0.17
 ip -n coldpath-0000-uvpc link set dev lo up
-ip link add link ens6 name cp0000br netns coldpath-0000-uvpc address 02:00:00:00:00:02 type macvlan mode bridge
+ip link add link ens6 name cpmv10aaed4e netns coldpath-0000-uvpc address 02:00:00:00:00:02 type macvlan mode bridge
+ip -n coldpath-0000-uvpc link set dev cpmv10aaed4e name cp0000br
 ip -n coldpath-0000-uvpc addr add 10.0.8.1/26 dev cp0000br
 ip -n coldpath-0000-uvpc link set dev cp0000br up
 ip netns exec coldpath-0000-pvpc sysctl -qw net.ipv4.ip_forward=1
@@ -165,8 +170,10 @@ ip netns exec coldpath-0000-uvpc sysctl -qw net.ipv4.conf.default.send_redirects
 # ── gre-proxy: prewarm — gre-proxy: 2 proxy node(s), gre tunnels
 ip netns add coldpath-0000-px0
 ip netns add coldpath-0000-px1
-ip link add link ens5 name eth0 netns coldpath-0000-px0 type macvlan mode bridge
-ip link add link ens6 name eth1 netns coldpath-0000-px0 type macvlan mode bridge
+ip link add link ens5 name cpmv6c50ea16 netns coldpath-0000-px0 type macvlan mode bridge
+ip -n coldpath-0000-px0 link set dev cpmv6c50ea16 name eth0
+ip link add link ens6 name cpmv6d50eba9 netns coldpath-0000-px0 type macvlan mode bridge
+ip -n coldpath-0000-px0 link set dev cpmv6d50eba9 name eth1
 ip -n coldpath-0000-px0 link set dev lo up
 ip -n coldpath-0000-px0 addr add 198.18.0.64/20 dev eth0
 ip -n coldpath-0000-px0 link set dev eth0 up
@@ -195,8 +202,10 @@ table ip coldpath_proxy {
   }
 }
 NFT
-ip link add link ens5 name eth0 netns coldpath-0000-px1 type macvlan mode bridge
-ip link add link ens6 name eth1 netns coldpath-0000-px1 type macvlan mode bridge
+ip link add link ens5 name cpmvabd98387 netns coldpath-0000-px1 type macvlan mode bridge
+ip -n coldpath-0000-px1 link set dev cpmvabd98387 name eth0
+ip link add link ens6 name cpmvaad981f4 netns coldpath-0000-px1 type macvlan mode bridge
+ip -n coldpath-0000-px1 link set dev cpmvaad981f4 name eth1
 ip -n coldpath-0000-px1 link set dev lo up
 ip -n coldpath-0000-px1 addr add 198.18.0.65/20 dev eth0
 ip -n coldpath-0000-px1 link set dev eth0 up
@@ -243,8 +252,10 @@ ip netns del coldpath-0000-pvpc
 # ── base topology
 ip netns add coldpath-0000-ps-db
 ip netns add coldpath-0000-us-db
-ip link add link ens5 name eth0 netns coldpath-0000-ps-db type macvlan mode bridge
-ip link add link ens6 name eth0 netns coldpath-0000-us-db type macvlan mode bridge
+ip link add link ens5 name cpmv68164634 netns coldpath-0000-ps-db type macvlan mode bridge
+ip -n coldpath-0000-ps-db link set dev cpmv68164634 name eth0
+ip link add link ens6 name cpmvba2d6c01 netns coldpath-0000-us-db type macvlan mode bridge
+ip -n coldpath-0000-us-db link set dev cpmvba2d6c01 name eth0
 ip -n coldpath-0000-ps-db link set dev lo up
 ip -n coldpath-0000-ps-db addr add 198.18.0.8/20 dev eth0
 ip -n coldpath-0000-ps-db link set dev eth0 up

@@ -1,0 +1,310 @@
+/**
+ * Three machines, three kernels (issue 12, "Separate kernels"): three QEMU
+ * guests — fn-1 (function host), proxy-1 (proxy), svc-1 (service host) — each
+ * booting Debian's stock kernel under TCG with its own clock, wired on virtual
+ * wires (guests.ts), each running Debian's sshd. From a coordinator namespace
+ * on the host, `coldpath run SCENARIO --hosts INVENTORY` (executor ssh) places
+ * the scenario's nodes on the guests and drives each guest's `coldpath agent`
+ * over real ssh, with `tunnel: gre`: real GRE between two separate kernels,
+ * seen on the wire between them.
+ *
+ * The clock: fn-1's inventory sshd runs in a time namespace with
+ * CLOCK_MONOTONIC + INJECTED_S; a second sshd on port 2222 runs on the guest's
+ * own clock. The offset of the injected agent minus the offset of the
+ * reference agent, the reference interpolated to the injected estimate's time
+ * between two reference estimates (constant rate difference, as
+ * docs/agent-protocol.md's interpolation assumes), must equal INJECTED_S within
+ * the sum of the bounds: once measured by this test just before the run, and
+ * once for the estimate the run itself recorded in run.json.
+ *
+ * Missing prerequisites fail the tier with the package to install; never skipped.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OffsetEstimate } from '../../src/agent/clock-offset.js';
+import { type ClockCheck, recoverOffset } from './clock-check.js';
+import type { AgentConnection } from '../../src/executors/agent-connection.js';
+import { connectSsh } from '../../src/executors/ssh.js';
+import { readRun } from '../../src/results/store.js';
+import type { RunResult } from '../../src/results/types.js';
+import { GRE_KEY_PRESENT, grePacketsFromPcap } from './evidence.js';
+import { GUEST_TOOLS, type Guests, startGuests, stopAllGuests } from './guests.js';
+import { buildInitramfs } from './initramfs.js';
+import { prepareKernel, type Kernel } from './kernel.js';
+import { requireFreshBuild, requireTools, requireVisibleInGuest, TOOLS } from './prereqs.js';
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const CACHE = process.env['COLDPATH_QEMU_CACHE'] ?? join(REPO, 'test', '.cache', 'qemu');
+const WORK = join(CACHE, 'multi-host');
+const OUT = join(WORK, 'out');
+/** fn-1's injected CLOCK_MONOTONIC offset (s): instance timelines end on the function host. */
+const INJECTED_S = 1_000;
+const TENANT_KEY = 0x1234;
+/** Under TCG an ssh round trip to a guest takes milliseconds; the default bound (1 ms) would refuse the hosts. */
+const CLOCK_BOUND_US = 100_000;
+/** A namespace as a crashed run would leave it (tag ffee: no ledger, no live owner). */
+const LEFTOVER = 'coldpath-ffee-px0';
+/** An agent starts in 20–40 s in a TCG guest (Node.js importing coldpath over 9p); the default wait for its hello is 10 s. */
+const AGENT_TIMEOUT_MS = 180_000;
+
+// Small: everything in the guests runs ~20× slower under TCG.
+const SCENARIO = `# coldpath QEMU tier: three machines, three kernels (docs/qemu-tier.md)
+name: qemu-multi-host
+strategies: [baseline, peering, gre-proxy]
+tunnel: gre
+tenantKey: ${TENANT_KEY}
+functionHosts: 1
+proxy: { count: 1 }
+repetitions: 1
+burst: { sizes: [1] }
+workload: { requests: 50, warmup: 10, metrics: [keepalive], steadyState: { enabled: false } }
+cpu: { placement: none }
+reference: { tool: none }
+`;
+
+let kernel: Kernel;
+let guests: Guests | undefined;
+const timings: Record<string, number> = {};
+let tierStarted = 0;
+
+const g = (): Guests => {
+  if (guests === undefined) throw new Error('the guests did not start');
+  return guests;
+};
+
+const fmtS = (us: number): string => `${(us / 1e6).toFixed(6)} s`;
+
+/** The CLI in the coordinator namespace (private /run/netns and /run/coldpath). */
+function coordinator(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const [file, ...rest] = [...g().coordinator, process.execPath, join(REPO, 'bin', 'coldpath.js'), ...args] as [string, ...string[]];
+  const child = spawn(file, rest, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((done) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    }),
+  );
+}
+
+const connect = (name: string, which: 'host' | 'reference'): Promise<AgentConnection> => {
+  const guest = g().guest(name);
+  return connectSsh(which === 'host' ? guest.host : guest.reference, { wrapper: g().wrapper, requestTimeoutMs: AGENT_TIMEOUT_MS, clockSamples: 8 });
+};
+
+let preRun: { check: ClockCheck; before: OffsetEstimate; after: OffsetEstimate; hello: AgentConnection['hello'] } | undefined;
+let postRun: OffsetEstimate | undefined;
+let runResult: { code: number | null; stdout: string; stderr: string; run: RunResult | undefined; wallMs: number } | undefined;
+let pcapFile = '';
+
+describe('three machines, three kernels: coldpath run --hosts across QEMU guests (executor ssh, tunnel gre)', () => {
+  beforeAll(async () => {
+    tierStarted = performance.now();
+    const tools = requireTools([...TOOLS, ...GUEST_TOOLS]);
+    requireFreshBuild(REPO);
+    requireVisibleInGuest(REPO);
+    let t = performance.now();
+    kernel = await prepareKernel(CACHE);
+    timings['kernel'] = Math.round(performance.now() - t);
+    t = performance.now();
+    const initrd = join(CACHE, 'initrd-multi-host.gz');
+    buildInitramfs(kernel, tools.get('busybox') as string, initrd);
+    timings['initramfs'] = Math.round(performance.now() - t);
+    guests = await startGuests({
+      qemu: tools.get('qemu-system-x86_64') as string,
+      vmlinuz: kernel.vmlinuz,
+      initrd,
+      repoRoot: REPO,
+      workDir: WORK,
+      clockBoundUs: CLOCK_BOUND_US,
+      agentTimeoutMs: AGENT_TIMEOUT_MS,
+      guests: [
+        { name: 'fn-1', role: 'function-host', monotonicOffsetS: INJECTED_S },
+        { name: 'proxy-1', role: 'proxy' },
+        { name: 'svc-1', role: 'service-host' },
+      ],
+    });
+    timings['boot'] = guests.bootMs;
+    writeFileSync(join(WORK, 'scenario.yaml'), SCENARIO);
+    console.log(
+      `[qemu multi-host] ${kernel.package}: three guests booted to sshd in ${guests.bootMs} ms (` +
+        guests.guests.map((x) => `${x.name} ${x.readyMs} ms, guest uptime ${x.readyUptimeS} s`).join('; ') +
+        `); kernel ${timings['kernel']} ms, initramfs ${timings['initramfs']} ms`,
+    );
+
+    // The injected offset, measured just before the run: reference, injected, reference (each its own agent on fn-1).
+    t = performance.now();
+    const [reference, injected] = await Promise.all([connect('fn-1', 'reference'), connect('fn-1', 'host')]);
+    timings['agents-connect'] = Math.round(performance.now() - t);
+    try {
+      const before = await reference.client.syncClock(8);
+      const inj = await injected.client.syncClock(8);
+      const after = await reference.client.syncClock(8);
+      preRun = { check: recoverOffset(inj, before, after), before, after, hello: injected.hello };
+    } finally {
+      await Promise.all([reference.close(), injected.close()]);
+    }
+
+    // GRE on the wire between the guests: the proxy's platform NIC's tap, in the fabric.
+    pcapFile = join(WORK, 'gre.pcap');
+    const tap = 'cpq-1-eth0';
+    const dump: ChildProcess = spawn('nsenter', [`--net=/run/netns/${guests.fabricNamespace}`, '--', 'tcpdump', '-Z', 'root', '-U', '-nn', '-i', tap, '-w', pcapFile, 'ip proto 47'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let dumpErr = '';
+    dump.stderr?.on('data', (chunk: Buffer) => (dumpErr += chunk.toString()));
+    const dumpClosed = new Promise<void>((done) => dump.on('close', () => done()));
+    // tcpdump says "listening on" once it captures.
+    for (let i = 0; i < 100 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+
+    t = performance.now();
+    const result = await coordinator(['run', join(WORK, 'scenario.yaml'), '--hosts', guests.inventoryFile, '--out', OUT], 1_200_000);
+    const wallMs = Math.round(performance.now() - t);
+    timings['run'] = wallMs;
+    dump.kill('SIGINT');
+    await dumpClosed;
+    writeFileSync(join(WORK, 'coldpath.log'), `${result.stdout}\n${result.stderr}`);
+    const runs = existsSync(OUT) ? readdirSync(OUT).filter((d) => existsSync(join(OUT, d, 'run.json'))) : [];
+    runResult = { ...result, run: runs.length === 1 ? readRun(join(OUT, runs[0] as string)) : undefined, wallMs };
+
+    // The reference once more, after the run: the run's own estimates lie between this and `preRun.after`.
+    const late = await connect('fn-1', 'reference');
+    try {
+      postRun = await late.client.syncClock(8);
+    } finally {
+      await late.close();
+    }
+    console.log(`[qemu multi-host] coldpath run across the guests: exit ${result.code}, ${wallMs} ms wall; output in ${join(WORK, 'coldpath.log')}`);
+  }, 1_800_000);
+
+  afterAll(async () => {
+    await stopAllGuests();
+    // Nothing of ours in the root network namespace, nor a namespace of ours left (taps, bridges, veths are cpq-…).
+    const links = (await execa('ip', ['-o', 'link', 'show'], { reject: false })).stdout;
+    expect(links.split('\n').filter((line) => / cpq-/.test(line))).toEqual([]);
+    const netns = (await execa('ip', ['netns', 'list'], { reject: false })).stdout;
+    expect(netns.split('\n').filter((line) => line.startsWith('cpq-'))).toEqual([]);
+    timings['tier'] = Math.round(performance.now() - tierStarted);
+    console.log(`[qemu multi-host] timings (ms): ${JSON.stringify(timings)}`);
+  }, 120_000);
+
+  it('boots three guests, each on the Debian kernel with its own hostname and sshd', () => {
+    for (const guest of g().guests) {
+      expect(readFileSync(join(guest.jobDir, 'kernel.txt'), 'utf8').trim(), guest.name).toBe(kernel.release);
+    }
+    expect(preRun?.hello.kernel).toBe(kernel.release);
+    expect(preRun?.hello.hostname).toBe('fn-1');
+  });
+
+  it("recovers fn-1's injected clock offset against the guest's own clock (measured by the test before the run)", () => {
+    const { check: c, before, after } = preRun ?? {};
+    if (c === undefined || before === undefined || after === undefined) throw new Error('no clock measurement');
+    console.log(
+      `[qemu multi-host] fn-1 guest clock − host clock: ${fmtS(before.offsetUs)} ± ${before.uncertaintyUs} µs, then ${fmtS(after.offsetUs)} ± ${after.uncertaintyUs} µs; ` +
+        `injected agent: ${fmtS(c.injected.offsetUs)} ± ${c.injected.uncertaintyUs} µs; recovered ${fmtS(c.recoveredUs)} (injected ${INJECTED_S} s), bound ± ${Math.round(c.boundUs)} µs`,
+    );
+    expect(Math.abs(c.recoveredUs - INJECTED_S * 1e6), `recovered ${c.recoveredUs} µs ± ${c.boundUs}`).toBeLessThanOrEqual(c.boundUs);
+  });
+
+  it('runs baseline, peering and gre-proxy across the three guests: every path verified, GRE', () => {
+    const r = runResult;
+    if (r === undefined) throw new Error('no run');
+    expect(r.code, `coldpath run exit; stderr:\n${r.stderr.slice(-4000)}`).toBe(0);
+    const run = r.run;
+    if (run === undefined) throw new Error(`no run.json under ${OUT}`);
+    expect(run.outcome).toBe('completed');
+    expect(run.paths.map((p) => [p.strategy, p.outcome, p.verification?.ok])).toEqual([
+      ['baseline', 'completed', true],
+      ['peering', 'completed', true],
+      ['gre-proxy', 'completed', true],
+    ]);
+    expect(run.fingerprint.tunnelUsed).toBe('gre');
+    expect(run.tunnel?.used).toBe('gre');
+    for (const path of run.paths) {
+      for (const burst of path.repetitions[0]?.bursts ?? []) {
+        expect(
+          burst.instances.map((i) => i.outcome),
+          path.strategy,
+        ).toEqual(burst.instances.map(() => 'ok'));
+      }
+      console.log(`[qemu multi-host] ${path.strategy}: ${path.verification?.detail}`);
+    }
+  });
+
+  it("records each agent's hello (the guest's kernel and hostname) and its clock estimates; fn-1's recovers the injected offset", () => {
+    const run = runResult?.run;
+    if (run === undefined || preRun === undefined || postRun === undefined) throw new Error('no run');
+    expect(run.agents?.map((a) => a.host).sort()).toEqual(['fn-1', 'proxy-1', 'svc-1']);
+    for (const name of ['fn-1', 'proxy-1', 'svc-1']) {
+      const note = run.notes.find((n) => n.startsWith(`host ${name}: agent pid`));
+      expect(note, `${name}'s note`).toMatch(new RegExp(`on ${name} \\(kernel ${kernel.release.replace(/\./g, '\\.')},`));
+    }
+    for (const agent of run.agents ?? []) {
+      console.log(
+        `[qemu multi-host] run.json agent ${agent.host}: start ${fmtS(agent.start.offsetUs)} ± ${agent.start.uncertaintyUs} µs, end ${agent.end === undefined ? '-' : `${fmtS(agent.end.offsetUs)} ± ${agent.end.uncertaintyUs} µs`}, drift ${agent.driftPpm?.toFixed(1)} ± ${agent.driftUncertaintyPpm?.toFixed(1)} ppm`,
+      );
+      expect(agent.start.uncertaintyUs).toBeLessThanOrEqual(CLOCK_BOUND_US);
+    }
+    // Separate kernels, separate clocks: each guest's CLOCK_MONOTONIC started at its own boot.
+    const offsets = (run.agents ?? []).map((a) => a.start.offsetUs);
+    expect(new Set(offsets.map((o) => Math.round(o / 1e5))).size, 'three different clocks').toBe(3);
+    const fn = run.agents?.find((a) => a.host === 'fn-1');
+    if (fn === undefined) throw new Error('no fn-1 agent');
+    for (const estimate of [fn.start, ...(fn.end === undefined ? [] : [fn.end])]) {
+      const c = recoverOffset(estimate, preRun.after, postRun);
+      console.log(`[qemu multi-host] run.json fn-1 at ${estimate.atUs}: recovered ${fmtS(c.recoveredUs)} (injected ${INJECTED_S} s), bound ± ${Math.round(c.boundUs)} µs`);
+      expect(Math.abs(c.recoveredUs - INJECTED_S * 1e6), `recovered ${c.recoveredUs} µs ± ${c.boundUs}`).toBeLessThanOrEqual(c.boundUs);
+    }
+  });
+
+  it('carries keyed GRE between the function host and the proxy guests (tcpdump on the wire)', () => {
+    expect(existsSync(pcapFile) && statSync(pcapFile).size > 24, 'a capture').toBe(true);
+    const packets = grePacketsFromPcap(readFileSync(pcapFile));
+    const ipv4 = packets.filter((p) => p.protocol === 0x0800);
+    expect(ipv4.length, 'GRE packets carrying IPv4').toBeGreaterThan(0);
+    expect(
+      packets.filter((p) => (p.flags & GRE_KEY_PRESENT) === 0 || p.key !== TENANT_KEY || p.version !== 0),
+      'GRE without the K bit or with another key',
+    ).toEqual([]);
+    const pairs = new Set(ipv4.map((p) => `${p.src} > ${p.dst}`));
+    expect(pairs.size, `both directions: ${[...pairs].join(', ')}`).toBeGreaterThanOrEqual(2);
+    const gre = runResult?.run?.paths.find((p) => p.strategy === 'gre-proxy');
+    expect(
+      ipv4.some((p) => p.inner?.dst === gre?.target.address),
+      'inner destination is the user service',
+    ).toBe(true);
+    console.log(`[qemu multi-host] ${packets.length} GRE packets on the proxy's platform wire (${[...pairs].join(', ')}), key 0x${TENANT_KEY.toString(16)}`);
+  });
+
+  it('leaves nothing in any guest, and coldpath clean --hosts reaches every guest', async () => {
+    for (const guest of g().guests) {
+      const left = await g().ssh(guest.name, 'ip netns list; echo @@; ls -A /run/coldpath');
+      expect(left.code, left.stderr).toBe(0);
+      const [netns, ledgers] = left.stdout.split('@@').map((s) => s.trim());
+      expect({ netns, ledgers }, guest.name).toEqual({ netns: '', ledgers: '' });
+    }
+    // A leftover of a run that no longer exists (no ledger, no owner), on one guest: clean --hosts must remove it there.
+    const leftover = await g().ssh('proxy-1', `ip netns add ${LEFTOVER}`);
+    expect(leftover.code, leftover.stderr).toBe(0);
+    const t = performance.now();
+    const clean = await coordinator(['clean', '--hosts', g().inventoryFile], 600_000);
+    timings['clean'] = Math.round(performance.now() - t);
+    console.log(`[qemu multi-host] coldpath clean --hosts (${timings['clean']} ms):\n${clean.stdout}`);
+    expect(clean.code, clean.stderr).toBe(0);
+    const lines = clean.stdout.split('\n').filter((line) => /^(fn-1|proxy-1|svc-1): /.test(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('fn-1: nothing to clean');
+    expect(lines[1]).toMatch(/^proxy-1: removed 1 namespace\(s\), /);
+    expect(lines[2]).toBe('svc-1: nothing to clean');
+    const after = await g().ssh('proxy-1', 'ip netns list');
+    expect(after.stdout.trim(), 'proxy-1 after clean --hosts').toBe('');
+  }, 700_000);
+});
