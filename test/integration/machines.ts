@@ -18,7 +18,7 @@
  *   - UTS: the machine's hostname (the agent's `hello` reports it);
  *   - Debian's sshd, foreground, own config, throwaway host key, root's
  *     throwaway key, started inside all of the above (`nsenter -t HOLDER -n
- *     -m -u -T -r`), so every session and the `coldpath agent` it runs live in
+ *     -m -u -T -r --wd=/`), so every session and the `coldpath agent` it runs live in
  *     the machine. `-r` keeps the holder's root: entering a mount namespace
  *     resets the root to the namespace's, which is not the test's own when
  *     it runs in a chroot (a fresh CI machine does).
@@ -394,7 +394,7 @@ class MachineImpl implements Machine {
     mkdirSync(own, { recursive: true });
     const config = join(own, 'sshd_config');
     writeFileSync(config, sshdConfig({ listen: `${this.managementAddress}:${SSH_PORT}`, hostKey: join(own, 'host_ed25519'), authorizedKeys: join(dir, 'authorized_keys') }));
-    const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '-r', '--', SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'], env: SESSION_ENV });
+    const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '-r', '--wd=/', '--', SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'], env: SESSION_ENV });
     this.sshd = child;
     this.sshdPid = child.pid ?? 0;
     child.on('error', (error) => (this.log += `${error.message}\n`));
@@ -415,7 +415,7 @@ class MachineImpl implements Machine {
   async exec(argv: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     if (!this.alive) throw new Error(`${this.name}: the machine is not running`);
     return new Promise((resolve) => {
-      const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '-r', '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: SESSION_ENV, cwd: '/' });
+      const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '-u', '-T', '-r', '--wd=/', '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: SESSION_ENV, cwd: '/' });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
