@@ -51,7 +51,9 @@ describe('experiment: tenants without a distinct key', () => {
     expect(b?.counted.other).toBeGreaterThan(0);
     expect(b?.verdict).toBe('misdelivered');
     expect(m.verdict).toBe('broke');
-    expect(m.summary).toMatch(/^Tenant B's VXLAN tunnel \(key 1001\) between the same endpoints was refused \(.*exists.*\); tenant B's traffic \(sent through tenant A's tunnel\) arrived at tenant A's side/);
+    expect(m.summary).toMatch(
+      /^Tenant B's VXLAN tunnel \(key 1001\) between the same endpoints was refused \(.*exists.*\); tenant B's traffic \(sent through tenant A's tunnel\) arrived at tenant A's side/,
+    );
     expectNothingLeft(run);
   });
 });
