@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { singleProxy } from '../../../src/experiments/single-proxy.js';
 import { tenantBTunnels, tenantBWiring, tenantsLayout, tenantsServicePlan, tenantsTeardown } from '../../../src/experiments/tenants/plan.js';
 import { kernelWords, tenantsVerdict, tenantVerdict } from '../../../src/experiments/tenants/verdict.js';
-import type { TenantOutcome } from '../../../src/experiments/types.js';
+import { tenantsReport } from '../../../src/experiments/tenants/report.js';
+import type { TenantOutcome, TenantsResult } from '../../../src/experiments/types.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { experimentSchema } from '../../../src/scenario/experiments.js';
 import { buildLayout } from '../../../src/topology/layout.js';
@@ -120,5 +121,38 @@ describe('tenants verdict', () => {
   it('takes the kernel’s words from its answer', () => {
     expect(kernelWords('RTNETLINK answers: File exists')).toBe('File exists');
     expect(kernelWords('Error: Unknown device type.')).toBe('Unknown device type.');
+  });
+});
+
+describe('tenants report', () => {
+  it('says first what broke, then each tenant', () => {
+    const refused = { created: false, attempts: [{ node: 'fh0', command: 'ip -n x link add … type ipip …', error: 'RTNETLINK answers: File exists' }] };
+    const tenants = [outcome('A', { key: null }), outcome('B', { key: null, tunnel: refused, path: 'shared', counted: { own: 0, other: 30 } })];
+    const result: TenantsResult = {
+      kind: 'tenants',
+      name: 'tenants',
+      outcome: 'completed',
+      durationMs: 1,
+      notes: [],
+      measured: { tunnel: 'ipip', endpoints: { host: '198.18.0.16', proxy: '198.18.0.64' }, tenants, ...tenantsVerdict('ipip', tenants) },
+    };
+    const { blocks } = tenantsReport(result);
+    const first = blocks[0];
+    expect(first?.type === 'text' ? first.text : '').toMatch(
+      /^Broke \(ipip, both tenants between 198\.18\.0\.16 and 198\.18\.0\.64\): IPIP has no key: tenant B's tunnel between the same endpoints was refused \(File exists\)/,
+    );
+    const table = blocks[1];
+    expect(table?.type === 'table' ? table.table.rows[1] : []).toEqual([
+      'B',
+      'none',
+      'refused: RTNETLINK answers: File exists',
+      "the other tenant's tunnel",
+      '10 / 10',
+      '–',
+      '0',
+      '30',
+      'misdelivered',
+    ]);
+    expect(tenantsReport({ ...result, measured: undefined } as unknown as TenantsResult).blocks).toEqual([]);
   });
 });
