@@ -238,6 +238,7 @@ const tenants = z
   .object({
     kind: z.literal('tenants'),
     name: label,
+    tunnel: z.enum(['gre', 'ipip', 'vxlan']).optional().describe("Encapsulation of both tenants' tunnels (default: the run's tunnel). Lets one run compare GRE and IPIP on a kernel that has both."),
     secondKey: z
       .number()
       .int()

@@ -57,3 +57,16 @@ describe('experiment: tenants without a distinct key', () => {
     expectNothingLeft(run);
   });
 });
+
+describe('experiment: tenants over an encapsulation this kernel lacks', () => {
+  it('is an environment error naming the field (exit 3), and leaves nothing', async () => {
+    // This machine's kernel has no ipip (docs/qemu-tier.md runs it on one that has).
+    const { cli, run } = await runExperimentScenario([{ kind: 'tenants', name: 'ipip-here', tunnel: 'ipip' }], { tunnel: 'vxlan' });
+    expect(cli.code, cli.stderr).toBe(3);
+    // An environment error ends the run (engine/experiments.ts), as a missing keepalived does.
+    expect(run?.outcome).toBe('errored');
+    expect(run?.error?.message).toMatch(/^experiments\.0\.tunnel: this kernel cannot create ipip links/);
+    expect(run?.error?.hint).toMatch(/qemu-tier/);
+    expectNothingLeft(run);
+  });
+});

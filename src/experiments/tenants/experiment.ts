@@ -10,11 +10,13 @@
  * left with the first tenant's tunnel, and its traffic leaves the proxy as
  * the first tenant's.
  */
+import { probeKernelFeatures } from '../../env/kernel-features.js';
 import { ColdpathError } from '../../errors.js';
 import { readCounters } from '../../kernel/inspect.js';
 import { renderOp } from '../../kernel/render.js';
 import { applyTolerant } from '../../kernel/tolerant-teardown.js';
 import type { TenantsSpec } from '../../scenario/experiments.js';
+import type { StrategyContext } from '../../strategies/types.js';
 import { plan } from '../../topology/ops.js';
 import { pointsOf, tally } from '../analysis.js';
 import type { ExperimentContext, ExperimentInstance } from '../context.js';
@@ -34,8 +36,8 @@ export const tenants: Experiment<TenantsSpec, TenantsResult> = {
   report: tenantsReport,
 };
 
-async function runTenants(ctx: ExperimentContext, spec: TenantsSpec, result: TenantsResult): Promise<void> {
-  const sctx = ctx.strategy;
+async function runTenants(ctx: ExperimentContext, spec: TenantsSpec, result: TenantsResult, field: string): Promise<void> {
+  const sctx = await tunnelFor(ctx, spec, field);
   const sp = singleProxy(sctx);
   const { driver, layout } = ctx;
   ctx.removeAtEnd({ plan: singleProxyTeardown(sctx, sp), killIn: [sp.proxy.node] });
@@ -75,6 +77,25 @@ async function runTenants(ctx: ExperimentContext, spec: TenantsSpec, result: Ten
   );
 }
 
+/**
+ * The run's strategy context, or the same with the spec's own encapsulation
+ * (checked first: a kernel without the module is an environment error
+ * naming the field, not an "Unknown device type" halfway through).
+ */
+async function tunnelFor(ctx: ExperimentContext, spec: TenantsSpec, field: string): Promise<StrategyContext> {
+  const wanted = spec.tunnel;
+  if (wanted === undefined || wanted === ctx.strategy.tunnel.used) return ctx.strategy;
+  const features = await probeKernelFeatures();
+  if (!features[wanted]) {
+    throw new ColdpathError(`${field}.tunnel: this kernel cannot create ${wanted} links (${features.errors[wanted] ?? 'unsupported'})`, {
+      kind: 'environment',
+      field: `${field}.tunnel`,
+      hint: `leave tunnel out to use the run's (${ctx.strategy.tunnel.used}), or run on a kernel with the module (see \`coldpath doctor\`; docs/qemu-tier.md runs ipip and gre)`,
+    });
+  }
+  return { ...ctx.strategy, tunnel: { requested: wanted, used: wanted, reason: `tenants experiment: tunnel ${wanted} requested` } };
+}
+
 /** Tries one tunnel device; a refusal is a result (the kernel's first line), not a failure of the experiment. */
 async function attempt(ctx: ExperimentContext, op: TunnelOp): Promise<TunnelAttempt> {
   const command = renderOp(op, (node) => ctx.driver.netnsOf(node))
@@ -85,15 +106,9 @@ async function attempt(ctx: ExperimentContext, op: TunnelOp): Promise<TunnelAtte
     return { node: op.node, command, error: null };
   } catch (error) {
     if (!(error instanceof ColdpathError)) throw error;
-    return {
-      node: op.node,
-      command,
-      error:
-        (error.stderr ?? error.message)
-          .split('\n')
-          .find((line) => line.trim() !== '')
-          ?.trim() ?? error.message,
-    };
+    const first = (error.stderr ?? error.message).split('\n').find((line) => line.trim() !== '') ?? error.message;
+    // ip -batch names the failing line: the command is recorded already.
+    return { node: op.node, command, error: first.replace(/\s*\(line: .*\)$/, '').trim() };
   }
 }
 
