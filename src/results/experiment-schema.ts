@@ -329,7 +329,7 @@ export const tenantOutcomeSchema = z.strictObject({
   tally: errorTallySchema,
   /** Packets of its requests counted at the user service (nft): arriving from its own ENI, and from the other tenant's. */
   counted: z.strictObject({ own: z.number(), other: z.number() }),
-  /** delivered: all requests answered, none arrived from the other tenant's ENI; misdelivered: some did; failed: requests failed; not-sent. */
+  /** delivered: requests answered and counted at its own side, none from the other tenant's ENI; misdelivered: some arrived from it; failed: none answered or none counted; not-sent. */
   verdict: z.enum(['delivered', 'misdelivered', 'failed', 'not-sent']),
 });
 

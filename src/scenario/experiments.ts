@@ -247,6 +247,13 @@ const tenants = z
       .optional()
       .describe("GRE key / VXLAN VNI of the second tenant's tunnel (default: tenantKey + 1). IPIP has no key: its tunnels are told apart only by their endpoints."),
     requests: z.number().int().min(1).max(10_000).default(20).describe("Keep-alive requests each tenant's instance sends to its own service."),
+    warmup: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(2)
+      .describe("Requests each tenant's instance sends first, not tallied (a fresh probe's first requests pay for loading its HTTP client); their packets are counted like the rest."),
     timeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Per-request timeout.'),
     shareWhenRefused: z
       .boolean()

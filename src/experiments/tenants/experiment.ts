@@ -129,7 +129,7 @@ async function send(
     const service = ctx.driver.inNode(t.service.node);
     const before = await readCounters(service, TENANTS_TABLE);
     ctx.say(`tenants: tenant ${tenant} (${instance.layout.node}) → ${side.target}, ${spec.requests} requests${path === 'shared' ? " through tenant A's tunnel" : ''}`);
-    const event = await measureOnInstance(ctx, instance, { requests: spec.requests, timeoutMs: spec.timeoutMs, host: side.target });
+    const event = await measureOnInstance(ctx, instance, { requests: spec.requests, warmup: spec.warmup, timeoutMs: spec.timeoutMs, host: side.target });
     const after = await readCounters(service, TENANTS_TABLE);
     counts = tally(event.trace === undefined ? [] : pointsOf(event.trace, event.trace.t0));
     counted.own = (after[own] ?? 0) - (before[own] ?? 0);

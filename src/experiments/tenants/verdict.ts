@@ -1,12 +1,16 @@
 /** What two tenants' traffic shows, per tenant and in one plain sentence: pure functions of what was measured. */
 import type { ErrorTally, TenantOutcome } from '../types.js';
 
-/** One tenant: answered and counted only at its own side, or not. */
+/**
+ * One tenant: answered and counted only at its own side, or not. Requests
+ * that failed on the way (a timeout) do not make it undelivered when the
+ * rest arrived where they should: the tally shows them.
+ */
 export function tenantVerdict(path: TenantOutcome['path'], tally: ErrorTally, counted: TenantOutcome['counted']): TenantOutcome['verdict'] {
   if (path === 'none' || tally.requests === 0) return 'not-sent';
   // Arriving at the other tenant's side is the worse failure, even when every request was answered.
   if (counted.other > 0) return 'misdelivered';
-  return tally.ok === tally.requests && counted.own > 0 ? 'delivered' : 'failed';
+  return tally.ok > 0 && counted.own > 0 ? 'delivered' : 'failed';
 }
 
 /** The kernel's words in a refusal: `RTNETLINK answers: File exists` → `File exists`. */
@@ -35,7 +39,7 @@ export function tenantsVerdict(tunnel: string, tenants: readonly TenantOutcome[]
     const via = t.path === 'shared' ? ` (sent through tenant ${other}'s tunnel)` : '';
     if (t.verdict === 'misdelivered')
       broken.push(`tenant ${t.tenant}'s traffic${via} arrived at tenant ${other}'s side: ${t.counted.other} packet(s) from tenant ${other}'s ENI, ${t.counted.own} from its own`);
-    if (t.verdict === 'failed') broken.push(`tenant ${t.tenant}'s requests${via} failed: ${t.tally.ok} of ${t.tally.requests} answered`);
+    if (t.verdict === 'failed') broken.push(`tenant ${t.tenant}'s requests${via} failed: ${t.tally.ok} of ${t.tally.requests} answered, ${t.counted.own} packet(s) counted at its own side`);
   }
   if (broken.length > 0) return { verdict: 'broke', summary: `${capitalize(broken.join('; '))}.` };
   const keys = tenants.map((t) => t.key).filter((k): k is number => k !== null);
