@@ -10,12 +10,13 @@ import { failover } from './failover/experiment.js';
 import { mtu } from './mtu/experiment.js';
 import { nat } from './nat/experiment.js';
 import { scaling } from './scaling/experiment.js';
+import { tenants } from './tenants/experiment.js';
 import type { ExperimentResult } from './types.js';
 
 type Kind = ExperimentSpec['kind'];
 type Registry = { [K in Kind]: Experiment<Extract<ExperimentSpec, { kind: K }>, Extract<ExperimentResult, { kind: K }>> };
 
-const EXPERIMENTS: Registry = { failover, mtu, nat, scaling };
+const EXPERIMENTS: Registry = { failover, mtu, nat, scaling, tenants };
 
 /**
  * The plug-in of a kind. The registry's type ties each kind's spec to its

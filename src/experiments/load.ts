@@ -109,16 +109,16 @@ export async function until(ctx: ExperimentContext, atUs: number): Promise<void>
   while (nowMicros() < atUs && !ctx.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** One closed-loop measurement on one instance (keep-alive over one connection unless `metric` says otherwise). */
+/** One closed-loop measurement on one instance (keep-alive over one connection unless `metric` says otherwise), to the target's address or `host`. */
 export function measureOnInstance(
   ctx: ExperimentContext,
   instance: ExperimentInstance,
-  options: { metric?: 'keepalive' | 'newconn'; requests: number; warmup?: number; path?: string; uploadBytes?: number; timeoutMs: number },
+  options: { metric?: 'keepalive' | 'newconn'; requests: number; warmup?: number; path?: string; uploadBytes?: number; timeoutMs: number; host?: string },
 ): Promise<MeasureResultEvent> {
   const target = ctx.target.layout;
   const spec: MeasureSpec = {
     metric: options.metric ?? 'keepalive',
-    host: target.address,
+    host: options.host ?? target.address,
     port: target.httpPort,
     requests: options.requests,
     warmup: options.warmup ?? 0,

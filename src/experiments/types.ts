@@ -19,7 +19,11 @@ export type {
   ScalingResult,
   StreamResult,
   TenantCollision,
+  TenantOutcome,
+  TenantsMeasured,
+  TenantsResult,
   Timeline,
+  TunnelAttempt,
   VrrpBound,
   VrrpTransition,
 } from '../results/types.js';

@@ -310,4 +310,42 @@ export const scalingResultSchema = z
   .strictObject({ kind: z.literal('scaling'), ...experimentBaseShape, measured: scalingMeasuredSchema.exactOptional() })
   .meta({ id: 'ScalingResult', description: 'Pool scaling under load: scale-out reaction times, drains, errors.' });
 
-export const experimentResultSchema = z.discriminatedUnion('kind', [failoverResultSchema, mtuResultSchema, natResultSchema, scalingResultSchema]);
+// ── two tenants on one proxy ────────────────────────────────────────────────
+
+/** One attempt to create a tunnel device: the command and the kernel's answer (null: accepted). */
+export const tunnelAttemptSchema = z.strictObject({ node: z.string(), command: z.string(), error: z.string().nullable() });
+
+export const tenantOutcomeSchema = z.strictObject({
+  tenant: z.enum(['A', 'B']),
+  /** GRE key / VXLAN VNI of its tunnel; null for IPIP (no key). */
+  key: nullableNumber,
+  /** The tenant's own tunnel: created on both ends, or refused (with the kernel's answer). */
+  tunnel: z.strictObject({ created: z.boolean(), attempts: z.array(tunnelAttemptSchema) }),
+  /** own: its own tunnel; shared: the other tenant's tunnel (its own was refused); none: no traffic sent. */
+  path: z.enum(['own', 'shared', 'none']),
+  /** Its service (the address its instance sends to) and the source address its side expects (its ENI on the proxy). */
+  target: z.string(),
+  source: z.string(),
+  tally: errorTallySchema,
+  /** Packets of its requests counted at the user service (nft): arriving from its own ENI, and from the other tenant's. */
+  counted: z.strictObject({ own: z.number(), other: z.number() }),
+  /** delivered: requests answered and counted at its own side, none from the other tenant's ENI; misdelivered: some arrived from it; failed: none answered or none counted; not-sent. */
+  verdict: z.enum(['delivered', 'misdelivered', 'failed', 'not-sent']),
+});
+
+export const tenantsMeasuredSchema = z.strictObject({
+  tunnel: z.string(),
+  /** The shared underlay endpoints: function host eth0 and proxy eth0. */
+  endpoints: z.strictObject({ host: z.string(), proxy: z.string() }),
+  tenants: z.array(tenantOutcomeSchema),
+  /** works: both tenants' tunnels exist and each tenant's traffic reached only its own side; broke: otherwise. */
+  verdict: z.enum(['works', 'broke']),
+  /** What broke (or that nothing did), in one plain sentence. */
+  summary: z.string(),
+});
+
+export const tenantsResultSchema = z
+  .strictObject({ kind: z.literal('tenants'), ...experimentBaseShape, measured: tenantsMeasuredSchema.exactOptional() })
+  .meta({ id: 'TenantsResult', description: "Two tenants on one function host and one proxy: each tenant's tunnel between the same endpoints, and where its traffic arrived." });
+
+export const experimentResultSchema = z.discriminatedUnion('kind', [failoverResultSchema, mtuResultSchema, natResultSchema, scalingResultSchema, tenantsResultSchema]);

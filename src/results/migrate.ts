@@ -117,6 +117,15 @@ export function migrateV9toV10(run: Json): Json {
   return { ...run, schemaVersion: 10 };
 }
 
+/**
+ * Schema 10 → 11. Version 11 adds the `tenants` experiment's result (kind
+ * `tenants` in `experiments`). A version-10 run could not have run it:
+ * nothing to fill.
+ */
+export function migrateV10toV11(run: Json): Json {
+  return { ...run, schemaVersion: 11 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -136,6 +145,7 @@ export const MIGRATIONS: readonly Migration[] = [
     changes: 'the connection set-up phases (tcp, tls, auth, query) of pg.connect and redis.connect warm results, and burst.firstRequest service with its spans; absent in older runs',
     migrate: migrateV9toV10,
   },
+  { from: 10, changes: 'the tenants experiment (two tenants’ tunnels between the same endpoints, where each tenant’s traffic arrived); absent in older runs', migrate: migrateV10toV11 },
 ];
 
 /** The oldest version this coldpath reads. */

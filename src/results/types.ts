@@ -26,7 +26,11 @@ import type {
   scalingResultSchema,
   streamResultSchema,
   tenantCollisionSchema,
+  tenantOutcomeSchema,
+  tenantsMeasuredSchema,
+  tenantsResultSchema,
   timelineSchema,
+  tunnelAttemptSchema,
   vrrpBoundSchema,
   vrrpTransitionSchema,
 } from './experiment-schema.js';
@@ -125,6 +129,10 @@ export type FailoverResult = z.infer<typeof failoverResultSchema>;
 export type MtuCase = z.infer<typeof mtuCaseSchema>;
 export type EncapsulationLatency = z.infer<typeof encapsulationLatencySchema>;
 export type TenantCollision = z.infer<typeof tenantCollisionSchema>;
+export type TunnelAttempt = z.infer<typeof tunnelAttemptSchema>;
+export type TenantOutcome = z.infer<typeof tenantOutcomeSchema>;
+export type TenantsMeasured = z.infer<typeof tenantsMeasuredSchema>;
+export type TenantsResult = z.infer<typeof tenantsResultSchema>;
 export type MtuMeasured = z.infer<typeof mtuMeasuredSchema>;
 export type MtuResult = z.infer<typeof mtuResultSchema>;
 export type NatStep = z.infer<typeof natStepSchema>;

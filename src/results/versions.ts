@@ -17,10 +17,11 @@ export const RUN_SCHEMA = 'coldpath/run';
  * 10: a new connection's set-up in phases: `phases` of the `pg.connect` and
  * `redis.connect` warm results, and a real server's first request on the
  * cold path (`burst.firstRequest: service`: spans `client-load`,
- * `first-tls`, `first-auth`, `first-query`). Migrations from older
- * versions: migrate.ts.
+ * `first-tls`, `first-auth`, `first-query`). 11: the `tenants`
+ * experiment's result (two tenants' tunnels between the same endpoints).
+ * Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 10;
+export const RUN_SCHEMA_VERSION = 11;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

@@ -1,5 +1,6 @@
 /**
- * Proxy-operations experiments (failover, MTU, NAT limits, pool scaling):
+ * Proxy-operations experiments (failover, MTU, NAT limits, pool scaling,
+ * two tenants on one proxy):
  * named entries of the scenario's `experiments` list, discriminated by
  * `kind`. Each kind's fields are validated here, cross-field rules included,
  * so a bad entry is an input error naming the field (e.g.
@@ -233,10 +234,39 @@ const scaling = z
     }
   });
 
-export const experimentSchema = z.discriminatedUnion('kind', [failover, mtu, nat, scaling]);
+const tenants = z
+  .object({
+    kind: z.literal('tenants'),
+    name: label,
+    tunnel: z.enum(['gre', 'ipip', 'vxlan']).optional().describe("Encapsulation of both tenants' tunnels (default: the run's tunnel). Lets one run compare GRE and IPIP on a kernel that has both."),
+    secondKey: z
+      .number()
+      .int()
+      .min(1)
+      .max(16_777_215)
+      .optional()
+      .describe("GRE key / VXLAN VNI of the second tenant's tunnel (default: tenantKey + 1). IPIP has no key: its tunnels are told apart only by their endpoints."),
+    requests: z.number().int().min(1).max(10_000).default(20).describe("Keep-alive requests each tenant's instance sends to its own service."),
+    warmup: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(2)
+      .describe("Requests each tenant's instance sends first, not tallied (a fresh probe's first requests pay for loading its HTTP client); their packets are counted like the rest."),
+    timeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Per-request timeout.'),
+    shareWhenRefused: z
+      .boolean()
+      .default(true)
+      .describe("When the second tenant's tunnel is refused, send its traffic through the first tenant's tunnel (what a keyless platform is left with) and count where it arrives."),
+  })
+  .strict();
+
+export const experimentSchema = z.discriminatedUnion('kind', [failover, mtu, nat, scaling, tenants]);
 
 export type ExperimentSpec = z.output<typeof experimentSchema>;
 export type FailoverSpec = Extract<ExperimentSpec, { kind: 'failover' }>;
 export type MtuSpec = Extract<ExperimentSpec, { kind: 'mtu' }>;
 export type NatSpec = Extract<ExperimentSpec, { kind: 'nat' }>;
 export type ScalingSpec = Extract<ExperimentSpec, { kind: 'scaling' }>;
+export type TenantsSpec = Extract<ExperimentSpec, { kind: 'tenants' }>;

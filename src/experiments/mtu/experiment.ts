@@ -251,7 +251,7 @@ async function collision(ctx: ExperimentContext, sp: SingleProxy): Promise<Tenan
       'The same collision, reproduced on this kernel: a second VXLAN device with the same VNI and port on the proxy is refused; with its own VNI it is accepted. Workarounds for IPIP (a proxy address per tenant, or per-tenant proxies) cost an address or a proxy per tenant — the key is what lets one proxy serve many tenants.',
     ].join(' '),
     qemuScenario:
-      'In the QEMU guest (kernel with ipip): `ip link add t1 type ipip local 198.18.0.16 remote 198.18.0.64` then `ip link add t2 type ipip local 198.18.0.16 remote 198.18.0.64` — expect the second to fail with "RTNETLINK answers: File exists"; then the same pair as `type gre … key 1001` and `key 1002` — both accepted. Optionally run a scenario with `tunnel: ipip` and two user services to show both tenants leaving through one device.',
+      'The `tenants` experiment runs this for real with traffic (docs/experiments.md): in the QEMU tier (docs/qemu-tier.md, a Debian kernel with ipip and ip_gre) `tunnel: ipip` refuses the second tenant\'s tunnel with "RTNETLINK answers: File exists" and delivers its traffic as the first tenant\'s, while GRE keys keep both tenants apart.',
   };
 }
 

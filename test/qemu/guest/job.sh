@@ -10,7 +10,9 @@
 #   evidence/addr-{px0,fh0}.{txt,json}   their IPv4 addresses (eth0 = underlay, eth1 = user VPC)
 #   evidence/neigh-px0.txt                 the proxy's multipoint neighbours (host tunnel address → underlay)
 #   evidence/gre.pcap                      tcpdump of IP protocol 47 on the proxy's eth0
-# and after it exits: netns-after.txt, state-after.txt (teardown left nothing).
+# and after it exits: netns-after.txt, state-after.txt (teardown left nothing). The scenario's
+# experiments (tenants over GRE and IPIP, the HA pair's failover over GRE) run in the same
+# coldpath run, after the path: one Node.js start, the slowest thing under TCG.
 set -u
 JOB=/tmp/job
 EV="$JOB/evidence"
@@ -72,21 +74,6 @@ if [ -n "$DUMP" ]; then
   wait "$DUMP"
   tcpdump -nn -v -r "$EV/gre.pcap" > "$EV/gre.txt" 2>> "$EV/tcpdump.err"
 fi
-
-# The seed's question — what breaks with IPIP: two tenants' tunnels from one function host to
-# one proxy. IPIP has no key, so the second tunnel has the same identity as the first; GRE
-# tells them apart by key. Plain ip commands on this kernel, in a namespace of their own.
-DEMO=tenant-key-demo
-ip netns add "$DEMO"
-{
-  for dev in ipip1 ipip2; do
-    printf '%s: ' "$dev"; ip -n "$DEMO" link add "$dev" type ipip local 192.0.2.1 remote 192.0.2.2 2>&1 && echo ok
-  done
-  for key in 1001 1002; do
-    printf 'gre%s: ' "$key"; ip -n "$DEMO" link add "gre$key" type gre local 192.0.2.1 remote 192.0.2.2 key "$key" 2>&1 && echo ok
-  done
-} > "$EV/tenant-keys.txt"
-ip netns del "$DEMO"
 
 ip netns list > "$EV/netns-after.txt" 2>&1
 ls -A /run/coldpath > "$EV/state-after.txt" 2>/dev/null || true

@@ -20,6 +20,7 @@ import {
   migrateV7toV8,
   migrateV8toV9,
   migrateV9toV10,
+  migrateV10toV11,
   OLDEST_READABLE_VERSION,
 } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
@@ -152,6 +153,17 @@ describe('migrations', () => {
     expect(v10['paths']).toEqual(v9['paths']);
   });
 
+  it('10 → 11 changes only the version: a version-10 run could not run the tenants experiment', () => {
+    const v10 = currentJson();
+    v10['schemaVersion'] = 10;
+    const v11 = migrateV10toV11(v10);
+    expect(v11['schemaVersion']).toBe(11);
+    expect(v11['experiments']).toEqual(v10['experiments']);
+    const file = join(dir, 'v10.json');
+    writeFileSync(file, JSON.stringify(v10));
+    expect(readRun(file).schemaVersion).toBe(RUN_SCHEMA_VERSION);
+  });
+
   it('a current run is left alone', () => {
     const run = currentJson();
     expect(migrateRun(run, RUN_SCHEMA_VERSION)).toBe(run);
@@ -254,7 +266,7 @@ describe('a damaged or foreign file', () => {
         run['experiments'][0].kind = 'chaos';
         return run;
       },
-      /: experiments\.0\.kind: expected one of "failover"\|"mtu"\|"nat"\|"scaling"$/,
+      /: experiments\.0\.kind: expected one of "failover"\|"mtu"\|"nat"\|"scaling"\|"tenants"$/,
     ],
     [
       'a histogram that is not base64',
