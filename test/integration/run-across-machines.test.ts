@@ -185,6 +185,10 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     expect(local.code, local.stderr).toBe(0);
     const here = onlyRun(out);
     expect(here.paths.map((p) => p.verification?.ok)).toEqual([true, true, true, true]);
+    const figures = Object.fromEntries(
+      ['baseline', 'eni', 'peering', 'gre-proxy'].map((strategy) => [strategy, { acrossMachines: keepaliveP50(acrossMachines!, strategy), oneMachine: keepaliveP50(here, strategy) }]),
+    );
+    console.log(`keep-alive p50 (µs), one run each way: ${JSON.stringify(figures)}`);
     for (const strategy of ['baseline', 'eni', 'peering', 'gre-proxy']) {
       const ratio = keepaliveP50(acrossMachines, strategy) / keepaliveP50(here, strategy);
       // One kernel either way; macvlan children on the wires instead of veths on a bridge. A loaded 2-CPU machine
