@@ -244,7 +244,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     if (run === undefined || preRun === undefined || postRun === undefined) throw new Error('no run');
     expect(run.agents?.map((a) => a.host).sort()).toEqual(['fn-1', 'proxy-1', 'svc-1']);
     for (const name of ['fn-1', 'proxy-1', 'svc-1']) {
-      const note = run.notes.find((n) => n.startsWith(`host ${name}: agent pid`));
+      const note = run.notes.find((n) => n.startsWith(`host ${name} (`) && n.includes('): agent pid'));
       expect(note, `${name}'s note`).toMatch(new RegExp(`on ${name} \\(kernel ${kernel.release.replace(/\./g, '\\.')},`));
     }
     for (const agent of run.agents ?? []) {
