@@ -199,9 +199,9 @@ function qemuRows(raw: Raw): FigureRow[] {
   const seconds = raw['seconds'] as number;
   return [
     {
-      what: 'QEMU GRE tier',
+      what: 'QEMU tier (one guest: GRE path, tenants over IPIP and GRE, failover over GRE; three guests: a run across separate kernels)',
       measured: `**${Math.floor(seconds / 60)} min ${seconds % 60} s**${raw['passed'] === true ? '' : ' (failed)'}`,
-      budget: 'a few minutes',
+      budget: '≤ 15 min (CI: ≤ 90 min in all)',
       command: 'node dist/bench/qemu.js',
     },
   ];
