@@ -30,6 +30,11 @@ const KNOWN: ReadonlyArray<readonly [RegExp, string]> = [
   [/Could not resolve hostname/, 'the host name does not resolve: check hosts.N.address'],
   [/Load key .*: (No such file|Permission denied|invalid format)|no such identity/i, 'the key file cannot be read: check hosts.N.ssh.identityFile (a private key, mode 600)'],
   [/command not found|No such file or directory|not found/, 'coldpath is not installed on the host, or not on the remote PATH: install it (docs/ssh.md) or set hosts.N.ssh.command to its full path'],
+  // A Node.js crash ends with its version line; the reason is the first error line of the trace.
+  [
+    /^(?:[A-Za-z]*Error|Error)(?: \[[A-Z_]+\])?: /,
+    "the agent crashed on the host: run the agent command there by hand to see the whole trace; is the host's coldpath built (`npm run build`) and of the coordinator's version?",
+  ],
 ];
 
 /** Picks the line of `stderr` that explains the failure, and what to do about it. */

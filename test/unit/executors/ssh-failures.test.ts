@@ -26,6 +26,23 @@ describe('explainSshFailure', () => {
     expect(explainSshFailure(stderr)).toMatchObject({ line: '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @', hint: expect.stringContaining('ssh-keygen -R') });
   });
 
+  it("an agent that crashed: the trace's error line, not Node.js's version line", () => {
+    const stderr = [
+      'node:internal/process/promises:288',
+      '            triggerUncaughtException(err, true /* fromPromise */);',
+      '            ^',
+      '',
+      "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'zod' imported from /opt/coldpath/dist/src/scenario/schema.js",
+      '    at new NodeError (node:internal/errors:405:5)',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    expect(explainSshFailure(stderr)).toMatchObject({
+      line: "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'zod' imported from /opt/coldpath/dist/src/scenario/schema.js",
+      hint: expect.stringContaining('the agent crashed on the host'),
+    });
+  });
+
   it('an unknown reason: the last line, and how to see more', () => {
     expect(explainSshFailure('kex_exchange_identification: read: Connection reset by peer\n\n')).toEqual({
       line: 'kex_exchange_identification: read: Connection reset by peer',
