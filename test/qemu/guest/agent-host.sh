@@ -44,9 +44,14 @@ for pair in $NICS; do
 done
 ip addr add "$MGMT_ADDR/24" dev mgmt0 || { marker "host-failed address $MGMT_ADDR"; exit 1; }
 ip -o link show > "$JOB/links.txt" 2>&1
-# root's home is the host's (read-only, with the host's shell start-up files): an empty one of the guest's own,
-# so a session's shell starts clean and fast under emulation.
-mount -t tmpfs -o mode=0700,size=16m cpq-root /root || { marker "host-failed tmpfs on /root"; exit 1; }
+# root's home is the host's (read-only, with the host's shell start-up files, which bash runs even for ssh's
+# commands): each start-up file hidden behind /dev/null, so a session's shell starts clean and fast under
+# emulation. Not a tmpfs over /root: the checkout may live there (a CI machine clones into /root/project).
+for rc in .bashrc .bash_profile .bash_login .profile; do
+  if [ -f "/root/$rc" ]; then
+    mount --bind /dev/null "/root/$rc" || { marker "host-failed hiding /root/$rc"; exit 1; }
+  fi
+done
 mkdir -p /run/sshd /run/coldpath /run/netns
 chmod 0755 /run/sshd
 
