@@ -253,9 +253,10 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
       );
       expect(agent.start.uncertaintyUs).toBeLessThanOrEqual(CLOCK_BOUND_US);
     }
-    // Separate kernels, separate clocks: each guest's CLOCK_MONOTONIC started at its own boot.
+    // Separate kernels, separate clocks: each guest's CLOCK_MONOTONIC started at its own boot. Guests booted in
+    // parallel may start theirs within the same 0.1 s, so only the injected one is sure to stand apart (by 1000 s).
     const offsets = (run.agents ?? []).map((a) => a.start.offsetUs);
-    expect(new Set(offsets.map((o) => Math.round(o / 1e5))).size, 'three different clocks').toBe(3);
+    expect(new Set(offsets.map((o) => Math.round(o / 1e5))).size, 'distinct clocks').toBeGreaterThanOrEqual(2);
     const fn = run.agents?.find((a) => a.host === 'fn-1');
     if (fn === undefined) throw new Error('no fn-1 agent');
     for (const estimate of [fn.start, ...(fn.end === undefined ? [] : [fn.end])]) {
