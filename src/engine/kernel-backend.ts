@@ -41,7 +41,7 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
     `kernel plans applied through the local agent (coldpath agent, pid ${hello.pid}, protocol ${hello.protocol}); ` +
     `its clock offset ${clockText(clock)}, spans mapped through it; ` +
     'probes and built-in services started by the agent too; sockperf, real servers, OCI containers and CNI plugins by the coordinator (the same machine)';
-  return { driver: new AgentKernelDriver(connection, ledger, { processes: 'agent' }), notes: [note] };
+  return { driver: new AgentKernelDriver(connection, ledger), notes: [note] };
 }
 
 /** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */
@@ -52,7 +52,7 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
   const connections = await connectHosts(hosts, hosts.agentTimeoutMs === undefined ? {} : { requestTimeoutMs: hosts.agentTimeoutMs });
   try {
     const clocks = await Promise.all(connections.map((connection) => boundedClock(connection, hosts.clockBoundUs)));
-    const drivers = new Map(connections.map((connection, i) => [connection.host, new AgentKernelDriver(connection, ledger, { processes: 'agent', clock: clocks[i] ?? connection.clock })]));
+    const drivers = new Map(connections.map((connection, i) => [connection.host, new AgentKernelDriver(connection, ledger, { clock: clocks[i] ?? connection.clock })]));
     const notes = connections.map(
       (c, i) =>
         `host ${c.host} (${nodesOn(c.host).join(', ')}): agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,

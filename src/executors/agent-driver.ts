@@ -11,10 +11,10 @@
  * whole run gets a long-lived `ip` there as it does in-process; an agent that
  * does not accept `session` gets none, and plans there start an `ip` per step.
  * The root-session count is the agent's own (one per tag).
- * Processes, services and commands in nodes are not the agent's yet: the
- * local agent runs on this machine, so the engine starts them here and
- * records them in its own ledger (`ledger`); the nodes are the ones its plans
- * created and have not deleted.
+ * Commands and processes in nodes are the agent's too (`exec`, `spawn`,
+ * recorded in its ledger); a node's clock is the agent's, through the
+ * connection's estimate; the live nodes are the ones its plans created and
+ * have not deleted.
  */
 import type { AgentClient } from '../agent/client.js';
 import { applyResultToCoordinator } from '../agent/apply-timing.js';
@@ -24,7 +24,6 @@ import { nowMicros } from '../clock.js';
 import { ColdpathError } from '../errors.js';
 import type { LineChannel } from '../exec/line-channel.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
-import { inNetns, LOCAL_CLOCK, spawnInNetns } from '../kernel/local-nodes.js';
 import { liveNodesAfter } from '../topology/live-nodes.js';
 import type { Ledger } from '../kernel/ledger.js';
 import { netnsName } from '../topology/naming.js';
@@ -67,12 +66,6 @@ export interface AgentDriverConnection {
 export interface AgentDriverOptions {
   /** The coordinator's clock, integer µs; default `nowMicros` (CLOCK_MONOTONIC). */
   now?: () => number;
-  /**
-   * Where commands and processes in nodes run: `here` (the coordinator starts them: the local agent
-   * shares this machine) or `agent` (the agent starts them on its machine: `exec` and `spawn`).
-   * Default `here`.
-   */
-  processes?: 'here' | 'agent';
   /** The clock estimate to map the agent's stamps through; default the connection's (made on connect). */
   clock?: OffsetEstimate;
 }
@@ -84,7 +77,6 @@ export class AgentKernelDriver implements KernelDriver {
   readonly netnsOf = (node: string): string => netnsName(this.tag, node);
   private readonly connection: AgentDriverConnection;
   private readonly now: () => number;
-  private readonly processes: 'here' | 'agent';
   private readonly clock: OffsetEstimate;
   private tornDown: Promise<string[]> | undefined;
   /** Whether the agent accepts `session` requests (an older agent does not). */
@@ -99,7 +91,6 @@ export class AgentKernelDriver implements KernelDriver {
     this.ledger = ledger;
     this.tag = ledger.tag;
     this.now = options.now ?? nowMicros;
-    this.processes = options.processes ?? 'here';
     this.clock = options.clock ?? connection.clock;
     this.sessions = connection.hello.accepts.includes('session');
   }
@@ -114,7 +105,6 @@ export class AgentKernelDriver implements KernelDriver {
   }
 
   inNode(node: string): InNode {
-    if (this.processes === 'here') return inNetns(this.netnsOf(node));
     const exec = this.processClient('exec').exec;
     return async (argv, options = {}) => {
       const started = performance.now();
@@ -125,7 +115,6 @@ export class AgentKernelDriver implements KernelDriver {
   }
 
   async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
-    if (this.processes === 'here') return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
     // The agent records the process in its ledger for the tag: its teardown, or `coldpath clean` there, kills it.
     const remote = await this.processClient('spawn').spawn(this.tag, node, argv, options);
     return {
@@ -139,7 +128,6 @@ export class AgentKernelDriver implements KernelDriver {
 
   /** The agent's machine's clock: its stamps are the coordinator's plus the offset estimated on connect. */
   clockOf(_node: string): NodeClock {
-    if (this.processes === 'here') return LOCAL_CLOCK;
     const { offsetUs, uncertaintyUs } = this.clock;
     return { fromCoordinator: (us) => us + offsetUs, uncertaintyUs };
   }

@@ -33,7 +33,7 @@ export class HostsKernelDriver implements KernelDriver {
   private readonly placement: HostPlacement;
   private tornDown: Promise<string[]> | undefined;
 
-  /** `drivers`: one per inventory host, by host name, each over its host's connection with `processes: 'agent'`. */
+  /** `drivers`: one per inventory host, by host name, each over its host's connection. */
   constructor(drivers: ReadonlyMap<string, AgentKernelDriver>, placement: HostPlacement, ledger: Ledger) {
     this.drivers = drivers;
     this.placement = placement;

@@ -93,8 +93,8 @@ describe('HostsKernelDriver', () => {
     if (ledger === undefined) throw new Error('could not claim the tag');
     const calls: string[] = [];
     const drivers = new Map([
-      ['fn', new AgentKernelDriver(fakeConnection('fn', calls), ledger, { processes: 'agent' })],
-      ['px', new AgentKernelDriver(fakeConnection('px', calls, { teardownFails: options.pxTeardownFails ?? false }), ledger, { processes: 'agent' })],
+      ['fn', new AgentKernelDriver(fakeConnection('fn', calls), ledger)],
+      ['px', new AgentKernelDriver(fakeConnection('px', calls, { teardownFails: options.pxTeardownFails ?? false }), ledger)],
     ]);
     return { driver: new HostsKernelDriver(drivers, placement, ledger), calls, ledger };
   }
