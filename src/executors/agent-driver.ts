@@ -55,8 +55,8 @@ export interface AgentDriverConnection {
   readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'> & Partial<AgentProcessClient>;
   /** The inventory host's name. */
   readonly host: string;
-  /** The agent's `hello` answer: which request types it accepts, its pid and protocol. */
-  readonly hello: Pick<HelloResponse, 'accepts' | 'pid' | 'protocol'>;
+  /** The agent's `hello` answer: which request types it accepts, its pid, protocol and machine. */
+  readonly hello: Pick<HelloResponse, 'accepts' | 'pid' | 'protocol' | 'hostname' | 'kernel' | 'coldpath'>;
   /** The clock estimate of the connection's `syncClock` on connect. */
   readonly clock: OffsetEstimate;
   /** Ends the connection; never throws. */
@@ -174,7 +174,7 @@ export class AgentKernelDriver implements KernelDriver {
   async agentClocks(): Promise<AgentClock[]> {
     const { host, hello } = this.connection;
     const start = this.clock;
-    const record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, start };
+    const record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, hostname: hello.hostname, kernel: hello.kernel, coldpath: hello.coldpath, start };
     try {
       const end = await this.connection.client.syncClock();
       const drift = combineEstimates(start, end);

@@ -126,6 +126,15 @@ export function migrateV10toV11(run: Json): Json {
   return { ...run, schemaVersion: 11 };
 }
 
+/**
+ * Schema 11 → 12. Version 12 names each agent's machine (`agents[].hostname`,
+ * `kernel`, `coldpath`). An older run's hosts are named in its notes only:
+ * nothing to fill, the fields stay absent.
+ */
+export function migrateV11toV12(run: Json): Json {
+  return { ...run, schemaVersion: 12 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -146,6 +155,7 @@ export const MIGRATIONS: readonly Migration[] = [
     migrate: migrateV9toV10,
   },
   { from: 10, changes: 'the tenants experiment (two tenants’ tunnels between the same endpoints, where each tenant’s traffic arrived); absent in older runs', migrate: migrateV10toV11 },
+  { from: 11, changes: 'agents name their machine: hostname, kernel and coldpath version of each host; absent in older runs', migrate: migrateV11toV12 },
 ];
 
 /** The oldest version this coldpath reads. */

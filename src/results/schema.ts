@@ -43,6 +43,10 @@ export const agentClockSchema = z
     /** The agent's pid on its machine (its hello). */
     pid: z.number(),
     protocol: z.number(),
+    /** The machine the agent ran on, from its hello (schema 12; absent in older runs): a run across machines has one kernel per host, not the coordinator's. */
+    hostname: z.string().exactOptional().describe("The agent's machine's host name, from its hello (schema 12)."),
+    kernel: z.string().exactOptional().describe("The agent's machine's kernel release, `uname -r` (schema 12): `coldpath compare` refuses runs whose hosts' kernels differ."),
+    coldpath: z.string().exactOptional().describe("The agent's coldpath version (schema 12)."),
     start: offsetEstimateSchema,
     /** Before teardown; absent when the exchange failed (a note says why). */
     end: offsetEstimateSchema.exactOptional(),

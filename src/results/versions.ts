@@ -19,9 +19,12 @@ export const RUN_SCHEMA = 'coldpath/run';
  * cold path (`burst.firstRequest: service`: spans `client-load`,
  * `first-tls`, `first-auth`, `first-query`). 11: the `tenants`
  * experiment's result (two tenants' tunnels between the same endpoints).
+ * 12: each agent's machine (`agents[].hostname`, `kernel`, `coldpath`), so
+ * a run across machines says which kernels it measured, not only the
+ * coordinator's (`fingerprint`).
  * Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 11;
+export const RUN_SCHEMA_VERSION = 12;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

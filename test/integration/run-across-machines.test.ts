@@ -18,6 +18,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { release } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -149,6 +150,8 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     // Each agent's clock, on connect and before teardown, holds its machine's injected offset within its own bound.
     expect(record.agents?.map((a) => a.host).sort()).toEqual(['fn-1', 'proxy-1', 'svc-1']);
     for (const agent of record.agents ?? []) {
+      // Each record names its machine: the emulated machine's own hostname (UTS namespace), the shared kernel.
+      expect([agent.hostname, agent.kernel]).toEqual([agent.host, release()]);
       const injectedUs = (OFFSETS_S[agent.host] ?? Number.NaN) * 1e6;
       for (const estimate of [agent.start, agent.end!]) {
         expect(Math.abs(estimate.offsetUs - injectedUs), `${agent.host}: ${estimate.offsetUs} ± ${estimate.uncertaintyUs}`).toBeLessThanOrEqual(estimate.uncertaintyUs);

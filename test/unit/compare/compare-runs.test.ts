@@ -203,6 +203,32 @@ describe('compare: environments', () => {
     expect(compare(fixture, withFingerprint(fixture, { gitSha: 'f'.repeat(40), hostname: 'ci-2' })).envMismatch).toEqual([]);
   });
 
+  describe('across machines (run.json agents)', () => {
+    const estimate = { kind: 'offset', offsetUs: 0, uncertaintyUs: 40, delayUs: 80, atUs: 0, samples: 8 } as const;
+    const agent = (host: string, kernel: string, hostname = `${host}.lab`) => ({ host, pid: 7, protocol: 1, hostname, kernel, coldpath: '0.8.0', start: estimate });
+    const withAgents = (run: RunResult, agents: NonNullable<RunResult['agents']>): RunResult => ({ ...run, agents });
+    const across = withAgents(fixture, [agent('fn-1', '6.1.0-56-amd64'), agent('svc-1', '6.1.0-56-amd64')]);
+
+    it('refuses a host whose kernel changed, naming the host', () => {
+      const other = withAgents(fixture, [agent('fn-1', '6.1.0-56-amd64'), agent('svc-1', '6.12.9-amd64')]);
+      expect(() => compare(across, other)).toThrow(/host svc-1 kernel: "6\.1\.0-56-amd64" vs "6\.12\.9-amd64"/);
+    });
+
+    it('refuses a run across machines against one on this machine: the hosts measured differ', () => {
+      expect(() => compare(fixture, across)).toThrow(/host fn-1: absent vs measured/);
+    });
+
+    it("an agent on the coordinator's own machine (executor local) is the fingerprint's machine: no difference", () => {
+      const local = withAgents(fixture, [agent('local', fixture.fingerprint.kernel, fixture.fingerprint.hostname)]);
+      expect(compare(fixture, local).envMismatch).toEqual([]);
+    });
+
+    it('the same hosts on new host names (another lab) with the same kernels: accepted', () => {
+      const elsewhere = withAgents(fixture, [agent('fn-1', '6.1.0-56-amd64', 'b1'), agent('svc-1', '6.1.0-56-amd64', 'b2')]);
+      expect(compare(across, elsewhere).envMismatch).toEqual([]);
+    });
+  });
+
   it('--allow-env-mismatch compares and says so in every output', () => {
     const other = withFingerprint(fixture, { tunnelUsed: 'gre' });
     const comparison = compare(fixture, other, { allowEnvMismatch: true });

@@ -6,7 +6,7 @@
  * plan under the run's tag, tear the tag down once and close the connection.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { runAgent } from '../../../src/agent/agent.js';
 import { AgentClient } from '../../../src/agent/client.js';
 import type { PlanBackend, TeardownCounts } from '../../../src/agent/tag-sessions.js';
 import { nowMicros } from '../../../src/clock.js';
+import { COLDPATH_VERSION } from '../../../src/env/fingerprint.js';
 import { ColdpathError } from '../../../src/errors.js';
 import { AgentKernelDriver } from '../../../src/executors/agent-driver.js';
 import type { ApplyResult } from '../../../src/kernel/kernel-driver.js';
@@ -82,7 +83,7 @@ describe('AgentKernelDriver', () => {
     };
     const ledger = Ledger.create('d0d0', ['node', 'coldpath'])!;
     return {
-      driver: new AgentKernelDriver({ client, host: 'local', hello: { accepts: accepts ?? hello.accepts, pid: hello.pid, protocol: hello.protocol }, clock, close }, ledger),
+      driver: new AgentKernelDriver({ client, host: 'local', hello: { ...hello, accepts: accepts ?? hello.accepts }, clock, close }, ledger),
       closed: () => closes,
       agentDone,
     };
@@ -92,7 +93,16 @@ describe('AgentKernelDriver', () => {
     const { driver } = await driverWith(new ClockedBackend());
     const [agent, ...more] = await driver.agentClocks();
     expect(more).toEqual([]);
-    expect(agent).toMatchObject({ host: 'local', protocol: 1, pid: process.pid, start: { kind: 'offset' }, end: { kind: 'offset' } });
+    expect(agent).toMatchObject({
+      host: 'local',
+      protocol: 1,
+      pid: process.pid,
+      hostname: os.hostname(),
+      kernel: os.release(),
+      coldpath: COLDPATH_VERSION,
+      start: { kind: 'offset' },
+      end: { kind: 'offset' },
+    });
     // The agent's clock runs OFFSET_US ahead: both estimates bound it, and the drift (none) is within its bound.
     for (const estimate of [agent!.start, agent!.end!]) expect(Math.abs(estimate.offsetUs - OFFSET_US)).toBeLessThanOrEqual(estimate.uncertaintyUs);
     expect(agent!.end!.atUs).toBeGreaterThan(agent!.start.atUs);

@@ -27,7 +27,7 @@ const clockOf = (host: string): OffsetEstimate => ({ kind: 'offset', offsetUs: O
 function fakeConnection(host: string, calls: string[], options: { teardownFails?: boolean } = {}): AgentDriverConnection {
   return {
     host,
-    hello: { accepts: ['hello', 'clock', 'apply', 'teardown', 'session', 'exec', 'spawn'], pid: 100, protocol: 1 },
+    hello: { accepts: ['hello', 'clock', 'apply', 'teardown', 'session', 'exec', 'spawn'], pid: 100, protocol: 1, hostname: `${host}.example`, kernel: '6.1.0-56-amd64', coldpath: '0.0.0' },
     clock: clockOf(host),
     close: async () => {
       calls.push(`${host} close`);

@@ -21,6 +21,7 @@ import {
   migrateV8toV9,
   migrateV9toV10,
   migrateV10toV11,
+  migrateV11toV12,
   OLDEST_READABLE_VERSION,
 } from '../../../src/results/migrate.js';
 import { readRun, writeRunJson } from '../../../src/results/store.js';
@@ -161,6 +162,17 @@ describe('migrations', () => {
     expect(v11['experiments']).toEqual(v10['experiments']);
     const file = join(dir, 'v10.json');
     writeFileSync(file, JSON.stringify(v10));
+    expect(readRun(file).schemaVersion).toBe(RUN_SCHEMA_VERSION);
+  });
+
+  it("11 → 12 changes only the version: a version-11 run's agents name no machine (hostname, kernel)", () => {
+    const v11 = currentJson();
+    v11['schemaVersion'] = 11;
+    const v12 = migrateV11toV12(v11);
+    expect(v12['schemaVersion']).toBe(12);
+    expect(v12['agents']).toEqual(v11['agents']);
+    const file = join(dir, 'v11.json');
+    writeFileSync(file, JSON.stringify(v11));
     expect(readRun(file).schemaVersion).toBe(RUN_SCHEMA_VERSION);
   });
 
