@@ -9,7 +9,7 @@ import { readRun, writeRunJson } from '../results/store.js';
 import { compareAfterRun, settingsFrom, type CompareCommandOptions } from './compare.js';
 import type { RunResult } from '../results/types.js';
 import { loadScenario, parseStrategies } from '../scenario/load.js';
-import { checkHostsScenario, loadRunInventory } from '../executors/run-inventory.js';
+import { acrossMachines, checkHostsScenario, loadRunInventory } from '../executors/run-inventory.js';
 
 export interface RunCommandOptions extends CompareCommandOptions {
   strategies?: string;
@@ -54,7 +54,7 @@ export async function runCommandMain(scenarioPath: string | undefined, options: 
   }
   // A bad or unsupported inventory must fail now, before anything exists.
   const hosts = options.hosts === undefined ? undefined : loadRunInventory(options.hosts);
-  if (hosts?.executor === 'ssh') checkHostsScenario(scenario);
+  if (acrossMachines(hosts)) checkHostsScenario(scenario);
   if (options.baseline !== undefined) {
     // Bad gate input must fail now, not after minutes of measuring.
     readRun(options.baseline, '--baseline');

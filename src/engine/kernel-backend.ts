@@ -4,9 +4,10 @@
  * a child (`node bin/coldpath.js agent`: hello, clock sync) that applies every
  * node's plans under the run's tag and starts the probes, built-in services
  * and commands in nodes (sockperf, real servers, OCI and CNI still start
- * in-process: the same machine); with `executor: ssh`, every inventory host's
- * agent over OpenSSH, the scenario's nodes placed on the hosts, each node's
- * plans, commands and processes sent to its host's agent.
+ * in-process: the same machine); with `executor: ssh` or `kubernetes`, every
+ * inventory host's agent (over OpenSSH, or exec'd in its Pod through the
+ * API), the scenario's nodes placed on the hosts, each node's plans, commands
+ * and processes sent to its host's agent.
  */
 import type { OffsetEstimate } from '../agent/clock-offset.js';
 import { ColdpathError } from '../errors.js';
@@ -15,7 +16,7 @@ import type { AgentConnection } from '../executors/agent-connection.js';
 import { closeAll, connectHosts } from '../executors/connect-hosts.js';
 import { HostsKernelDriver } from '../executors/hosts-driver.js';
 import { connectLocal } from '../executors/local.js';
-import type { RunInventory } from '../executors/run-inventory.js';
+import { acrossMachines, type RunInventory } from '../executors/run-inventory.js';
 import { LocalKernelDriver } from '../kernel/driver.js';
 import type { KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
@@ -34,7 +35,7 @@ const clockText = (clock: { offsetUs: number; uncertaintyUs: number; samples: nu
 /** The run's driver and what run.json's notes say about it. `ledger` is the run's, claimed already (a local agent joins its tag). */
 export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
   if (hosts === undefined) return { driver: new LocalKernelDriver(ledger), notes: [] };
-  if (hosts.executor === 'ssh') return openHostsDriver(ledger, hosts, run);
+  if (acrossMachines(hosts)) return openHostsDriver(ledger, hosts, run);
   const connection = await connectLocal({ name: LOCAL_AGENT });
   const { clock, hello } = connection;
   const note =

@@ -38,7 +38,7 @@ import { buildSchedule } from './schedule.js';
 import { measureSchedule } from './measure-schedule.js';
 import { settle } from './settle.js';
 import { openKernelDriver } from './kernel-backend.js';
-import type { RunInventory } from '../executors/run-inventory.js';
+import { acrossMachines, type RunInventory } from '../executors/run-inventory.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -117,7 +117,7 @@ function claimLedger(): Ledger {
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, events, signal } = options;
   const started = new Date();
-  const { features, tunnel, realServers: preparedServers } = await preflight(scenario, { acrossMachines: options.hosts?.executor === 'ssh' });
+  const { features, tunnel, realServers: preparedServers } = await preflight(scenario, { acrossMachines: acrossMachines(options.hosts) });
   const reference = await referenceSetup(scenario);
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();

@@ -5,30 +5,24 @@
  * scenario's nodes on the inventory's machines and drives each machine's
  * agent — plans, commands and processes (executors/hosts-driver.ts). What a
  * multi-machine run cannot do yet is refused here, naming the field, before
- * anything exists (exit 2). `kubernetes` connects in a later slice.
+ * anything exists (exit 2). `executor: kubernetes` places and drives them
+ * the same way, each machine's agent exec'd in its Pod through the API
+ * (executors/kubernetes.ts).
  */
-import { ColdpathError, inputError } from '../errors.js';
+import { inputError } from '../errors.js';
 import { loadInventory } from '../scenario/load-inventory.js';
 import type { Inventory } from '../scenario/inventory.js';
 import type { Scenario } from '../scenario/schema.js';
 
-/** The executors `coldpath run --hosts` drives a scenario through. */
-export const RUN_EXECUTORS = ['local', 'ssh'] as const;
-export type RunInventory = Inventory & { executor: (typeof RUN_EXECUTORS)[number] };
+/** An inventory `coldpath run --hosts` drives: every executor (local, ssh, kubernetes). */
+export type RunInventory = Inventory;
 
-/** Refuses an inventory `run` cannot drive yet, naming the field; `source` names the file in the message. */
-export function checkRunInventory(inventory: Inventory, source = 'inventory'): RunInventory {
-  if (inventory.executor === 'local' || inventory.executor === 'ssh') return { ...inventory, executor: inventory.executor };
-  throw new ColdpathError(`${source}: executor: ${inventory.executor}: \`coldpath run --hosts\` with executor ${inventory.executor} is not built yet (it drives executor: local and ssh)`, {
-    kind: 'input',
-    field: 'executor',
-    hint: "set executor: ssh or local, or print the agents' manifests with `coldpath plan --format kubernetes --hosts FILE` (docs/kubernetes.md)",
-  });
-}
+/** Whether a run's nodes live on other machines (each reached through its own agent), not in this one. */
+export const acrossMachines = (inventory: Pick<Inventory, 'executor'> | undefined): boolean => inventory !== undefined && inventory.executor !== 'local';
 
-/** Reads `--hosts FILE` for `run`: valid (every field, exit 2 otherwise) and of an executor `run` drives. */
+/** Reads `--hosts FILE` for `run`: valid in every field (exit 2 otherwise, naming it). */
 export function loadRunInventory(path: string): RunInventory {
-  return checkRunInventory(loadInventory(path), path);
+  return loadInventory(path);
 }
 
 /**

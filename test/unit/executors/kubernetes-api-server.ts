@@ -2,8 +2,9 @@
  * A Kubernetes API server on 127.0.0.1 that plays one case of a transcript
  * (test/fixtures/kubernetes/exchange.yaml, written from the API reference):
  * REST answers as recorded, and the exec upgrade on the channel.k8s.io
- * websocket subprotocols with a real in-process agent (runAgent, fake kernel
- * backend) behind it, so the agent protocol runs for real over the frames.
+ * websocket subprotocols with a real agent behind it — in this process with a
+ * fake kernel backend (runAgent), or `coldpath agent` on an emulated machine
+ * (`startAgent`) — so the agent protocol runs for real over the frames.
  * It records what it was asked (requests, credentials, stdin lines) for
  * the tests to check, and answers anything not in the transcript with a 404
  * Status, listed in `unexpected`.
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { parse } from 'yaml';
 import { runAgent } from '../../../src/agent/agent.js';
@@ -89,6 +90,19 @@ export interface Seen {
   stdin: Record<string, string[]>;
 }
 
+/** An agent behind one exec: its stdin and stdout, and when it has returned, with its exit code (0 when it returned on its own). */
+export interface ExecAgent {
+  stdin: Writable;
+  stdout: Readable;
+  done: Promise<number>;
+}
+
+/**
+ * How the server starts the agent behind an exec of `pod`: by default a real agent in this process
+ * with a fake kernel (`FakeBackend`); an integration test starts `coldpath agent` on a machine instead.
+ */
+export type StartExecAgent = (pod: string) => ExecAgent;
+
 export interface FakeApiServer {
   readonly url: string;
   readonly seen: Seen;
@@ -113,6 +127,17 @@ function matches(entry: RequestMatch, method: string, url: URL): boolean {
   return true;
 }
 
+/** The status a command that exited with `code` ends its exec with (meta/v1 Status, reason NonZeroExitCode). */
+function exitStatus(code: number): unknown {
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [coldpath agent], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  };
+}
+
 function frame(channel: number, payload: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8')]);
 }
@@ -122,7 +147,7 @@ function frame(channel: number, payload: Buffer | string): Buffer {
  * to every agent's clock (a known offset for the clock sync to find); `prefix` puts the API under
  * a path, as a proxy in front of it does (`url` includes it).
  */
-export async function startFakeApi(name: string, agentClockShiftUs = 0, prefix = ''): Promise<FakeApiServer> {
+export async function startFakeApi(name: string, agentClockShiftUs = 0, prefix = '', startAgent?: StartExecAgent): Promise<FakeApiServer> {
   const transcript = loadTranscript();
   const entries = transcript.cases[name];
   if (entries === undefined) throw new Error(`no case ${name} in ${TRANSCRIPT}`);
@@ -197,12 +222,10 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0, prefix =
 
   /** One exec: a real agent behind the channels until it returns, the stream is dropped, or `then` ends it. */
   function serveExec(ws: WebSocket, pod: string, then: Then | undefined): Promise<void> {
-    const backend = new FakeBackend();
-    backends[pod] = backend;
     const lines: string[] = [];
     seen.stdin[pod] = lines;
-    const toAgent = new PassThrough();
-    const fromAgent = new PassThrough();
+    const agent = (startAgent ?? inProcessAgent)(pod);
+    const { stdin: toAgent, stdout: fromAgent } = agent;
     let ended = false;
     const endWith = (statusBody: unknown | undefined, stderr?: string): void => {
       if (ended) return;
@@ -256,10 +279,17 @@ export async function startFakeApi(name: string, agentClockShiftUs = 0, prefix =
     });
     // v4: the client ends stdin by closing the socket.
     ws.on('close', () => toAgent.end());
-    const done = runAgent({ input: toAgent, output: fromAgent, backend, now: () => nowMicros() + agentClockShiftUs });
     if (then?.after === 'open') act(then);
-    // The agent returned (shutdown or end of input): its command exited 0.
-    return done.then(() => endWith({ metadata: {}, status: 'Success' }));
+    // The agent returned: its command's exit status, as the kubelet reports it on the status channel.
+    return agent.done.then((code) => endWith(code === 0 ? { metadata: {}, status: 'Success' } : exitStatus(code)));
+  }
+
+  function inProcessAgent(pod: string): ExecAgent {
+    const backend = new FakeBackend();
+    backends[pod] = backend;
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    return { stdin, stdout, done: runAgent({ input: stdin, output: stdout, backend, now: () => nowMicros() + agentClockShiftUs }).then(() => 0) };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

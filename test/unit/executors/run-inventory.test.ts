@@ -1,14 +1,15 @@
-/** `coldpath run --hosts FILE`: executors local and ssh are driven (ssh with the scenario checks); kubernetes is refused by field, with a hint, before anything exists. */
+/** `coldpath run --hosts FILE`: every executor is driven (ssh and kubernetes with the scenario checks for runs across machines); a bad inventory is refused by field, before anything exists. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkHostsScenario, checkRunInventory, loadRunInventory } from '../../../src/executors/run-inventory.js';
+import { acrossMachines, checkHostsScenario, loadRunInventory } from '../../../src/executors/run-inventory.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { parseInventory } from '../../../src/scenario/load-inventory.js';
+import { stringify } from 'yaml';
 
 function thrown(work: () => unknown): ColdpathError {
   try {
@@ -60,19 +61,14 @@ describe('run --hosts', () => {
     }
   });
 
-  it('refuses executor kubernetes and points to plan --format kubernetes', () => {
-    const inventory = parseInventory({
-      executor: 'kubernetes',
-      kubernetes: { image: 'localhost/coldpath:dev' },
-      hosts: [
-        { name: 'fn-1', role: 'function-host', node: 'w1', nics: { platform: 'eth0' } },
-        { name: 'svc-1', role: 'service-host', node: 'w2', nics: { user: 'eth0' } },
-      ],
-    });
-    const error = thrown(() => checkRunInventory(inventory, 'hosts.yaml'));
-    expect(error.field).toBe('executor');
-    expect(error.message).toMatch(/^hosts\.yaml: executor: kubernetes: .* not built yet/);
-    expect(error.hint).toMatch(/coldpath plan --format kubernetes --hosts FILE/);
+  it('every executor runs: local on this machine, ssh and kubernetes across machines', () => {
+    const hosts = [
+      { name: 'fn-1', role: 'function-host', node: 'w1', nics: { platform: 'eth0' } },
+      { name: 'svc-1', role: 'service-host', node: 'w2', nics: { user: 'eth0' } },
+    ];
+    const kubernetes = parseInventory({ executor: 'kubernetes', kubernetes: { image: 'localhost/coldpath:dev' }, hosts });
+    expect(loadRunInventory(file(stringify(kubernetes))).executor).toBe('kubernetes');
+    expect([acrossMachines(kubernetes), acrossMachines({ executor: 'ssh' }), acrossMachines({ executor: 'local' }), acrossMachines(undefined)]).toEqual([true, true, false, false]);
   });
 
   it('an invalid inventory is an input error naming the field; a missing file names --hosts', () => {
