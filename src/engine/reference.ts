@@ -7,9 +7,9 @@
  * reference-client.ts.
  */
 import { ColdpathError } from '../errors.js';
-import { LineProcess } from '../exec/line-process.js';
 import { runCommand } from '../exec/run-command.js';
 import { which } from '../env/tools.js';
+import type { NodeProcess } from '../kernel/kernel-driver.js';
 import type { ReferenceSetup } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ServiceLayout } from '../topology/layout.js';
@@ -33,50 +33,36 @@ export async function referenceSetup(scenario: Scenario): Promise<ReferenceSetup
   return { tool: 'sockperf', version: line, port: scenario.reference.port, seconds: scenario.reference.seconds, messageBytes: MESSAGE_BYTES };
 }
 
-/** A sockperf server in each service's namespace, on the reference port. */
-export async function startReferenceServers(ctx: EngineContext, services: readonly ServiceLayout[]): Promise<LineProcess[]> {
-  const servers: LineProcess[] = [];
+/** A sockperf server in each service's namespace, on the reference port, started through the kernel driver (on the service's machine). */
+export async function startReferenceServers(ctx: EngineContext, services: readonly ServiceLayout[]): Promise<NodeProcess[]> {
+  const servers: NodeProcess[] = [];
   for (const service of services) {
-    const netns = ctx.driver.netnsOf(service.node);
-    const server = new LineProcess({
-      netns,
-      argv: ['sockperf', 'server', '--tcp', '-i', '0.0.0.0', '-p', String(ctx.scenario.reference.port)],
-      cpus: ctx.placement.services,
-      onSpawn: ctx.driver.ledger.recordSpawn(netns),
-      label: `sockperf server in ${netns}`,
-    });
-    servers.push(server);
+    servers.push(
+      await ctx.driver.spawnIn(service.node, ['sockperf', 'server', '--tcp', '-i', '0.0.0.0', '-p', String(ctx.scenario.reference.port)], {
+        cpus: ctx.placement.services,
+        label: `sockperf server in ${service.node}`,
+      }),
+    );
   }
   // sockperf prints nothing machine-readable when it listens: wait until the port accepts.
   for (const [index, service] of services.entries()) await waitListening(ctx, service, servers[index]);
   return servers;
 }
 
-async function waitListening(ctx: EngineContext, service: ServiceLayout, server: LineProcess | undefined): Promise<void> {
+async function waitListening(ctx: EngineContext, service: ServiceLayout, server: NodeProcess | undefined): Promise<void> {
   const port = ctx.scenario.reference.port;
+  const inNode = ctx.driver.inNode(service.node);
   for (let attempt = 0; attempt < 200; attempt++) {
-    if (server?.hasExited === true) {
-      throw new ColdpathError(`sockperf server in ${service.node} exited: ${server.stderr.trim().split('\n').pop() ?? ''}`, {
+    if (server?.channel.hasExited === true) {
+      throw new ColdpathError(`sockperf server in ${service.node} exited: ${server.channel.stderr.trim().split('\n').pop() ?? ''}`, {
         kind: 'input',
         field: 'reference.port',
         hint: `port ${port} may be taken by a service; choose another reference.port`,
       });
     }
-    const result = await runCommand(['ip', 'netns', 'exec', ctx.driver.netnsOf(service.node), 'ss', '-Hltn', `sport = :${port}`], { reject: false, timeoutMs: 5000 });
+    const result = await inNode(['ss', '-Hltn', `sport = :${port}`], { timeoutMs: 5000 });
     if (result.stdout.trim() !== '') return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new ColdpathError(`sockperf server in ${service.node} is not listening on ${port}`, { kind: 'runtime', hint: 'see `sockperf server` on this machine' });
-}
-
-/** Round-trip times (µs) from sockperf's `--full-log` CSV: `packet, txTime(sec), rxTime(sec), rtt(usec)` rows. */
-export function parseFullLog(text: string): number[] {
-  const values: number[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.split(',');
-    if (fields.length !== 4) continue;
-    const rtt = Number(fields[3]);
-    if (/^\s*\d+\s*$/.test(fields[0] ?? '') && Number.isFinite(rtt) && rtt > 0) values.push(rtt);
-  }
-  return values;
+  throw new ColdpathError(`sockperf server in ${service.node} is not listening on ${port}`, { kind: 'runtime', hint: "see `sockperf server` on the service's machine" });
 }

@@ -6,7 +6,7 @@
  * between stages; and always tears everything down by replaying the ledger.
  */
 import { ColdpathError, isColdpathError } from '../errors.js';
-import type { LineProcess } from '../exec/line-process.js';
+import type { NodeProcess } from '../kernel/kernel-driver.js';
 import { pinThreads } from '../exec/pin-threads.js';
 import { chooseTunnel, probeKernelFeatures, type KernelFeatures } from '../env/kernel-features.js';
 import { fingerprint } from '../env/fingerprint.js';
@@ -167,7 +167,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     notes,
   };
   const services: ServiceProcess[] = [];
-  const referenceServers: LineProcess[] = [];
+  const referenceServers: NodeProcess[] = [];
   const servicesByNode = new Map<string, ServiceProcess>();
   const realServers = new Map<string, RealServer>();
   const slotsPerHost = 2 ** (32 - scenario.platform.podPrefix) - 3;

@@ -26,9 +26,9 @@ export function loadRunInventory(path: string): RunInventory {
 }
 
 /**
- * What a run across machines (`executor: ssh`) supports today; each refusal names the scenario field.
- * The coordinator only talks to agents there: everything it would start on its own machine beside
- * the namespaces (real servers' daemons, sockperf, OCI containers, CNI plugins, experiments' daemons)
+ * What a run across machines (`executor: ssh` or `kubernetes`) supports today; each refusal names the
+ * scenario field. The coordinator only talks to agents there: everything it would still start on its
+ * own machine beside the namespaces (real servers' daemons, OCI containers, CNI plugins, experiments' daemons)
  * and everything tied to this machine's CPUs or kernel (pinning, `tunnel: auto`) is local-only.
  */
 export function checkHostsScenario(scenario: Scenario): void {
@@ -37,7 +37,6 @@ export function checkHostsScenario(scenario: Scenario): void {
   };
   if (scenario.tunnel === 'auto') refuse('tunnel', 'auto', "set tunnel: gre, vxlan or ipip: the coordinator cannot see the hosts' kernels, so it cannot choose for them");
   if (scenario.cpu.placement !== 'none') refuse('cpu.placement', scenario.cpu.placement, "set cpu.placement: none (CPU numbers are each machine's own)");
-  if (scenario.reference.tool !== 'none') refuse('reference.tool', scenario.reference.tool, 'set reference.tool: none (sockperf is started by the coordinator)');
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
   if (scenario.experiments.length > 0) refuse('experiments', `${scenario.experiments.length} experiment(s)`, 'remove experiments (their daemons start on the coordinator)');

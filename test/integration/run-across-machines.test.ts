@@ -32,7 +32,7 @@ import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMa
 const SERVICE_OFFSET_S = monotonicSeconds() > 1_100 ? -1_000 : 1_000;
 const OFFSETS_S: Record<string, number> = { 'fn-1': 250, 'proxy-1': 0, 'svc-1': SERVICE_OFFSET_S };
 
-/** Small: every path, one repetition, a burst of 2, keep-alive only. */
+/** Small: every path, one repetition, a burst of 2, keep-alive and echo, sockperf (on the machines, through their agents) beside them. */
 const SCENARIO = {
   name: 'across-machines-test',
   strategies: ['baseline', 'eni', 'peering', 'gre-proxy'],
@@ -40,9 +40,9 @@ const SCENARIO = {
   functionHosts: 1,
   repetitions: 1,
   burst: { sizes: [2] },
-  workload: { requests: 300, warmup: 100, metrics: ['keepalive'] },
+  workload: { requests: 300, warmup: 100, metrics: ['keepalive', 'echo'] },
   cpu: { placement: 'none' },
-  reference: { tool: 'none' },
+  reference: { tool: 'sockperf', seconds: 1 },
 };
 
 let harness: Machines | undefined;
@@ -147,6 +147,8 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
       ['peering', 'completed', true],
       ['gre-proxy', 'completed', true],
     ]);
+    // The reference ran where the path is: sockperf's client in each path's warm instance on fn-1, its server beside the service.
+    for (const path of record.paths) expect(path.repetitions[0]?.reference, path.strategy).toMatchObject({ tool: 'sockperf', outcome: 'completed', metric: 'echo' });
     // Each agent's clock, on connect and before teardown, holds its machine's injected offset within its own bound.
     expect(record.agents?.map((a) => a.host).sort()).toEqual(['fn-1', 'proxy-1', 'svc-1']);
     for (const agent of record.agents ?? []) {
