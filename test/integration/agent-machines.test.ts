@@ -1,5 +1,5 @@
 /**
- * Three emulated machines (machines.ts) reached over SSH (issue 12): a
+ * Three emulated machines (bench/emulated-machines.ts) reached over SSH (issue 12): a
  * function host, a proxy and a service host, each with its own namespaces,
  * sshd, hostname, /run/netns, /run/coldpath and CLOCK_MONOTONIC offset; the
  * ssh executor connects to all three in parallel from a coordinator
@@ -19,7 +19,7 @@ import { isAlive } from '../../src/kernel/processes.js';
 import { loadInventory } from '../../src/scenario/load-inventory.js';
 import { newRunTag } from '../../src/topology/naming.js';
 import { CLI, ledgerDirs, namespacesOf, rootNamespaceState } from './helpers.js';
-import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMachines } from './machines.js';
+import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 /** A negative offset must leave the machine's clock positive: −1000 s once the host has been up long enough, else +1000 s. */
 const SERVICE_OFFSET_S = monotonicSeconds() > 1_100 ? -1_000 : 1_000;
