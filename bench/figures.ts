@@ -250,6 +250,28 @@ function instancesRows(raw: Raw): FigureRow[] {
   return rows;
 }
 
+function hostsRows(raw: Raw): FigureRow[] {
+  type Interval = { n: number; mean: number; low?: number; high?: number };
+  type Row = { path: string; metric: string; ratio: Interval; acrossFirst: Interval; acrossSecond: Interval; overheadUs: Interval; verdict: string };
+  const rows = (raw['comparisons'] as Row[] | undefined) ?? [];
+  const command = `node "$PWD/dist/bench/hosts.js" ${raw['pairs']}`;
+  const ratio = (i: Interval): string => (i.low === undefined || i.high === undefined ? `×${i.mean.toFixed(2)}` : `×${i.mean.toFixed(2)} (${i.low.toFixed(2)}–${i.high.toFixed(2)})`);
+  return ['keepalive', 'newconn'].flatMap((metric) => {
+    const of = rows.filter((r) => r.metric === metric);
+    if (of.length === 0) return [];
+    return [
+      {
+        what: `${metric === 'keepalive' ? 'keep-alive request' : 'new-connection'} p50 across 3 emulated machines (executor ssh, macvlan wires) ÷ one machine, ${raw['usablePairs']} pairs of runs in ABBA order (95 % CI over pairs; across first / second)`,
+        measured: of
+          .map((r) => `${r.path} **${ratio(r.ratio)}** (${r.acrossFirst.mean.toFixed(2)} / ${r.acrossSecond.mean.toFixed(2)}; ${r.overheadUs.mean >= 0 ? '+' : ''}${r.overheadUs.mean.toFixed(0)} µs)`)
+          .join(', '),
+        budget: `issue 12: the same figures within noise — ${of.map((r) => `${r.path}: ${r.verdict}`).join(', ')}; path checks ${raw['verifiedEverywhere'] === true ? 'passed in every run' : 'NOT all passed'}`,
+        command: metric === 'keepalive' ? command : 'same',
+      },
+    ];
+  });
+}
+
 /** Benchmarks in the order their rows appear. */
 export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => FigureRow[]]> = [
   ['trust', trustRows],
@@ -259,6 +281,8 @@ export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => Figur
   ['gate-power', gatePowerRows],
   ['instances', instancesRows],
   ['qemu', qemuRows],
+  // Published once measured on a quiet machine (docs/hosts.md, "Same figures?"); until a docs/bench/hosts-*.json exists it adds no row.
+  ['hosts', hostsRows],
 ];
 
 /** The newest raw file of each benchmark in `dir` (names sort by date), with its rows. */
