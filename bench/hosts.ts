@@ -77,13 +77,20 @@ interface Measured {
   error?: string;
 }
 
+/** A run that hangs is ended like a user's Ctrl-C (the CLI tears down on SIGINT) after this long. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
 function cli(argv: readonly string[], wrapper: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   const [file, ...rest] = [...wrapper, process.execPath, CLI, ...argv];
   return new Promise((done) => {
     const child = spawn(file as string, rest, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGINT'), RUN_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('close', (code) => done({ code, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stderr });
+    });
   });
 }
 
@@ -147,6 +154,12 @@ writeFileSync(scenarioFile, stringify(SCENARIO));
 console.log(
   `hosts: ${PAIRS} pairs (${plan.map((p) => p.order.map((s) => (s === 'across' ? 'A' : 'B')).join('')).join(' ')}; A = across 3 emulated machines, B = one machine, ${ONE}), runs in ${outDir}`,
 );
+
+// Ctrl-C reaches the runs too (same process group), and each tears down; the machines are ours to stop.
+process.once('SIGINT', () => {
+  console.log('interrupted: stopping the machines');
+  void stopAllMachines().finally(() => process.exit(130));
+});
 
 const measured: Measured[] = [];
 let machineTimings: Machines['timings'] | undefined;
