@@ -49,7 +49,7 @@ const ONE = args.one === 'local-agent' ? 'local-agent' : 'plain';
 const CLI = join(PACKAGE_ROOT, 'bin', 'coldpath.js');
 const STRATEGIES = ['baseline', 'eni', 'peering', 'gre-proxy'];
 
-/** The test's scenario (run-across-machines.test.ts), larger: two repetitions (a default run of 4 pairs in ≈ 10 min), every warm metric, 1000 requests. */
+/** The test's scenario (run-across-machines.test.ts), larger: two repetitions (4 pairs: 8 runs of 1–2 min on these machines), every warm metric, 1000 requests. */
 const SCENARIO = {
   name: 'hosts-bench',
   strategies: STRATEGIES,
@@ -167,10 +167,11 @@ try {
   // A prefix of its own (cpm- and ≤ 8 characters): never a test's or another benchmark's machines.
   const machines = await startMachines({
     prefix: `cpm-bh${Math.random().toString(16).slice(2, 6)}`,
+    // Names of their own too: the tests find their machines' processes by name (cpm-init fn-1) across the host.
     machines: [
-      { name: 'fn-1', role: 'function-host', extraNic: true },
-      { name: 'proxy-1', role: 'proxy' },
-      { name: 'svc-1', role: 'service-host' },
+      { name: 'bench-fn', role: 'function-host', extraNic: true },
+      { name: 'bench-proxy', role: 'proxy' },
+      { name: 'bench-svc', role: 'service-host' },
     ],
   });
   machineTimings = machines.timings;
