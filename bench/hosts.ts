@@ -30,7 +30,7 @@ import { type Machines, startMachines, stopAllMachines } from './emulated-machin
 import { abbaOrder, compareSides, type MeasuredPair, type RunFigures, type SideComparison, type Side } from './paired-runs.js';
 import { defaultOutDir, waitForQuiet } from './quiet.js';
 import { machineFingerprint, writeRaw } from './record.js';
-import { runFigures } from './run-figures.js';
+import { disturbance, runFigures } from './run-figures.js';
 import type { MeanInterval } from './stats.js';
 
 const { values: args, positionals } = parseArgs({
@@ -74,6 +74,10 @@ interface Measured {
   /** Per path: did its path check pass? */
   verified: Record<string, boolean | undefined>;
   figures: RunFigures;
+  /** Warm-ups not steady and settles that timed out: how busy the machine was during the run. */
+  disturbed?: ReturnType<typeof disturbance>;
+  /** The paths' order in each repetition (the scenario rotates it). */
+  schedule?: string[][];
   error?: string;
 }
 
@@ -120,6 +124,8 @@ async function measure(machines: Machines, scenarioFile: string, outDir: string,
     outcome: run.outcome,
     verified,
     figures: runFigures(run),
+    disturbed: disturbance(run),
+    schedule: (run.schedule ?? []).map((item) => item.order),
     ...(result.code !== 0 || failed.length > 0 ? { error: [...failed, result.stderr.trim().slice(-400)].filter(Boolean).join('; ') } : {}),
   };
 }
@@ -181,8 +187,9 @@ try {
       const m = await measure(machines, scenarioFile, outDir, pair, side);
       measured.push(m);
       const keepalive = STRATEGIES.map((s) => fmt(m.figures[s]?.['keepalive'], 0)).join('/');
+      const disturbed = m.disturbed === undefined ? '' : `; not steady ${m.disturbed.notSteady}/${m.disturbed.warmups} warm-ups, unsettled ${m.disturbed.unsettled}/${m.disturbed.settles}`;
       console.log(
-        `pair ${pair + 1} ${side.padEnd(6)} ${m.outcome} in ${m.wallS.toFixed(1)} s${m.waitedS > 0 ? ` (waited ${m.waitedS} s for quiet)` : ''}; keep-alive p50 ${keepalive} µs${m.error === undefined ? '' : `; ${m.error}`}`,
+        `pair ${pair + 1} ${side.padEnd(6)} ${m.outcome} in ${m.wallS.toFixed(1)} s${m.waitedS > 0 ? ` (waited ${m.waitedS} s for quiet)` : ''}; keep-alive p50 ${keepalive} µs${disturbed}${m.error === undefined ? '' : `; ${m.error}`}`,
       );
     }
   }

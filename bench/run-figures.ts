@@ -27,3 +27,15 @@ export function runFigures(run: RunResult): RunFigures {
   }
   return out;
 }
+
+/** How much the machine disturbed a run (as bench/trust.ts counts it): warm-ups that never became steady, settles that hit their limit. A quiet machine has neither. */
+export function disturbance(run: RunResult): { warmups: number; notSteady: number; settles: number; unsettled: number } {
+  const warmups = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.warm.flatMap((w) => w.warmup ?? [])));
+  const settles = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.settles ?? []));
+  return {
+    warmups: warmups.length,
+    notSteady: warmups.filter((w) => w.mode === 'steady' && !w.converged).length,
+    settles: settles.length,
+    unsettled: settles.filter((s) => !s.completed).length,
+  };
+}

@@ -1,9 +1,10 @@
 /** A run's figures for paired comparisons (bench/run-figures.ts): the median over repetitions of each repetition's p50, completed paths only. */
 import { describe, expect, it } from 'vitest';
-import { runFigures } from '../../../bench/run-figures.js';
+import { disturbance, runFigures } from '../../../bench/run-figures.js';
 import { median } from '../../../bench/stats.js';
 import { repetitionFigures } from '../../../src/results/path-costs.js';
 import { readRun } from '../../../src/results/store.js';
+import { currentRun } from '../results/current-run.js';
 
 const FIXTURE = new URL('../../fixtures/run-small/run.json', import.meta.url).pathname;
 
@@ -25,5 +26,23 @@ describe('runFigures', () => {
     const [first, ...rest] = run.paths;
     const figures = runFigures({ ...run, paths: [{ ...first!, outcome: 'failed' }, ...rest] });
     expect(figures[first!.strategy]).toBeUndefined();
+  });
+});
+
+describe('disturbance', () => {
+  it('counts the warm-ups that never became steady and the settles that hit their limit', () => {
+    const run = currentRun();
+    const warmups = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.warm.flatMap((w) => w.warmup ?? [])));
+    const settles = run.paths.flatMap((path) => path.repetitions.flatMap((rep) => rep.settles ?? []));
+    const counted = disturbance(run);
+    expect(counted).toEqual({
+      warmups: warmups.length,
+      notSteady: warmups.filter((w) => w.mode === 'steady' && !w.converged).length,
+      settles: settles.length,
+      unsettled: settles.filter((s) => !s.completed).length,
+    });
+    expect(counted.notSteady).toBeGreaterThan(0);
+    expect(counted.unsettled).toBeGreaterThan(0);
+    expect(disturbance(readRun(FIXTURE))).toMatchObject({ notSteady: 0, unsettled: 0 });
   });
 });
