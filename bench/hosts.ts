@@ -217,6 +217,8 @@ const file = writeRaw('hosts', await machineFingerprint(), {
   usablePairs: pairs.length,
   order: plan,
   one: ONE,
+  // --no-wait: runs did not wait for other coldpath runs to end (a smoke run on a shared machine; not for publishing).
+  waitedForQuiet: !args['no-wait'],
   scenario: SCENARIO,
   machines: { count: 3, roles: ['function-host (extra user NIC)', 'proxy', 'service-host'], startMs: machineTimings },
   runs: measured,

@@ -50,6 +50,12 @@ describe('README figures', () => {
       expect(source?.rows[0]?.measured).toBe('baseline **×1.10 (1.02–1.19)** (1.12 / 1.08; +9 µs), eni **×1.10 (1.02–1.19)** (1.12 / 1.08; +9 µs)');
       expect(source?.rows[0]?.budget).toContain('baseline: across slower');
       expect(source?.rows[0]?.command).toBe('node "$PWD/dist/bench/hosts.js" 4');
+      // One pair (a smoke run): no interval, no pairs of the second order (NaN, written as null).
+      const one = { ...comparisons[0], ratio: { n: 1, mean: 1.5 }, acrossSecond: { n: 0, mean: null }, verdict: 'too few pairs' };
+      writeFileSync(join(dir, 'hosts-2026-11-29T0400.json'), JSON.stringify({ pairs: 1, usablePairs: 1, waitedForQuiet: false, verifiedEverywhere: true, comparisons: [one] }));
+      const [smoke] = figureRows(dir);
+      expect(smoke?.rows[0]?.measured).toBe('baseline **×1.50** (1.12 / –; +9 µs)');
+      expect(smoke?.rows[0]?.command).toBe('node "$PWD/dist/bench/hosts.js" 1 --no-wait');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
