@@ -250,6 +250,30 @@ function instancesRows(raw: Raw): FigureRow[] {
   return rows;
 }
 
+function hostsRows(raw: Raw): FigureRow[] {
+  // A mean over no pairs is NaN, which JSON writes as null.
+  type Interval = { n: number; mean: number | null; low?: number; high?: number };
+  const num = (value: number | null | undefined, digits = 2): string => (typeof value === 'number' ? value.toFixed(digits) : '–');
+  type Row = { path: string; metric: string; ratio: Interval; acrossFirst: Interval; acrossSecond: Interval; overheadUs: Interval; verdict: string };
+  const rows = (raw['comparisons'] as Row[] | undefined) ?? [];
+  const command = `node "$PWD/dist/bench/hosts.js" ${raw['pairs']}${raw['waitedForQuiet'] === false ? ' --no-wait' : ''}`;
+  const ratio = (i: Interval): string => (i.low === undefined || i.high === undefined ? `×${num(i.mean)}` : `×${num(i.mean)} (${num(i.low)}–${num(i.high)})`);
+  return ['keepalive', 'newconn'].flatMap((metric) => {
+    const of = rows.filter((r) => r.metric === metric);
+    if (of.length === 0) return [];
+    return [
+      {
+        what: `${metric === 'keepalive' ? 'keep-alive request' : 'new-connection'} p50 across 3 emulated machines (executor ssh, macvlan wires) ÷ one machine, ${raw['usablePairs']} pairs of runs in ABBA order (95 % CI over pairs; across first / second)`,
+        measured: of
+          .map((r) => `${r.path} **${ratio(r.ratio)}** (${num(r.acrossFirst.mean)} / ${num(r.acrossSecond.mean)}; ${(r.overheadUs.mean ?? 0) >= 0 ? '+' : ''}${num(r.overheadUs.mean, 0)} µs)`)
+          .join(', '),
+        budget: `issue 12: the same figures within noise — ${of.map((r) => `${r.path}: ${r.verdict}`).join(', ')}; path checks ${raw['verifiedEverywhere'] === true ? 'passed in every run' : 'NOT all passed'}`,
+        command: metric === 'keepalive' ? command : 'same',
+      },
+    ];
+  });
+}
+
 /** Benchmarks in the order their rows appear. */
 export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => FigureRow[]]> = [
   ['trust', trustRows],
@@ -259,6 +283,8 @@ export const FIGURE_SOURCES: ReadonlyArray<readonly [string, (raw: Raw) => Figur
   ['gate-power', gatePowerRows],
   ['instances', instancesRows],
   ['qemu', qemuRows],
+  // Published once measured on a quiet machine (docs/hosts.md, "Same figures?"); until a docs/bench/hosts-*.json exists it adds no row.
+  ['hosts', hostsRows],
 ];
 
 /** The newest raw file of each benchmark in `dir` (names sort by date), with its rows. */

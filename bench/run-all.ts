@@ -19,6 +19,7 @@ const benches: Array<[string, string[]]> = [
   ['gate-power', []],
   ['instances', ['2']],
   ['qemu', []],
+  ['hosts', ['4']],
 ];
 let failed = false;
 for (const [name, args] of benches) {

@@ -1,5 +1,5 @@
 /**
- * Emulated machines for the multi-host tests (issue 12): each "machine" is a
+ * Emulated machines for the multi-host tests and bench/hosts.ts (issue 12): each "machine" is a
  * set of namespaces on this kernel that looks, to coldpath, like a separate
  * host reached over SSH.
  *
@@ -37,9 +37,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { PACKAGE_ROOT } from '../../src/paths.js';
-import { sshdConfig } from './helpers.js';
-import type { HostRole, Inventory, InventoryHost } from '../../src/scenario/inventory.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import type { HostRole, Inventory, InventoryHost } from '../src/scenario/inventory.js';
+import { sshdConfig } from './sshd-config.js';
 
 export type NicKind = 'platform' | 'user';
 
