@@ -5,7 +5,8 @@ import type { RunFigures } from './paired-runs.js';
 import { median } from './stats.js';
 
 /**
- * Per path: each warm metric's p50 and the cold path's (network phases) p50, as the median over the
+ * Per path: each warm metric's p50, the cold path's (network phases) p50 and the sockperf reference's
+ * p50 (`sockperf`, where the run measured it), as the median over the
  * run's repetitions of each repetition's figure (µs) — a repetition that fell into one of the
  * machine's slow phases moves a median of three less than a merged histogram. Paths that did not
  * complete are left out.
@@ -22,6 +23,7 @@ export function runFigures(run: RunResult): RunFigures {
     for (const rep of reps) {
       for (const [metric, value] of Object.entries(rep.warm)) add(metric, value);
       add('coldPath', rep.coldPath);
+      add('sockperf', rep.reference);
     }
     out[path.strategy] = Object.fromEntries([...series].map(([name, values]) => [name, median(values)]));
   }

@@ -4,7 +4,7 @@
  * the loopback one that plays test/fixtures/kubernetes/exchange.yaml (case
  * `three-hosts`: the agent Pods found on their nodes, then exec'd over the
  * v5 channel protocol), and each exec is served by a real `coldpath agent` on
- * an emulated machine (test/integration/machines.ts: its own network, mount,
+ * an emulated machine (bench/emulated-machines.ts: its own network, mount,
  * UTS and time namespaces) — as a privileged Pod with `hostNetwork: true`
  * would run it on its node. The coordinator runs here, reaching the API on
  * 127.0.0.1 through client-node with a kubeconfig; everything else is the
@@ -25,7 +25,7 @@ import { readRun } from '../../src/results/store.js';
 import type { Inventory } from '../../src/scenario/inventory.js';
 import { type ExecAgent, type FakeApiServer, kubeconfigFor, startFakeApi } from '../unit/executors/kubernetes-api-server.js';
 import { CLI, ledgerDirs, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
-import { type Machines, startMachines, stopAllMachines } from './machines.js';
+import { type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 /** Clock offsets of the machines (s): recovered through the exec streams' clock exchanges. */
 const OFFSETS_S: Record<string, number> = { 'fn-1': 120, 'proxy-1': 0, 'svc-1': 45 };
