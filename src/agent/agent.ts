@@ -25,6 +25,7 @@ import type { Readable, Writable } from 'node:stream';
 import { nowMicros } from '../clock.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
 import { ColdpathError, isColdpathError } from '../errors.js';
+import { type KernelFeatures, probeKernelFeatures } from '../env/kernel-features.js';
 import { type CleanReport, cleanLeftovers } from '../kernel/clean.js';
 import { execCommand } from './exec-command.js';
 import { parseRequestLine } from './lines.js';
@@ -65,6 +66,8 @@ export interface AgentOptions {
   closeGraceMs?: number;
   /** What `clean` does; default `cleanLeftovers()` on this machine (needs root). Tests pass a fake. */
   clean?: () => Promise<CleanReport>;
+  /** What `features` does; default `probeKernelFeatures()` on this machine (needs root). Tests pass a fake. */
+  features?: () => Promise<KernelFeatures>;
 }
 
 /** Places for a backend that starts no processes (a test's fake plan backend). */
@@ -76,6 +79,7 @@ const NO_PLACES: NodePlaces = {
 interface Context {
   now: () => number;
   clean: () => Promise<CleanReport>;
+  features: () => Promise<KernelFeatures>;
   backend: PlanBackend;
   places: NodePlaces;
   processes: SpawnedProcesses;
@@ -156,6 +160,8 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return processes.stop(request.proc, request.graceMs ?? DEFAULT_STOP_GRACE_MS).then((status) => ({ id: request.id, type: 'stopped', ...status }));
     case 'clean':
       return context.clean().then((report) => ({ id: request.id, type: 'cleaned', ...report }));
+    case 'features':
+      return context.features().then((features) => ({ id: request.id, type: 'features', ...features }));
   }
 }
 
@@ -188,6 +194,7 @@ export function runAgent(options: AgentOptions): Promise<void> {
   const context: Context = {
     now,
     clean: options.clean ?? (() => cleanLeftovers()),
+    features: options.features ?? probeKernelFeatures,
     backend,
     places: options.places ?? (isNodePlaces(backend) ? backend : NO_PLACES),
     processes: new SpawnedProcesses({ emit: write, drained, now }),

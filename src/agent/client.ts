@@ -13,6 +13,7 @@ import { nowMicros } from '../clock.js';
 import { ColdpathError, inputError } from '../errors.js';
 import { estimateOffset, type ClockExchange, type OffsetEstimate } from './clock-offset.js';
 import { parseResponseLine } from './lines.js';
+import type { KernelFeatures } from '../env/kernel-features.js';
 import type { ApplyResult } from '../kernel/driver.js';
 import type { Plan } from '../topology/ops.js';
 import type { ExecResult } from './exec-command.js';
@@ -200,6 +201,13 @@ export class AgentClient {
     const { response } = await this.request({ type: 'clean' }, timeoutMs);
     const { id: _id, type: _type, ...report } = response;
     return report;
+  }
+
+  /** What the agent's kernel can do (`coldpath doctor`'s kernel checks, on its machine). Waits up to `timeoutMs` (default 60 s). */
+  async features(timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<KernelFeatures> {
+    const { response } = await this.request({ type: 'features' }, timeoutMs);
+    const { id: _id, type: _type, ...features } = response;
+    return features;
   }
 
   /**

@@ -32,7 +32,7 @@ import { planSchema } from '../topology/ops-schema.js';
 export const AGENT_PROTOCOL_VERSION = 1;
 
 /** The request types of version 1, in the order `hello` lists them (all but the first three added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean'] as const;
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -89,6 +89,16 @@ export const teardownRequestSchema = z.strictObject({ id: requestId, type: z.lit
 export const cleanRequestSchema = z.strictObject({ id: requestId, type: z.literal('clean') }).meta({
   id: 'CleanRequest',
   description: "Remove coldpath's leftovers on this machine, as `coldpath clean` does there (runs whose owners are gone, unledgered coldpath namespaces); live runs are skipped.",
+});
+
+/**
+ * `features`: what the agent's kernel can do, found by trying it in a scratch namespace on its
+ * machine (as `coldpath doctor` does there): the coordinator chooses a run's tunnel from the
+ * answers of the machines that hold its tunnel's ends, not from its own kernel.
+ */
+export const featuresRequestSchema = z.strictObject({ id: requestId, type: z.literal('features') }).meta({
+  id: 'FeaturesRequest',
+  description: "Probe this machine's kernel (veth, bridge, gre, ipip, vxlan, nft NAT) in a scratch namespace, removed afterwards.",
 });
 
 /** A node of a plan: what `coldpath clean` recognises after the tag in `coldpath-<tag>-<node>`. */
@@ -206,6 +216,7 @@ export const agentRequestSchema = z
     writeRequestSchema,
     stopRequestSchema,
     cleanRequestSchema,
+    featuresRequestSchema,
   ])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
@@ -258,6 +269,21 @@ export const tornDownResponseSchema = z
     processesKilled: z.number().int().nonnegative().describe('Processes that were still running in them, or recorded, and were killed.'),
   })
   .meta({ id: 'TornDownResponse' });
+
+/** What the agent's kernel can do (`coldpath doctor`'s kernel checks, on its machine). */
+export const featuresResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('features'),
+    veth: z.boolean(),
+    bridge: z.boolean(),
+    gre: z.boolean(),
+    ipip: z.boolean(),
+    vxlan: z.boolean(),
+    nftNat: z.boolean(),
+    errors: z.record(z.string(), z.string()).describe("Each failed check's error text, e.g. gre: 'Error: Unknown device type.'"),
+  })
+  .meta({ id: 'FeaturesResponse' });
 
 /** What a `clean` removed on the agent's machine. */
 export const cleanedResponseSchema = z
@@ -367,6 +393,7 @@ export const agentResponseSchema = z
     tornDownResponseSchema,
     sessionResponseSchema,
     cleanedResponseSchema,
+    featuresResponseSchema,
     executedResponseSchema,
     spawnedResponseSchema,
     writtenResponseSchema,
@@ -382,6 +409,7 @@ export type ShutdownRequest = z.infer<typeof shutdownRequestSchema>;
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 export type CleanedResponse = z.infer<typeof cleanedResponseSchema>;
+export type FeaturesResponse = z.infer<typeof featuresResponseSchema>;
 export type SessionRequest = z.infer<typeof sessionRequestSchema>;
 export type ExecRequest = z.infer<typeof execRequestSchema>;
 export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
@@ -422,6 +450,7 @@ export interface ResponseOf {
   write: WrittenResponse;
   stop: StoppedResponse;
   clean: CleanedResponse;
+  features: FeaturesResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -437,4 +466,5 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   write: 'written',
   stop: 'stopped',
   clean: 'cleaned',
+  features: 'features',
 };

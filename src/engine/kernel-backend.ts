@@ -20,6 +20,8 @@ import { acrossMachines, type RunInventory } from '../executors/run-inventory.js
 import { LocalKernelDriver } from '../kernel/driver.js';
 import type { KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
+import { chooseTunnelOnHosts } from '../env/kernel-features.js';
+import type { TunnelChoice } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
 import { splitPlan } from '../topology/host-plans.js';
 import type { Layout } from '../topology/layout.js';
@@ -32,8 +34,19 @@ const LOCAL_AGENT = 'local';
 const clockText = (clock: { offsetUs: number; uncertaintyUs: number; samples: number }): string =>
   `${clock.offsetUs.toFixed(1)} ± ${clock.uncertaintyUs.toFixed(1)} µs from ${clock.samples} exchanges`;
 
-/** The run's driver and what run.json's notes say about it. `ledger` is the run's, claimed already (a local agent joins its tag). */
-export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
+/** What the run needs of the driver: its scenario and layout, and whether it makes a proxy tunnel (gre-proxy, experiments). */
+export interface DriverRun {
+  scenario: Scenario;
+  layout: Layout;
+  needsTunnel: boolean;
+}
+
+/**
+ * The run's driver, what run.json's notes say about it and, across machines, the tunnel chosen from the
+ * kernels of the machines that hold its ends (on one machine preflight chose it from this kernel).
+ * `ledger` is the run's, claimed already (a local agent joins its tag).
+ */
+export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: DriverRun): Promise<{ driver: KernelDriver; notes: string[]; tunnel?: TunnelChoice }> {
   if (hosts === undefined) return { driver: new LocalKernelDriver(ledger), notes: [] };
   if (acrossMachines(hosts)) return openHostsDriver(ledger, hosts, run);
   const connection = await connectLocal({ name: LOCAL_AGENT });
@@ -46,7 +59,7 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
 }
 
 /** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */
-async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
+async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: DriverRun): Promise<{ driver: KernelDriver; notes: string[]; tunnel?: TunnelChoice }> {
   // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
   const nodesOn = (host: string): string[] => [...placement.nodes].flatMap(([node, on]) => (on === host ? [node] : []));
@@ -59,11 +72,40 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
         `host ${c.host} (${nodesOn(c.host).join(', ')}): agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
     );
     const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement) };
-    return { driver: new HostsKernelDriver(drivers, placed, ledger), notes };
+    const driver = new HostsKernelDriver(drivers, placed, ledger);
+    if (!run.needsTunnel) return { driver, notes };
+    // The tunnel's ends are the function hosts and the proxies: their kernels decide, not the coordinator's.
+    const ends = connections.filter((c) => hosts.hosts.find((h) => h.name === c.host)?.role !== 'service-host' && nodesOn(c.host).length > 0);
+    const tunnel = await tunnelOnHosts(run.scenario.tunnel, ends, (host) => hosts.hosts.find((h) => h.name === host)?.role === 'proxy');
+    return { driver, notes, tunnel };
   } catch (error) {
     await closeAll(connections);
     throw error;
   }
+}
+
+/** Asks each host's agent what its kernel can do and chooses the tunnel all of them can make (proxies: with nftables NAT); refuses before anything is built. */
+async function tunnelOnHosts(requested: Scenario['tunnel'], ends: readonly AgentConnection[], isProxy: (host: string) => boolean): Promise<TunnelChoice> {
+  const features = await Promise.all(
+    ends.map(async (connection) => {
+      if (!connection.hello.accepts.includes('features'))
+        throw new ColdpathError(`host ${connection.host}: its agent cannot report its kernel's features (an older coldpath)`, {
+          kind: 'environment',
+          hint: "install the coordinator's coldpath version on the host (`npm ci` in the same checkout)",
+        });
+      return { host: connection.host, features: await connection.client.features() };
+    }),
+  );
+  // A proxy masquerades with nftables: without NAT in its kernel it cannot carry a path.
+  const noNat = features.filter((f) => isProxy(f.host) && !f.features.nftNat);
+  if (noNat.length > 0)
+    throw new ColdpathError(`nftables NAT is missing on ${noNat.map((f) => `${f.host} (${f.features.errors['nftNat'] ?? 'unsupported'})`).join(', ')}: the proxy masquerades with it`, {
+      kind: 'environment',
+      hint: 'apt-get install -y nftables on the proxy hosts; `coldpath doctor` there says what else is missing',
+    });
+  const choice = chooseTunnelOnHosts(requested, features);
+  if ('error' in choice) throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'choose a tunnel every function host and proxy can make (`coldpath doctor` on each host lists them)' });
+  return { requested, ...choice };
 }
 
 /** Exchanges made again, more of them, when the connect estimate is too wide; still too wide → the run cannot place spans there. */

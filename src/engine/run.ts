@@ -73,7 +73,7 @@ export async function preflight(
   resolvePlacement(scenario);
   new ControlPlaneModel(scenario);
   buildLayout(scenario, 'ffff'); // interface names and addresses fit
-  const needsProxy = scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
+  const needsProxy = needsProxyTunnel(scenario);
   if (needsProxy) masqConfig(scenario);
   preflightExperiments(scenario.experiments);
   const realServers = preflightRealServers(scenario);
@@ -83,14 +83,10 @@ export async function preflight(
   if (!features.veth || !features.bridge) {
     throw new ColdpathError('the kernel cannot create veth or bridge links', { kind: 'environment', hint: 'see `coldpath doctor`' });
   }
-  if (!needsProxy) return { features, tunnel: null, realServers };
+  // Across machines the hosts' kernels make the tunnel and the NAT: their agents' answers decide (kernel-backend.ts), not this kernel.
+  if (!needsProxy || options.acrossMachines === true) return { features, tunnel: null, realServers };
   if (!features.nftNat) {
     throw new ColdpathError(`gre-proxy needs nftables NAT: ${features.errors['nftNat'] ?? ''}`, { kind: 'environment', hint: 'see `coldpath doctor`' });
-  }
-  // Across machines (executor ssh) the tunnel is explicit (checkHostsScenario) and the hosts' kernels make it, not this one.
-  if (options.acrossMachines === true && scenario.tunnel !== 'auto') {
-    const reason = `tunnel: ${scenario.tunnel} requested; made by the hosts' kernels (the coordinator's is not checked)`;
-    return { features, tunnel: { requested: scenario.tunnel, used: scenario.tunnel, reason }, realServers };
   }
   const choice = chooseTunnel(scenario.tunnel, features);
   if ('error' in choice) {
@@ -98,6 +94,9 @@ export async function preflight(
   }
   return { features, tunnel: { requested: scenario.tunnel, ...choice }, realServers };
 }
+
+/** Whether a run makes a proxy tunnel: gre-proxy, or an experiment (each builds its own proxy). */
+export const needsProxyTunnel = (scenario: Scenario): boolean => scenario.strategies.includes('gre-proxy') || scenario.experiments.length > 0;
 
 export function newRunId(tag: string, at = new Date()): string {
   return `${at
@@ -117,15 +116,18 @@ function claimLedger(): Ledger {
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, events, signal } = options;
   const started = new Date();
-  const { features, tunnel, realServers: preparedServers } = await preflight(scenario, { acrossMachines: acrossMachines(options.hosts) });
+  const { features, tunnel: preflightTunnel, realServers: preparedServers } = await preflight(scenario, { acrossMachines: acrossMachines(options.hosts) });
   const reference = await referenceSetup(scenario);
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
   const layout = buildLayout(scenario, ledger.tag);
-  const { driver, notes } = await openKernelDriver(ledger, options.hosts, { scenario, layout }).catch((error: unknown) => {
+  const opened = await openKernelDriver(ledger, options.hosts, { scenario, layout, needsTunnel: needsProxyTunnel(scenario) }).catch((error: unknown) => {
     ledger.remove();
     throw error;
   });
+  const { driver, notes } = opened;
+  // Across machines the hosts' kernels chose the tunnel (kernel-backend.ts); here, preflight did.
+  const tunnel = opened.tunnel ?? preflightTunnel;
   for (const message of notes) events.emit({ type: 'note', message });
   const model = new ControlPlaneModel(scenario);
   if (tunnel !== null && tunnel.used !== 'gre') {

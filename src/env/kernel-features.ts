@@ -71,3 +71,30 @@ export function chooseTunnel(requested: 'auto' | TunnelType, features: KernelFea
   if (features.vxlan) return { used: 'vxlan', reason: `tunnel: auto; the kernel has no ip_gre (${features.errors['gre'] ?? 'unsupported'}), so VXLAN carries the proxy tunnel` };
   return { error: 'tunnel: auto; the kernel has neither ip_gre nor vxlan' };
 }
+
+/** One machine's kernel, as its agent's `features` answer gives it. */
+export interface HostFeatures {
+  host: string;
+  features: KernelFeatures;
+}
+
+/**
+ * The tunnel of a run across machines, from the kernels of the machines that hold its ends (function
+ * hosts and proxies): what was requested if every one of them has it, else an error naming the hosts
+ * that lack it; `auto` → GRE where all have ip_gre, otherwise VXLAN where all have it.
+ */
+export function chooseTunnelOnHosts(requested: 'auto' | TunnelType, hosts: readonly HostFeatures[]): { used: TunnelType; reason: string } | { error: string } {
+  const names = hosts.map((h) => h.host).join(', ');
+  const lacking = (type: TunnelType): HostFeatures[] => hosts.filter((h) => !h.features[type]);
+  const why = (missing: readonly HostFeatures[], type: TunnelType): string => missing.map((h) => `${h.host}: ${h.features.errors[type] ?? 'unsupported'}`).join('; ');
+  if (requested !== 'auto') {
+    const missing = lacking(requested);
+    return missing.length === 0
+      ? { used: requested, reason: `tunnel: ${requested} requested; the kernels of ${names} have it` }
+      : { error: `tunnel: ${requested} requested, but ${missing.length === 1 ? 'a host' : 'hosts'} cannot create ${requested} links (${why(missing, requested)})` };
+  }
+  const noGre = lacking('gre');
+  if (noGre.length === 0) return { used: 'gre', reason: `tunnel: auto; the kernels of ${names} have ip_gre` };
+  if (lacking('vxlan').length === 0) return { used: 'vxlan', reason: `tunnel: auto; ${noGre.map((h) => h.host).join(', ')} ha${noGre.length === 1 ? 's' : 've'} no ip_gre (${why(noGre, 'gre')}), so VXLAN carries the proxy tunnel` };
+  return { error: `tunnel: auto; the tunnel's hosts (${names}) have neither ip_gre nor vxlan in common (${why(noGre, 'gre')}; ${why(lacking('vxlan'), 'vxlan')})` };
+}

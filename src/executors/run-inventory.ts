@@ -29,13 +29,13 @@ export function loadRunInventory(path: string): RunInventory {
  * What a run across machines (`executor: ssh` or `kubernetes`) supports today; each refusal names the
  * scenario field. The coordinator only talks to agents there: everything it would still start on its
  * own machine beside the namespaces (real servers' daemons, OCI containers, CNI plugins, experiments' daemons)
- * and everything tied to this machine's CPUs or kernel (pinning, `tunnel: auto`) is local-only.
+ * and everything tied to this machine's CPUs (pinning) is local-only. The tunnel, `auto` included, is chosen
+ * from the hosts' own kernels once their agents answer (engine/kernel-backend.ts).
  */
 export function checkHostsScenario(scenario: Scenario): void {
   const refuse = (field: string, got: string, hint: string): never => {
     throw inputError(field, `${got}: not supported across machines (executor: ssh) yet`, hint);
   };
-  if (scenario.tunnel === 'auto') refuse('tunnel', 'auto', "set tunnel: gre, vxlan or ipip: the coordinator cannot see the hosts' kernels, so it cannot choose for them");
   if (scenario.cpu.placement !== 'none') refuse('cpu.placement', scenario.cpu.placement, "set cpu.placement: none (CPU numbers are each machine's own)");
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');

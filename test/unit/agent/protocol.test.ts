@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { KernelFeatures } from '../../../src/env/kernel-features.js';
 import type { CleanReport } from '../../../src/kernel/clean.js';
 import { runAgent } from '../../../src/agent/agent.js';
 import { parseRequestLine, parseResponseLine } from '../../../src/agent/lines.js';
@@ -12,12 +13,21 @@ import { agentJsonSchema } from '../../../src/commands/schema.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 
 /** The agent's answers to `lines`, fed in one by one, with the input ended after them unless `keepOpen`. */
-async function converse(lines: string[], options: { keepOpen?: boolean; now?: () => number; clean?: () => Promise<CleanReport> } = {}): Promise<{ answers: unknown[]; done: Promise<void> }> {
+async function converse(
+  lines: string[],
+  options: { keepOpen?: boolean; now?: () => number; clean?: () => Promise<CleanReport>; features?: () => Promise<KernelFeatures> } = {},
+): Promise<{ answers: unknown[]; done: Promise<void> }> {
   const input = new PassThrough();
   const output = new PassThrough();
   const text: string[] = [];
   output.on('data', (chunk: Buffer) => text.push(chunk.toString('utf8')));
-  const done = runAgent({ input, output, ...(options.now === undefined ? {} : { now: options.now }), ...(options.clean === undefined ? {} : { clean: options.clean }) });
+  const done = runAgent({
+    input,
+    output,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.clean === undefined ? {} : { clean: options.clean }),
+    ...(options.features === undefined ? {} : { features: options.features }),
+  });
   for (const line of lines) input.write(`${line}\n`);
   if (options.keepOpen !== true) input.end();
   await (options.keepOpen === true ? new Promise((resolve) => setTimeout(resolve, 20)) : done);
@@ -58,7 +68,7 @@ describe('request lines', () => {
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean, features',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -100,7 +110,7 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features'],
       },
     ]);
   });
@@ -112,6 +122,14 @@ describe('the agent', () => {
     const failed = await converse(['{"id": 4, "type": "clean"}'], { clean: async () => Promise.reject(new Error('EACCES: /run/coldpath')) });
     expect(failed.answers).toEqual([{ id: 4, type: 'error', code: 'failed', reason: 'EACCES: /run/coldpath' }]);
     expect((await converse(['{"id": 5, "type": "clean", "tag": "ab12"}'])).answers).toMatchObject([{ id: 5, type: 'error', code: 'malformed', field: 'tag' }]);
+  });
+
+  it("answers features with its machine's kernel checks, and a failed probe with the error", async () => {
+    const features = { veth: true, bridge: true, gre: false, ipip: false, vxlan: true, nftNat: true, errors: { gre: 'Error: Unknown device type.', ipip: 'Error: Unknown device type.' } };
+    const { answers } = await converse(['{"id": 6, "type": "features"}'], { features: async () => features });
+    expect(answers).toEqual([{ id: 6, type: 'features', ...features }]);
+    const failed = await converse(['{"id": 7, "type": "features"}'], { features: async () => Promise.reject(new Error('no free run tag')) });
+    expect(failed.answers).toEqual([{ id: 7, type: 'error', code: 'failed', reason: 'no free run tag' }]);
   });
 
   it('refuses another protocol version, naming the field', async () => {
