@@ -104,7 +104,8 @@ async function tunnelOnHosts(requested: Scenario['tunnel'], ends: readonly Agent
       hint: 'apt-get install -y nftables on the proxy hosts; `coldpath doctor` there says what else is missing',
     });
   const choice = chooseTunnelOnHosts(requested, features);
-  if ('error' in choice) throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'choose a tunnel every function host and proxy can make (`coldpath doctor` on each host lists them)' });
+  if ('error' in choice)
+    throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'choose a tunnel every function host and proxy can make (`coldpath doctor` on each host lists them)' });
   return { requested, ...choice };
 }
 

@@ -95,6 +95,7 @@ export function chooseTunnelOnHosts(requested: 'auto' | TunnelType, hosts: reado
   }
   const noGre = lacking('gre');
   if (noGre.length === 0) return { used: 'gre', reason: `tunnel: auto; the kernels of ${names} have ip_gre` };
-  if (lacking('vxlan').length === 0) return { used: 'vxlan', reason: `tunnel: auto; ${noGre.map((h) => h.host).join(', ')} ha${noGre.length === 1 ? 's' : 've'} no ip_gre (${why(noGre, 'gre')}), so VXLAN carries the proxy tunnel` };
+  if (lacking('vxlan').length === 0)
+    return { used: 'vxlan', reason: `tunnel: auto; ${noGre.map((h) => h.host).join(', ')} ha${noGre.length === 1 ? 's' : 've'} no ip_gre (${why(noGre, 'gre')}), so VXLAN carries the proxy tunnel` };
   return { error: `tunnel: auto; the tunnel's hosts (${names}) have neither ip_gre nor vxlan in common (${why(noGre, 'gre')}; ${why(lacking('vxlan'), 'vxlan')})` };
 }
