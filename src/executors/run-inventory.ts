@@ -10,6 +10,7 @@
 import { ColdpathError, inputError } from '../errors.js';
 import { loadInventory } from '../scenario/load-inventory.js';
 import type { Inventory } from '../scenario/inventory.js';
+import type { ExperimentSpec } from '../scenario/experiments.js';
 import type { Scenario } from '../scenario/schema.js';
 
 /** The executors `coldpath run --hosts` drives a scenario through. */
@@ -32,6 +33,18 @@ export function loadRunInventory(path: string): RunInventory {
 }
 
 /**
+ * Experiment kinds that still do part of their work on the coordinator, and what: refused across
+ * machines. `tenants` is not here: its plans, commands, probes and kernel check all go through the
+ * run's `KernelDriver`, so they execute on each node's machine (experiments/tenants/experiment.ts).
+ */
+const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], 'tenants'>, string>> = {
+  failover: "keepalived's configuration check and its files are on the coordinator",
+  mtu: "it checks the coordinator's kernel and flushes route caches from the coordinator",
+  nat: 'it kills what is left in the proxy from the coordinator (killIn), and is not proven across machines',
+  scaling: 'it kills what is left in the proxies from the coordinator (killIn), and is not proven across machines',
+};
+
+/**
  * What a run across machines (`executor: ssh`) supports today; each refusal names the scenario field.
  * The coordinator only talks to agents there: everything it would start on its own machine beside
  * the namespaces (real servers' daemons, sockperf, OCI containers, CNI plugins, experiments' daemons)
@@ -46,7 +59,10 @@ export function checkHostsScenario(scenario: Scenario): void {
   if (scenario.reference.tool !== 'none') refuse('reference.tool', scenario.reference.tool, 'set reference.tool: none (sockperf is started by the coordinator)');
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
-  if (scenario.experiments.length > 0) refuse('experiments', `${scenario.experiments.length} experiment(s)`, 'remove experiments (their daemons start on the coordinator)');
+  scenario.experiments.forEach((spec, i) => {
+    const why = spec.kind === 'tenants' ? undefined : LOCAL_ONLY_EXPERIMENTS[spec.kind];
+    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kind tenants runs across machines`);
+  });
   scenario.services.forEach((service, i) => {
     if (service.kind !== 'builtin') refuse(`services.${i}.kind`, service.kind, 'use kind: builtin (real servers start on the coordinator)');
   });

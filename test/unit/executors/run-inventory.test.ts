@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkHostsScenario, checkRunInventory, loadRunInventory } from '../../../src/executors/run-inventory.js';
 import { loadScenario } from '../../../src/scenario/load.js';
+import { type ExperimentSpec, experimentSchema } from '../../../src/scenario/experiments.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
@@ -19,6 +20,8 @@ function thrown(work: () => unknown): ColdpathError {
   }
   throw new Error('expected a ColdpathError');
 }
+
+const parse = (spec: Record<string, unknown>): ExperimentSpec => experimentSchema.parse(spec);
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'run-hosts-')), 'hosts.yaml');
@@ -43,6 +46,9 @@ describe('run --hosts', () => {
     expect(inventory.executor).toBe('ssh');
     const base = loadScenario(join(PACKAGE_ROOT, 'examples', 'hosts', 'scenario.yaml')).scenario;
     expect(() => checkHostsScenario(base)).not.toThrow();
+    // tenants goes through the run's KernelDriver (plans, commands, probes, its kernel check): it runs across machines.
+    const tenants = parse({ kind: 'tenants', tunnel: 'ipip' });
+    expect(() => checkHostsScenario({ ...base, experiments: [tenants, parse({ kind: 'tenants', name: 'again' })] })).not.toThrow();
     const cases: Array<[Partial<Scenario>, string]> = [
       [{ tunnel: 'auto' }, 'tunnel'],
       [{ cpu: { ...base.cpu, placement: 'pinned' } }, 'cpu.placement'],
@@ -50,6 +56,10 @@ describe('run --hosts', () => {
       [{ instances: { ...base.instances, runtime: 'oci' } }, 'instances.runtime'],
       [{ instances: { ...base.instances, network: 'cni' } }, 'instances.network'],
       [{ services: [{ ...base.services[0]!, kind: 'redis' }] }, 'services.0.kind'],
+      [{ experiments: [tenants, parse({ kind: 'failover' })] }, 'experiments.1.kind'],
+      [{ experiments: [parse({ kind: 'mtu' })] }, 'experiments.0.kind'],
+      [{ experiments: [parse({ kind: 'nat' })] }, 'experiments.0.kind'],
+      [{ experiments: [parse({ kind: 'scaling' })] }, 'experiments.0.kind'],
     ];
     for (const [change, field] of cases) {
       const error = thrown(() => checkHostsScenario({ ...base, ...change }));
