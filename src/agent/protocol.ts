@@ -357,7 +357,9 @@ export const errorResponseSchema = z
     stderr: z
       .string()
       .optional()
-      .describe("failed: the failing command's standard error as the agent's machine wrote it (e.g. the kernel's `RTNETLINK answers: File exists`), so the coordinator can quote that machine's own words. Added within version 1."),
+      .describe(
+        "failed: the failing command's standard error as the agent's machine wrote it (e.g. the kernel's `RTNETLINK answers: File exists`), so the coordinator can quote that machine's own words. Added within version 1.",
+      ),
   })
   .meta({ id: 'ErrorResponse', description: 'A refused or failed request; the agent keeps serving.' });
 

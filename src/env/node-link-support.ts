@@ -13,7 +13,13 @@ import { linkTestArgs } from './kernel-features.js';
 export async function linkRefusalIn(inNode: InNode, type: TunnelType): Promise<string | null> {
   const args = linkTestArgs(type);
   const created = await inNode(['ip', ...args], { timeoutMs: 10_000 });
-  if (created.exitCode !== 0) return created.stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? `ip exited ${created.exitCode}`;
+  if (created.exitCode !== 0)
+    return (
+      created.stderr
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim() ?? `ip exited ${created.exitCode}`
+    );
   // args: link add NAME type …
   await inNode(['ip', 'link', 'del', args[2] as string], { timeoutMs: 10_000 });
   return null;
