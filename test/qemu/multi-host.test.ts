@@ -350,6 +350,9 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     "answers the seed's question across the guests: over IPIP proxy-1's and fn-1's kernels refuse tenant B's tunnel (File exists) and B is misdelivered",
     async () => {
       const { run, report } = await tenantsRun();
+      // Where the experiment's nodes live (run.json's notes): its tunnels' ends on fn-1 and proxy-1, its counters on svc-1.
+      const placed = (host: string): string[] => /^host [^ ]+ \(([^)]*)\)/.exec(run.notes.find((n) => n.startsWith(`host ${host} (`)) ?? '')?.[1]?.split(', ') ?? [];
+      expect([placed('fn-1'), placed('proxy-1').includes('px0'), placed('svc-1')]).toEqual([['fh0'], true, ['us-svc']]);
       const t = run.experiments.find((e) => e.name === 'tenants-ipip');
       expect(t?.kind).toBe('tenants');
       if (t?.kind !== 'tenants') return;
