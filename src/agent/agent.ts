@@ -99,7 +99,7 @@ function identity(): Omit<HelloResponse, 'id'> {
   };
 }
 
-/** A valid request that failed: a ColdpathError's message, hint and field travel as they are. */
+/** A valid request that failed: a ColdpathError's message, hint, field and the command's stderr travel as they are. */
 function failure(id: number, error: unknown): ErrorResponse {
   if (!isColdpathError(error)) return { id, type: 'error', code: 'failed', reason: error instanceof Error ? error.message : String(error) };
   return {
@@ -109,6 +109,7 @@ function failure(id: number, error: unknown): ErrorResponse {
     reason: error.message,
     ...(error.field === undefined ? {} : { field: error.field }),
     ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.stderr === undefined ? {} : { stderr: error.stderr }),
   };
 }
 

@@ -294,7 +294,7 @@ export class AgentClient {
     }
     const id = response.id as number;
     if (response.type === 'error') {
-      this.settle(id, pending, this.refusal(`${pending.type} request ${id} refused: ${response.reason}`, response.code, response.field, response.hint));
+      this.settle(id, pending, this.refusal(`${pending.type} request ${id} refused: ${response.reason}`, response.code, response.field, response.hint, response.stderr));
     } else if (response.type !== RESPONSE_TYPE_OF[pending.type]) {
       this.settle(id, pending, this.error(`answered ${pending.type} request ${id} with a ${response.type} response`));
     } else {
@@ -340,8 +340,14 @@ export class AgentClient {
     this.remotes.clear();
   }
 
-  private refusal(reason: string, code: string, field: string | undefined, hint: string | undefined): ColdpathError {
-    return new ColdpathError(`${this.label}: ${reason} (${code})`, { kind: 'runtime', ...(field === undefined ? {} : { field }), ...(hint === undefined ? {} : { hint }) });
+  /** `stderr`: the failed command's, from the agent's machine (kept so a caller can quote that kernel's answer). */
+  private refusal(reason: string, code: string, field: string | undefined, hint: string | undefined, stderr?: string): ColdpathError {
+    return new ColdpathError(`${this.label}: ${reason} (${code})`, {
+      kind: 'runtime',
+      ...(field === undefined ? {} : { field }),
+      ...(hint === undefined ? {} : { hint }),
+      ...(stderr === undefined ? {} : { stderr }),
+    });
   }
 
   private error(message: string, cause?: unknown, hint?: string): ColdpathError {

@@ -380,6 +380,12 @@ export const errorResponseSchema = z
     reason: z.string().describe('What is wrong, starting with the field when one is (e.g. `type: unknown request type "start"; ...`).'),
     field: z.string().optional().describe('Dotted path of the offending field, when one is.'),
     hint: z.string().optional().describe('What the coordinator (or its user) can do about it.'),
+    stderr: z
+      .string()
+      .optional()
+      .describe(
+        "failed: the failing command's standard error as the agent's machine wrote it (e.g. the kernel's `RTNETLINK answers: File exists`), so the coordinator can quote that machine's own words. Added within version 1.",
+      ),
   })
   .meta({ id: 'ErrorResponse', description: 'A refused or failed request; the agent keeps serving.' });
 

@@ -36,6 +36,13 @@ const NFT_NAT = `table ip cpnat {
 }
 `;
 
+/** The `ip` arguments that create a scratch link of `type` (named `cp<type>0`, underlay-free endpoints from TEST-NET-1). */
+export function linkTestArgs(type: TunnelType): readonly string[] {
+  const test = LINK_TESTS.find(([feature]) => feature === type);
+  if (test === undefined) throw new Error(`no link test for ${type}`);
+  return test[1];
+}
+
 export async function probeKernelFeatures(): Promise<KernelFeatures> {
   let ledger: Ledger | undefined;
   for (let attempt = 0; ledger === undefined && attempt < 20; attempt++) ledger = Ledger.create(newRunTag());

@@ -12,6 +12,7 @@
 import { inputError } from '../errors.js';
 import { loadInventory } from '../scenario/load-inventory.js';
 import type { Inventory } from '../scenario/inventory.js';
+import type { ExperimentSpec } from '../scenario/experiments.js';
 import type { Scenario } from '../scenario/schema.js';
 
 /** An inventory `coldpath run --hosts` drives: every executor (local, ssh, kubernetes). */
@@ -26,6 +27,18 @@ export function loadRunInventory(path: string): RunInventory {
 }
 
 /**
+ * Experiment kinds that still do part of their work on the coordinator, and what: refused across
+ * machines. `tenants` is not here: its plans, commands, probes and kernel check all go through the
+ * run's `KernelDriver`, so they execute on each node's machine (experiments/tenants/experiment.ts).
+ */
+const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], 'tenants'>, string>> = {
+  failover: "keepalived's configuration check and its files are on the coordinator",
+  mtu: "it checks the coordinator's kernel and flushes route caches from the coordinator",
+  nat: 'it kills what is left in the proxy from the coordinator (killIn), and is not proven across machines',
+  scaling: 'it kills what is left in the proxies from the coordinator (killIn), and is not proven across machines',
+};
+
+/**
  * What a run across machines (`executor: ssh` or `kubernetes`) supports today; each refusal names the
  * scenario field. The coordinator only talks to agents there: everything it would still start on its
  * own machine beside the namespaces (real servers' daemons, OCI containers, CNI plugins, experiments' daemons)
@@ -34,12 +47,15 @@ export function loadRunInventory(path: string): RunInventory {
  */
 export function checkHostsScenario(scenario: Scenario): void {
   const refuse = (field: string, got: string, hint: string): never => {
-    throw inputError(field, `${got}: not supported across machines (executor: ssh) yet`, hint);
+    throw inputError(field, `${got}: not supported across machines yet`, hint);
   };
   if (scenario.cpu.placement !== 'none') refuse('cpu.placement', scenario.cpu.placement, "set cpu.placement: none (CPU numbers are each machine's own)");
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
-  if (scenario.experiments.length > 0) refuse('experiments', `${scenario.experiments.length} experiment(s)`, 'remove experiments (their daemons start on the coordinator)');
+  scenario.experiments.forEach((spec, i) => {
+    const why = spec.kind === 'tenants' ? undefined : LOCAL_ONLY_EXPERIMENTS[spec.kind];
+    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kind tenants runs across machines`);
+  });
   scenario.services.forEach((service, i) => {
     if (service.kind !== 'builtin') refuse(`services.${i}.kind`, service.kind, 'use kind: builtin (real servers start on the coordinator)');
   });

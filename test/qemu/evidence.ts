@@ -48,20 +48,41 @@ const ipv4 = (data: Buffer, at: number): string => [0, 1, 2, 3].map((i) => data[
 
 /** GRE packets in a pcap file of Ethernet frames (tcpdump -w, link type EN10MB). */
 export function grePacketsFromPcap(pcap: Buffer): GrePacket[] {
+  return framesOf(pcap).flatMap((frame) => decodeFrame(frame) ?? []);
+}
+
+/** An IPIP packet (IP protocol 4): outer endpoints, and the IPv4 packet it carries. No key: nothing names a tenant. */
+export interface IpipPacket {
+  src: string;
+  dst: string;
+  inner: { src: string; dst: string; protocol: number };
+}
+
+/** IPIP packets in a pcap file of Ethernet frames (tcpdump -w, link type EN10MB). */
+export function ipipPacketsFromPcap(pcap: Buffer): IpipPacket[] {
+  return framesOf(pcap).flatMap((frame): IpipPacket[] => {
+    if (frame.length < 14 + 20 || frame.readUInt16BE(12) !== 0x0800) return [];
+    const ip = 14;
+    const inner = ip + ((frame[ip] ?? 0) & 0x0f) * 4;
+    if (frame[ip + 9] !== 4 || frame.length < inner + 20) return [];
+    return [{ src: ipv4(frame, ip + 12), dst: ipv4(frame, ip + 16), inner: { src: ipv4(frame, inner + 12), dst: ipv4(frame, inner + 16), protocol: frame[inner + 9] ?? 0 } }];
+  });
+}
+
+/** The Ethernet frames of a little-endian pcap file. */
+function framesOf(pcap: Buffer): Buffer[] {
   if (pcap.length < 24) throw new Error('pcap file is shorter than its header: the capture saw nothing');
   const magic = pcap.readUInt32LE(0);
   if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`not a little-endian pcap file (magic 0x${magic.toString(16)})`);
   const linkType = pcap.readUInt32LE(20);
   if (linkType !== 1) throw new Error(`expected Ethernet frames (link type 1), got link type ${linkType}`);
-  const packets: GrePacket[] = [];
+  const frames: Buffer[] = [];
   for (let at = 24; at + 16 <= pcap.length; ) {
     const length = pcap.readUInt32LE(at + 8);
-    const frame = pcap.subarray(at + 16, at + 16 + length);
+    frames.push(pcap.subarray(at + 16, at + 16 + length));
     at += 16 + length;
-    const packet = decodeFrame(frame);
-    if (packet !== undefined) packets.push(packet);
   }
-  return packets;
+  return frames;
 }
 
 function decodeFrame(frame: Buffer): GrePacket | undefined {

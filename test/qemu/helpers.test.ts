@@ -5,11 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newcArchive } from './cpio.js';
-import { dottedKey, GRE_KEY_PRESENT, grePacketsFromPcap } from './evidence.js';
+import { dottedKey, GRE_KEY_PRESENT, grePacketsFromPcap, ipipPacketsFromPcap } from './evidence.js';
 import { softdepPre } from './modules.js';
 
 /** One Ethernet frame in a pcap file: IPv4 / GRE (K bit, key) / IPv4 TCP. */
 function pcapWithGre(key: number): Buffer {
+  const gre = Buffer.alloc(8);
+  gre.writeUInt16BE(GRE_KEY_PRESENT, 0);
+  gre.writeUInt16BE(0x0800, 2);
+  gre.writeUInt32BE(key, 4);
+  return pcapOf(47, gre);
+}
+
+/** One Ethernet frame in a pcap file: IPv4 (protocol `outerProtocol`) / `header` / IPv4 TCP. */
+function pcapOf(outerProtocol: number, header: Buffer): Buffer {
   const global = Buffer.alloc(24);
   global.writeUInt32LE(0xa1b2c3d4, 0);
   global.writeUInt16LE(2, 4);
@@ -21,18 +30,14 @@ function pcapWithGre(key: number): Buffer {
   inner[9] = 6;
   Buffer.from([100, 127, 0, 128]).copy(inner, 12);
   Buffer.from([198, 19, 0, 4]).copy(inner, 16);
-  const gre = Buffer.alloc(8);
-  gre.writeUInt16BE(GRE_KEY_PRESENT, 0);
-  gre.writeUInt16BE(0x0800, 2);
-  gre.writeUInt32BE(key, 4);
   const outer = Buffer.alloc(20);
   outer[0] = 0x45;
-  outer[9] = 47;
+  outer[9] = outerProtocol;
   Buffer.from([198, 18, 0, 16]).copy(outer, 12);
   Buffer.from([198, 18, 0, 64]).copy(outer, 16);
   const ether = Buffer.alloc(14);
   ether.writeUInt16BE(0x0800, 12);
-  const frame = Buffer.concat([ether, outer, gre, inner]);
+  const frame = Buffer.concat([ether, outer, header, inner]);
   const record = Buffer.alloc(16);
   record.writeUInt32LE(frame.length, 8);
   record.writeUInt32LE(frame.length, 12);
@@ -52,6 +57,13 @@ describe('QEMU tier helpers', () => {
         inner: { src: '100.127.0.128', dst: '198.19.0.4', protocol: 6 },
       },
     ]);
+  });
+
+  it('decodes IPIP (protocol 4): outer endpoints and the packet inside, and tells it from GRE', () => {
+    const ipip = pcapOf(4, Buffer.alloc(0));
+    expect(ipipPacketsFromPcap(ipip)).toEqual([{ src: '198.18.0.16', dst: '198.18.0.64', inner: { src: '100.127.0.128', dst: '198.19.0.4', protocol: 6 } }]);
+    expect(grePacketsFromPcap(ipip)).toEqual([]);
+    expect(ipipPacketsFromPcap(pcapWithGre(1))).toEqual([]);
   });
 
   it('prints keys the way iproute2 does', () => {

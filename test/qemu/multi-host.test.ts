@@ -6,7 +6,11 @@
  * on the host, `coldpath run SCENARIO --hosts INVENTORY` (executor ssh) places
  * the scenario's nodes on the guests and drives each guest's `coldpath agent`
  * over real ssh, with `tunnel: gre`: real GRE between two separate kernels,
- * seen on the wire between them.
+ * seen on the wire between them. A second run does the same with the `tenants`
+ * experiment over GRE and over IPIP (issue 12's seed question across kernels):
+ * tenant B's IPIP tunnel refused by fn-1's and proxy-1's kernels ("File
+ * exists"), its requests delivered to tenant A's side on svc-1, IPIP (IP
+ * protocol 4) and both GRE keys seen on the wire between fn-1 and proxy-1.
  *
  * The clock: fn-1's inventory sshd runs in a time namespace with
  * CLOCK_MONOTONIC + INJECTED_S; a second sshd on port 2222 runs on the guest's
@@ -31,7 +35,7 @@ import type { AgentConnection } from '../../src/executors/agent-connection.js';
 import { connectSsh } from '../../src/executors/ssh.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
-import { GRE_KEY_PRESENT, grePacketsFromPcap } from './evidence.js';
+import { GRE_KEY_PRESENT, grePacketsFromPcap, ipipPacketsFromPcap } from './evidence.js';
 import { GUEST_TOOLS, type Guests, startGuests, stopAllGuests } from './guests.js';
 import { buildInitramfs } from './initramfs.js';
 import { prepareKernel, type Kernel } from './kernel.js';
@@ -104,6 +108,61 @@ let preRun: { check: ClockCheck; before: OffsetEstimate; after: OffsetEstimate; 
 let postRun: OffsetEstimate | undefined;
 let runResult: { code: number | null; stdout: string; stderr: string; run: RunResult | undefined; wallMs: number } | undefined;
 let pcapFile = '';
+
+/** The tenants experiment over GRE and over IPIP in one run across the guests (tunnels fn-1 ↔ proxy-1, counters on svc-1). */
+const TENANTS_SCENARIO = `# coldpath QEMU tier: two tenants on one proxy, across three kernels
+name: qemu-multi-host-tenants
+strategies: [baseline]
+tunnel: gre
+tenantKey: ${TENANT_KEY}
+functionHosts: 1
+proxy: { count: 1 }
+repetitions: 1
+burst: { sizes: [1] }
+workload: { requests: 20, warmup: 5, metrics: [keepalive], steadyState: { enabled: false } }
+cpu: { placement: none }
+reference: { tool: none }
+experiments:
+  # Keys ${TENANT_KEY} and ${TENANT_KEY + 1} between the same endpoints.
+  - { kind: tenants, name: tenants-gre, requests: 10, timeoutMs: 10000 }
+  # The same over IPIP (no key): the seed's question.
+  - { kind: tenants, name: tenants-ipip, tunnel: ipip, requests: 10, timeoutMs: 10000 }
+`;
+
+/** The first case waits for the run (2–4 min under TCG); the tier's default (15 min) would do, this says why. */
+const TENANTS_CASE_MS = 1_300_000;
+
+let tenantsEvidence: Promise<{ run: RunResult; report: string; pcap: Buffer }> | undefined;
+
+/** Runs the tenants scenario once (the first case that asks), capturing IPIP and GRE on proxy-1's platform wire. */
+function tenantsRun(): Promise<{ run: RunResult; report: string; pcap: Buffer }> {
+  tenantsEvidence ??= (async () => {
+    const out = join(WORK, 'out-tenants');
+    const scenario = join(WORK, 'tenants.yaml');
+    writeFileSync(scenario, TENANTS_SCENARIO);
+    const pcap = join(WORK, 'tenants.pcap');
+    const dump: ChildProcess = spawn('nsenter', [`--net=/run/netns/${g().fabricNamespace}`, '--', 'tcpdump', '-Z', 'root', '-U', '-nn', '-i', 'cpq-1-eth0', '-w', pcap, 'ip proto 4 or ip proto 47'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let dumpErr = '';
+    dump.stderr?.on('data', (chunk: Buffer) => (dumpErr += chunk.toString()));
+    const dumpClosed = new Promise<void>((done) => dump.on('close', () => done()));
+    for (let i = 0; i < 100 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+    const t = performance.now();
+    const result = await coordinator(['run', scenario, '--hosts', g().inventoryFile, '--out', out], 1_200_000);
+    timings['run-tenants'] = Math.round(performance.now() - t);
+    dump.kill('SIGINT');
+    await dumpClosed;
+    writeFileSync(join(WORK, 'coldpath-tenants.log'), `${result.stdout}\n${result.stderr}`);
+    console.log(`[qemu multi-host] coldpath run (tenants) across the guests: exit ${result.code}, ${timings['run-tenants']} ms wall`);
+    expect(result.code, `coldpath run (tenants) exit; stderr:\n${result.stderr.slice(-4000)}`).toBe(0);
+    const runs = existsSync(out) ? readdirSync(out).filter((d) => existsSync(join(out, d, 'run.json'))) : [];
+    if (runs.length !== 1) throw new Error(`expected one run under ${out}, found ${runs.length}`);
+    const dir = join(out, runs[0] as string);
+    return { run: readRun(dir), report: readFileSync(join(dir, 'report.md'), 'utf8'), pcap: readFileSync(pcap) };
+  })();
+  return tenantsEvidence;
+}
 
 describe('three machines, three kernels: coldpath run --hosts across QEMU guests (executor ssh, tunnel gre)', () => {
   beforeAll(async () => {
@@ -284,6 +343,98 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     ).toBe(true);
     console.log(`[qemu multi-host] ${packets.length} GRE packets on the proxy's platform wire (${[...pairs].join(', ')}), key 0x${TENANT_KEY.toString(16)}`);
   });
+
+  // The seed's question across three kernels: the tenants experiment over IPIP and over GRE, the tunnels
+  // between fn-1 and proxy-1, the counters on svc-1 (a run of its own: it adds 2–4 min under TCG).
+  it(
+    "answers the seed's question across the guests: over IPIP proxy-1's and fn-1's kernels refuse tenant B's tunnel (File exists) and B is misdelivered",
+    async () => {
+      const { run, report } = await tenantsRun();
+      // Where the experiment's nodes live (run.json's notes): its tunnels' ends on fn-1 and proxy-1, its counters on svc-1.
+      const placed = (host: string): string[] => /^host [^ ]+ \(([^)]*)\)/.exec(run.notes.find((n) => n.startsWith(`host ${host} (`)) ?? '')?.[1]?.split(', ') ?? [];
+      expect([placed('fn-1'), placed('proxy-1').includes('px0'), placed('svc-1')]).toEqual([['fh0'], true, ['us-svc']]);
+      const t = run.experiments.find((e) => e.name === 'tenants-ipip');
+      expect(t?.kind).toBe('tenants');
+      if (t?.kind !== 'tenants') return;
+      expect(t.outcome, t.message).toBe('completed');
+      const m = t.measured!;
+      expect(m.tunnel).toBe('ipip');
+      const [a, b] = m.tenants;
+      expect([a?.key, a?.verdict]).toEqual([null, 'delivered']);
+      expect(b?.key).toBeNull();
+      expect(b?.tunnel.created).toBe(false);
+      // Each guest's kernel in its own words (the agent's error carries the command's stderr).
+      expect(
+        b?.tunnel.attempts.map((x) => [x.node, x.error]),
+        "fn-1's and proxy-1's answers to tenant B's IPIP tunnel",
+      ).toEqual([
+        ['fh0', 'RTNETLINK answers: File exists'],
+        ['px0', 'RTNETLINK answers: File exists'],
+      ]);
+      expect(b?.path).toBe('shared');
+      expect(b?.verdict).toBe('misdelivered');
+      expect(b?.counted.own).toBe(0);
+      expect(b?.counted.other, "tenant B's packets counted at tenant A's side on svc-1").toBeGreaterThan(0);
+      expect(m.verdict).toBe('broke');
+      expect(m.summary).toMatch(/^IPIP has no key: tenant B's tunnel between the same endpoints was refused \(File exists\) — a proxy cannot serve two tenants from one host over IPIP/);
+      expect(report).toContain("IPIP has no key: tenant B's tunnel between the same endpoints was refused (File exists)");
+      console.log(
+        `[qemu multi-host] tenants over IPIP across guests: ${m.summary} (${m.tenants.map((x) => `${x.tenant}: ${x.tally.ok}/${x.tally.requests} ok, ${x.counted.own} own / ${x.counted.other} other`).join('; ')})`,
+      );
+    },
+    TENANTS_CASE_MS,
+  );
+
+  it(
+    'carries IPIP (IP protocol 4) between fn-1 and proxy-1 on the wire, between the endpoints the experiment reports',
+    async () => {
+      const { run, pcap } = await tenantsRun();
+      const t = run.experiments.find((e) => e.name === 'tenants-ipip');
+      if (t?.kind !== 'tenants' || t.measured === undefined) throw new Error('no tenants-ipip result');
+      const { host, proxy } = t.measured.endpoints;
+      const packets = ipipPacketsFromPcap(pcap);
+      const pairs = new Set(packets.map((p) => `${p.src} > ${p.dst}`));
+      expect(pairs, 'IPIP only between the two endpoints, both ways').toEqual(new Set([`${host} > ${proxy}`, `${proxy} > ${host}`]));
+      const targets = new Set(t.measured.tenants.map((x) => x.target));
+      expect(
+        packets.filter((p) => p.src === host && targets.has(p.inner.dst)).map((p) => p.inner.dst),
+        "both tenants' requests inside the one keyless tunnel",
+      ).toEqual(expect.arrayContaining([...targets]));
+      console.log(
+        `[qemu multi-host] ${packets.length} IPIP packets on proxy-1's platform wire (${[...pairs].join(', ')}), inner destinations ${[...new Set(packets.map((p) => p.inner.dst))].join(', ')}`,
+      );
+    },
+    TENANTS_CASE_MS,
+  );
+
+  it(
+    'over GRE across the guests both keyed tenants are delivered to their own side, both keys on the wire',
+    async () => {
+      const { run, pcap } = await tenantsRun();
+      const t = run.experiments.find((e) => e.name === 'tenants-gre');
+      expect(t?.kind).toBe('tenants');
+      if (t?.kind !== 'tenants') return;
+      expect(t.outcome, t.message).toBe('completed');
+      const m = t.measured!;
+      expect(m.tunnel).toBe('gre');
+      expect(m.tenants.map((x) => [x.tenant, x.key, x.tunnel.created, x.path, x.verdict])).toEqual([
+        ['A', TENANT_KEY, true, 'own', 'delivered'],
+        ['B', TENANT_KEY + 1, true, 'own', 'delivered'],
+      ]);
+      for (const x of m.tenants) {
+        expect(x.tally.ok, `tenant ${x.tenant}'s requests answered`).toBeGreaterThan(0);
+        expect(x.counted.other, `tenant ${x.tenant}'s packets at the other side`).toBe(0);
+      }
+      expect(m.verdict).toBe('works');
+      expect(m.summary).toBe(`GRE keys ${TENANT_KEY} and ${TENANT_KEY + 1}: both tenants' traffic delivered to their own side.`);
+      const keys = new Set(grePacketsFromPcap(pcap).map((p) => p.key));
+      expect([...keys].sort(), 'GRE keys on the wire between fn-1 and proxy-1').toEqual([TENANT_KEY, TENANT_KEY + 1]);
+      console.log(
+        `[qemu multi-host] tenants over GRE across guests: ${m.summary} (${m.tenants.map((x) => `${x.tenant}: ${x.tally.ok}/${x.tally.requests} ok, ${x.counted.own} packets own side`).join('; ')})`,
+      );
+    },
+    TENANTS_CASE_MS,
+  );
 
   it('leaves nothing in any guest, and coldpath clean --hosts reaches every guest', async () => {
     for (const guest of g().guests) {

@@ -10,7 +10,7 @@
  * left with the first tenant's tunnel, and its traffic leaves the proxy as
  * the first tenant's.
  */
-import { probeKernelFeatures } from '../../env/kernel-features.js';
+import { linkRefusalIn } from '../../env/node-link-support.js';
 import { ColdpathError } from '../../errors.js';
 import { readCounters } from '../../kernel/inspect.js';
 import { renderOp } from '../../kernel/render.js';
@@ -37,11 +37,15 @@ export const tenants: Experiment<TenantsSpec, TenantsResult> = {
 };
 
 async function runTenants(ctx: ExperimentContext, spec: TenantsSpec, result: TenantsResult, field: string): Promise<void> {
-  const sctx = await tunnelFor(ctx, spec, field);
-  const sp = singleProxy(sctx);
   const { driver, layout } = ctx;
-  ctx.removeAtEnd({ plan: singleProxyTeardown(sctx, sp), killIn: [sp.proxy.node] });
-  await driver.apply(singleProxyPlan(sctx, sp));
+  // The proxy's namespace first: the kernel check of the spec's tunnel runs in it, on the proxy's machine.
+  const proxy = singleProxy(ctx.strategy).proxy;
+  ctx.removeAtEnd({ plan: singleProxyTeardown(ctx.strategy, singleProxy(ctx.strategy)), killIn: [proxy.node] });
+  await driver.apply(plan(`experiment proxy ${proxy.node}`, [{ kind: 'node.add', node: proxy.node, role: 'proxy' }]));
+  const sctx = await tunnelFor(ctx, spec, field, [...layout.hosts.map((h) => h.node), proxy.node]);
+  const sp = singleProxy(sctx);
+  const whole = singleProxyPlan(sctx, sp);
+  await driver.apply({ ...whole, ops: whole.ops.filter((op) => !(op.kind === 'node.add' && op.node === proxy.node)) });
   // One instance per tenant on the same function host: round robin over hosts, so take the first and the next on its host.
   const instances = await ctx.addInstances(layout.hosts.length + 1);
   const a = instances[0];
@@ -78,19 +82,22 @@ async function runTenants(ctx: ExperimentContext, spec: TenantsSpec, result: Ten
 }
 
 /**
- * The run's strategy context, or the same with the spec's own encapsulation
- * (checked first: a kernel without the module is an environment error
- * naming the field, not an "Unknown device type" halfway through).
+ * The run's strategy context, or the same with the spec's own encapsulation,
+ * checked first in every node that will hold one of its tunnels (through the
+ * driver: across machines each node's own kernel answers). A kernel without
+ * the module is an environment error naming the field and the node, not an
+ * "Unknown device type" halfway through.
  */
-async function tunnelFor(ctx: ExperimentContext, spec: TenantsSpec, field: string): Promise<StrategyContext> {
+async function tunnelFor(ctx: ExperimentContext, spec: TenantsSpec, field: string, nodes: readonly string[]): Promise<StrategyContext> {
   const wanted = spec.tunnel;
   if (wanted === undefined || wanted === ctx.strategy.tunnel.used) return ctx.strategy;
-  const features = await probeKernelFeatures();
-  if (!features[wanted]) {
-    throw new ColdpathError(`${field}.tunnel: this kernel cannot create ${wanted} links (${features.errors[wanted] ?? 'unsupported'})`, {
+  for (const node of nodes) {
+    const refusal = await linkRefusalIn(ctx.driver.inNode(node), wanted);
+    if (refusal === null) continue;
+    throw new ColdpathError(`${field}.tunnel: the kernel under ${node} cannot create ${wanted} links (${refusal})`, {
       kind: 'environment',
       field: `${field}.tunnel`,
-      hint: `leave tunnel out to use the run's (${ctx.strategy.tunnel.used}), or run on a kernel with the module (see \`coldpath doctor\`; docs/qemu-tier.md runs ipip and gre)`,
+      hint: `leave tunnel out to use the run's (${ctx.strategy.tunnel.used}), or run on a kernel with the module (see \`coldpath doctor\` on that machine; docs/qemu-tier.md runs ipip and gre)`,
     });
   }
   return { ...ctx.strategy, tunnel: { requested: wanted, used: wanted, reason: `tenants experiment: tunnel ${wanted} requested` } };

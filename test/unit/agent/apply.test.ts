@@ -141,22 +141,26 @@ describe('the agent applies and tears down through its backend', () => {
     client.close();
   });
 
-  it("a kernel failure comes back as `failed` with the error's message and hint, and the agent keeps serving", async () => {
+  it("a kernel failure comes back as `failed` with the error's message, hint and stderr, and the agent keeps serving", async () => {
     const backend = new FakeBackend();
     backend.failWith = new ColdpathError('two nodes: RTNETLINK answers: File exists: ip -n coldpath-ab12-a -batch - (line: link add name va type veth peer name vb netns coldpath-ab12-b)', {
       kind: 'command',
       hint: 'a leftover of an earlier run? `coldpath clean`',
+      stderr: 'RTNETLINK answers: File exists\nCommand failed -:1',
     });
     const { client, lines } = connected(backend);
     const error = await failure(client.apply('ab12', PLAN));
     expect(error.message).toMatch(/^agent@test: apply request 1 refused: two nodes: RTNETLINK answers: File exists: .* \(failed\)$/);
     expect(error.hint).toBe('a leftover of an earlier run? `coldpath clean`');
+    // The machine's own stderr travels too: a caller quotes that kernel's words (the tenants experiment does).
+    expect(error.stderr).toBe('RTNETLINK answers: File exists\nCommand failed -:1');
     expect(lines()[0]).toEqual({
       id: 1,
       type: 'error',
       code: 'failed',
       reason: expect.stringMatching(/^two nodes: RTNETLINK answers: File exists/),
       hint: 'a leftover of an earlier run? `coldpath clean`',
+      stderr: 'RTNETLINK answers: File exists\nCommand failed -:1',
     });
     backend.failWith = undefined;
     await expect(client.apply('ab12', PLAN)).resolves.toMatchObject({ steps: 3 });

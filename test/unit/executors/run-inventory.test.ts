@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acrossMachines, checkHostsScenario, loadRunInventory } from '../../../src/executors/run-inventory.js';
 import { loadScenario } from '../../../src/scenario/load.js';
+import { type ExperimentSpec, experimentSchema } from '../../../src/scenario/experiments.js';
 import type { Scenario } from '../../../src/scenario/schema.js';
 import { isColdpathError, type ColdpathError } from '../../../src/errors.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
@@ -20,6 +21,8 @@ function thrown(work: () => unknown): ColdpathError {
   }
   throw new Error('expected a ColdpathError');
 }
+
+const parse = (spec: Record<string, unknown>): ExperimentSpec => experimentSchema.parse(spec);
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'run-hosts-')), 'hosts.yaml');
@@ -48,17 +51,24 @@ describe('run --hosts', () => {
     expect(() => checkHostsScenario({ ...base, reference: { ...base.reference, tool: 'sockperf' } })).not.toThrow();
     // The hosts' kernels choose the tunnel once their agents answer (kernel-backend.ts).
     expect(() => checkHostsScenario({ ...base, tunnel: 'auto' })).not.toThrow();
+    // tenants goes through the run's KernelDriver (plans, commands, probes, its kernel check): it runs across machines.
+    const tenants = parse({ kind: 'tenants', tunnel: 'ipip' });
+    expect(() => checkHostsScenario({ ...base, experiments: [tenants, parse({ kind: 'tenants', name: 'again' })] })).not.toThrow();
     const cases: Array<[Partial<Scenario>, string]> = [
       [{ cpu: { ...base.cpu, placement: 'pinned' } }, 'cpu.placement'],
       [{ instances: { ...base.instances, runtime: 'oci' } }, 'instances.runtime'],
       [{ instances: { ...base.instances, network: 'cni' } }, 'instances.network'],
       [{ services: [{ ...base.services[0]!, kind: 'redis' }] }, 'services.0.kind'],
+      [{ experiments: [tenants, parse({ kind: 'failover' })] }, 'experiments.1.kind'],
+      [{ experiments: [parse({ kind: 'mtu' })] }, 'experiments.0.kind'],
+      [{ experiments: [parse({ kind: 'nat' })] }, 'experiments.0.kind'],
+      [{ experiments: [parse({ kind: 'scaling' })] }, 'experiments.0.kind'],
     ];
     for (const [change, field] of cases) {
       const error = thrown(() => checkHostsScenario({ ...base, ...change }));
       expect(error.kind).toBe('input');
       expect(error.field).toBe(field);
-      expect(error.message).toMatch(/not supported across machines \(executor: ssh\) yet/);
+      expect(error.message).toMatch(/not supported across machines yet/);
       expect(error.hint).toBeDefined();
     }
   });
