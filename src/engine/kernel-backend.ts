@@ -20,6 +20,8 @@ import { LocalKernelDriver } from '../kernel/driver.js';
 import type { KernelDriver } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { EniSlots } from '../strategies/types.js';
+import { EniNics } from '../topology/eni-nics.js';
 import { splitPlan } from '../topology/host-plans.js';
 import type { Layout } from '../topology/layout.js';
 import type { Plan } from '../topology/ops.js';
@@ -31,8 +33,16 @@ const LOCAL_AGENT = 'local';
 const clockText = (clock: { offsetUs: number; uncertaintyUs: number; samples: number }): string =>
   `${clock.offsetUs.toFixed(1)} ± ${clock.uncertaintyUs.toFixed(1)} µs from ${clock.samples} exchanges`;
 
+/** What a run builds through: the driver, run.json's notes about it, and (across machines) each function host's ENI quota. */
+export interface KernelBackend {
+  driver: KernelDriver;
+  notes: string[];
+  /** Across machines, a function host node's ENI quota when its machine lends spare NICs (`eni.attach: nic`). */
+  eniSlotsOf?: (hostNode: string) => EniSlots | undefined;
+}
+
 /** The run's driver and what run.json's notes say about it. `ledger` is the run's, claimed already (a local agent joins its tag). */
-export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
+export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: { scenario: Scenario; layout: Layout }): Promise<KernelBackend> {
   if (hosts === undefined) return { driver: new LocalKernelDriver(ledger), notes: [] };
   if (hosts.executor === 'ssh') return openHostsDriver(ledger, hosts, run);
   const connection = await connectLocal({ name: LOCAL_AGENT });
@@ -45,7 +55,7 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
 }
 
 /** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */
-async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scenario: Scenario; layout: Layout }): Promise<{ driver: KernelDriver; notes: string[] }> {
+async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scenario: Scenario; layout: Layout }): Promise<KernelBackend> {
   // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
   const nodesOn = (host: string): string[] => [...placement.nodes].flatMap(([node, on]) => (on === host ? [node] : []));
@@ -57,12 +67,33 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: { scena
       (c, i) =>
         `host ${c.host} (${nodesOn(c.host).join(', ')}): agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
     );
-    const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement) };
-    return { driver: new HostsKernelDriver(drivers, placed, ledger), notes };
+    // One lender for the run: an instance's deletion returns the NIC its attach took.
+    const nics = new EniNics();
+    const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement, nics) };
+    if (run.scenario.strategies.includes('eni')) notes.push(...eniNotes(hosts));
+    const eniSlotsOf = (hostNode: string): EniSlots | undefined => {
+      const machine = machineOf(placement, hostNode);
+      const index = hosts.hosts.indexOf(machine);
+      return machine.eni?.attach === 'nic' ? { quota: machine.eni.nics?.length ?? 0, field: `hosts.${index}.eni.nics` } : undefined;
+    };
+    return { driver: new HostsKernelDriver(drivers, placed, ledger), notes, eniSlotsOf };
   } catch (error) {
     await closeAll(connections);
     throw error;
   }
+}
+
+/** What run.json says about each function host's ENI attach (the run echoes its inputs). */
+function eniNotes(hosts: RunInventory): string[] {
+  return hosts.hosts.flatMap((h) => {
+    if (h.role !== 'function-host') return [];
+    const eni = h.eni ?? { attach: 'macvlan' as const };
+    const how =
+      eni.attach === 'nic'
+        ? `a spare NIC lent to each instance (${(eni.nics ?? []).join(', ')}: quota ${eni.nics?.length ?? 0}), moved into its namespace and back`
+        : `an ${eni.attach} child (${eni.attach === 'macvlan' ? 'mode bridge, a MAC of its own' : 'mode l2, the NIC’s MAC'}) of ${h.nics.user ?? '?'}`;
+    return [`ENI attach on function host ${h.name}: ${eni.attach} — ${how}; the control-plane calls (eni.create, eni.attach) are modeled`];
+  });
 }
 
 /** Exchanges made again, more of them, when the connect estimate is too wide; still too wide → the run cannot place spans there. */

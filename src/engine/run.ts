@@ -122,7 +122,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const placement = resolvePlacement(scenario);
   const ledger = claimLedger();
   const layout = buildLayout(scenario, ledger.tag);
-  const { driver, notes } = await openKernelDriver(ledger, options.hosts, { scenario, layout }).catch((error: unknown) => {
+  const { driver, notes, eniSlotsOf } = await openKernelDriver(ledger, options.hosts, { scenario, layout }).catch((error: unknown) => {
     ledger.remove();
     throw error;
   });
@@ -209,7 +209,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (!initial.completed) notes.push(`the machine did not settle before the first measurement: ${initial.pending ?? ''}`);
 
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
-    const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
+    const strategyContext: StrategyContext = {
+      scenario,
+      layout,
+      tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' },
+      ...(eniSlotsOf === undefined ? {} : { eniSlotsOf }),
+    };
     const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
     const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], {
       services: servicesByNode,

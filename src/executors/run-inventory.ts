@@ -18,6 +18,17 @@ export type RunInventory = Inventory & { executor: (typeof RUN_EXECUTORS)[number
 
 /** Refuses an inventory `run` cannot drive yet, naming the field; `source` names the file in the message. */
 export function checkRunInventory(inventory: Inventory, source = 'inventory'): RunInventory {
+  if (inventory.executor === 'local') {
+    // One machine: an ENI is a veth on the user VPC router's bridge, as without --hosts; there is no NIC to lend or to be a child of.
+    const at = inventory.hosts.findIndex((h) => h.eni !== undefined);
+    if (at >= 0) {
+      throw new ColdpathError(`${source}: hosts.${at}.eni: executor: local builds every node on this machine, where an ENI is a veth on the user VPC's bridge`, {
+        kind: 'input',
+        field: `hosts.${at}.eni`,
+        hint: 'remove eni (it chooses how instances attach across machines: executor: ssh)',
+      });
+    }
+  }
   if (inventory.executor === 'local' || inventory.executor === 'ssh') return { ...inventory, executor: inventory.executor };
   throw new ColdpathError(`${source}: executor: ${inventory.executor}: \`coldpath run --hosts\` with executor ${inventory.executor} is not built yet (it drives executor: local and ssh)`, {
     kind: 'input',

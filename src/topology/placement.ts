@@ -50,7 +50,7 @@ export interface Placement {
 export const portKey = (router: string, dev: string): string => `${router}/${dev}`;
 
 /** An instance node (`fh0-c12`, instance-plan.ts) names its function host first. */
-const INSTANCE_NODE = /^(fh\d+)-c\d+$/;
+export const INSTANCE_NODE = /^(fh\d+)-c\d+$/;
 
 /**
  * Places every node of `layout` on a machine of `inventory`, for a scenario running `strategies`.
