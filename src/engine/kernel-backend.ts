@@ -91,7 +91,9 @@ function eniNotes(hosts: RunInventory): string[] {
     const how =
       eni.attach === 'nic'
         ? `a spare NIC lent to each instance (${(eni.nics ?? []).join(', ')}: quota ${eni.nics?.length ?? 0}), moved into its namespace and back`
-        : `an ${eni.attach} child (${eni.attach === 'macvlan' ? 'mode bridge, a MAC of its own' : 'mode l2, the NIC’s MAC'}) of ${h.nics.user ?? '?'}`;
+        : eni.attach === 'macvlan'
+          ? `a macvlan child (mode bridge, a MAC of its own) of ${h.nics.user ?? '?'}`
+          : `an ipvlan child (mode l2, the NIC’s MAC) of ${h.nics.user ?? '?'}`;
     return [`ENI attach on function host ${h.name}: ${eni.attach} — ${how}; the control-plane calls (eni.create, eni.attach) are modeled`];
   });
 }
