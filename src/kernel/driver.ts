@@ -14,7 +14,7 @@ import type { Op, Plan } from '../topology/ops.js';
 import { toSteps, type Step } from './batch.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { namesOtherNetns, renderOp } from './render.js';
-import { type LentNic, lentNicEntries } from './lent-nics.js';
+import { type LentNic, lentNicEntries, settleReturns } from './lent-nics.js';
 import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from './kernel-driver.js';
@@ -97,8 +97,10 @@ export class LocalKernelDriver implements KernelDriver {
 
   /** Applies a plan in order; on failure throws a command error naming the plan. */
   async apply(plan: Plan): Promise<ApplyResult> {
-    // A lent NIC's MAC is read before it moves: the ledger finds it again by it.
-    const steps = this.steps(plan.ops, await lentNicEntries(plan.ops, this.netnsOf));
+    // A lent NIC's MAC is read before it moves: the ledger finds it again by it. A return whose lend never completed
+    // is settled from the ledger instead (lent-nics.ts).
+    const ops = await settleReturns(plan.ops, this.netnsOf, () => this.ledger.read());
+    const steps = this.steps(ops, await lentNicEntries(ops, this.netnsOf));
     let startUs = 0;
     let endUs = nowMicros();
     let queuedUs = 0;

@@ -121,3 +121,32 @@ export async function returnLentNics(entries: readonly LedgerEntry[], home = hom
   }
   return { returned, errors };
 }
+
+/**
+ * The plan's ops with each `nic.return` whose node does not hold `dev` taken out: a lend that failed before the NIC
+ * moved (refused for an address: nothing to return) or half-way (moved, not renamed). A NIC the ledger says was lent
+ * to that node is brought home by MAC instead (`returnLentNics`), so the node's deletion that follows cannot take it.
+ */
+export async function settleReturns(ops: readonly Op[], netnsOf: (node: string) => string, ledger: () => readonly LedgerEntry[]): Promise<Op[]> {
+  const kept: Op[] = [];
+  for (const op of ops) {
+    if (op.kind !== 'nic.return') {
+      kept.push(op);
+      continue;
+    }
+    const netns = netnsOf(op.node);
+    const there = await links(netns, op.dev);
+    if (typeof there !== 'string' && there.length > 0) {
+      kept.push(op);
+      continue;
+    }
+    const lent = lentNicsOf(ledger()).filter((entry) => entry.nic === op.nic && entry.netns === netns);
+    const { errors } = await returnLentNics(lent);
+    if (errors.length > 0)
+      throw new ColdpathError(`returning NIC ${op.nic} from ${op.node}: ${errors.join('; ')}`, {
+        kind: 'command',
+        hint: 'run `coldpath clean` on the machine once the run is gone: it finds lent NICs by MAC',
+      });
+  }
+  return kept;
+}

@@ -8,7 +8,8 @@
  * passes its path check and every instance is ok, and that the spare NICs are
  * back in the machine's namespace under their names, down, without address;
  * with `nic`, that an instance beyond the NICs is refused (eni-quota, naming
- * `hosts.0.eni.nics`), and that after a coordinator killed with SIGKILL while
+ * `hosts.0.eni.nics`), a NIC that carries an address is not lent (and keeps
+ * it), and that after a coordinator killed with SIGKILL while
  * NICs are lent `coldpath clean --hosts` brings them home before it deletes
  * the namespaces. Needs root, dist/, Debian's openssh-server and
  * openssh-client, a kernel with time namespaces and the ipvlan module.
@@ -236,6 +237,28 @@ describe('eni across machines: macvlan, ipvlan and lent NICs', () => {
     expect(instances.filter((i) => i.outcome === 'ok')).toHaveLength(2);
     expect(await spareNics()).toEqual(before);
     await expectNothingLeft();
+  }, 300_000);
+
+  it('eni.attach: nic — a spare NIC that carries an address is not lent (its instance fails naming it); the NIC keeps it, the other instance runs', async () => {
+    const fn = machines().machine('fn-1');
+    const added = await fn.exec(['ip', 'addr', 'add', '198.51.100.7/32', 'dev', 'eth3']);
+    expect(added.code, added.stderr).toBe(0);
+    try {
+      const out = tempDir();
+      const run = startCoordinator(['run', scenarioFile(SCENARIO), '--hosts', inventoryFile('nic'), '--out', out]);
+      const result = await run.done;
+      const record = onlyRun(out);
+      const instances = record.paths[0]?.repetitions[0]?.bursts.flatMap((b) => b.instances) ?? [];
+      const failed = instances.flatMap((i) => (i.outcome === 'failed' ? [`${i.reason}: ${i.message}`] : []));
+      expect(failed, result.stderr).toHaveLength(1);
+      expect(failed[0]).toMatch(/^setup-error: .*NIC eth3 has address 198\.51\.100\.7: a NIC lent as an ENI must be spare/);
+      expect(instances.filter((i) => i.outcome === 'ok')).toHaveLength(1);
+      expect(await spareNics()).toEqual({ ...before, eth3: { ...before['eth3'], addresses: ['198.51.100.7'] } });
+      await expectNothingLeft();
+    } finally {
+      await fn.exec(['ip', 'addr', 'del', '198.51.100.7/32', 'dev', 'eth3']);
+    }
+    expect(await spareNics()).toEqual(before);
   }, 300_000);
 
   it('eni.attach: nic — the coordinator killed with SIGKILL while NICs are lent: clean --hosts brings them home, then removes the rest', async () => {
