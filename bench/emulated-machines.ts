@@ -53,6 +53,11 @@ export interface MachineSpec {
   extraNic?: boolean;
   /** Addresses (CIDR) to put on the VPC NICs; default none (what a run's plan adds is the plan's). */
   addresses?: Partial<Record<NicKind, string>>;
+  /**
+   * Spare NICs on the user wire, `eth2`, `eth3`, …, left down and without an address: secondary NICs attached to
+   * the machine ahead of time, for `eni.attach: nic`. Default 0.
+   */
+  spareNics?: number;
 }
 
 export interface MachinesSpec {
@@ -76,6 +81,8 @@ export interface Machine {
   readonly managementAddress: string;
   /** The VPC NICs inside the machine, by wire (as in the inventory). */
   readonly nics: Partial<Record<NicKind, string>>;
+  /** The spare NICs on the user wire (MachineSpec.spareNics), down, no address. */
+  readonly spareNics: readonly string[];
   /** The holder's pid (the machine's "init"): `nsenter -t` target. */
   readonly pid: number;
   /** sshd's pid (host pid namespace). */
@@ -302,6 +309,7 @@ class MachineImpl implements Machine {
   readonly monotonicOffsetS: number;
   readonly managementAddress: string;
   readonly nics: Partial<Record<NicKind, string>>;
+  readonly spareNics: readonly string[];
   readonly addresses: Partial<Record<NicKind, string>>;
   readonly index: number;
   pid = 0;
@@ -322,6 +330,7 @@ class MachineImpl implements Machine {
     this.index = index;
     this.managementAddress = `${MGMT_PREFIX}${10 + index}`;
     this.nics = nicsOf(spec.role, spec.extraNic);
+    this.spareNics = Array.from({ length: spec.spareNics ?? 0 }, (_, i) => `eth${2 + i}`);
     this.addresses = spec.addresses ?? {};
   }
 
@@ -545,6 +554,7 @@ class Harness implements Machines {
           const nic = machine.nics[kind];
           if (nic !== undefined) wires.push([nic, kind]);
         }
+        for (const nic of machine.spareNics) wires.push([nic, 'user']);
         for (const [nic, wire] of wires) {
           const end = `m${machine.index}-${nic}`;
           lines.push(`link add ${end} type veth peer name ${nic} netns ${machine.pid}`, `link set ${end} master ${BRIDGES[wire]} up`);

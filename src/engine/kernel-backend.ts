@@ -23,6 +23,8 @@ import type { Ledger } from '../kernel/ledger.js';
 import { chooseTunnelOnHosts } from '../env/kernel-features.js';
 import type { TunnelChoice } from '../results/types.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { EniSlots } from '../strategies/types.js';
+import { EniNics } from '../topology/eni-nics.js';
 import { splitPlan } from '../topology/host-plans.js';
 import type { Layout } from '../topology/layout.js';
 import type { Plan } from '../topology/ops.js';
@@ -34,6 +36,16 @@ const LOCAL_AGENT = 'local';
 const clockText = (clock: { offsetUs: number; uncertaintyUs: number; samples: number }): string =>
   `${clock.offsetUs.toFixed(1)} ± ${clock.uncertaintyUs.toFixed(1)} µs from ${clock.samples} exchanges`;
 
+/** What a run builds through: the driver, run.json's notes about it and, across machines, the tunnel the hosts' kernels chose and each function host's ENI quota. */
+export interface KernelBackend {
+  driver: KernelDriver;
+  notes: string[];
+  /** Across machines: the tunnel chosen from the kernels of the machines that hold its ends (on one machine preflight chose it from this kernel). */
+  tunnel?: TunnelChoice;
+  /** Across machines, a function host node's ENI quota when its machine lends spare NICs (`eni.attach: nic`). */
+  eniSlotsOf?: (hostNode: string) => EniSlots | undefined;
+}
+
 /** What the run needs of the driver: its scenario and layout, and whether it makes a proxy tunnel (gre-proxy, experiments). */
 export interface DriverRun {
   scenario: Scenario;
@@ -41,12 +53,8 @@ export interface DriverRun {
   needsTunnel: boolean;
 }
 
-/**
- * The run's driver, what run.json's notes say about it and, across machines, the tunnel chosen from the
- * kernels of the machines that hold its ends (on one machine preflight chose it from this kernel).
- * `ledger` is the run's, claimed already (a local agent joins its tag).
- */
-export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: DriverRun): Promise<{ driver: KernelDriver; notes: string[]; tunnel?: TunnelChoice }> {
+/** The run's driver and what comes with it. `ledger` is the run's, claimed already (a local agent joins its tag). */
+export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | undefined, run: DriverRun): Promise<KernelBackend> {
   if (hosts === undefined) return { driver: new LocalKernelDriver(ledger), notes: [] };
   if (acrossMachines(hosts)) return openHostsDriver(ledger, hosts, run);
   const connection = await connectLocal({ name: LOCAL_AGENT });
@@ -59,7 +67,7 @@ export async function openKernelDriver(ledger: Ledger, hosts: RunInventory | und
 }
 
 /** One agent per inventory host (connected in parallel, all or none) and the scenario's nodes placed on them. */
-async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: DriverRun): Promise<{ driver: KernelDriver; notes: string[]; tunnel?: TunnelChoice }> {
+async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: DriverRun): Promise<KernelBackend> {
   // Placement first: an inventory that cannot hold the scenario fails before any host is reached.
   const placement = placeNodes(run.layout, run.scenario.strategies, hosts);
   const nodesOn = (host: string): string[] => [...placement.nodes].flatMap(([node, on]) => (on === host ? [node] : []));
@@ -71,13 +79,21 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: DriverR
       (c, i) =>
         `host ${c.host} (${nodesOn(c.host).join(', ')}): agent pid ${c.hello.pid} on ${c.hello.hostname} (kernel ${c.hello.kernel}, coldpath ${c.hello.coldpath}), clock offset ${clockText(clocks[i] ?? c.clock)}; an instance's timeline there is placed through it (bound ${hosts.clockBoundUs} µs)`,
     );
-    const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement) };
+    // One lender for the run: an instance's deletion returns the NIC its attach took.
+    const nics = new EniNics();
+    const placed = { hostOf: (node: string) => machineOf(placement, node).name, split: (plan: Plan) => splitPlan(plan, placement, nics) };
+    if (run.scenario.strategies.includes('eni')) notes.push(...eniNotes(hosts));
+    const eniSlotsOf = (hostNode: string): EniSlots | undefined => {
+      const machine = machineOf(placement, hostNode);
+      const index = hosts.hosts.indexOf(machine);
+      return machine.eni?.attach === 'nic' ? { quota: machine.eni.nics?.length ?? 0, field: `hosts.${index}.eni.nics` } : undefined;
+    };
     const driver = new HostsKernelDriver(drivers, placed, ledger);
-    if (!run.needsTunnel) return { driver, notes };
+    if (!run.needsTunnel) return { driver, notes, eniSlotsOf };
     // The tunnel's ends are the function hosts and the proxies: their kernels decide, not the coordinator's.
     const ends = connections.filter((c) => hosts.hosts.find((h) => h.name === c.host)?.role !== 'service-host' && nodesOn(c.host).length > 0);
     const tunnel = await tunnelOnHosts(run.scenario.tunnel, ends, (host) => hosts.hosts.find((h) => h.name === host)?.role === 'proxy');
-    return { driver, notes, tunnel };
+    return { driver, notes, tunnel, eniSlotsOf };
   } catch (error) {
     await closeAll(connections);
     throw error;
@@ -107,6 +123,21 @@ async function tunnelOnHosts(requested: Scenario['tunnel'], ends: readonly Agent
   if ('error' in choice)
     throw new ColdpathError(choice.error, { kind: 'environment', field: 'tunnel', hint: 'choose a tunnel every function host and proxy can make (`coldpath doctor` on each host lists them)' });
   return { requested, ...choice };
+}
+
+/** What run.json says about each function host's ENI attach (the run echoes its inputs). */
+function eniNotes(hosts: RunInventory): string[] {
+  return hosts.hosts.flatMap((h) => {
+    if (h.role !== 'function-host') return [];
+    const eni = h.eni ?? { attach: 'macvlan' as const };
+    const how =
+      eni.attach === 'nic'
+        ? `a spare NIC lent to each instance (${(eni.nics ?? []).join(', ')}: quota ${eni.nics?.length ?? 0}), moved into its namespace and back`
+        : eni.attach === 'macvlan'
+          ? `a macvlan child (mode bridge, a MAC of its own) of ${h.nics.user ?? '?'}`
+          : `an ipvlan child (mode l2, the NIC’s MAC) of ${h.nics.user ?? '?'}`;
+    return [`ENI attach on function host ${h.name}: ${eni.attach} — ${how}; the control-plane calls (eni.create, eni.attach) are modeled`];
+  });
 }
 
 /** Exchanges made again, more of them, when the connect estimate is too wide; still too wide → the run cannot place spans there. */

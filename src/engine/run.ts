@@ -125,7 +125,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     ledger.remove();
     throw error;
   });
-  const { driver, notes } = opened;
+  const { driver, notes, eniSlotsOf } = opened;
   // Across machines the hosts' kernels chose the tunnel (kernel-backend.ts); here, preflight did.
   const tunnel = opened.tunnel ?? preflightTunnel;
   for (const message of notes) events.emit({ type: 'note', message });
@@ -211,7 +211,12 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     if (!initial.completed) notes.push(`the machine did not settle before the first measurement: ${initial.pending ?? ''}`);
 
     // Paths other than gre-proxy never read the tunnel; they still get a complete context.
-    const strategyContext: StrategyContext = { scenario, layout, tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' } };
+    const strategyContext: StrategyContext = {
+      scenario,
+      layout,
+      tunnel: tunnel ?? { requested: scenario.tunnel, used: 'vxlan', reason: 'no gre-proxy in this run' },
+      ...(eniSlotsOf === undefined ? {} : { eniSlotsOf }),
+    };
     const strategies = scenario.strategies.map((name) => createStrategy(name, strategyContext));
     const measured = await measureSchedule(ctx, strategies, result.schedule ?? [], {
       services: servicesByNode,

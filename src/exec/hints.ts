@@ -10,6 +10,10 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 export function hintFor(argv: readonly string[], stderr: string): string | undefined {
+  // An ENI as an ipvlan child (inventory eni.attach: ipvlan) on a kernel without it: name the module, not tunnels.
+  if (/Unknown device type/i.test(stderr) && argv.includes('ipvlan')) {
+    return 'this kernel has no ipvlan (CONFIG_IPVLAN; on a modular kernel `modprobe ipvlan`): set eni.attach: macvlan or nic for this host in the inventory';
+  }
   for (const [pattern, hint] of HINTS) if (pattern.test(stderr)) return hint;
   return argv[0] === undefined ? undefined : `see the stderr above; rerun the command by hand to inspect it`;
 }

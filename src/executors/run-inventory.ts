@@ -9,7 +9,7 @@
  * the same way, each machine's agent exec'd in its Pod through the API
  * (executors/kubernetes.ts).
  */
-import { inputError } from '../errors.js';
+import { ColdpathError, inputError } from '../errors.js';
 import { loadInventory } from '../scenario/load-inventory.js';
 import type { Inventory } from '../scenario/inventory.js';
 import type { ExperimentSpec } from '../scenario/experiments.js';
@@ -21,9 +21,25 @@ export type RunInventory = Inventory;
 /** Whether a run's nodes live on other machines (each reached through its own agent), not in this one. */
 export const acrossMachines = (inventory: Pick<Inventory, 'executor'> | undefined): boolean => inventory !== undefined && inventory.executor !== 'local';
 
-/** Reads `--hosts FILE` for `run`: valid in every field (exit 2 otherwise, naming it). */
+/** Reads `--hosts FILE` for `run`: valid in every field (exit 2 otherwise, naming it), and no `eni` section with executor local. */
 export function loadRunInventory(path: string): RunInventory {
-  return loadInventory(path);
+  return checkRunInventory(loadInventory(path), path);
+}
+
+/** Refuses what `run` cannot do with an inventory, naming the field; `source` names the file in the message. */
+export function checkRunInventory(inventory: Inventory, source = 'inventory'): RunInventory {
+  if (inventory.executor === 'local') {
+    // One machine: an ENI is a veth on the user VPC router's bridge, as without --hosts; there is no NIC to lend or to be a child of.
+    const at = inventory.hosts.findIndex((h) => h.eni !== undefined);
+    if (at >= 0) {
+      throw new ColdpathError(`${source}: hosts.${at}.eni: executor: local builds every node on this machine, where an ENI is a veth on the user VPC's bridge`, {
+        kind: 'input',
+        field: `hosts.${at}.eni`,
+        hint: 'remove eni (it chooses how instances attach across machines: executor: ssh or kubernetes)',
+      });
+    }
+  }
+  return inventory;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Op, Plan } from '../topology/ops.js';
 import { toSteps, type Step } from './batch.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 import { namesOtherNetns, renderOp } from './render.js';
+import { type LentNic, lentNicEntries, settleReturns } from './lent-nics.js';
 import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from './kernel-driver.js';
@@ -96,7 +97,10 @@ export class LocalKernelDriver implements KernelDriver {
 
   /** Applies a plan in order; on failure throws a command error naming the plan. */
   async apply(plan: Plan): Promise<ApplyResult> {
-    const steps = this.steps(plan.ops);
+    // A lent NIC's MAC is read before it moves: the ledger finds it again by it. A return whose lend never completed
+    // is settled from the ledger instead (lent-nics.ts).
+    const ops = await settleReturns(plan.ops, this.netnsOf, () => this.ledger.read());
+    const steps = this.steps(ops, await lentNicEntries(ops, this.netnsOf));
     let startUs = 0;
     let endUs = nowMicros();
     let queuedUs = 0;
@@ -110,7 +114,7 @@ export class LocalKernelDriver implements KernelDriver {
     return { steps: steps.length, startUs, endUs, queuedUs };
   }
 
-  steps(ops: readonly Op[]): Array<Step & { ledger: LedgerEntry[] }> {
+  steps(ops: readonly Op[], lent: ReadonlyMap<string, LentNic> = new Map()): Array<Step & { ledger: LedgerEntry[] }> {
     // Render op by op so each step knows which ledger entries it creates.
     const rendered = ops.flatMap((op) => renderOp(op, this.netnsOf).map((command) => ({ command, op })));
     const steps = toSteps(rendered.map((item) => item.command));
@@ -119,7 +123,7 @@ export class LocalKernelDriver implements KernelDriver {
       const entries: LedgerEntry[] = [];
       for (let i = 0; i < step.commands.length; i++) {
         const item = rendered[index++];
-        if (item !== undefined) entries.push(...ledgerEntriesFor(item.op, this.netnsOf));
+        if (item !== undefined) entries.push(...ledgerEntriesFor(item.op, this.netnsOf, lent));
       }
       return { ...step, ledger: dedupe(entries) };
     });
@@ -232,7 +236,7 @@ function batchFailure(stderr: string | undefined, input: string | undefined): st
   return input.split('\n')[Number(match[1]) - 1];
 }
 
-function ledgerEntriesFor(op: Op, netnsOf: (node: string) => string): LedgerEntry[] {
+function ledgerEntriesFor(op: Op, netnsOf: (node: string) => string, lent: ReadonlyMap<string, LentNic>): LedgerEntry[] {
   switch (op.kind) {
     case 'node.add':
       return [{ t: 'netns', name: netnsOf(op.node) }];
@@ -241,8 +245,14 @@ function ledgerEntriesFor(op: Op, netnsOf: (node: string) => string): LedgerEntr
         { t: 'link', netns: netnsOf(op.node), dev: op.dev },
         { t: 'link', netns: netnsOf(op.peerNode), dev: op.peerDev },
       ];
+    case 'nic.lend': {
+      const entry = lent.get(op.nic);
+      if (entry === undefined) throw new ColdpathError(`NIC ${op.nic}: lent without its MAC read first`, { kind: 'runtime' });
+      return [entry];
+    }
     case 'bridge.add':
     case 'macvlan.add':
+    case 'ipvlan.add':
     case 'tunnel.add':
       return [{ t: 'link', netns: netnsOf(op.node), dev: op.dev }];
     case 'nft.table':

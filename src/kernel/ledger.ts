@@ -16,6 +16,11 @@ export type LedgerEntry =
   /** Objects inside a namespace: removed with it, recorded for the audit trail. */
   | { t: 'link'; netns: string; dev: string }
   | { t: 'nft'; netns: string; table: string }
+  /**
+   * A NIC of the machine lent to a node (`nic.lend`), written before it moves: its own name and MAC (what finds it
+   * again, wherever it is), the node's namespace and the name it has there. Brought home before namespaces go (lent-nics.ts).
+   */
+  | { t: 'nic'; nic: string; mac: string; netns: string; dev: string }
   | { t: 'process'; netns: string; pid: number; argv: string[] }
   | { t: 'process-exit'; pid: number }
   /** An OCI container (`instances.runtime: oci`), written before `crun create`: its crun state under `root`, its bundle directory. */

@@ -31,7 +31,19 @@ export function macvlanTemporaryName(netns: string, dev: string): string {
   return `cpmv${hash.toString(16).padStart(8, '0')}`;
 }
 
-export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
+/**
+ * The machine's own namespace as `ip … netns` takes it from inside a node: a path (iproute2 reads a target with
+ * "/" as a namespace file). The agent runs in the machine's namespace, so its own pid's is the machine's — not
+ * `/proc/self`, which under `ip -n NODE` is the node, nor pid 1, which on an emulated machine is another namespace.
+ */
+export const homeNetnsOf = (pid: number): string => `/proc/${pid}/ns/net`;
+
+export interface RenderOptions {
+  /** Where `nic.return` moves a lent NIC: the machine's namespace (`homeNetnsOf`); default the rendering process's. */
+  home?: string;
+}
+
+export function renderOp(op: Op, nsOf: NetnsOf, options: RenderOptions = {}): KernelCommand[] {
   switch (op.kind) {
     case 'node.add':
       // Loopback is brought up by the plan, batched with the node's other work.
@@ -56,6 +68,25 @@ export function renderOp(op: Op, nsOf: NetnsOf): KernelCommand[] {
         ipIn(op.node, nsOf, ['link', 'set', 'dev', temporary, 'name', op.dev]),
       ];
     }
+    case 'ipvlan.add': {
+      // As a macvlan child (the same temporary name and rename), but sharing the parent's MAC: no `address`.
+      const temporary = macvlanTemporaryName(nsOf(op.node), op.dev);
+      return [
+        { tool: 'ip', ctx: 'root', args: ['link', 'add', 'link', op.parent, 'name', temporary, 'netns', nsOf(op.node), ...mtu(op.mtu), 'type', 'ipvlan', 'mode', op.mode] },
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', temporary, 'name', op.dev]),
+      ];
+    }
+    case 'nic.lend':
+      // Moved under its own name (the node has no such device), renamed there: the machine's namespace never sees `dev`.
+      return [{ tool: 'ip', ctx: 'root', args: ['link', 'set', 'dev', op.nic, 'netns', nsOf(op.node)] }, ipIn(op.node, nsOf, ['link', 'set', 'dev', op.nic, 'name', op.dev])];
+    case 'nic.return':
+      // Down and flushed first, so the machine gets it back as it lent it: no address of the run's, under its own name.
+      return [
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, 'down']),
+        ipIn(op.node, nsOf, ['addr', 'flush', 'dev', op.dev]),
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, 'name', op.nic]),
+        ipIn(op.node, nsOf, ['link', 'set', 'dev', op.nic, 'netns', options.home ?? homeNetnsOf(process.pid)]),
+      ];
     case 'link.set':
       return [
         ipIn(op.node, nsOf, ['link', 'set', 'dev', op.dev, ...mtu(op.mtu), ...(op.master === undefined ? [] : ['master', op.master]), ...(op.up === true ? ['up'] : op.up === false ? ['down'] : [])]),

@@ -1,6 +1,7 @@
 /**
  * Undoes what a ledger recorded, in a fixed order: containers (crun deletes
- * them, which kills their processes, and their bundles go), processes, then
+ * them, which kills their processes, and their bundles go), processes, the
+ * machine's NICs lent to nodes (brought home: lent-nics.ts), then
  * the namespaces (which takes every link, address, route and nft table inside
  * them). Continues past errors and reports them; used by a normal run's
  * teardown and by `coldpath clean`.
@@ -10,6 +11,7 @@ import { runCommand } from '../exec/run-command.js';
 import { removeContainers } from './containers.js';
 import { undoList, type LedgerEntry } from './ledger.js';
 import { isRecordedProcess, NETNS_DIR, terminate } from './processes.js';
+import { returnLentNics } from './lent-nics.js';
 
 export interface UndoReport {
   containersRemoved: number;
@@ -25,6 +27,8 @@ export async function undo(entries: readonly LedgerEntry[], options: { graceMs?:
   errors.push(...containers.errors);
   const recorded = list.processes.filter((p) => isRecordedProcess(p.pid, p.netns, p.argv)).map((p) => p.pid);
   let killed = (await terminate(recorded, options.graceMs ?? 1000)).length;
+  // Before the namespaces: deleting one would delete a lent virtual NIC, or hand a physical one to init_net.
+  errors.push(...(await returnLentNics(entries)).errors);
   const result = await removeNetns(list.netns, options.graceMs ?? 1000);
   killed += result.processesKilled;
   errors.push(...result.errors);

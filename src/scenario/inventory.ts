@@ -58,6 +58,28 @@ const ssh = z
   })
   .strict();
 
+/** How an instance's ENI reaches the user VPC on a function host (docs/hosts.md, "How an instance gets its ENI"). */
+export const ENI_ATTACH_MODES = ['macvlan', 'ipvlan', 'nic'] as const;
+export type EniAttachMode = (typeof ENI_ATTACH_MODES)[number];
+
+const eni = z
+  .object({
+    attach: z
+      .enum(ENI_ATTACH_MODES)
+      .default('macvlan')
+      .describe(
+        "macvlan: a macvlan child (mode bridge) of the user-VPC NIC, one MAC per ENI; ipvlan: an ipvlan child (mode l2) of that NIC, sharing its MAC (what a cloud VPC delivers to); nic: one of `nics`, a spare NIC attached to the machine ahead of time, moved into the instance's namespace and back.",
+      ),
+    nics: z
+      .array(interfaceName)
+      .min(1)
+      .optional()
+      .describe(
+        "attach: nic only: the machine's spare NICs lent to instances as their ENIs, one each, in this order; their number is the ENI quota on this machine. Each must be unconfigured (no address): it leaves the machine's namespace while lent and comes back down, under its name.",
+      ),
+  })
+  .strict();
+
 const host = z
   .object({
     name: label(40).describe('The machine, as coldpath names it (also in Kubernetes object names: coldpath-agent-<name>).'),
@@ -78,6 +100,7 @@ const host = z
       })
       .strict()
       .describe('Which NIC faces which VPC; coldpath changes nothing else on the machine.'),
+    eni: eni.optional().describe("function-host only: how an instance's ENI is attached there (the eni strategy across machines); default a macvlan child of nics.user."),
   })
   .strict();
 
@@ -126,6 +149,7 @@ export const inventorySchema = z
       for (const nic of NICS_OF_ROLE[h.role]) {
         if (h.nics[nic] === undefined) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'nics', nic], message: `a ${h.role} needs its ${nic}-VPC NIC` });
       }
+      checkEni(h, i, ctx);
       if (inventory.executor === 'ssh' && h.address === undefined) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'address'], message: 'the ssh executor needs the address to reach each host' });
       if (inventory.executor === 'kubernetes' && h.node === undefined)
         ctx.addIssue({ code: 'custom', path: ['hosts', i, 'node'], message: 'the kubernetes executor pins each agent to a node: set its node name' });
@@ -137,6 +161,26 @@ export const inventorySchema = z
       ctx.addIssue({ code: 'custom', path: ['kubernetes'], message: 'executor: kubernetes needs a kubernetes section (at least its image)' });
     }
   });
+
+/** `hosts.N.eni`: only on a function host; `nics` exactly with `attach: nic`, each NIC once and none of the VPC NICs. */
+function checkEni(h: z.output<typeof host>, i: number, ctx: z.RefinementCtx): void {
+  if (h.eni === undefined) return;
+  const at = (...path: Array<string | number>): Array<string | number> => ['hosts', i, 'eni', ...path];
+  if (h.role !== 'function-host') ctx.addIssue({ code: 'custom', path: at(), message: `only a function host attaches ENIs; ${h.name} is a ${h.role}` });
+  const { attach, nics } = h.eni;
+  if (attach === 'nic' && nics === undefined) {
+    ctx.addIssue({ code: 'custom', path: at('nics'), message: 'attach: nic lends spare NICs to instances: list them (their number is the ENI quota on this machine)' });
+  }
+  if (attach !== 'nic' && nics !== undefined) ctx.addIssue({ code: 'custom', path: at('nics'), message: `nics is for attach: nic; attach: ${attach} makes a child of nics.user` });
+  const seen = new Set<string>();
+  (nics ?? []).forEach((nic, k) => {
+    if (seen.has(nic)) ctx.addIssue({ code: 'custom', path: at('nics', k), message: `NIC ${nic} is listed twice` });
+    seen.add(nic);
+    for (const vpc of ['platform', 'user'] as const) {
+      if (h.nics[vpc] === nic) ctx.addIssue({ code: 'custom', path: at('nics', k), message: `NIC ${nic} is the machine's ${vpc}-VPC NIC (nics.${vpc}); an ENI NIC must be a spare one` });
+    }
+  });
+}
 
 export type Inventory = z.output<typeof inventorySchema>;
 export type InventoryHost = Inventory['hosts'][number];

@@ -22,6 +22,8 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
   const quota = scenario.eni.quotaPerVpc;
   let enis = 0;
   const owned = new Set<number>();
+  /** ENIs held per function host node: a machine lending spare NICs holds as many as it has (EniSlots). */
+  const onHost = new Map<string, number>();
 
   return {
     name: 'eni',
@@ -30,6 +32,15 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
     attach(instance: InstanceLayout) {
       if (enis >= quota) {
         return { ok: false, reason: 'eni-quota', message: `ENI quota reached: ${enis} of eni.quotaPerVpc ${quota} in use` };
+      }
+      const slots = ctx.eniSlotsOf?.(instance.host.node);
+      const held = onHost.get(instance.host.node) ?? 0;
+      if (slots !== undefined && held >= slots.quota) {
+        return {
+          ok: false,
+          reason: 'eni-quota',
+          message: `ENI quota of function host ${instance.host.node} reached: ${held} of its ${slots.quota} spare NIC(s) (${slots.field}) lent`,
+        };
       }
       const number = ipam.allocate(instance.id);
       if (number === undefined) {
@@ -41,6 +52,7 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
       }
       enis++;
       owned.add(instance.id);
+      onHost.set(instance.host.node, held + 1);
       const address = host(layout.user.subnet, number);
       const port = taggedIfname(layout.tag, `e${instance.id}`);
       // Created from the instance's side (see containerLinkPlan), then enslaved to the VPC bridge.
@@ -65,6 +77,7 @@ export function eniStrategy(ctx: StrategyContext): Strategy {
       if (!owned.delete(instance.id)) return;
       ipam.release(instance.id);
       enis--;
+      onHost.set(instance.host.node, (onHost.get(instance.host.node) ?? 1) - 1);
     },
     // Each ENI's veth disappears with its instance's namespace.
     teardown: () => plan('eni: nothing shared', []),

@@ -15,10 +15,21 @@ import type { Plan } from '../topology/ops.js';
 /** Stored in run.json, so owned by its schema (src/results/); re-exported for the strategies' users. */
 export type { FailureReason, ResourceCounts, TunnelChoice } from '../results/types.js';
 
+/** How many ENIs a function host can hold at once, and the inventory field that says so (`hosts.N.eni.nics`). */
+export interface EniSlots {
+  quota: number;
+  field: string;
+}
+
 export interface StrategyContext {
   scenario: Scenario;
   layout: Layout;
   tunnel: TunnelChoice;
+  /**
+   * Across machines: the ENI quota of a function host node (`fh0`) when its machine lends spare NICs
+   * (`eni.attach: nic`); undefined (or absent) = no per-host limit beyond `eni.quotaPerVpc`.
+   */
+  eniSlotsOf?: (hostNode: string) => EniSlots | undefined;
 }
 
 export type Refusal = { ok: false; reason: FailureReason; message: string };

@@ -20,12 +20,19 @@
  *   address, route or neighbour entry on a port moves to the router's bridge
  *   device, the one interface that now reaches all of them.
  *
- * Nothing is created outside the node namespaces: a macvlan child is born in
- * its node (render.ts) and dies with it.
+ * An instance's ENI (its port on the user VPC router) follows its function
+ * host's `eni.attach` (inventory): a macvlan child as above (the default), an
+ * ipvlan child (mode l2, the NIC's own MAC), or `nic`: a spare NIC of the
+ * machine lent to the instance (`nic.lend`, eni-nics.ts picks it) and
+ * returned (`nic.return`) right before the instance's namespace goes.
+ *
+ * Nothing is created outside the node namespaces: a macvlan or ipvlan child is
+ * born in its node (render.ts) and dies with it; a lent NIC goes back home.
  */
 import { ColdpathError } from '../errors.js';
 import type { Op, Plan } from './ops.js';
-import { machineOf, nicOf, type Placement, portKey, type RouterPlacement } from './placement.js';
+import { EniNics } from './eni-nics.js';
+import { INSTANCE_NODE, machineOf, nicOf, type Placement, portKey, type RouterPlacement } from './placement.js';
 
 /** One machine's share of a plan. */
 export interface HostPlan {
@@ -37,8 +44,10 @@ export interface HostPlan {
 /**
  * Splits `plan` into per-machine plans, in inventory order; ops keep their order within each
  * machine, and a machine with no op gets no plan. Throws when a veth would cross machines.
+ * `nics`: which spare NICs are lent to instances (`eni.attach: nic`): one per run, shared by its
+ * plans, so an instance's deletion returns what its attach took.
  */
-export function splitPlan(plan: Plan, placement: Placement): HostPlan[] {
+export function splitPlan(plan: Plan, placement: Placement, nics: EniNics = new EniNics()): HostPlan[] {
   const ops = new Map<string, Op[]>();
   const put = (node: string, op: Op): void => {
     const machine = machineOf(placement, node).name;
@@ -61,8 +70,7 @@ export function splitPlan(plan: Plan, placement: Placement): HostPlan[] {
       const port = portOf(op, placement);
       if (port !== undefined) {
         const { vpc } = placement.routers.get(port.router) as RouterPlacement;
-        const parent = nicOf(placement, machineOf(placement, port.node).name, vpc, port.node);
-        put(port.node, { kind: 'macvlan.add', node: port.node, dev: port.dev, parent, mode: 'bridge', ...(op.mtu === undefined ? {} : { mtu: op.mtu }) });
+        put(port.node, attachOp(placement, nics, vpc, port.node, port.dev, op.mtu));
         continue;
       }
       const [a, b] = [machineOf(placement, op.node).name, machineOf(placement, op.peerNode).name];
@@ -75,6 +83,13 @@ export function splitPlan(plan: Plan, placement: Placement): HostPlan[] {
       }
       put(op.node, op);
       continue;
+    }
+    if (op.kind === 'node.del' || op.kind === 'link.del') {
+      // A lent NIC goes home before its instance's namespace does (or instead of its deletion).
+      const machine = machineOf(placement, op.node).name;
+      const returned = op.kind === 'node.del' ? nics.release(machine, op.node) : lentAs(nics, machine, op.node, op.dev);
+      for (const { nic, dev } of returned) put(op.node, { kind: 'nic.return', node: op.node, dev, nic });
+      if (op.kind === 'link.del' && returned.length > 0) continue;
     }
     const dev = 'dev' in op ? op.dev : undefined;
     if (router === undefined || dev === undefined) {
@@ -93,12 +108,42 @@ export function splitPlan(plan: Plan, placement: Placement): HostPlan[] {
       continue;
     }
     const moved = portOp(op, router, farEnd(op.node, dev));
-    if (moved !== undefined) put(moved.node, moved);
+    if (moved === undefined) continue;
+    const machine = machineOf(placement, moved.node).name;
+    const lent = moved.kind === 'link.del' ? lentAs(nics, machine, moved.node, moved.dev) : [];
+    for (const { nic, dev: lentDev } of lent) put(moved.node, { kind: 'nic.return', node: moved.node, dev: lentDev, nic });
+    if (lent.length === 0) put(moved.node, moved);
   }
   return [...placement.hosts.keys()].flatMap((host) => {
     const list = ops.get(host);
     return list === undefined ? [] : [{ host, plan: { title: plan.title, ops: list } }];
   });
+}
+
+/**
+ * The device that replaces a VPC port at `node` on its machine: a macvlan child of the NIC facing `vpc`, except for
+ * an instance's ENI (its user-VPC port), which follows the machine's `eni.attach`.
+ */
+function attachOp(placement: Placement, nics: EniNics, vpc: 'platform' | 'user', node: string, dev: string, mtu: number | undefined): Op {
+  const machine = machineOf(placement, node);
+  const entry = placement.hosts.get(machine.name);
+  const eni = vpc === 'user' && INSTANCE_NODE.test(node) ? machine.eni : undefined;
+  const withMtu = mtu === undefined ? {} : { mtu };
+  if (eni?.attach === 'nic') {
+    const nic = nics.lend(machine.name, eni.nics ?? [], node, dev, `hosts.${entry?.index ?? '?'}.eni.nics`);
+    return { kind: 'nic.lend', node, dev, nic };
+  }
+  const parent = nicOf(placement, machine.name, vpc, node);
+  if (eni?.attach === 'ipvlan') return { kind: 'ipvlan.add', node, dev, parent, mode: 'l2', ...withMtu };
+  return { kind: 'macvlan.add', node, dev, parent, mode: 'bridge', ...withMtu };
+}
+
+/** The NIC lent to `node` as `dev`, released (its deletion becomes its return); [] when `dev` is no lent NIC. */
+function lentAs(nics: EniNics, machine: string, node: string, dev: string): Array<{ nic: string; dev: string }> {
+  const nic = nics.heldAs(machine, node, dev);
+  if (nic === undefined) return [];
+  nics.forget(machine, nic);
+  return [{ nic, dev }];
 }
 
 /** A veth that is a router's bridge port: which router and port, and the node end that stays. */

@@ -30,6 +30,20 @@ export type Op =
    * (host-plans.ts). Mode bridge, so children of one NIC also reach each other.
    */
   | { kind: 'macvlan.add'; node: string; dev: string; parent: string; mode: 'bridge'; mac?: string; mtu?: number }
+  /**
+   * An ipvlan child (mode l2) of `parent`, made like `macvlan.add`: it shares the parent's MAC, so a
+   * wire that delivers only to the MAC it assigned (a cloud VPC) still delivers to it.
+   */
+  | { kind: 'ipvlan.add'; node: string; dev: string; parent: string; mode: 'l2'; mtu?: number }
+  /**
+   * A spare NIC of the machine (its root namespace, where the agent runs), moved into `node` and
+   * renamed `dev` there: a secondary NIC attached ahead of time, lent to an instance as its ENI.
+   * Must be undone by `nic.return` before `node` goes (the kernel would delete a virtual NIC with
+   * the namespace, and hand a physical one to init_net, flushed, possibly renamed).
+   */
+  | { kind: 'nic.lend'; node: string; dev: string; nic: string }
+  /** The lent NIC back: down, flushed, renamed `nic`, moved into the machine's own namespace. */
+  | { kind: 'nic.return'; node: string; dev: string; nic: string }
   | { kind: 'link.set'; node: string; dev: string; up?: boolean; master?: string; mtu?: number }
   | { kind: 'link.del'; node: string; dev: string }
   | { kind: 'addr.add'; node: string; dev: string; cidr: string; peer?: string }

@@ -50,7 +50,7 @@ export interface Placement {
 export const portKey = (router: string, dev: string): string => `${router}/${dev}`;
 
 /** An instance node (`fh0-c12`, instance-plan.ts) names its function host first. */
-const INSTANCE_NODE = /^(fh\d+)-c\d+$/;
+export const INSTANCE_NODE = /^(fh\d+)-c\d+$/;
 
 /**
  * Places every node of `layout` on a machine of `inventory`, for a scenario running `strategies`.
@@ -117,11 +117,12 @@ export function placeNodes(layout: Layout, strategies: readonly StrategyName[], 
   if (strategies.includes('eni')) {
     for (const h of layout.hosts) {
       const machine = hosts.get(nodes.get(h.node) as string) as { index: number; host: InventoryHost };
-      if (machine.host.nics.user === undefined) {
+      // A machine that lends spare NICs (eni.attach: nic) attaches its instances through them, not through nics.user.
+      if (machine.host.nics.user === undefined && machine.host.eni?.attach !== 'nic') {
         throw inputError(
           `hosts.${machine.index}.nics.user`,
           `the eni strategy attaches each instance to the user VPC from its function host, so function host ${machine.host.name} needs its user-VPC NIC`,
-          'set nics.user (the NIC facing the user VPC) on every function host, or drop eni from strategies',
+          'set nics.user (the NIC facing the user VPC) on every function host, or eni: { attach: nic, nics: [...] }, or drop eni from strategies',
         );
       }
     }

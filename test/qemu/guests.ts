@@ -55,6 +55,13 @@ export interface GuestSpec {
   role: HostRole;
   /** CLOCK_MONOTONIC (and BOOTTIME) offset of the port-22 sshd and everything it starts, whole seconds; default 0. */
   monotonicOffsetS?: number;
+  /** A function host's user-VPC NIC, `eth1` (the parent of macvlan and ipvlan ENIs); default none. */
+  userNic?: boolean;
+  /**
+   * Spare virtio NICs on the user wire, `eth2`, `eth3`, …, left down and unaddressed by the guest: secondary NICs
+   * attached ahead of time, lent to instances with `eni.attach: nic`. Default 0.
+   */
+  spareNics?: number;
 }
 
 export interface Guest {
@@ -64,6 +71,8 @@ export interface Guest {
   readonly managementAddress: string;
   /** VPC NICs in the guest, by wire. */
   readonly nics: Partial<Record<'platform' | 'user', string>>;
+  /** The spare NICs on the user wire (GuestSpec.spareNics). */
+  readonly spareNics: readonly string[];
   readonly jobDir: string;
   /** The inventory's host: port 22 (the injected clock, if any). */
   readonly host: InventoryHost;
@@ -160,6 +169,7 @@ class GuestImpl implements Guest {
   readonly monotonicOffsetS: number;
   readonly managementAddress: string;
   readonly nics: Partial<Record<'platform' | 'user', string>>;
+  readonly spareNics: readonly string[];
   readonly jobDir: string;
   host!: InventoryHost;
   reference!: InventoryHost;
@@ -177,7 +187,8 @@ class GuestImpl implements Guest {
   ) {
     this.monotonicOffsetS = spec.monotonicOffsetS ?? 0;
     this.managementAddress = `${MGMT_PREFIX}${10 + index}`;
-    this.nics = nicsOfRole(spec.role);
+    this.nics = spec.userNic === true ? { ...nicsOfRole(spec.role), user: 'eth1' } : nicsOfRole(spec.role);
+    this.spareNics = Array.from({ length: spec.spareNics ?? 0 }, (_, i) => `eth${2 + i}`);
     this.jobDir = join(workDir, spec.name);
   }
 
@@ -200,6 +211,7 @@ class GuestImpl implements Guest {
       const nic = this.nics[wire];
       if (nic !== undefined) list.push({ nic, wire });
     }
+    for (const nic of this.spareNics) list.push({ nic, wire: 'user' });
     // ≤ 15 characters: cpq-<index>-<nic>.
     return list.map((entry, i) => ({ ...entry, tap: `cpq-${this.index}-${entry.nic}`, mac: macOf(this.index, i + 1) }));
   }
@@ -288,7 +300,7 @@ class GuestsImpl implements Guests {
         .join(' ');
       writeFileSync(
         join(guest.jobDir, 'params.sh'),
-        `NAME='${guest.name}'\nMGMT_ADDR='${guest.managementAddress}'\nNICS='${nics}'\nOFFSET_S='${guest.monotonicOffsetS}'\nREPO='${this.options.repoRoot}'\n`,
+        `NAME='${guest.name}'\nMGMT_ADDR='${guest.managementAddress}'\nNICS='${nics}'\nSPARE='${guest.spareNics.join(' ')}'\nOFFSET_S='${guest.monotonicOffsetS}'\nREPO='${this.options.repoRoot}'\n`,
       );
     }
     const knownHostsFile = join(this.keyDir, 'known_hosts');

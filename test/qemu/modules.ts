@@ -38,6 +38,8 @@ export const ROOT_MODULES: readonly string[] = [
   // nodes as macvlan children of them (docs/hosts.md)
   'virtio_net',
   'macvlan',
+  // an instance's ENI as an ipvlan child (mode l2) of the function host's user-VPC NIC (inventory eni.attach: ipvlan)
+  'ipvlan',
 ];
 
 /** `softdep pre:` names that are crypto aliases, not module names. */

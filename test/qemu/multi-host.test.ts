@@ -33,6 +33,8 @@ import type { OffsetEstimate } from '../../src/agent/clock-offset.js';
 import { type ClockCheck, recoverOffset } from './clock-check.js';
 import type { AgentConnection } from '../../src/executors/agent-connection.js';
 import { connectSsh } from '../../src/executors/ssh.js';
+import { stringify as stringifyYaml } from 'yaml';
+import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { GRE_KEY_PRESENT, grePacketsFromPcap, ipipPacketsFromPcap } from './evidence.js';
@@ -63,6 +65,21 @@ tunnel: gre
 tenantKey: ${TENANT_KEY}
 functionHosts: 1
 proxy: { count: 1 }
+repetitions: 1
+burst: { sizes: [1] }
+workload: { requests: 50, warmup: 10, metrics: [keepalive], steadyState: { enabled: false } }
+cpu: { placement: none }
+reference: { tool: none }
+`;
+
+/** fn-1's spare virtio NICs on the user wire, lent to instances with eni.attach: nic. */
+const ENI_SPARE = ['eth2', 'eth3'];
+/** The eni path alone, as small as the main scenario: one instance, 50 keep-alive requests. */
+const ENI_SCENARIO = `# coldpath QEMU tier: the ENI attach modes across the guests (docs/hosts.md)
+name: qemu-eni-attach
+strategies: [eni]
+tunnel: gre
+functionHosts: 1
 repetitions: 1
 burst: { sizes: [1] }
 workload: { requests: 50, warmup: 10, metrics: [keepalive], steadyState: { enabled: false } }
@@ -186,7 +203,8 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
       clockBoundUs: CLOCK_BOUND_US,
       agentTimeoutMs: AGENT_TIMEOUT_MS,
       guests: [
-        { name: 'fn-1', role: 'function-host', monotonicOffsetS: INJECTED_S },
+        // A user-VPC NIC (the parent of macvlan and ipvlan ENIs) and two spare NICs to lend (eni.attach: nic).
+        { name: 'fn-1', role: 'function-host', monotonicOffsetS: INJECTED_S, userNic: true, spareNics: ENI_SPARE.length },
         { name: 'proxy-1', role: 'proxy' },
         { name: 'svc-1', role: 'service-host' },
       ],
@@ -459,4 +477,61 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     const after = await g().ssh('proxy-1', 'ip netns list');
     expect(after.stdout.trim(), 'proxy-1 after clean --hosts').toBe('');
   }, 700_000);
+
+  // ── The ENI as the platform attaches it (issue 12 item 3): fn-1's eni.attach, one run per mode, one run each.
+  const eniFigures: Record<string, { keepaliveP50Us: number; attachUs: number[]; wallMs: number }> = {};
+  let spareBefore: string | undefined;
+
+  /** fn-1's spare NICs as its own namespace has them: name, MAC, up or not, addresses (the lent ones are missing). */
+  const spareState = async (): Promise<string> => {
+    const out = await g().ssh('fn-1', 'ip -j addr show');
+    expect(out.code, out.stderr).toBe(0);
+    const links = JSON.parse(out.stdout || '[]') as Array<{ ifname: string; address: string; flags: string[]; addr_info: Array<{ local: string; scope: string }> }>;
+    return JSON.stringify(
+      links
+        .filter((l) => /^eth[2-9]$/.test(l.ifname))
+        .map((l) => ({ name: l.ifname, mac: l.address, up: l.flags.includes('UP'), addresses: l.addr_info.filter((a) => a.scope !== 'link').map((a) => a.local) })),
+    );
+  };
+
+  for (const attach of ['macvlan', 'ipvlan', 'nic'] as const) {
+    it(`eni with eni.attach: ${attach} on fn-1 (a separate kernel): the path verified, the instance ok, fn-1's spare NICs home as they were`, async () => {
+      spareBefore ??= await spareState();
+      expect(spareBefore).toContain('"name":"eth2"');
+      const inventory = structuredClone(g().inventory);
+      const fn = inventory.hosts.find((h) => h.name === 'fn-1');
+      if (fn === undefined) throw new Error('no fn-1 in the inventory');
+      fn.eni = attach === 'nic' ? { attach, nics: ENI_SPARE } : { attach };
+      const inventoryFile = join(WORK, `inventory-eni-${attach}.yaml`);
+      writeFileSync(inventoryFile, stringifyYaml(inventory));
+      writeFileSync(join(WORK, 'scenario-eni.yaml'), ENI_SCENARIO);
+      const out = join(WORK, `out-eni-${attach}`);
+      const t = performance.now();
+      const result = await coordinator(['run', join(WORK, 'scenario-eni.yaml'), '--hosts', inventoryFile, '--out', out], 1_200_000);
+      const wallMs = Math.round(performance.now() - t);
+      writeFileSync(join(WORK, `coldpath-eni-${attach}.log`), `${result.stdout}\n${result.stderr}`);
+      expect(result.code, `coldpath run exit; stderr:\n${result.stderr.slice(-4000)}`).toBe(0);
+      const runs = existsSync(out) ? readdirSync(out).filter((d) => existsSync(join(out, d, 'run.json'))) : [];
+      expect(runs).toHaveLength(1);
+      const run = readRun(join(out, runs[0] as string));
+      expect(run.paths.map((p) => [p.strategy, p.outcome, p.verification?.ok])).toEqual([['eni', 'completed', true]]);
+      const instances = run.paths[0]?.repetitions.flatMap((r) => r.bursts.flatMap((b) => b.instances)) ?? [];
+      expect(instances.map((i) => (i.outcome === 'failed' ? i.message : i.outcome))).toEqual(instances.map(() => 'ok'));
+      expect(run.notes.join('\n')).toContain(`ENI attach on function host fn-1: ${attach}`);
+      const p50 = repetitionFigures(run.paths[0] as RunResult['paths'][number])[0]?.warm['keepalive'];
+      const attachUs = instances.flatMap((i) => i.spans.filter((sp) => sp.phase === 'strategy-attach').map((sp) => Math.round(sp.endUs - sp.startUs)));
+      eniFigures[attach] = { keepaliveP50Us: Math.round(p50 ?? Number.NaN), attachUs, wallMs };
+      writeFileSync(
+        join(WORK, 'eni-attach.json'),
+        `${JSON.stringify({ label: 'one run per mode, TCG guests, Debian kernel, 1 instance, 50 keep-alive requests', kernel: kernel.release, figures: eniFigures }, null, 2)}\n`,
+      );
+      console.log(
+        `[qemu multi-host] eni.attach ${attach} (one run): keep-alive p50 ${eniFigures[attach]?.keepaliveP50Us} µs, ENI attach (strategy-attach span) ${attachUs.join(', ')} µs, run ${wallMs} ms wall`,
+      );
+      // The real NICs of fn-1's kernel came back: same names, same MACs, down, no address.
+      expect(await spareState()).toBe(spareBefore);
+      const left = await g().ssh('fn-1', 'ip netns list; echo @@; ls -A /run/coldpath');
+      expect(left.stdout.split('@@').map((x) => x.trim())).toEqual(['', '']);
+    }, 1_500_000);
+  }
 });

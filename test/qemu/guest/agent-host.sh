@@ -16,7 +16,7 @@
 # this script ends).
 set -u
 JOB=/tmp/job
-. "$JOB/params.sh" # NAME, MGMT_ADDR, NICS ("mac=name …"), OFFSET_S
+. "$JOB/params.sh" # NAME, MGMT_ADDR, NICS ("mac=name …"), SPARE (NIC names left down), OFFSET_S
 export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
 marker() { echo "COLDPATH-QEMU: $*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
@@ -39,7 +39,8 @@ done
 i=0
 for pair in $NICS; do
   ip link set dev "cpqtmp$i" name "${pair#*=}" || { marker "host-failed rename to ${pair#*=}"; exit 1; }
-  ip link set dev "${pair#*=}" up
+  # A spare NIC stays down: it waits to be lent to an instance as its ENI (eni.attach: nic).
+  case " ${SPARE:-} " in *" ${pair#*=} "*) ;; *) ip link set dev "${pair#*=}" up ;; esac
   i=$((i + 1))
 done
 ip addr add "$MGMT_ADDR/24" dev mgmt0 || { marker "host-failed address $MGMT_ADDR"; exit 1; }
