@@ -258,12 +258,13 @@ function hostsRows(raw: Raw): FigureRow[] {
   const rows = (raw['comparisons'] as Row[] | undefined) ?? [];
   const command = `node "$PWD/dist/bench/hosts.js" ${raw['pairs']}${raw['waitedForQuiet'] === false ? ' --no-wait' : ''}`;
   const ratio = (i: Interval): string => (i.low === undefined || i.high === undefined ? `×${num(i.mean)}` : `×${num(i.mean)} (${num(i.low)}–${num(i.high)})`);
-  return ['keepalive', 'newconn'].flatMap((metric) => {
+  const label: Record<string, string> = { keepalive: 'keep-alive request', newconn: 'new-connection', sockperf: "the run's sockperf reference (TCP ping-pong, same instance and service)" };
+  return ['keepalive', 'newconn', 'sockperf'].flatMap((metric) => {
     const of = rows.filter((r) => r.metric === metric);
     if (of.length === 0) return [];
     return [
       {
-        what: `${metric === 'keepalive' ? 'keep-alive request' : 'new-connection'} p50 across 3 emulated machines (executor ssh, macvlan wires) ÷ one machine, ${raw['usablePairs']} pairs of runs in ABBA order (95 % CI over pairs; across first / second)`,
+        what: `${label[metric] ?? metric} p50 across 3 emulated machines (executor ssh, macvlan wires) ÷ one machine, ${raw['usablePairs']} pairs of runs in ABBA order (95 % CI over pairs; across first / second)`,
         measured: of
           .map((r) => `${r.path} **${ratio(r.ratio)}** (${num(r.acrossFirst.mean)} / ${num(r.acrossSecond.mean)}; ${(r.overheadUs.mean ?? 0) >= 0 ? '+' : ''}${num(r.overheadUs.mean, 0)} µs)`)
           .join(', '),

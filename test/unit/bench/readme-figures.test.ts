@@ -16,7 +16,7 @@ describe('README figures', () => {
 
   it('come from every benchmark the README quotes, each naming the machine it ran on', () => {
     const sources = figureRows(BENCH_DIR);
-    expect(sources.map((source) => source.file.replace(/-\d{4}-.*$/, ''))).toEqual(['trust', 'crosscheck', 'topology', 'burst', 'gate-power', 'instances', 'qemu']);
+    expect(sources.map((source) => source.file.replace(/-\d{4}-.*$/, ''))).toEqual(['trust', 'crosscheck', 'topology', 'burst', 'gate-power', 'instances', 'qemu', 'hosts']);
     for (const source of sources) {
       const raw = JSON.parse(readFileSync(join(BENCH_DIR, source.file), 'utf8')) as { fingerprint?: { cpuModel?: string; kernel?: string } };
       expect(raw.fingerprint?.cpuModel, source.file).toBeTruthy();
