@@ -14,7 +14,7 @@
  * the namespaces. Needs root, dist/, Debian's openssh-server and
  * openssh-client, a kernel with time namespaces and the ipvlan module.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +25,7 @@ import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import type { EniAttachMode, Inventory } from '../../src/scenario/inventory.js';
-import { CLI, type CliResult, ledgerDirs, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
+import { CLI, type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
 import { type Machine, type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 const SPARE = ['eth2', 'eth3'];
@@ -65,22 +65,8 @@ function inventoryFile(attach: EniAttachMode): string {
   return file;
 }
 
-function startCoordinator(args: readonly string[]): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const [file, ...rest] = [...machines().wrapper, process.execPath, CLI, ...args];
-  const child = spawn(file ?? 'ip', rest, { cwd: PACKAGE_ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ pid: child.pid, code, signal, stdout, stderr });
-    }),
-  );
-  return { child, done, output: () => stdout + stderr };
-}
+/** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
+const startCoordinator = (args: readonly string[]): ReturnType<typeof spawnCli> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs: 240_000 });
 
 /**
  * `coldpath clean --hosts` from the coordinator namespace, with empty /run/netns and /run/coldpath of its own: its

@@ -22,19 +22,29 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: options.env ?? process.env, cwd: PACKAGE_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 170_000);
+/** The CLI as a child process, behind `wrapper` when given (e.g. the machines harness's coordinator namespace), killed after `timeoutMs` (default 170 s). */
+export function spawnCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; wrapper?: readonly string[] } = {},
+): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
+  const [file = process.execPath, ...rest] = [...(options.wrapper ?? []), process.execPath, CLI, ...args];
+  const child = spawn(file, rest, { env: options.env ?? process.env, cwd: PACKAGE_ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 170_000);
+  const done = new Promise<CliResult>((resolve) =>
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ pid: child.pid, code, signal, stdout, stderr });
-    });
-  });
+    }),
+  );
+  return { child, done, output: () => stdout + stderr };
+}
+
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return spawnCli(args, options).done;
 }
 
 /** Starts the CLI and resolves once its stderr says which run tag it uses. */

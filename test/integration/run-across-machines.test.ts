@@ -15,17 +15,15 @@
  * what either left. Needs root, dist/, Debian's openssh-server and
  * openssh-client and a kernel with time namespaces.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/paths.js';
 import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
-import { CLI, type CliResult, ledgerDirs, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
+import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
 import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 /** Offsets of the machines' CLOCK_MONOTONIC (s): the function host's matters most, every instance timeline ends there. */
@@ -55,22 +53,7 @@ function machines(): Machines {
 }
 
 /** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
-function startCoordinator(args: readonly string[]): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const [file, ...rest] = [...machines().wrapper, process.execPath, CLI, ...args];
-  const child = spawn(file ?? 'ip', rest, { cwd: PACKAGE_ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ pid: child.pid, code, signal, stdout, stderr });
-    }),
-  );
-  return { child, done, output: () => stdout + stderr };
-}
+const startCoordinator = (args: readonly string[]): ReturnType<typeof spawnCli> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs: 240_000 });
 
 async function leftIn(machine: Machine): Promise<{ netns: string[]; ledgers: string[] }> {
   const netns = await machine.exec(['ip', 'netns', 'list']);

@@ -11,14 +11,12 @@
  * Needs root, dist/, Debian's openssh-server and openssh-client and a kernel
  * with time namespaces.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/paths.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
-import { CLI, type CliResult, ledgerDirs, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
+import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
 import { type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 /** Small: one function host, the baseline path only (the experiments build their own proxy), 10 requests a tenant. */
@@ -48,21 +46,7 @@ function machines(): Machines {
 }
 
 /** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
-function coordinator(args: readonly string[], timeoutMs = 240_000): Promise<CliResult> {
-  const [file, ...rest] = [...machines().wrapper, process.execPath, CLI, ...args];
-  const child = spawn(file ?? 'ip', rest, { cwd: PACKAGE_ROOT });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ pid: child.pid, code, signal, stdout, stderr });
-    }),
-  );
-}
+const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
 
 const tenantsOf = (run: RunResult, name: string) => {
   const t = run.experiments.find((e) => e.name === name);
