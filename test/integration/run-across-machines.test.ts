@@ -215,7 +215,8 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     const out = tempDir();
     const run = startCoordinator(['run', scenarioFile(SCENARIO), '--hosts', machines().inventoryFile, '--out', out]);
     const fn = machines().machine('fn-1');
-    await waitFor(async () => (await leftIn(fn)).netns.length > 0, 60_000, 'the run to build on fn-1');
+    // The run's own namespaces: the agent's kernel probe (features, at connect) makes and removes a scratch one first.
+    await waitFor(async () => (await leftIn(fn)).netns.some((name) => /^coldpath-[0-9a-f]{4}-fh0\b/.test(name)), 60_000, 'the run to build fh0 on fn-1');
     run.child.kill('SIGKILL');
     await run.done;
     // The ssh sessions end with the coordinator; each agent reads end of input and exits, tearing nothing down.
