@@ -32,6 +32,9 @@ export interface TextLine {
   text: string;
 }
 
+/** Text kept for a first `onTextLine` listener, at most (characters): a daemon's first lines, not a probe's results. */
+const TEXT_BACKLOG_BYTES = 64 * 1024;
+
 type Waiter = { match: (event: unknown) => boolean; resolve: (event: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
 export class LineChannel<Event = unknown> {
@@ -47,6 +50,7 @@ export class LineChannel<Event = unknown> {
   /** Raw text lines (stdout and stderr) for daemons that do not speak JSON; kept until the first listener. */
   private readonly textListeners = new Set<(line: TextLine) => void>();
   private textBacklog: TextLine[] | undefined = [];
+  private textBacklogBytes = 0;
   private readonly endListeners = new Set<(error: Error) => void>();
 
   constructor(streams: LineStreams) {
@@ -160,8 +164,11 @@ export class LineChannel<Event = unknown> {
   private onText(stream: TextLine['stream'], text: string): void {
     const line = { at: nowMicros(), stream, text };
     if (this.textBacklog !== undefined) {
-      this.textBacklog.push(line);
-      if (this.textBacklog.length > 1000) this.textBacklog.shift();
+      // Only a process's first output waits for a listener (a daemon subscribes right after its spawn answer);
+      // a channel nobody reads as text (a probe) stops keeping it after TEXT_BACKLOG_BYTES.
+      this.textBacklogBytes += text.length;
+      if (this.textBacklogBytes > TEXT_BACKLOG_BYTES) this.textBacklog = undefined;
+      else this.textBacklog.push(line);
     }
     for (const listener of this.textListeners) listener(line);
   }
