@@ -92,8 +92,10 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
     spec.load.map((stream, i) => ({ spec: stream, instance: instances[i] as (typeof instances)[number] })),
     { durationMs: spec.beforeMs + spec.afterMs, warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
   );
+  // Read now, not at the fault: across machines each read is a round trip to the proxy's agent.
+  const pids = { parent: active.daemon?.pid, child: await active.vrrpChildPid() };
   await until(ctx, streams.measuredFrom + spec.beforeMs * 1000);
-  const fault = await injectFault(ctx, spec, pair, active);
+  const fault = await injectFault(ctx, spec, pair, active, pids);
   const events = await streams.results;
   const sources = (await service.process?.stats())?.sources ?? {};
   const unsolicited = (await readCounters(ctx.driver.inNode(pair.standby.node), PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
@@ -159,9 +161,8 @@ interface Fault {
  * Fails the active proxy. Its keepalived is signalled on its machine (its pids are that machine's), so the
  * instant is the middle of that command's round trip, known to half of it.
  */
-async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode): Promise<Fault> {
-  const parent = active.daemon?.pid;
-  const child = await active.vrrpChildPid();
+async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode, pids: { parent: number | undefined; child: number | undefined }): Promise<Fault> {
+  const { parent, child } = pids;
   const linkDown = (devs: string[]): Op[] => devs.map((dev) => ({ kind: 'link.set', node: pair.active.node, dev, up: false }));
   const at = (sent: { sentUs: number; answeredUs: number }, thawAtUs?: number): Fault => ({
     atUs: Math.round((sent.sentUs + sent.answeredUs) / 2),
