@@ -121,11 +121,11 @@ describe('coldpath run --hosts (executor local)', () => {
       ],
     });
     const ledgersBefore = ledgerDirs();
-    // The default scenario: tunnel auto, which the coordinator cannot choose for machines it cannot see.
+    // The default scenario pins CPUs, whose numbers are each machine's own (tunnel auto is the hosts' kernels' choice now).
     const result = await runCli(['run', scenarioFile({ strategies: ['baseline'] }), '--hosts', hosts]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/tunnel: auto: not supported across machines \(executor: ssh\) yet/);
-    expect(result.stderr).toMatch(/set tunnel: gre, vxlan or ipip/);
+    expect(result.stderr).toMatch(/cpu\.placement: pinned: not supported across machines yet/);
+    expect(result.stderr).toMatch(/set cpu\.placement: none/);
     expect(ledgerDirs()).toEqual(ledgersBefore);
   });
 });
