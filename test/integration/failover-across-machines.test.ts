@@ -13,13 +13,14 @@
  * Needs root, dist/, keepalived, Debian's openssh-server and openssh-client
  * and a kernel with time namespaces.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
-import { type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
+import { type Machine, type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 const LOAD = [
   { metric: 'keepalive', rate: 200, concurrency: 4 },
@@ -53,6 +54,34 @@ function machines(): Machines {
 
 /** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
 const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * The run's keepalived processes on a machine: their command line names its ledger directory there (the config
+ * file). The pattern is bracketed so that it does not match the shell that runs pgrep (the machines share this
+ * host's pid namespace, and that shell's command line holds the pattern).
+ */
+async function keepalivedOf(machine: Machine): Promise<string[]> {
+  const tags = (await machine.exec(['ls', '-A', '/run/coldpath'])).stdout.split('\n').filter((t) => t.trim() !== '');
+  const found = await Promise.all(tags.map(async (tag) => (await machine.exec(['sh', '-c', `pgrep -f -- '[/]run/coldpath/${tag}/keepalived' || true`])).stdout.trim()));
+  return found.flatMap((text) => text.split('\n')).filter((pid) => pid !== '');
+}
+
+const agentsIn = (machine: Machine): number[] =>
+  machine.processes().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('coldpath.js agent');
+    } catch {
+      return false;
+    }
+  });
 
 describe('the failover experiment across machines (executor ssh, four machines, VXLAN)', () => {
   let run: RunResult | undefined;
@@ -155,4 +184,36 @@ describe('the failover experiment across machines (executor ssh, four machines, 
     expect(keepalived.stdout.trim()).toBe('');
     expect(ledgerDirs()).not.toContain(theRun().tag);
   });
+
+  it('kill -9 of the coordinator mid-failover: clean --hosts removes everything on every machine, keepalived included', async () => {
+    const scenario = {
+      ...SCENARIO,
+      experiments: [{ kind: 'failover', name: 'long', mode: 'crash', advertIntervalMs: 20, beforeMs: 60_000, afterMs: 1000, load: [{ metric: 'keepalive', rate: 20, concurrency: 1 }] }],
+    };
+    const run = spawnCli(['run', scenarioFile(scenario), '--hosts', machines().inventoryFile, '--out', tempDir()], { wrapper: machines().wrapper, timeoutMs: 240_000 });
+    const proxies = [machines().machine('proxy-1'), machines().machine('proxy-2')];
+    await waitFor(async () => (await Promise.all(proxies.map(keepalivedOf))).every((pids) => pids.length > 0), 120_000, 'keepalived on both proxies');
+    run.child.kill('SIGKILL');
+    await run.done;
+    // The agents read end of input and exit; they kill nothing. keepalived logs to the agent's pipes, so its next
+    // line after that may end it (SIGPIPE); whatever is left (the namespaces, a keepalived) is in the agents' ledgers.
+    await waitFor(async () => proxies.every((m) => agentsIn(m).length === 0), 20_000, "the proxies' agents to exit");
+    const netnsLeft = await proxies[0]!.exec(['ip', 'netns', 'list']);
+    expect(netnsLeft.stdout.trim(), 'proxy-1 before clean').not.toBe('');
+    console.log(
+      `[failover across machines] after kill -9 of the coordinator: keepalived left on proxy-1 ${(await keepalivedOf(proxies[0]!)).length}, proxy-2 ${(await keepalivedOf(proxies[1]!)).length}`,
+    );
+    const clean = await coordinator(['clean', '--hosts', machines().inventoryFile]);
+    expect(clean.code, clean.stderr).toBe(0);
+    for (const machine of machines().machines) {
+      const netns = await machine.exec(['ip', 'netns', 'list']);
+      const ledgers = await machine.exec(['ls', '-A', '/run/coldpath']);
+      expect({ netns: netns.stdout.trim(), ledgers: ledgers.stdout.trim() }, machine.name).toEqual({ netns: '', ledgers: '' });
+    }
+    // Every machine's processes are in this host's pid namespace: one look finds a keepalived of the run on any of them.
+    // A process clean has just killed may still be exiting for a moment (seen once): give it that moment.
+    const left = async (): Promise<string> => (await machines().machine('proxy-1').exec(['sh', '-c', "pgrep -af -- '[/]run/coldpath/' || true"])).stdout.trim();
+    await waitFor(async () => (await left()) === '', 5000, 'no keepalived of the run left').catch(() => undefined);
+    expect(await left()).toBe('');
+  }, 300_000);
 });
