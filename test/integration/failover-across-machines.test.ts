@@ -10,6 +10,8 @@
  * VXLAN stands in; the QEMU tier is the next step (docs/design-notes.md).
  * fn-1 and proxy-2 run on clocks of their own (time namespaces): the
  * requests' stamps are mapped onto the coordinator's through fn-1's estimate.
+ * A kill -9 of the coordinator mid-failover leaves keepalived on the proxies;
+ * `coldpath clean --hosts` removes it with everything else.
  * Needs root, dist/, keepalived, Debian's openssh-server and openssh-client
  * and a kernel with time namespaces.
  */
