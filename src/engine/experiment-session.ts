@@ -55,8 +55,8 @@ export class ExperimentSession implements ExperimentContext {
     return this.instances.add(count);
   }
 
-  startDaemon(options: DaemonOptions): Daemon {
-    const daemon = new Daemon(this.driver, options);
+  async startDaemon(options: DaemonOptions): Promise<Daemon> {
+    const daemon = await Daemon.start(this.driver, options);
     this.daemons.push(daemon);
     return daemon;
   }

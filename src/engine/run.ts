@@ -75,7 +75,7 @@ export async function preflight(
   buildLayout(scenario, 'ffff'); // interface names and addresses fit
   const needsProxy = needsProxyTunnel(scenario);
   if (needsProxy) masqConfig(scenario);
-  preflightExperiments(scenario.experiments);
+  preflightExperiments(scenario.experiments, { acrossMachines: options.acrossMachines === true });
   const realServers = preflightRealServers(scenario);
   ociPreflight(scenario);
   cniPreflight(scenario);

@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { ColdpathError } from '../errors.js';
 import { formatArgv } from './run-command.js';
+import { nowMicros } from '../clock.js';
 
 /** The streams of a process that speaks JSON lines, and what to call it in messages. */
 export interface LineStreams {
@@ -24,6 +25,16 @@ export interface LineStreams {
   spawnedAt: number;
 }
 
+/** A line of a process's output as text, with the monotonic µs at which it arrived here. */
+export interface TextLine {
+  at: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Text kept for a first `onTextLine` listener, at most (characters): a daemon's first lines, not a probe's results. */
+const TEXT_BACKLOG_BYTES = 64 * 1024;
+
 type Waiter = { match: (event: unknown) => boolean; resolve: (event: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
 export class LineChannel<Event = unknown> {
@@ -36,6 +47,11 @@ export class LineChannel<Event = unknown> {
   private stderrTail = '';
   private endedWith: Error | undefined;
   private listeners = new Set<(event: Event) => void>();
+  /** Raw text lines (stdout and stderr) for daemons that do not speak JSON; kept until the first listener. */
+  private readonly textListeners = new Set<(line: TextLine) => void>();
+  private textBacklog: TextLine[] | undefined = [];
+  private textBacklogBytes = 0;
+  private readonly endListeners = new Set<(error: Error) => void>();
 
   constructor(streams: LineStreams) {
     this.label = streams.label;
@@ -45,10 +61,37 @@ export class LineChannel<Event = unknown> {
     this.input.on('error', () => {
       // EPIPE after the process died; surfaced when its output ends.
     });
-    createInterface({ input: streams.output }).on('line', (line) => this.onLine(line));
+    createInterface({ input: streams.output }).on('line', (line) => {
+      this.onText('stdout', line);
+      this.onLine(line);
+    });
     streams.stderr.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
     });
+    createInterface({ input: streams.stderr }).on('line', (line) => this.onText('stderr', line));
+  }
+
+  /**
+   * Every line of its stdout and stderr as text, stamped on arrival (a daemon's log, not JSON). Lines that
+   * arrived before the first listener (a remote process's first output can come with its spawn answer) are
+   * replayed to it, with their arrival stamps.
+   */
+  onTextLine(listener: (line: TextLine) => void): () => void {
+    this.textListeners.add(listener);
+    const backlog = this.textBacklog;
+    this.textBacklog = undefined;
+    for (const line of backlog ?? []) listener(line);
+    return () => this.textListeners.delete(listener);
+  }
+
+  /** Called once when the process is gone (at once when it already is), with why ("exited with code 1"). */
+  onEnd(listener: (error: Error) => void): () => void {
+    if (this.endedWith !== undefined) {
+      listener(this.endedWith);
+      return () => {};
+    }
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /** True once the process is gone (or its output closed). */
@@ -105,12 +148,29 @@ export class LineChannel<Event = unknown> {
 
   /** The process is gone: every waiter fails with `error` and the stderr seen. */
   protected end(error: Error): void {
+    const first = this.endedWith === undefined;
     this.endedWith ??= error;
+    if (first) {
+      for (const listener of this.endListeners) listener(error);
+      this.endListeners.clear();
+    }
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.reject(this.deathError(error));
     }
     this.waiters.clear();
+  }
+
+  private onText(stream: TextLine['stream'], text: string): void {
+    const line = { at: nowMicros(), stream, text };
+    if (this.textBacklog !== undefined) {
+      // Only a process's first output waits for a listener (a daemon subscribes right after its spawn answer);
+      // a channel nobody reads as text (a probe) stops keeping it after TEXT_BACKLOG_BYTES.
+      this.textBacklogBytes += text.length;
+      if (this.textBacklogBytes > TEXT_BACKLOG_BYTES) this.textBacklog = undefined;
+      else this.textBacklog.push(line);
+    }
+    for (const listener of this.textListeners) listener(line);
   }
 
   private onLine(line: string): void {

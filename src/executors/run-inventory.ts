@@ -43,15 +43,16 @@ export function checkRunInventory(inventory: Inventory, source = 'inventory'): R
 }
 
 /**
- * Experiment kinds that still do part of their work on the coordinator, and what: refused across
- * machines. `tenants` is not here: its plans, commands, probes and kernel check all go through the
- * run's `KernelDriver`, so they execute on each node's machine (experiments/tenants/experiment.ts).
+ * Experiment kinds that still do part of their work on the coordinator, or are not proven across machines:
+ * refused there. Not here: `tenants` and `failover`, whose plans, commands, probes and daemons (keepalived and
+ * `ip monitor` on the proxies, their files in the run's ledger directory on those machines, the crash's kill)
+ * all go through the run's `KernelDriver`, so they execute on each node's machine (experiments/tenants/,
+ * experiments/failover/), proven on emulated machines (test/integration/*-across-machines.test.ts).
  */
-const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], 'tenants'>, string>> = {
-  failover: "keepalived's configuration check and its files are on the coordinator",
+const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], 'tenants' | 'failover'>, string>> = {
   mtu: "it checks the coordinator's kernel and flushes route caches from the coordinator",
-  nat: 'it kills what is left in the proxy from the coordinator (killIn), and is not proven across machines',
-  scaling: 'it kills what is left in the proxies from the coordinator (killIn), and is not proven across machines',
+  nat: 'its teardown now kills through the agents, but it is not proven across machines',
+  scaling: 'its teardown now kills through the agents, but it is not proven across machines',
 };
 
 /**
@@ -69,8 +70,8 @@ export function checkHostsScenario(scenario: Scenario): void {
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
   scenario.experiments.forEach((spec, i) => {
-    const why = spec.kind === 'tenants' ? undefined : LOCAL_ONLY_EXPERIMENTS[spec.kind];
-    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kind tenants runs across machines`);
+    const why = spec.kind === 'tenants' || spec.kind === 'failover' ? undefined : LOCAL_ONLY_EXPERIMENTS[spec.kind];
+    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kinds tenants and failover run across machines`);
   });
   scenario.services.forEach((service, i) => {
     if (service.kind !== 'builtin') refuse(`services.${i}.kind`, service.kind, 'use kind: builtin (real servers start on the coordinator)');

@@ -46,8 +46,8 @@ export interface ExperimentContext {
   say(message: string): void;
   /** Adds function instances (round robin over the function hosts); the engine removes them at the end. */
   addInstances(count: number): Promise<ExperimentInstance[]>;
-  /** Starts a daemon in a node's namespace (ledgered); the engine stops it at the end. */
-  startDaemon(options: DaemonOptions): Daemon;
+  /** Starts a daemon in a node's namespace, on the node's machine (ledgered there); the engine stops it at the end. */
+  startDaemon(options: DaemonOptions): Promise<Daemon>;
   /**
    * Registers what to remove at the end: steps run last-registered first,
    * after instances and daemons are stopped. A function is called then, for

@@ -16,9 +16,10 @@ export interface Experiment<S extends ExperimentSpec = ExperimentSpec, R extends
   /**
    * Environment checks before anything is built (a missing daemon or tool):
    * throws an environment error naming the package. Side-effect free.
-   * `field` is the spec's path in the scenario (`experiments.0`).
+   * `field` is the spec's path in the scenario (`experiments.0`). Across machines
+   * (`where.acrossMachines`) the coordinator's own tools do not matter: the nodes' machines run them.
    */
-  preflight(spec: S, field: string): void;
+  preflight(spec: S, field: string, where?: { acrossMachines: boolean }): void;
   /** The result before anything is measured: kind, name, what it echoes of its configuration, outcome `completed`. */
   describe(ctx: ExperimentContext, spec: S): R;
   /**

@@ -28,8 +28,8 @@ export function experimentOf(kind: Kind): Experiment {
 }
 
 /** Environment checks of every experiment of a scenario, before anything is built. */
-export function preflightExperiments(specs: readonly ExperimentSpec[]): void {
-  for (const [index, spec] of specs.entries()) experimentOf(spec.kind).preflight(spec, `experiments.${index}`);
+export function preflightExperiments(specs: readonly ExperimentSpec[], where: { acrossMachines: boolean } = { acrossMachines: false }): void {
+  for (const [index, spec] of specs.entries()) experimentOf(spec.kind).preflight(spec, `experiments.${index}`, where);
 }
 
 /** What a report shows of an experiment's result; nothing when it measured nothing. */

@@ -4,8 +4,6 @@
  * on this machine or through the node's agent; argv, no shell); nothing here changes kernel state but `flushConntrack`,
  * which empties the connection-tracking table of one of coldpath's own namespaces.
  */
-import { readFileSync } from 'node:fs';
-import { runCommand } from '../exec/run-command.js';
 import type { InNode } from './kernel-driver.js';
 
 /** Packets of every named counter of an nft table (missing table → {}). */
@@ -72,27 +70,17 @@ export function parseConntrack(text: string): { byState: Record<string, number>;
   return { byState, establishedByMark };
 }
 
-/** Direct children of a process (e.g. keepalived's VRRP child). */
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(/\s+/)
-      .filter((word) => word !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
+/** Direct children of a process (e.g. keepalived's VRRP child), read on the node's machine (its pid is that machine's). */
+export async function childPids(inNode: InNode, pid: number): Promise<number[]> {
+  const result = await inNode(['cat', `/proc/${pid}/task/${pid}/children`], { timeoutMs: 5000 });
+  return result.exitCode === 0 ? parsePids(result.stdout) : [];
 }
 
-/** Pids of every process inside a namespace. */
-export async function pidsIn(netns: string): Promise<number[]> {
-  const result = await runCommand(['ip', 'netns', 'pids', netns], { reject: false, timeoutMs: 5000 });
-  return result.exitCode === 0
-    ? result.stdout
-        .split(/\s+/)
-        .filter((word) => word !== '')
-        .map(Number)
-    : [];
+export function parsePids(text: string): number[] {
+  return text
+    .split(/\s+/)
+    .filter((word) => /^\d+$/.test(word))
+    .map(Number);
 }
 
 /** Conntrack statistics of a namespace (summed over CPUs), e.g. insert_failed, drop, clashres. */

@@ -95,14 +95,3 @@ export function startTicksOf(pid: number | 'self'): number | undefined {
     return undefined;
   }
 }
-
-/** Sends a signal to a pid if it is alive; false when it is gone. */
-export function signalPid(pid: number | undefined, signal: NodeJS.Signals): boolean {
-  if (pid === undefined || !isAlive(pid)) return false;
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}

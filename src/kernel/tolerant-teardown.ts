@@ -7,12 +7,10 @@
  * Processes left in a namespace are killed and waited for first: a
  * namespace is only freed when its last process has exited.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isColdpathError } from '../errors.js';
 import type { KernelDriver } from './driver.js';
-import { isAlive, signalPid } from './processes.js';
 import type { Plan } from '../topology/ops.js';
-import { pidsIn } from './inspect.js';
+import { killAllInNode } from './node-pids.js';
 
 const GONE = /No such file|Cannot find device|does not exist|No such process|not found|Cannot open network namespace/i;
 
@@ -32,13 +30,11 @@ export async function applyTolerant(driver: KernelDriver, plan: Plan): Promise<s
   return errors;
 }
 
-/** Kills (SIGCONT then SIGKILL) whatever runs in the nodes' namespaces and waits until it is gone. */
+/**
+ * Kills (SIGCONT then SIGKILL) whatever runs in the nodes' namespaces and waits until it is gone; each node's on
+ * its own machine (through the driver), so it works wherever the node lives.
+ */
 export async function killAllIn(driver: KernelDriver, nodes: readonly string[], timeoutMs = 3000): Promise<number> {
-  const pids: number[] = [];
-  for (const node of nodes) pids.push(...(await pidsIn(driver.netnsOf(node))));
-  for (const pid of pids) signalPid(pid, 'SIGCONT');
-  for (const pid of pids) signalPid(pid, 'SIGKILL');
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(10);
-  return pids.length;
+  const counts = await Promise.all(nodes.map((node) => killAllInNode(driver.inNode(node), driver.netnsOf(node), timeoutMs)));
+  return counts.reduce((sum, n) => sum + n, 0);
 }

@@ -1,22 +1,19 @@
 /**
- * A daemon run inside a namespace (keepalived, `ip monitor`):
- * started through LineProcess (argv, no shell, ledgered before it can do
- * anything), its stdout and stderr read line by line with the monotonic
- * arrival time of each line, signalled on purpose (crash, freeze, graceful
- * stop) and always stopped at teardown. Its output is plain text, not the
- * JSON lines of probes: LineProcess's own parsing is left unused.
+ * A daemon run inside a namespace (keepalived, `ip monitor`, real servers):
+ * started through the driver on the node's machine (`Daemon.start`; its agent
+ * records it) or, for real servers, here (LineProcess), argv, no shell,
+ * ledgered before it can do anything; its stdout and stderr read line by line
+ * with the monotonic arrival time of each line, signalled on purpose (crash,
+ * freeze, graceful stop) on its machine and always stopped at teardown. Its
+ * output is plain text, not the JSON lines of probes (the channel's text lines).
  */
-import { createInterface } from 'node:readline';
 import { nowMicros } from '../clock.js';
 import { LineProcess } from '../exec/line-process.js';
-import type { KernelDriver } from '../kernel/driver.js';
+import type { TextLine } from '../exec/line-channel.js';
+import type { KernelDriver, NodeProcess } from '../kernel/kernel-driver.js';
 
-export interface DaemonLine {
-  /** Monotonic µs at which the line arrived. */
-  at: number;
-  stream: 'stdout' | 'stderr';
-  text: string;
-}
+/** A line of its output, stamped with the monotonic µs (coordinator clock) at which it arrived here. */
+export type DaemonLine = TextLine;
 
 export interface DaemonOptions {
   /** Node whose namespace it runs in. */
@@ -33,37 +30,71 @@ export interface DaemonOptions {
 export class Daemon {
   readonly label: string;
   readonly netns: string;
-  private readonly process: LineProcess;
+  private readonly process: NodeProcess;
+  /** Sends a signal to the daemon on its machine; false when it is gone. */
+  private readonly kill: (signal: NodeJS.Signals) => Promise<boolean>;
   private readonly lines: DaemonLine[] = [];
   private readonly listeners = new Set<(line: DaemonLine) => void>();
   private exitedAt: number | undefined;
   private exitInfo: string | undefined;
 
-  constructor(driver: KernelDriver, options: DaemonOptions) {
+  /**
+   * Started through the driver (`spawnIn`): on the node's machine, through its agent when it has one, which
+   * records it in its ledger. Its lines are stamped when they arrive here: across machines that is after
+   * the agent's relay (the connection's one-way delay, well under a millisecond to a few milliseconds).
+   */
+  static async start(driver: KernelDriver, options: DaemonOptions): Promise<Daemon> {
+    const spawned = await driver.spawnIn(options.node, options.argv, { label: options.label, ...(options.cpus === undefined ? {} : { cpus: options.cpus }) });
+    return new Daemon(driver, options, spawned);
+  }
+
+  /** Without `spawned`: started here, on this machine, recorded in the coordinator's ledger (real servers). */
+  constructor(driver: KernelDriver, options: DaemonOptions, spawned?: NodeProcess) {
     this.label = options.label;
     this.netns = driver.netnsOf(options.node);
-    const netns = this.netns;
-    this.process = new LineProcess({
-      netns,
-      argv: options.argv,
-      label: options.label,
-      onSpawn: driver.ledger.recordSpawn(netns),
-      ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
-    });
+    if (spawned === undefined) {
+      const local = new LineProcess({
+        netns: this.netns,
+        argv: options.argv,
+        label: options.label,
+        onSpawn: driver.ledger.recordSpawn(this.netns),
+        ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
+      });
+      this.process = { channel: local, pid: local.pid, stop: (graceMs) => local.stop(graceMs) };
+      this.kill = async (signal) => {
+        const pid = local.pid;
+        if (pid === undefined || this.hasExited) return false;
+        try {
+          process.kill(pid, signal);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      local.onEnd(() => {
+        const pid = local.pid;
+        if (pid !== undefined) driver.ledger.append({ t: 'process-exit', pid });
+      });
+    } else {
+      this.process = spawned;
+      // Its pid is its machine's: only a command there can signal it.
+      const inNode = driver.inNode(options.node);
+      this.kill = async (signal) => {
+        const pid = spawned.pid;
+        if (pid === undefined || this.hasExited) return false;
+        const result = await inNode(signalArgv(signal, [pid]), { timeoutMs: 5000 });
+        return result.exitCode === 0;
+      };
+    }
     const keep = options.keepLines ?? 20_000;
-    const onLine = (stream: DaemonLine['stream']) => (text: string) => {
-      const line = { at: nowMicros(), stream, text };
+    this.process.channel.onTextLine((line) => {
       this.lines.push(line);
       if (this.lines.length > keep) this.lines.shift();
       for (const listener of this.listeners) listener(line);
-    };
-    createInterface({ input: this.process.child.stdout }).on('line', onLine('stdout'));
-    createInterface({ input: this.process.child.stderr }).on('line', onLine('stderr'));
-    this.process.child.on('exit', (code, signal) => {
+    });
+    this.process.channel.onEnd((error) => {
       this.exitedAt = nowMicros();
-      this.exitInfo = signal ?? `code ${code}`;
-      const pid = this.process.pid;
-      if (pid !== undefined) driver.ledger.append({ t: 'process-exit', pid });
+      this.exitInfo = /exited with (.+)$/.exec(error.message)?.[1] ?? error.message;
     });
   }
 
@@ -106,36 +137,31 @@ export class Daemon {
       const done = (line: DaemonLine | undefined): void => {
         clearTimeout(timer);
         off();
-        this.process.child.off('exit', onExit);
+        offEnd();
         resolve(line);
       };
-      const onExit = (): void => done(undefined);
       const timer = setTimeout(() => done(undefined), timeoutMs);
       const off = this.onLine((line) => {
         if (match(line)) done(line);
       });
-      this.process.child.once('exit', onExit);
+      const offEnd = this.process.channel.onEnd(() => done(undefined));
     });
   }
 
-  /** Sends a signal to the daemon itself (not to its children). */
-  signal(signal: NodeJS.Signals): boolean {
-    const pid = this.process.pid;
-    if (pid === undefined || this.hasExited) return false;
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+  /** Sends a signal to the daemon itself (not to its children), on its machine; false when it is gone. */
+  signal(signal: NodeJS.Signals): Promise<boolean> {
+    return this.kill(signal);
   }
 
   /** Resolves when the process has exited (or after `timeoutMs`). */
   async exited(timeoutMs: number): Promise<boolean> {
     if (this.hasExited) return true;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.hasExited), timeoutMs);
-      this.process.child.once('exit', () => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(this.hasExited);
+      }, timeoutMs);
+      const off = this.process.channel.onEnd(() => {
         clearTimeout(timer);
         resolve(true);
       });
@@ -144,16 +170,21 @@ export class Daemon {
 
   /**
    * Stops it: SIGCONT (in case it was frozen), SIGTERM, then SIGKILL after
-   * `graceMs`. Children it forked are the caller's to check (see `pidsIn`).
+   * `graceMs`. Children it forked are the caller's to check (see kernel/node-pids.ts).
    */
   async stop(graceMs = 3000): Promise<void> {
     if (this.hasExited) return;
-    this.signal('SIGCONT');
-    this.signal('SIGTERM');
+    await this.signal('SIGCONT');
+    await this.signal('SIGTERM');
     if (!(await this.exited(graceMs))) {
-      this.signal('SIGKILL');
+      await this.signal('SIGKILL');
       await this.exited(2000);
     }
     await this.process.stop(500);
   }
+}
+
+/** `kill -s SIG PID…` by the shell's builtin (no procps needed on the machine); the signal without its `SIG`. */
+export function signalArgv(signal: NodeJS.Signals, pids: readonly number[]): string[] {
+  return ['sh', '-c', 'kill -s "$0" "$@"', signal.replace(/^SIG/, ''), ...pids.map(String)];
 }

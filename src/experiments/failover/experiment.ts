@@ -7,7 +7,6 @@
  * what the kernel and keepalived did, and compared with VRRP's bound.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowMicros } from '../../clock.js';
 import { mergeMeasurements } from '../../metrics/histogram.js';
 import { ColdpathError } from '../../errors.js';
 import type { MeasureResultEvent } from '../../probes/protocol.js';
@@ -18,13 +17,12 @@ import type { Op } from '../../topology/ops.js';
 import { connectionEventsOf, connectionSurvival, longestGap, mergeTallies, pointsOf, tally, timeline, type RequestPoint } from '../analysis.js';
 import type { ExperimentContext } from '../context.js';
 import { freshResult, type Experiment } from '../experiment.js';
-import { signalPid } from '../../kernel/processes.js';
-import { childPids, readCounters } from '../../kernel/inspect.js';
+import { readCounters } from '../../kernel/inspect.js';
 import { startStreams, unsentTally, until } from '../load.js';
 import type { FailoverSpec } from '../../scenario/experiments.js';
 import type { FailoverMeasured, FailoverResult, FailoverStream } from '../types.js';
 import { failoverReport } from './report.js';
-import { findKeepalived, VrrpNode } from './vrrp-node.js';
+import { findKeepalived, keepalivedFor, VrrpNode } from './vrrp-node.js';
 
 /** Warm-up before measured requests: connections open, JIT warm. */
 const WARMUP_MS = 300;
@@ -41,7 +39,10 @@ const MODE_NOTES: Record<FailoverSpec['mode'], string> = {
 
 export const failover: Experiment<FailoverSpec, FailoverResult> = {
   kind: 'failover',
-  preflight: (spec, field) => void findKeepalived(spec.keepalived, `${field}.keepalived`),
+  // Across machines keepalived runs on the proxies' machines: its check there is `keepalived -t` (vrrp-node.ts).
+  preflight: (spec, field, where) => {
+    if (where?.acrossMachines !== true) findKeepalived(spec.keepalived, `${field}.keepalived`);
+  },
   describe: (ctx, spec) => {
     const pair = haPair(ctx.strategy);
     return {
@@ -64,14 +65,13 @@ export const failover: Experiment<FailoverSpec, FailoverResult> = {
 
 async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: FailoverResult, field: string): Promise<void> {
   const pair = haPair(ctx.strategy);
-  const binary = findKeepalived(spec.keepalived, `${field}.keepalived`);
+  const binary = keepalivedFor(spec.keepalived, `${field}.keepalived`);
   const active = new VrrpNode(ctx, pair.active, 'active');
   const standby = new VrrpNode(ctx, pair.standby, 'standby');
   ctx.say(`failover (${spec.mode}): building the proxy pair ${pair.active.node}/${pair.standby.node} behind ${pair.vips.platform} and ${pair.vips.user}`);
   ctx.removeAtEnd({ plan: haTeardownPlan(ctx.strategy, pair), killIn: [pair.active.node, pair.standby.node] });
   await ctx.driver.apply(haPrewarmPlan(ctx.strategy, pair));
-  active.startMonitor();
-  standby.startMonitor();
+  await Promise.all([active.startMonitor(), standby.startMonitor()]);
   await sleep(100); // `ip monitor` subscribes within milliseconds; no ready signal to wait for
   await startPair(spec, pair, binary, active, standby);
 
@@ -92,25 +92,25 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
     spec.load.map((stream, i) => ({ spec: stream, instance: instances[i] as (typeof instances)[number] })),
     { durationMs: spec.beforeMs + spec.afterMs, warmupMs: WARMUP_MS, timeoutMs: spec.timeoutMs },
   );
+  // Read now, not at the fault: across machines each read is a round trip to the proxy's agent.
+  const pids = { parent: active.daemon?.pid, child: await active.vrrpChildPid() };
   await until(ctx, streams.measuredFrom + spec.beforeMs * 1000);
-  const faultAt = nowMicros();
-  const thawAtUs = await injectFault(ctx, spec, pair, active);
+  const fault = await injectFault(ctx, spec, pair, active, pids);
   const events = await streams.results;
   const sources = (await service.process?.stats())?.sources ?? {};
   const unsolicited = (await readCounters(ctx.driver.inNode(pair.standby.node), PROXY_TABLE))[UNSOLICITED_COUNTER] ?? 0;
-  result.measured = measure(
-    spec,
-    pair,
-    faultAt,
-    events,
-    streams.expected,
-    instances.map((i) => i.layout.node),
-    active,
-    standby,
-    sources,
-    unsolicited,
-    thawAtUs,
-  );
+  const nodes = instances.map((i) => i.layout.node);
+  // A probe stamps its requests on its machine's clock: the fault is moved onto each instance's clock.
+  const faultOn = nodes.map((node) => ctx.driver.clockOf(node).fromCoordinator(fault.atUs));
+  result.measured = measure(spec, pair, fault.atUs, faultOn, events, streams.expected, nodes, active, standby, sources, unsolicited, fault.thawAtUs);
+  const clockUs = Math.max(0, ...nodes.map((node) => ctx.driver.clockOf(node).uncertaintyUs));
+  if (fault.uncertaintyUs > 1000 || clockUs > 0) {
+    result.notes.push(
+      `timing: the fault instant is known to ±${(fault.uncertaintyUs / 1000).toFixed(1)} ms (half the round trip of the kill on ${pair.active.node}'s machine)` +
+        (clockUs > 0 ? `; requests were stamped on the function hosts' clocks, mapped through their clock estimates (±${(clockUs / 1000).toFixed(2)} ms)` : '') +
+        "; keepalived's and the kernel's lines on the proxies are stamped on arrival at the coordinator (after the agent's relay).",
+    );
+  }
   if (result.measured.verdict !== 'moved') {
     result.notes.push(
       spec.standbyDown
@@ -150,33 +150,44 @@ async function startPair(spec: FailoverSpec, pair: HaPair, binary: string, activ
   }
 }
 
-/** Fails the active proxy; returns when keepalived was thawed (freeze with thawAfterMs), µs after the fault. */
-async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode): Promise<number | undefined> {
-  const parent = active.daemon?.pid;
-  const child = active.vrrpChildPid(childPids);
+/** When the fault happened (coordinator µs) and within what (µs either side); when keepalived was thawed, µs after it. */
+interface Fault {
+  atUs: number;
+  uncertaintyUs: number;
+  thawAtUs: number | undefined;
+}
+
+/**
+ * Fails the active proxy. Its keepalived is signalled on its machine (its pids are that machine's), so the
+ * instant is the middle of that command's round trip, known to half of it.
+ */
+async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode, pids: { parent: number | undefined; child: number | undefined }): Promise<Fault> {
+  const { parent, child } = pids;
   const linkDown = (devs: string[]): Op[] => devs.map((dev) => ({ kind: 'link.set', node: pair.active.node, dev, up: false }));
+  const at = (sent: { sentUs: number; answeredUs: number }, thawAtUs?: number): Fault => ({
+    atUs: Math.round((sent.sentUs + sent.answeredUs) / 2),
+    uncertaintyUs: Math.round((sent.answeredUs - sent.sentUs) / 2),
+    thawAtUs,
+  });
   switch (spec.mode) {
-    case 'crash':
+    case 'crash': {
       // Child first: a parent killed first could not stop it, and a live child keeps advertising.
-      signalPid(child, 'SIGKILL');
-      signalPid(parent, 'SIGKILL');
+      const fault = at(await active.signal('SIGKILL', [child, parent]));
       await ctx.driver.apply({ title: `failover: ${pair.active.node} crashes (links down)`, ops: linkDown(['eth0', 'eth1']) });
-      return undefined;
-    case 'link-down':
-      await ctx.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
-      return undefined;
+      return fault;
+    }
+    case 'link-down': {
+      const applied = await ctx.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
+      return at({ sentUs: applied.startUs, answeredUs: applied.endUs });
+    }
     case 'graceful':
-      signalPid(parent, 'SIGTERM');
-      return undefined;
+      return at(await active.signal('SIGTERM', [parent]));
     case 'freeze': {
-      signalPid(child, 'SIGSTOP');
-      signalPid(parent, 'SIGSTOP');
-      if (spec.thawAfterMs === undefined) return undefined;
-      const faultAt = nowMicros();
-      await until(ctx, faultAt + spec.thawAfterMs * 1000);
-      signalPid(parent, 'SIGCONT');
-      signalPid(child, 'SIGCONT');
-      return nowMicros() - faultAt;
+      const fault = at(await active.signal('SIGSTOP', [child, parent]));
+      if (spec.thawAfterMs === undefined) return fault;
+      await until(ctx, fault.atUs + spec.thawAfterMs * 1000);
+      const thawed = at(await active.signal('SIGCONT', [parent, child]));
+      return { ...fault, thawAtUs: thawed.atUs - fault.atUs };
     }
   }
 }
@@ -185,6 +196,8 @@ function measure(
   spec: FailoverSpec,
   pair: HaPair,
   faultAt: number,
+  /** The fault on each stream's instance's clock (its probe's trace stamps). */
+  faultOn: readonly number[],
   events: readonly MeasureResultEvent[],
   expected: readonly number[],
   instances: readonly string[],
@@ -208,7 +221,7 @@ function measure(
   const all: RequestPoint[] = [];
   const streams: FailoverStream[] = events.map((event, i) => {
     const stream = spec.load[i] ?? { metric: 'keepalive', rate: 0, concurrency: 0 };
-    const points = event.trace === undefined ? [] : pointsOf(event.trace, faultAt);
+    const points = event.trace === undefined ? [] : pointsOf(event.trace, faultOn[i] ?? faultAt);
     all.push(...points);
     const gap = longestGap(points, toUs, fromUs, overlap);
     return {
@@ -220,7 +233,7 @@ function measure(
       histogram: event.histogram,
       ...(event.raw === undefined ? {} : { raw: event.raw }),
       gapUs: gap?.us ?? null,
-      connections: connectionSurvival(event.trace === undefined ? [] : connectionEventsOf(event.trace, faultAt)),
+      connections: connectionSurvival(event.trace === undefined ? [] : connectionEventsOf(event.trace, faultOn[i] ?? faultAt)),
     };
   });
   const offActive = {

@@ -3,13 +3,20 @@
  * namespace (generated configuration, foreground, ledgered) and an
  * `ip monitor address` beside it, so VIP moves are seen as the kernel saw
  * them, independently of what keepalived says (a frozen or killed daemon
- * says nothing; its addresses stay).
+ * says nothing; its addresses stay). Both run on the proxy's machine, through
+ * the driver; keepalived's files are there too, in the run's ledger directory
+ * of that machine (kernel/node-files.ts), and its pids are that machine's, so
+ * it is signalled there (`signal`).
  */
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { nowMicros } from '../../clock.js';
 import { ColdpathError } from '../../errors.js';
-import { runCommand } from '../../exec/run-command.js';
 import { which } from '../../env/tools.js';
+import { childPids } from '../../kernel/inspect.js';
+import type { InNode } from '../../kernel/kernel-driver.js';
+import { readFileOn, runDirOn, writeFileOn } from '../../kernel/node-files.js';
+import { signalArgv } from '../../services/daemon.js';
 import { keepalivedArgv, parseTransition } from './keepalived.js';
 import type { ProxyLayout } from '../../topology/layout.js';
 import type { Daemon } from '../../services/daemon.js';
@@ -43,29 +50,36 @@ export function findKeepalived(binary: string, field: string): string {
   });
 }
 
+/**
+ * What to run on the proxies: the path found here (one machine, or a coordinator that has it too), else the
+ * name as given, found by the proxy's machine itself (across machines the coordinator need not have keepalived;
+ * a machine without it fails `keepalived -t` with the hint to install it).
+ */
+export function keepalivedFor(binary: string, field: string): string {
+  try {
+    return findKeepalived(binary, field);
+  } catch {
+    return binary;
+  }
+}
+
 export class VrrpNode {
   /** State changes keepalived logged; `atUs` is the monotonic arrival time (made relative by the caller). */
   readonly transitions: VrrpTransition[] = [];
   readonly vipEvents: VipEvent[] = [];
   private keepalived: Daemon | undefined;
   private monitor: Daemon | undefined;
-  private readonly files: { config: string; pid: string; vrrpPid: string };
+  private files: { config: string; pid: string; vrrpPid: string } | undefined;
 
   constructor(
     private readonly ctx: ExperimentContext,
     readonly proxy: ProxyLayout,
     readonly role: 'active' | 'standby',
-  ) {
-    const dir = ctx.driver.ledger.dir;
-    this.files = {
-      config: join(dir, `keepalived-${proxy.node}.conf`),
-      pid: join(dir, `keepalived-${proxy.node}.pid`),
-      vrrpPid: join(dir, `keepalived-${proxy.node}-vrrp.pid`),
-    };
-  }
+  ) {}
 
-  get netns(): string {
-    return this.ctx.driver.netnsOf(this.proxy.node);
+  /** Commands in the proxy's namespace, on its machine. */
+  get inNode(): InNode {
+    return this.ctx.driver.inNode(this.proxy.node);
   }
 
   get daemon(): Daemon | undefined {
@@ -73,27 +87,34 @@ export class VrrpNode {
   }
 
   /** Kernel address events in the proxy's namespace, from now on. */
-  startMonitor(): void {
-    this.monitor = this.ctx.startDaemon({ node: this.proxy.node, argv: ['ip', '-o', 'monitor', 'address'], label: `ip monitor in ${this.proxy.node}` });
+  async startMonitor(): Promise<void> {
+    this.monitor = await this.ctx.startDaemon({ node: this.proxy.node, argv: ['ip', '-o', 'monitor', 'address'], label: `ip monitor in ${this.proxy.node}` });
     this.monitor.onLine((line) => {
       const match = /^(Deleted )?\d+:\s+\S+\s+inet\s+([\d.]+)\//.exec(line.text);
       if (match !== null) this.vipEvents.push({ at: line.at, address: match[2] ?? '', added: match[1] === undefined });
     });
   }
 
-  /** Writes the configuration, checks it with `keepalived -t` inside the namespace, starts the daemon. */
+  /** Writes the configuration on the proxy's machine, checks it with `keepalived -t` inside the namespace, starts the daemon. */
   async start(binary: string, config: string): Promise<void> {
-    writeFileSync(this.files.config, config);
-    const check = await runCommand(['ip', 'netns', 'exec', this.netns, binary, '-t', '-f', this.files.config], { reject: false, timeoutMs: 10_000 });
+    const dir = await runDirOn(this.inNode, this.ctx.driver.tag, this.proxy.node);
+    const files = {
+      config: join(dir, `keepalived-${this.proxy.node}.conf`),
+      pid: join(dir, `keepalived-${this.proxy.node}.pid`),
+      vrrpPid: join(dir, `keepalived-${this.proxy.node}-vrrp.pid`),
+    };
+    this.files = files;
+    await writeFileOn(this.inNode, files.config, config);
+    const check = await this.inNode([binary, '-t', '-f', files.config], { timeoutMs: 10_000 });
     if (check.exitCode !== 0) {
       throw new ColdpathError(`keepalived rejected the generated configuration for ${this.proxy.node} (exit ${check.exitCode})`, {
         kind: 'runtime',
         command: check.argv,
-        stderr: `${check.stderr}\n-- ${this.files.config} --\n${config}`,
-        hint: 'a keepalived older than 2.x may not know an option; see its message above',
+        stderr: `${check.stderr}\n-- ${files.config} --\n${config}`,
+        hint: `a keepalived older than 2.x may not know an option, or it is not installed on ${this.proxy.node}'s machine (apt-get install -y keepalived); see its message above`,
       });
     }
-    const daemon = this.ctx.startDaemon({ node: this.proxy.node, argv: keepalivedArgv(binary, this.files), label: `keepalived on ${this.proxy.node}` });
+    const daemon = await this.ctx.startDaemon({ node: this.proxy.node, argv: keepalivedArgv(binary, files), label: `keepalived on ${this.proxy.node}` });
     this.keepalived = daemon;
     daemon.onLine((line) => {
       const change = parseTransition(line.text);
@@ -119,16 +140,25 @@ export class VrrpNode {
     return true;
   }
 
-  /** The VRRP child's pid (from its pid file, else the parent's only child). */
-  vrrpChildPid(children: (pid: number) => number[]): number | undefined {
-    try {
-      const pid = Number(readFileSync(this.files.vrrpPid, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0) return pid;
-    } catch {
-      // not written yet
-    }
+  /** The VRRP child's pid on the proxy's machine (from its pid file, else the parent's only child). */
+  async vrrpChildPid(): Promise<number | undefined> {
+    const text = this.files === undefined ? undefined : await readFileOn(this.inNode, this.files.vrrpPid);
+    const pid = Number(text?.trim());
+    if (Number.isInteger(pid) && pid > 0) return pid;
     const parent = this.keepalived?.pid;
-    return parent === undefined ? undefined : children(parent)[0];
+    return parent === undefined ? undefined : (await childPids(this.inNode, parent))[0];
+  }
+
+  /**
+   * Sends `signal` to these pids (in this order, one `kill`) on the proxy's machine. Returns the coordinator times
+   * the command was sent and answered: the signals went out in between (an `ip netns exec` here, a round trip
+   * to the agent across machines).
+   */
+  async signal(signal: NodeJS.Signals, pids: ReadonlyArray<number | undefined>): Promise<{ sentUs: number; answeredUs: number }> {
+    const live = pids.filter((pid): pid is number => pid !== undefined);
+    const sentUs = nowMicros();
+    if (live.length > 0) await this.inNode(signalArgv(signal, live), { timeoutMs: 5000 });
+    return { sentUs, answeredUs: nowMicros() };
   }
 
   /** First time (monotonic µs) at or after `fromUs` that `address` was added / removed here. */

@@ -192,7 +192,7 @@ export class PostgresServer {
   async stop(): Promise<void> {
     try {
       if (this.daemon !== undefined && !this.daemon.hasExited) {
-        this.daemon.signal('SIGINT');
+        await this.daemon.signal('SIGINT');
         await this.daemon.exited(5000);
         await this.daemon.stop();
       }

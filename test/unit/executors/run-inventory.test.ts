@@ -54,13 +54,14 @@ describe('run --hosts', () => {
     // tenants goes through the run's KernelDriver (plans, commands, probes, its kernel check): it runs across machines.
     const tenants = parse({ kind: 'tenants', tunnel: 'ipip' });
     expect(() => checkHostsScenario({ ...base, experiments: [tenants, parse({ kind: 'tenants', name: 'again' })] })).not.toThrow();
+    // failover too: keepalived, `ip monitor`, their files and the crash's kill are on the proxies' machines.
+    expect(() => checkHostsScenario({ ...base, experiments: [tenants, parse({ kind: 'failover' })] })).not.toThrow();
     const cases: Array<[Partial<Scenario>, string]> = [
       [{ cpu: { ...base.cpu, placement: 'pinned' } }, 'cpu.placement'],
       [{ instances: { ...base.instances, runtime: 'oci' } }, 'instances.runtime'],
       [{ instances: { ...base.instances, network: 'cni' } }, 'instances.network'],
       [{ services: [{ ...base.services[0]!, kind: 'redis' }] }, 'services.0.kind'],
-      [{ experiments: [tenants, parse({ kind: 'failover' })] }, 'experiments.1.kind'],
-      [{ experiments: [parse({ kind: 'mtu' })] }, 'experiments.0.kind'],
+      [{ experiments: [tenants, parse({ kind: 'mtu' })] }, 'experiments.1.kind'],
       [{ experiments: [parse({ kind: 'nat' })] }, 'experiments.0.kind'],
       [{ experiments: [parse({ kind: 'scaling' })] }, 'experiments.0.kind'],
     ];

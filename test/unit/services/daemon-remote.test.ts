@@ -1,0 +1,61 @@
+/**
+ * A daemon started through the driver (`Daemon.start`): its lines come from the channel's text (replayed
+ * when they arrived before it listened), its signals are commands in the node (its pid is its machine's),
+ * and its end is the channel's. No root: a fake driver and a channel over streams.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { LineChannel } from '../../../src/exec/line-channel.js';
+import type { InNode, KernelDriver, NodeProcess } from '../../../src/kernel/kernel-driver.js';
+import { Daemon } from '../../../src/services/daemon.js';
+
+class EndableChannel extends LineChannel {
+  finish(error: Error): void {
+    this.end(error);
+  }
+}
+
+function fake(): { driver: KernelDriver; stdout: PassThrough; stderr: PassThrough; channel: EndableChannel; commands: string[][] } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const channel = new EndableChannel({ label: 'keepalived', argv: ['keepalived'], input: new PassThrough(), output: stdout, stderr, spawnedAt: 0 });
+  const commands: string[][] = [];
+  const inNode: InNode = async (argv) => {
+    commands.push([...argv]);
+    return { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 1 };
+  };
+  const spawned: NodeProcess = { channel, pid: 4321, stop: async () => {} };
+  const driver = { netnsOf: (node: string) => `coldpath-abcd-${node}`, inNode: () => inNode, spawnIn: async () => spawned } as unknown as KernelDriver;
+  return { driver, stdout, stderr, channel, commands };
+}
+
+describe('a daemon on the node’s machine (Daemon.start)', () => {
+  it('reads stdout and stderr as text lines, replaying those that came before it listened', async () => {
+    const { driver, stdout, stderr } = fake();
+    stderr.write('(plat) Entering BACKUP STATE\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    const daemon = await Daemon.start(driver, { node: 'px0', argv: ['keepalived'], label: 'keepalived on px0' });
+    stdout.write('42\n');
+    expect(await daemon.waitFor((l) => /MASTER/.test(l.text), 50)).toBeUndefined();
+    stderr.write('(plat) Entering MASTER STATE\n');
+    const master = await daemon.waitFor((l) => /MASTER/.test(l.text), 1000);
+    expect(master?.stream).toBe('stderr');
+    expect(daemon.output().map((l) => l.text)).toEqual(['(plat) Entering BACKUP STATE', '42', '(plat) Entering MASTER STATE']);
+    expect(daemon.output()[0]?.at).toBeGreaterThan(0);
+  });
+
+  it('signals it with a command in its node, and sees its end through the channel', async () => {
+    const { driver, channel, commands } = fake();
+    const daemon = await Daemon.start(driver, { node: 'px0', argv: ['keepalived'], label: 'keepalived on px0' });
+    expect(daemon.pid).toBe(4321);
+    expect(await daemon.signal('SIGSTOP')).toBe(true);
+    expect(commands).toEqual([['sh', '-c', 'kill -s "$0" "$@"', 'STOP', '4321']]);
+    const exited = daemon.exited(1000);
+    channel.finish(new Error('exited with SIGKILL'));
+    expect(await exited).toBe(true);
+    expect(daemon.hasExited).toBe(true);
+    expect(daemon.exit).toBe('SIGKILL');
+    expect(await daemon.signal('SIGCONT')).toBe(false);
+    expect(commands).toHaveLength(1);
+  });
+});
