@@ -199,7 +199,7 @@ function qemuRows(raw: Raw): FigureRow[] {
   const seconds = raw['seconds'] as number;
   return [
     {
-      what: 'QEMU tier (one guest: GRE path, tenants over IPIP and GRE, failover over GRE; three guests: a run across separate kernels)',
+      what: 'QEMU tier (one guest: GRE path, tenants over IPIP and GRE, failover over GRE; three guests: a run across separate kernels, tenants over IPIP and GRE between them, eni with each attach mode)',
       measured: `**${Math.floor(seconds / 60)} min ${seconds % 60} s**${raw['passed'] === true ? '' : ' (failed)'}`,
       budget: '≤ 15 min (CI: ≤ 90 min in all)',
       command: 'node dist/bench/qemu.js',
