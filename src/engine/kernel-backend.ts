@@ -85,14 +85,15 @@ async function openHostsDriver(ledger: Ledger, hosts: RunInventory, run: DriverR
     if (run.scenario.strategies.includes('eni')) notes.push(...eniNotes(hosts));
     const eniSlotsOf = (hostNode: string): EniSlots | undefined => {
       const machine = machineOf(placement, hostNode);
-      const index = hosts.hosts.indexOf(machine);
+      const index = placement.hosts.get(machine.name)?.index;
       return machine.eni?.attach === 'nic' ? { quota: machine.eni.nics?.length ?? 0, field: `hosts.${index}.eni.nics` } : undefined;
     };
     const driver = new HostsKernelDriver(drivers, placed, ledger);
     if (!run.needsTunnel) return { driver, notes, eniSlotsOf };
     // The tunnel's ends are the function hosts and the proxies: their kernels decide, not the coordinator's.
-    const ends = connections.filter((c) => hosts.hosts.find((h) => h.name === c.host)?.role !== 'service-host' && nodesOn(c.host).length > 0);
-    const tunnel = await tunnelOnHosts(run.scenario.tunnel, ends, (host) => hosts.hosts.find((h) => h.name === host)?.role === 'proxy');
+    const roleOf = (host: string): string | undefined => placement.hosts.get(host)?.host.role;
+    const ends = connections.filter((c) => roleOf(c.host) !== 'service-host' && nodesOn(c.host).length > 0);
+    const tunnel = await tunnelOnHosts(run.scenario.tunnel, ends, (host) => roleOf(host) === 'proxy');
     return { driver, notes, tunnel, eniSlotsOf };
   } catch (error) {
     await closeAll(connections);
