@@ -17,7 +17,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -25,7 +24,7 @@ import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import type { EniAttachMode, Inventory } from '../../src/scenario/inventory.js';
-import { CLI, type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
+import { CLI, type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir, agentPidsIn, waitFor } from './helpers.js';
 import { type Machine, type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 const SPARE = ['eth2', 'eth3'];
@@ -126,25 +125,6 @@ function figures(run: RunResult): { keepaliveP50Us: number; attachUs: number[] }
     r.bursts.flatMap((b) => b.instances.flatMap((i) => i.spans.filter((s) => s.phase === 'strategy-attach').map((s) => Math.round(s.endUs - s.startUs)))),
   );
   return { keepaliveP50Us: Math.round(p50), attachUs };
-}
-
-/** The agents running in a machine (no PID namespace here: `pgrep` inside one would see every machine's). */
-function agentPidsIn(machine: Machine): number[] {
-  return machine.processes().filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('coldpath.js agent');
-    } catch {
-      return false;
-    }
-  });
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('eni across machines: macvlan, ipvlan and lent NICs', () => {
@@ -253,12 +233,12 @@ describe('eni across machines: macvlan, ipvlan and lent NICs', () => {
     const out = tempDir();
     const run = startCoordinator(['run', scenarioFile({ ...SCENARIO, workload: { ...SCENARIO.workload, requests: 20_000 } }), '--hosts', inventory, '--out', out]);
     // Mid-run: both spare NICs lent (gone from fn-1's own namespace, each an instance's eni0).
-    await waitFor(async () => Object.keys(await spareNics()).length === 0, 120_000, 'both spare NICs to be lent to instances');
+    await waitFor(async () => Object.keys(await spareNics()).length === 0, 120_000, 'both spare NICs to be lent to instances', 50);
     run.child.kill('SIGKILL');
     await run.done;
     const fn = machines().machine('fn-1');
     // The ssh sessions end with the coordinator; each agent reads end of input and exits, tearing nothing down.
-    await waitFor(async () => agentPidsIn(fn).length === 0, 20_000, "fn-1's agent to exit");
+    await waitFor(async () => agentPidsIn(fn).length === 0, 20_000, "fn-1's agent to exit", 50);
     expect((await leftIn(fn)).netns.length).toBeGreaterThan(0);
     const cleaned = await cleanHosts(inventory);
     expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);

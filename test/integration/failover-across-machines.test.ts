@@ -16,12 +16,11 @@
  * and a kernel with time namespaces.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
-import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
+import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir, waitFor } from './helpers.js';
 import { type Machine, type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 const LOAD = [
@@ -56,14 +55,6 @@ function machines(): Machines {
 
 /** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
 const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /**
  * The run's keepalived processes on a machine: their command line names its ledger directory there (the config

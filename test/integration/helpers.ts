@@ -339,3 +339,23 @@ export function startAgentChild(env: NodeJS.ProcessEnv = {}): AgentChild {
 
 /** A test sshd's configuration (lives with the emulated machines, which bench/ uses too). */
 export { sshdConfig } from '../../bench/sshd-config.js';
+
+/** Polls `condition` every `pollMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string, pollMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** The `coldpath agent` processes among a machine's (no PID namespace in the harness: `pgrep` inside one would see every machine's). */
+export function agentPidsIn(machine: { processes(): number[] }): number[] {
+  return machine.processes().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('coldpath.js agent');
+    } catch {
+      return false;
+    }
+  });
+}

@@ -15,15 +15,14 @@
  * what either left. Needs root, dist/, Debian's openssh-server and
  * openssh-client and a kernel with time namespaces.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
-import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, runCli, scenarioFile, tempDir } from './helpers.js';
+import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, runCli, scenarioFile, tempDir, agentPidsIn, waitFor } from './helpers.js';
 import { type Machine, type Machines, monotonicSeconds, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
 
 /** Offsets of the machines' CLOCK_MONOTONIC (s): the function host's matters most, every instance timeline ends there. */
@@ -64,25 +63,6 @@ async function leftIn(machine: Machine): Promise<{ netns: string[]; ledgers: str
 
 async function expectNothingLeft(): Promise<void> {
   for (const machine of machines().machines) expect(await leftIn(machine), machine.name).toEqual({ netns: [], ledgers: [] });
-}
-
-/** The agents running in a machine (no PID namespace here: `pgrep` inside one would see every machine's). */
-function agentPidsIn(machine: Machine): number[] {
-  return machine.processes().filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('coldpath.js agent');
-    } catch {
-      return false;
-    }
-  });
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 const onlyRun = (out: string): RunResult => {
