@@ -38,6 +38,8 @@ export interface GrePacket {
   protocol: number;
   key: number | undefined;
   inner?: { src: string; dst: string; protocol: number };
+  /** When tcpdump captured it (the pcap record's time, µs since the epoch, on the capturing machine's clock). */
+  capturedUs: number;
 }
 
 export const GRE_KEY_PRESENT = 0x2000;
@@ -48,7 +50,10 @@ const ipv4 = (data: Buffer, at: number): string => [0, 1, 2, 3].map((i) => data[
 
 /** GRE packets in a pcap file of Ethernet frames (tcpdump -w, link type EN10MB). */
 export function grePacketsFromPcap(pcap: Buffer): GrePacket[] {
-  return framesOf(pcap).flatMap((frame) => decodeFrame(frame) ?? []);
+  return framesOf(pcap).flatMap(({ frame, capturedUs }) => {
+    const packet = decodeFrame(frame);
+    return packet === undefined ? [] : [{ ...packet, capturedUs }];
+  });
 }
 
 /** An IPIP packet (IP protocol 4): outer endpoints, and the IPv4 packet it carries. No key: nothing names a tenant. */
@@ -60,7 +65,7 @@ export interface IpipPacket {
 
 /** IPIP packets in a pcap file of Ethernet frames (tcpdump -w, link type EN10MB). */
 export function ipipPacketsFromPcap(pcap: Buffer): IpipPacket[] {
-  return framesOf(pcap).flatMap((frame): IpipPacket[] => {
+  return framesOf(pcap).flatMap(({ frame }): IpipPacket[] => {
     if (frame.length < 14 + 20 || frame.readUInt16BE(12) !== 0x0800) return [];
     const ip = 14;
     const inner = ip + ((frame[ip] ?? 0) & 0x0f) * 4;
@@ -69,23 +74,24 @@ export function ipipPacketsFromPcap(pcap: Buffer): IpipPacket[] {
   });
 }
 
-/** The Ethernet frames of a little-endian pcap file. */
-function framesOf(pcap: Buffer): Buffer[] {
+/** The Ethernet frames of a little-endian pcap file (microsecond timestamps, tcpdump's default), with their capture time. */
+function framesOf(pcap: Buffer): Array<{ frame: Buffer; capturedUs: number }> {
   if (pcap.length < 24) throw new Error('pcap file is shorter than its header: the capture saw nothing');
   const magic = pcap.readUInt32LE(0);
   if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`not a little-endian pcap file (magic 0x${magic.toString(16)})`);
   const linkType = pcap.readUInt32LE(20);
   if (linkType !== 1) throw new Error(`expected Ethernet frames (link type 1), got link type ${linkType}`);
-  const frames: Buffer[] = [];
+  const frames: Array<{ frame: Buffer; capturedUs: number }> = [];
   for (let at = 24; at + 16 <= pcap.length; ) {
     const length = pcap.readUInt32LE(at + 8);
-    frames.push(pcap.subarray(at + 16, at + 16 + length));
+    const capturedUs = pcap.readUInt32LE(at) * 1e6 + pcap.readUInt32LE(at + 4);
+    frames.push({ frame: pcap.subarray(at + 16, at + 16 + length), capturedUs });
     at += 16 + length;
   }
   return frames;
 }
 
-function decodeFrame(frame: Buffer): GrePacket | undefined {
+function decodeFrame(frame: Buffer): Omit<GrePacket, 'capturedUs'> | undefined {
   if (frame.length < 14 + 20 || frame.readUInt16BE(12) !== 0x0800) return undefined;
   const ip = 14;
   const ihl = ((frame[ip] ?? 0) & 0x0f) * 4;
@@ -102,7 +108,7 @@ function decodeFrame(frame: Buffer): GrePacket | undefined {
     field += 4;
   }
   if (flags & GRE_SEQ_PRESENT) field += 4;
-  const packet: GrePacket = { src: ipv4(frame, ip + 12), dst: ipv4(frame, ip + 16), flags, version: flags & 0x7, protocol, key };
+  const packet: Omit<GrePacket, 'capturedUs'> = { src: ipv4(frame, ip + 12), dst: ipv4(frame, ip + 16), flags, version: flags & 0x7, protocol, key };
   if (protocol === 0x0800 && frame.length >= field + 20) {
     packet.inner = { src: ipv4(frame, field + 12), dst: ipv4(frame, field + 16), protocol: frame[field + 9] ?? 0 };
   }

@@ -39,13 +39,15 @@ function pcapOf(outerProtocol: number, header: Buffer): Buffer {
   ether.writeUInt16BE(0x0800, 12);
   const frame = Buffer.concat([ether, outer, header, inner]);
   const record = Buffer.alloc(16);
+  record.writeUInt32LE(1_700_000_000, 0);
+  record.writeUInt32LE(123_456, 4);
   record.writeUInt32LE(frame.length, 8);
   record.writeUInt32LE(frame.length, 12);
   return Buffer.concat([global, record, frame]);
 }
 
 describe('QEMU tier helpers', () => {
-  it('decodes the GRE header: K bit, key, payload, addresses', () => {
+  it('decodes the GRE header: K bit, key, payload, addresses, and the capture time', () => {
     expect(grePacketsFromPcap(pcapWithGre(0x1234))).toEqual([
       {
         src: '198.18.0.16',
@@ -55,6 +57,7 @@ describe('QEMU tier helpers', () => {
         protocol: 0x0800,
         key: 0x1234,
         inner: { src: '100.127.0.128', dst: '198.19.0.4', protocol: 6 },
+        capturedUs: 1_700_000_000_123_456,
       },
     ]);
   });

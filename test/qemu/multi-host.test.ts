@@ -89,6 +89,8 @@ reference: { tool: none }
 
 let kernel: Kernel;
 let guests: Guests | undefined;
+/** The inventory without proxy-2 (written at boot). */
+let threeGuests = '';
 const timings: Record<string, number> = {};
 let tierStarted = 0;
 
@@ -166,7 +168,7 @@ function tenantsRun(): Promise<{ run: RunResult; report: string; pcap: Buffer }>
     const dumpClosed = new Promise<void>((done) => dump.on('close', () => done()));
     for (let i = 0; i < 100 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
     const t = performance.now();
-    const result = await coordinator(['run', scenario, '--hosts', g().inventoryFile, '--out', out], 1_200_000);
+    const result = await coordinator(['run', scenario, '--hosts', threeGuests, '--out', out], 1_200_000);
     timings['run-tenants'] = Math.round(performance.now() - t);
     dump.kill('SIGINT');
     await dumpClosed;
@@ -179,6 +181,81 @@ function tenantsRun(): Promise<{ run: RunResult; report: string; pcap: Buffer }>
     return { run: readRun(dir), report: readFileSync(join(dir, 'report.md'), 'utf8'), pcap: readFileSync(pcap) };
   })();
   return tenantsEvidence;
+}
+
+/** proxy-2's injected CLOCK_MONOTONIC offset (s): the standby's keepalived runs on a clock of its own. */
+const STANDBY_INJECTED_S = 600;
+const FAILOVER_NAME = 'failover-gre-machines';
+/**
+ * The HA pair across four guests. Slow VRRP and light load, as in the single-guest tier (gre-conformance.test.ts):
+ * under TCG a guest is 10–50× slower, and a long lead-in lets the stream settle before the fault.
+ */
+const FAILOVER_SCENARIO = `# coldpath QEMU tier: the HA pair across two proxy guests, over GRE
+name: qemu-multi-host-failover
+strategies: [baseline]
+tunnel: gre
+tenantKey: ${TENANT_KEY}
+functionHosts: 1
+repetitions: 1
+burst: { sizes: [1] }
+workload: { requests: 20, warmup: 5, metrics: [keepalive], steadyState: { enabled: false } }
+cpu: { placement: none }
+reference: { tool: none }
+experiments:
+  - kind: failover
+    name: ${FAILOVER_NAME}
+    mode: crash
+    advertIntervalMs: 200
+    beforeMs: 6000
+    afterMs: 6000
+    timeoutMs: 3000
+    bucketMs: 100
+    load: [{ metric: keepalive, rate: 4, concurrency: 1 }]
+`;
+const FAILOVER_CASE_MS = 1_300_000;
+
+let failoverEvidence: Promise<{ run: RunResult; pcaps: { active: Buffer; standby: Buffer } }> | undefined;
+
+/** tcpdump of GRE on a tap in the fabric; resolves once it captures, `stop()` ends it and waits for the file. */
+async function captureGre(tap: string, file: string): Promise<{ stop: () => Promise<Buffer> }> {
+  const dump: ChildProcess = spawn('nsenter', [`--net=/run/netns/${g().fabricNamespace}`, '--', 'tcpdump', '-Z', 'root', '-U', '-nn', '-i', tap, '-w', file, 'ip proto 47'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let dumpErr = '';
+  dump.stderr?.on('data', (chunk: Buffer) => (dumpErr += chunk.toString()));
+  const closed = new Promise<void>((done) => dump.on('close', () => done()));
+  // tcpdump says "listening on" once it captures.
+  for (let i = 0; i < 100 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+  return {
+    stop: async () => {
+      dump.kill('SIGINT');
+      await closed;
+      return readFileSync(file);
+    },
+  };
+}
+
+/** Runs the failover scenario once on all four guests (the first case that asks), capturing GRE on both proxies' platform wires. */
+function failoverRun(): Promise<{ run: RunResult; pcaps: { active: Buffer; standby: Buffer } }> {
+  failoverEvidence ??= (async () => {
+    const out = join(WORK, 'out-failover');
+    const scenario = join(WORK, 'failover.yaml');
+    writeFileSync(scenario, FAILOVER_SCENARIO);
+    const tapOf = (name: string): string => `cpq-${g().guests.findIndex((x) => x.name === name)}-eth0`;
+    const active = await captureGre(tapOf('proxy-1'), join(WORK, 'failover-proxy-1.pcap'));
+    const standby = await captureGre(tapOf('proxy-2'), join(WORK, 'failover-proxy-2.pcap'));
+    const t = performance.now();
+    const result = await coordinator(['run', scenario, '--hosts', g().inventoryFile, '--out', out], 1_200_000);
+    timings['run-failover'] = Math.round(performance.now() - t);
+    const pcaps = { active: await active.stop(), standby: await standby.stop() };
+    writeFileSync(join(WORK, 'coldpath-failover.log'), `${result.stdout}\n${result.stderr}`);
+    console.log(`[qemu multi-host] coldpath run (failover) across four guests: exit ${result.code}, ${timings['run-failover']} ms wall`);
+    expect(result.code, `coldpath run (failover) exit; stderr:\n${result.stderr.slice(-4000)}`).toBe(0);
+    const runs = existsSync(out) ? readdirSync(out).filter((d) => existsSync(join(out, d, 'run.json'))) : [];
+    if (runs.length !== 1) throw new Error(`expected one run under ${out}, found ${runs.length}`);
+    return { run: readRun(join(out, runs[0] as string)), pcaps };
+  })();
+  return failoverEvidence;
 }
 
 describe('three machines, three kernels: coldpath run --hosts across QEMU guests (executor ssh, tunnel gre)', () => {
@@ -207,12 +284,17 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
         { name: 'fn-1', role: 'function-host', monotonicOffsetS: INJECTED_S, userNic: true, spareNics: ENI_SPARE.length },
         { name: 'proxy-1', role: 'proxy' },
         { name: 'svc-1', role: 'service-host' },
+        // The HA pair's standby (the failover case only): its own kernel and a clock of its own.
+        { name: 'proxy-2', role: 'proxy', monotonicOffsetS: STANDBY_INJECTED_S },
       ],
     });
+    // Every run but the failover's places on three guests: an idle fourth agent would only slow them under TCG.
+    threeGuests = join(WORK, 'inventory-three.yaml');
+    writeFileSync(threeGuests, stringifyYaml({ ...guests.inventory, hosts: guests.inventory.hosts.filter((h) => h.name !== 'proxy-2') }));
     timings['boot'] = guests.bootMs;
     writeFileSync(join(WORK, 'scenario.yaml'), SCENARIO);
     console.log(
-      `[qemu multi-host] ${kernel.package}: three guests booted to sshd in ${guests.bootMs} ms (` +
+      `[qemu multi-host] ${kernel.package}: four guests booted to sshd in ${guests.bootMs} ms (` +
         guests.guests.map((x) => `${x.name} ${x.readyMs} ms, guest uptime ${x.readyUptimeS} s`).join('; ') +
         `); kernel ${timings['kernel']} ms, initramfs ${timings['initramfs']} ms`,
     );
@@ -243,7 +325,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     for (let i = 0; i < 100 && !dumpErr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
 
     t = performance.now();
-    const result = await coordinator(['run', join(WORK, 'scenario.yaml'), '--hosts', guests.inventoryFile, '--out', OUT], 1_200_000);
+    const result = await coordinator(['run', join(WORK, 'scenario.yaml'), '--hosts', threeGuests, '--out', OUT], 1_200_000);
     const wallMs = Math.round(performance.now() - t);
     timings['run'] = wallMs;
     dump.kill('SIGINT');
@@ -454,6 +536,86 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     TENANTS_CASE_MS,
   );
 
+  // The HA pair across separate kernels (issue 12, "then an active/standby pair"): px0 on proxy-1, px1 on proxy-2,
+  // each with its own keepalived, GRE from fn-1 to the platform VIP, the crash's kill sent to proxy-1's agent.
+  it(
+    'fails the HA pair over GRE between two proxy guests: px0 on proxy-1 crashes, px1 on proxy-2 takes both VIPs, traffic resumes',
+    async () => {
+      const { run } = await failoverRun();
+      const nodesOn = (host: string): string[] => /^host [^ ]+ \(([^)]*)\)/.exec(run.notes.find((n) => n.startsWith(`host ${host} (`)) ?? '')?.[1]?.split(', ') ?? [];
+      expect([nodesOn('fn-1').includes('fh0'), nodesOn('proxy-1').includes('px0'), nodesOn('proxy-2').includes('px1'), nodesOn('proxy-1').includes('px1')]).toEqual([true, true, true, false]);
+      const f = run.experiments.find((e) => e.name === FAILOVER_NAME);
+      expect(f?.kind).toBe('failover');
+      if (f?.kind !== 'failover') return;
+      expect(f.outcome, f.message).toBe('completed');
+      expect(f.config?.tunnel).toBe('gre');
+      const m = f.measured!;
+      expect(m.verdict).toBe('moved');
+      expect(m.vipOnStandbyUs.platform).not.toBeNull();
+      expect(m.vipOnStandbyUs.user).not.toBeNull();
+      for (const instance of ['plat', 'user']) {
+        expect(
+          m.transitions.some((t) => t.node === 'px1' && t.state === 'MASTER' && t.instance === instance),
+          `px1 MASTER of ${instance}`,
+        ).toBe(true);
+      }
+      const moved = Math.max(m.vipOnStandbyUs.platform!, m.vipOnStandbyUs.user!);
+      // After the fault, within a generous multiple of VRRP's bound (TCG guests, the agents' relay), as across emulated machines.
+      expect(moved).toBeGreaterThan(0);
+      expect(moved).toBeLessThan(m.bound.masterDownUs * 10);
+      expect(m.resumedUs, 'traffic resumed after the fault').not.toBeNull();
+      const after = Math.floor((moved - m.timeline.startUs) / m.timeline.bucketUs) + 1;
+      expect(
+        m.timeline.ok.slice(after).reduce((x, y) => x + y, 0),
+        'successes after the VIPs moved',
+      ).toBeGreaterThan(0);
+      expect(Object.keys(m.sources), 'the user service saw only the user VIP').toEqual([f.config?.vips.user]);
+      expect(f.notes.some((n) => /^timing: the fault instant is known to ±/.test(n))).toBe(true);
+      const agent = (host: string) => run.agents?.find((a) => a.host === host);
+      expect(agent('proxy-2')?.hostname).toBe('proxy-2');
+      expect(agent('proxy-2')?.kernel).toBe(kernel.release);
+      console.log(
+        `[qemu multi-host] failover over GRE across two proxy guests: VIPs on px1 after ${(m.vipOnStandbyUs.platform! / 1000).toFixed(1)} / ${(m.vipOnStandbyUs.user! / 1000).toFixed(1)} ms ` +
+          `(bound ${(m.bound.masterDownUs / 1000).toFixed(1)} ms), traffic resumed after ${((m.resumedUs ?? 0) / 1000).toFixed(1)} ms, gap ${((m.gapUs ?? 0) / 1000).toFixed(1)} ms, ${m.tally.ok}/${m.tally.requests} ok; ${f.notes.join(' | ')}`,
+      );
+    },
+    FAILOVER_CASE_MS,
+  );
+
+  it(
+    "carries the pair's GRE on both proxies' wires: px0's answers from the VIP stop before px1's begin, with the key",
+    async () => {
+      const { run, pcaps } = await failoverRun();
+      const f = run.experiments.find((e) => e.name === FAILOVER_NAME);
+      if (f?.kind !== 'failover' || f.config === undefined) throw new Error('no failover result');
+      const vip = f.config.vips.platform;
+      const [active, standby] = [grePacketsFromPcap(pcaps.active), grePacketsFromPcap(pcaps.standby)];
+      for (const [name, packets] of [
+        ['proxy-1', active],
+        ['proxy-2', standby],
+      ] as const) {
+        expect(
+          packets.filter((p) => p.key !== TENANT_KEY || (p.flags & GRE_KEY_PRESENT) === 0),
+          `${name}: GRE without the K bit or with another key`,
+        ).toEqual([]);
+        expect(packets.filter((p) => p.src === vip).length, `${name}: GRE answers from the platform VIP`).toBeGreaterThan(0);
+        expect(
+          packets.some((p) => p.dst === vip),
+          `${name}: GRE to the platform VIP`,
+        ).toBe(true);
+      }
+      // One clock: both taps are captured in the fabric namespace on this host.
+      const lastFromActive = Math.max(...active.filter((p) => p.src === vip).map((p) => p.capturedUs));
+      const firstFromStandby = Math.min(...standby.filter((p) => p.src === vip).map((p) => p.capturedUs));
+      expect(firstFromStandby, "px1's first answer from the VIP after px0's last").toBeGreaterThan(lastFromActive);
+      console.log(
+        `[qemu multi-host] failover on the wire: ${active.length} GRE packets on proxy-1's platform wire, ${standby.length} on proxy-2's; ` +
+          `px0's last answer from ${vip} to px1's first: ${((firstFromStandby - lastFromActive) / 1000).toFixed(1)} ms (tcpdump, one clock)`,
+      );
+    },
+    FAILOVER_CASE_MS,
+  );
+
   it('leaves nothing in any guest, and coldpath clean --hosts reaches every guest', async () => {
     for (const guest of g().guests) {
       const left = await g().ssh(guest.name, 'ip netns list; echo @@; ls -A /run/coldpath');
@@ -469,11 +631,12 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     timings['clean'] = Math.round(performance.now() - t);
     console.log(`[qemu multi-host] coldpath clean --hosts (${timings['clean']} ms):\n${clean.stdout}`);
     expect(clean.code, clean.stderr).toBe(0);
-    const lines = clean.stdout.split('\n').filter((line) => /^(fn-1|proxy-1|svc-1): /.test(line));
-    expect(lines).toHaveLength(3);
+    const lines = clean.stdout.split('\n').filter((line) => /^(fn-1|proxy-1|svc-1|proxy-2): /.test(line));
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toBe('fn-1: nothing to clean');
     expect(lines[1]).toMatch(/^proxy-1: removed 1 namespace\(s\), /);
     expect(lines[2]).toBe('svc-1: nothing to clean');
+    expect(lines[3]).toBe('proxy-2: nothing to clean');
     const after = await g().ssh('proxy-1', 'ip netns list');
     expect(after.stdout.trim(), 'proxy-1 after clean --hosts').toBe('');
   }, 700_000);
@@ -499,6 +662,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
       spareBefore ??= await spareState();
       expect(spareBefore).toContain('"name":"eth2"');
       const inventory = structuredClone(g().inventory);
+      inventory.hosts = inventory.hosts.filter((h) => h.name !== 'proxy-2');
       const fn = inventory.hosts.find((h) => h.name === 'fn-1');
       if (fn === undefined) throw new Error('no fn-1 in the inventory');
       fn.eni = attach === 'nic' ? { attach, nics: ENI_SPARE } : { attach };
