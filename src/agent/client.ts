@@ -75,6 +75,8 @@ export interface SpawnProcessOptions {
   cpus?: readonly number[];
   /** Names it in messages (e.g. `probe fn0`), here and in the agent's. */
   label: string;
+  /** Maps the agent's stamps of its output lines onto the caller's clock (a clock estimate); default identity. */
+  toCoordinator?: (agentUs: number) => number;
 }
 
 /** A request as the caller writes it: the client adds the id. */
@@ -247,7 +249,15 @@ export class AgentClient {
     let remote: RemoteProcess<Event> | undefined;
     const body = { type: 'spawn' as const, tag, node, argv: [...argv], label: options.label, ...(options.cpus === undefined ? {} : { cpus: [...options.cpus] }) };
     await this.send(body, DEFAULT_KERNEL_TIMEOUT_MS, (response: SpawnedResponse) => {
-      remote = new RemoteProcess<Event>({ host: this.remoteHost, proc: response.proc, pid: response.pid, spawnedAt: response.spawnedAt, label: options.label, argv: [...argv] });
+      remote = new RemoteProcess<Event>({
+        host: this.remoteHost,
+        proc: response.proc,
+        pid: response.pid,
+        spawnedAt: response.spawnedAt,
+        label: options.label,
+        argv: [...argv],
+        ...(options.toCoordinator === undefined ? {} : { toCoordinator: options.toCoordinator }),
+      });
       this.remotes.set(response.proc, remote as RemoteProcess<unknown>);
     });
     if (remote === undefined) throw this.error(`answered spawn without a process`);
@@ -309,10 +319,10 @@ export class AgentClient {
     if (remote === undefined) return;
     switch (event.name) {
       case 'stdout':
-        remote.pushStdout(event.line);
+        remote.pushStdout(event.line, event.at);
         return;
       case 'stderr':
-        remote.pushStderr(event.text);
+        remote.pushStderr(event.text, event.at);
         return;
       case 'exit':
         this.remotes.delete(event.proc);

@@ -340,14 +340,19 @@ export const writtenResponseSchema = z.object({ id: requestId, type: z.literal('
 /** A process stopped (or found already gone). */
 export const stoppedResponseSchema = z.object({ id: requestId, type: z.literal('stopped'), code: exitCode, signal: exitSignal }).meta({ id: 'StoppedResponse' });
 
+/** When the agent read an output line or chunk; optional because agents before it did not send it (additive in version 1). */
+const readAt = agentMicros
+  .optional()
+  .describe("When the agent read it from the process's pipe (agent clock, µs): a log line's time without the relay's delay. Absent from older agents; the coordinator then stamps on arrival.");
+
 /** One line a spawned process wrote on stdout, without its newline, in order. */
 export const stdoutEventSchema = z
-  .object({ type: z.literal('event'), name: z.literal('stdout'), proc: procId, line: z.string() })
+  .object({ type: z.literal('event'), name: z.literal('stdout'), proc: procId, line: z.string(), at: readAt })
   .meta({ id: 'StdoutEvent', description: "One line of a spawned process's stdout (without the newline), in order." });
 
 /** A chunk of what a spawned process wrote on stderr (not split into lines). */
 export const stderrEventSchema = z
-  .object({ type: z.literal('event'), name: z.literal('stderr'), proc: procId, text: z.string() })
+  .object({ type: z.literal('event'), name: z.literal('stderr'), proc: procId, text: z.string(), at: readAt })
   .meta({ id: 'StderrEvent', description: "A chunk of a spawned process's stderr, as read (not split into lines)." });
 
 /** A spawned process ended; written after its last stdout and stderr events. */

@@ -5,10 +5,13 @@
  * `write` request (in order), each `stdout` event a line of the channel's
  * output (parsed as JSON lines, exactly as a local process's), each `stderr`
  * event text of its stderr, and the `exit` event ends the channel ("exited with
- * code N", as LineProcess says). The client (client.ts) routes the events here
+ * code N", as LineProcess says). Its text lines (a daemon's log) carry the
+ * agent's stamp of when it read them, mapped onto this machine's clock, so a
+ * keepalived line's time does not include the relay's delay. The client (client.ts) routes the events here
  * by `proc`; a dropped connection ends every RemoteProcess with its error.
  */
 import { PassThrough, Writable } from 'node:stream';
+import { nowMicros } from '../clock.js';
 import { LineChannel } from '../exec/line-channel.js';
 import { DEFAULT_STOP_GRACE_MS, type ExitStatus } from './protocol.js';
 
@@ -33,6 +36,8 @@ export interface RemoteProcessOptions {
   label: string;
   /** The command as requested (the agent prefixes `ip netns exec …` and `taskset`), for messages. */
   argv: string[];
+  /** Maps an agent-clock µs onto this machine's monotonic clock (the connection's clock estimate); default identity. */
+  toCoordinator?: (agentUs: number) => number;
 }
 
 export class RemoteProcess<Event = unknown> extends LineChannel<Event> {
@@ -48,6 +53,9 @@ export class RemoteProcess<Event = unknown> extends LineChannel<Event> {
   private readonly stdout: PassThrough;
   private readonly stderrStream: PassThrough;
   private settleExit: { resolve: (status: ExitStatus) => void; reject: (error: Error) => void } | undefined;
+  private readonly toCoordinator: (agentUs: number) => number;
+  /** stderr text after its last newline: the start of a line whose end is still to come. */
+  private stderrPartial = '';
 
   /**
    * Made by `AgentClient.spawn`. `spawnedAt` is on the agent's clock (µs): the coordinator maps it through its
@@ -73,8 +81,9 @@ export class RemoteProcess<Event = unknown> extends LineChannel<Event> {
         callback();
       },
     });
-    super({ label: options.label, argv: options.argv, input, output: stdout, stderr, spawnedAt: options.spawnedAt });
+    super({ label: options.label, argv: options.argv, input, output: stdout, stderr, spawnedAt: options.spawnedAt, ownTextLines: true });
     this.host = host;
+    this.toCoordinator = options.toCoordinator ?? ((us) => us);
     this.proc = proc;
     this.pid = options.pid;
     this.stdout = stdout;
@@ -97,20 +106,39 @@ export class RemoteProcess<Event = unknown> extends LineChannel<Event> {
     return this.host.stop(this.proc, graceMs);
   }
 
-  /** A `stdout` event: one line of its output. */
-  pushStdout(line: string): void {
-    if (this.exitStatus === undefined) this.stdout.write(`${line}\n`);
+  /** A `stdout` event: one line of its output, read by the agent at `at` (its clock; absent from older agents). */
+  pushStdout(line: string, at?: number): void {
+    if (this.exitStatus !== undefined) return;
+    this.textLine('stdout', line, this.stamp(at));
+    this.stdout.write(`${line}\n`);
   }
 
-  /** A `stderr` event. */
-  pushStderr(text: string): void {
-    if (this.exitStatus === undefined) this.stderrStream.write(text);
+  /** A `stderr` event: a chunk, not split into lines; each line it completes gets the chunk's stamp. */
+  pushStderr(text: string, at?: number): void {
+    if (this.exitStatus !== undefined) return;
+    const lines = (this.stderrPartial + text).split('\n');
+    this.stderrPartial = lines.pop() ?? '';
+    const stamp = this.stamp(at);
+    for (const line of lines) this.textLine('stderr', line.endsWith('\r') ? line.slice(0, -1) : line, stamp);
+    this.stderrStream.write(text);
+  }
+
+  /** The agent's stamp on this machine's clock; arrival here when the agent sent none. */
+  private stamp(at: number | undefined): number {
+    return at === undefined ? nowMicros() : this.toCoordinator(at);
+  }
+
+  /** A last stderr line without its newline, when the process has gone. */
+  private flushStderr(): void {
+    if (this.stderrPartial !== '') this.textLine('stderr', this.stderrPartial, nowMicros());
+    this.stderrPartial = '';
   }
 
   /** The `exit` event: the channel ends once the output before it has been read, so no line is lost. */
   exit(status: ExitStatus): void {
     if (this.exitStatus !== undefined || this.hasExited) return;
     this.exitStatus = status;
+    this.flushStderr();
     this.stderrStream.end();
     this.stdout.once('end', () => this.end(new Error(`exited with ${status.signal ?? `code ${status.code}`}`)));
     this.stdout.end();
@@ -120,6 +148,7 @@ export class RemoteProcess<Event = unknown> extends LineChannel<Event> {
   /** The connection dropped (or the client closed) before its exit: it ends with that error. */
   lost(error: Error): void {
     if (this.exitStatus !== undefined || this.hasExited) return;
+    this.flushStderr();
     this.end(error);
     this.stderrStream.end();
     this.stdout.end();

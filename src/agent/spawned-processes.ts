@@ -96,9 +96,10 @@ export class SpawnedProcesses {
         child.stderr.resume();
       });
     };
-    createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => emit({ type: 'event', name: 'stdout', proc, line }));
+    // Stamped as read here, so a daemon's log line keeps its time whatever the relay to the coordinator adds.
+    createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => emit({ type: 'event', name: 'stdout', proc, line, at: this.options.now() }));
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => emit({ type: 'event', name: 'stderr', proc, text }));
+    child.stderr.on('data', (text: string) => emit({ type: 'event', name: 'stderr', proc, text, at: this.options.now() }));
     // EPIPE once it has gone: the write's own callback reports it.
     child.stdin.on('error', () => {});
     child.on('error', () => {

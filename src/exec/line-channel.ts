@@ -23,9 +23,14 @@ export interface LineStreams {
   stderr: Readable;
   /** When the process was started, µs monotonic. */
   spawnedAt: number;
+  /**
+   * True when the owner hands in the text lines itself, with stamps of its own (`textLine`): a remote process
+   * whose agent stamped each line as it read it. Default false: the streams are read as text, stamped on arrival.
+   */
+  ownTextLines?: boolean;
 }
 
-/** A line of a process's output as text, with the monotonic µs at which it arrived here. */
+/** A line of a process's output as text, with the monotonic µs (this machine's clock) at which it was read. */
 export interface TextLine {
   at: number;
   stream: 'stdout' | 'stderr';
@@ -61,18 +66,19 @@ export class LineChannel<Event = unknown> {
     this.input.on('error', () => {
       // EPIPE after the process died; surfaced when its output ends.
     });
+    const ownTextLines = streams.ownTextLines === true;
     createInterface({ input: streams.output }).on('line', (line) => {
-      this.onText('stdout', line);
+      if (!ownTextLines) this.textLine('stdout', line, nowMicros());
       this.onLine(line);
     });
     streams.stderr.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
     });
-    createInterface({ input: streams.stderr }).on('line', (line) => this.onText('stderr', line));
+    if (!ownTextLines) createInterface({ input: streams.stderr }).on('line', (line) => this.textLine('stderr', line, nowMicros()));
   }
 
   /**
-   * Every line of its stdout and stderr as text, stamped on arrival (a daemon's log, not JSON). Lines that
+   * Every line of its stdout and stderr as text, stamped when read (a daemon's log, not JSON). Lines that
    * arrived before the first listener (a remote process's first output can come with its spawn answer) are
    * replayed to it, with their arrival stamps.
    */
@@ -161,8 +167,9 @@ export class LineChannel<Event = unknown> {
     this.waiters.clear();
   }
 
-  private onText(stream: TextLine['stream'], text: string): void {
-    const line = { at: nowMicros(), stream, text };
+  /** A text line to the text listeners (kept for the first one), stamped `at` (monotonic µs, this machine's clock). */
+  protected textLine(stream: TextLine['stream'], text: string, at: number): void {
+    const line = { at, stream, text };
     if (this.textBacklog !== undefined) {
       // Only a process's first output waits for a listener (a daemon subscribes right after its spawn answer);
       // a channel nobody reads as text (a probe) stops keeping it after TEXT_BACKLOG_BYTES.

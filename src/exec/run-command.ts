@@ -26,6 +26,11 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /**
+   * When the command ran, coordinator monotonic µs, when the runner knows better than the caller's own round
+   * trip: an agent's stamps of the command on its machine, mapped through the clock estimate. Unset here.
+   */
+  ranUs?: { startUs: number; endUs: number };
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;

@@ -16,8 +16,8 @@
  * connection's estimate; the live nodes are the ones its plans created and
  * have not deleted.
  */
-import type { AgentClient } from '../agent/client.js';
-import { applyResultToCoordinator } from '../agent/apply-timing.js';
+import type { AgentClient, SpawnProcessOptions } from '../agent/client.js';
+import { agentToCoordinatorUs, applyResultToCoordinator } from '../agent/apply-timing.js';
 import { combineEstimates, type OffsetEstimate } from '../agent/clock-offset.js';
 import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
@@ -36,6 +36,9 @@ export interface AgentExecResult {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** When it was started and when it had exited and its output was read (agent clock, µs). */
+  startUs: number;
+  endUs: number;
 }
 
 /** A JSON-line process the agent started (`spawn`): a channel whose lines travel through the agent, its pid there. */
@@ -47,7 +50,7 @@ export interface AgentSpawned {
 /** What the driver uses of an agent for commands and processes in its nodes (`AgentClient` has it). */
 export interface AgentProcessClient {
   exec(tag: string, node: string, argv: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<AgentExecResult>;
-  spawn(tag: string, node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<LineChannel & AgentSpawned>;
+  spawn(tag: string, node: string, argv: readonly string[], options: SpawnProcessOptions): Promise<LineChannel & AgentSpawned>;
 }
 
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
@@ -108,15 +111,19 @@ export class AgentKernelDriver implements KernelDriver {
     const exec = this.processClient('exec').exec;
     return async (argv, options = {}) => {
       const started = performance.now();
+      const sentUs = this.now();
       const result = await exec(this.tag, node, argv, options);
+      const window = { sentUs, answeredUs: this.now() };
+      const ranUs = { startUs: agentToCoordinatorUs(result.startUs, this.clock, window), endUs: agentToCoordinatorUs(result.endUs, this.clock, window) };
       // A signal has no exit code: report it as the shell does (128 + n is not known here), non-zero either way.
-      return { argv, exitCode: result.code ?? 128, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started };
+      return { argv, exitCode: result.code ?? 128, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started, ranUs };
     };
   }
 
   async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
     // The agent records the process in its ledger for the tag: its teardown, or `coldpath clean` there, kills it.
-    const remote = await this.processClient('spawn').spawn(this.tag, node, argv, options);
+    // Its output lines carry the agent's stamps: moved onto the coordinator's clock as the node's other stamps are.
+    const remote = await this.processClient('spawn').spawn(this.tag, node, argv, { ...options, toCoordinator: (us) => agentToCoordinatorUs(us, this.clock) });
     return {
       channel: remote as LineChannel<Event>,
       pid: remote.pid,

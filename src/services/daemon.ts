@@ -3,7 +3,7 @@
  * started through the driver on the node's machine (`Daemon.start`; its agent
  * records it) or, for real servers, here (LineProcess), argv, no shell,
  * ledgered before it can do anything; its stdout and stderr read line by line
- * with the monotonic arrival time of each line, signalled on purpose (crash,
+ * with the monotonic time each line was read, signalled on purpose (crash,
  * freeze, graceful stop) on its machine and always stopped at teardown. Its
  * output is plain text, not the JSON lines of probes (the channel's text lines).
  */
@@ -12,7 +12,7 @@ import { LineProcess } from '../exec/line-process.js';
 import type { TextLine } from '../exec/line-channel.js';
 import type { KernelDriver, NodeProcess } from '../kernel/kernel-driver.js';
 
-/** A line of its output, stamped with the monotonic µs (coordinator clock) at which it arrived here. */
+/** A line of its output, stamped with the monotonic µs (coordinator clock) at which it was read on its machine. */
 export type DaemonLine = TextLine;
 
 export interface DaemonOptions {
@@ -40,8 +40,8 @@ export class Daemon {
 
   /**
    * Started through the driver (`spawnIn`): on the node's machine, through its agent when it has one, which
-   * records it in its ledger. Its lines are stamped when they arrive here: across machines that is after
-   * the agent's relay (the connection's one-way delay, well under a millisecond to a few milliseconds).
+   * records it in its ledger. The agent stamps each line as it reads it; the stamp is mapped onto the
+   * coordinator's clock through the clock estimate, so the relay's delay is not in it (its uncertainty is).
    */
   static async start(driver: KernelDriver, options: DaemonOptions): Promise<Daemon> {
     const spawned = await driver.spawnIn(options.node, options.argv, { label: options.label, ...(options.cpus === undefined ? {} : { cpus: options.cpus }) });

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanLeftovers } from '../../src/kernel/clean.js';
 import { Ledger, type LedgerEntry, readLedgerFile } from '../../src/kernel/ledger.js';
 import { isAlive } from '../../src/kernel/processes.js';
@@ -108,7 +108,9 @@ describe('coldpath agent runs processes in its namespaces', () => {
     const echo = await client.spawn(tag, 'a', [process.execPath, '-e', ECHO], { label: 'echo a', cpus: [0] });
     pids.push(echo.pid);
     expect(identify(echo.pid)).toBe(netns);
-    // Pinned as asked (`taskset -c 0`, which execs the command: the pid is the process's own).
+    // Pinned as asked (`taskset -c 0`, which execs the command: the pid is the process's own). Until taskset has
+    // set the affinity and exec'd, the pid is taskset's (seen under load): wait for the exec.
+    await vi.waitFor(() => expect(readFileSync(`/proc/${echo.pid}/status`, 'utf8')).toMatch(/^Name:\s+node$/m), { timeout: 5000 });
     expect(readFileSync(`/proc/${echo.pid}/status`, 'utf8')).toMatch(/^Cpus_allowed_list:\s+0$/m);
     expect(ledgerOf(tag)).toContainEqual({ t: 'process', netns, pid: echo.pid, argv: ['ip', 'netns', 'exec', netns, 'taskset', '-c', '0', process.execPath, '-e', ECHO] });
     for (let i = 0; i < 5; i++) echo.send({ n: i });

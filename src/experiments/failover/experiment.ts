@@ -22,7 +22,7 @@ import { startStreams, unsentTally, until } from '../load.js';
 import type { FailoverSpec } from '../../scenario/experiments.js';
 import type { FailoverMeasured, FailoverResult, FailoverStream } from '../types.js';
 import { failoverReport } from './report.js';
-import { findKeepalived, keepalivedFor, VrrpNode } from './vrrp-node.js';
+import { findKeepalived, keepalivedFor, type SignalWindow, VrrpNode } from './vrrp-node.js';
 
 /** Warm-up before measured requests: connections open, JIT warm. */
 const WARMUP_MS = 300;
@@ -104,11 +104,13 @@ async function runFailover(ctx: ExperimentContext, spec: FailoverSpec, result: F
   const faultOn = nodes.map((node) => ctx.driver.clockOf(node).fromCoordinator(fault.atUs));
   result.measured = measure(spec, pair, fault.atUs, faultOn, events, streams.expected, nodes, active, standby, sources, unsolicited, fault.thawAtUs);
   const clockUs = Math.max(0, ...nodes.map((node) => ctx.driver.clockOf(node).uncertaintyUs));
-  if (fault.uncertaintyUs > 1000 || clockUs > 0) {
+  const proxyClockUs = Math.max(...[pair.active.node, pair.standby.node].map((node) => ctx.driver.clockOf(node).uncertaintyUs));
+  if (fault.uncertaintyUs > 1000 || clockUs > 0 || proxyClockUs > 0) {
     result.notes.push(
-      `timing: the fault instant is known to ±${(fault.uncertaintyUs / 1000).toFixed(1)} ms (half the round trip of the kill on ${pair.active.node}'s machine)` +
+      `timing: the fault instant is known to ±${(fault.uncertaintyUs / 1000).toFixed(1)} ms (${fault.source})` +
         (clockUs > 0 ? `; requests were stamped on the function hosts' clocks, mapped through their clock estimates (±${(clockUs / 1000).toFixed(2)} ms)` : '') +
-        "; keepalived's and the kernel's lines on the proxies are stamped on arrival at the coordinator (after the agent's relay).",
+        (proxyClockUs > 0 ? `; keepalived's and the kernel's lines were stamped by the proxies' agents as read, mapped through their clock estimates (±${(proxyClockUs / 1000).toFixed(2)} ms)` : '') +
+        '.',
     );
   }
   if (result.measured.verdict !== 'moved') {
@@ -154,19 +156,26 @@ async function startPair(spec: FailoverSpec, pair: HaPair, binary: string, activ
 interface Fault {
   atUs: number;
   uncertaintyUs: number;
+  /** How the instant is known, for the timing note. */
+  source: string;
   thawAtUs: number | undefined;
 }
 
 /**
  * Fails the active proxy. Its keepalived is signalled on its machine (its pids are that machine's), so the
- * instant is the middle of that command's round trip, known to half of it.
+ * instant is the middle of the `kill` command as that machine's agent stamped it (mapped through the clock
+ * estimate), or of its round trip on this machine, known to half of it.
  */
 async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode, pids: { parent: number | undefined; child: number | undefined }): Promise<Fault> {
   const { parent, child } = pids;
   const linkDown = (devs: string[]): Op[] => devs.map((dev) => ({ kind: 'link.set', node: pair.active.node, dev, up: false }));
-  const at = (sent: { sentUs: number; answeredUs: number }, thawAtUs?: number): Fault => ({
-    atUs: Math.round((sent.sentUs + sent.answeredUs) / 2),
-    uncertaintyUs: Math.round((sent.answeredUs - sent.sentUs) / 2),
+  const at = (sent: SignalWindow, thawAtUs?: number): Fault => ({
+    atUs: Math.round((sent.fromUs + sent.toUs) / 2),
+    uncertaintyUs: Math.round((sent.toUs - sent.fromUs) / 2 + sent.clockUs),
+    source:
+      sent.stamped === 'agent'
+        ? `half the time the kill ran on ${pair.active.node}'s machine, by its agent's stamps, plus the clock estimate's ±${(sent.clockUs / 1000).toFixed(2)} ms`
+        : `half the round trip of the kill on ${pair.active.node}'s machine`,
     thawAtUs,
   });
   switch (spec.mode) {
@@ -178,7 +187,13 @@ async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaP
     }
     case 'link-down': {
       const applied = await ctx.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
-      return at({ sentUs: applied.startUs, answeredUs: applied.endUs });
+      const clockUs = ctx.driver.clockOf(pair.active.node).uncertaintyUs;
+      return {
+        atUs: Math.round((applied.startUs + applied.endUs) / 2),
+        uncertaintyUs: Math.round((applied.endUs - applied.startUs) / 2 + clockUs),
+        source: `half the time the link change took on ${pair.active.node}'s machine${clockUs > 0 ? `, plus the clock estimate's ±${(clockUs / 1000).toFixed(2)} ms` : ''}`,
+        thawAtUs: undefined,
+      };
     }
     case 'graceful':
       return at(await active.signal('SIGTERM', [parent]));

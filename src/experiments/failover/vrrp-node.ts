@@ -23,8 +23,16 @@ import type { Daemon } from '../../services/daemon.js';
 import type { ExperimentContext } from '../context.js';
 import type { VrrpTransition } from '../types.js';
 
+/** When a signal went out (coordinator µs): within [fromUs, toUs], give or take `clockUs`; how that is known. */
+export interface SignalWindow {
+  fromUs: number;
+  toUs: number;
+  clockUs: number;
+  stamped: 'agent' | 'round trip';
+}
+
 export interface VipEvent {
-  /** Monotonic µs of arrival. */
+  /** When the line was read, coordinator monotonic µs. */
   at: number;
   address: string;
   added: boolean;
@@ -64,7 +72,7 @@ export function keepalivedFor(binary: string, field: string): string {
 }
 
 export class VrrpNode {
-  /** State changes keepalived logged; `atUs` is the monotonic arrival time (made relative by the caller). */
+  /** State changes keepalived logged; `atUs` is when the line was read, coordinator clock (made relative by the caller). */
   readonly transitions: VrrpTransition[] = [];
   readonly vipEvents: VipEvent[] = [];
   private keepalived: Daemon | undefined;
@@ -150,15 +158,18 @@ export class VrrpNode {
   }
 
   /**
-   * Sends `signal` to these pids (in this order, one `kill`) on the proxy's machine. Returns the coordinator times
-   * the command was sent and answered: the signals went out in between (an `ip netns exec` here, a round trip
-   * to the agent across machines).
+   * Sends `signal` to these pids (in this order, one `kill`) on the proxy's machine. Returns when the signals
+   * went out, on the coordinator's clock: between the command's start and end as the proxy's agent stamped
+   * them (mapped through its clock estimate, whose uncertainty `clockUs` adds), else between sending the
+   * command and its answer (an `ip netns exec` on this machine).
    */
-  async signal(signal: NodeJS.Signals, pids: ReadonlyArray<number | undefined>): Promise<{ sentUs: number; answeredUs: number }> {
+  async signal(signal: NodeJS.Signals, pids: ReadonlyArray<number | undefined>): Promise<SignalWindow> {
     const live = pids.filter((pid): pid is number => pid !== undefined);
     const sentUs = nowMicros();
-    if (live.length > 0) await this.inNode(signalArgv(signal, live), { timeoutMs: 5000 });
-    return { sentUs, answeredUs: nowMicros() };
+    const ran = live.length > 0 ? (await this.inNode(signalArgv(signal, live), { timeoutMs: 5000 })).ranUs : undefined;
+    const answeredUs = nowMicros();
+    if (ran === undefined) return { fromUs: sentUs, toUs: answeredUs, clockUs: 0, stamped: 'round trip' };
+    return { fromUs: ran.startUs, toUs: ran.endUs, clockUs: this.ctx.driver.clockOf(this.proxy.node).uncertaintyUs, stamped: 'agent' };
   }
 
   /** First time (monotonic µs) at or after `fromUs` that `address` was added / removed here. */

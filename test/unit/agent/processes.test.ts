@@ -15,7 +15,9 @@ import { AgentClient } from '../../../src/agent/client.js';
 import { parseRequestLine, parseResponseLine } from '../../../src/agent/lines.js';
 import type { NodePlace, NodePlaces } from '../../../src/agent/node-place.js';
 import { EXEC_OUTPUT_CAP } from '../../../src/agent/protocol.js';
-import type { RemoteProcess } from '../../../src/agent/remote-process.js';
+import { RemoteProcess } from '../../../src/agent/remote-process.js';
+import { nowMicros } from '../../../src/clock.js';
+import type { TextLine } from '../../../src/exec/line-channel.js';
 import type { PlanBackend, TeardownCounts } from '../../../src/agent/tag-sessions.js';
 import { TagSessions } from '../../../src/agent/tag-sessions.js';
 import { ColdpathError } from '../../../src/errors.js';
@@ -147,6 +149,54 @@ describe('process requests', () => {
     expect(parseResponseLine('{"type": "event", "name": "exit", "proc": 2, "code": null, "signal": "SIGKILL", "at": 7}')).toMatchObject({ kind: 'event', event: { name: 'exit', signal: 'SIGKILL' } });
     expect(parseResponseLine('{"type": "event", "name": "progress", "at": 12}')).toEqual({ kind: 'event' });
     expect(parseResponseLine('{"type": "event", "name": "stdout", "line": "x"}')).toMatchObject({ kind: 'invalid', id: null, field: 'proc' });
+    // The read stamp is optional (older agents send none) and, when sent, an integer on the agent's clock.
+    expect(parseResponseLine('{"type": "event", "name": "stderr", "proc": 1, "text": "x", "at": 42}')).toEqual({ kind: 'event', event: { type: 'event', name: 'stderr', proc: 1, text: 'x', at: 42 } });
+    expect(parseResponseLine('{"type": "event", "name": "stdout", "proc": 1, "line": "x", "at": 1.5}')).toMatchObject({ kind: 'invalid', field: 'at' });
+  });
+});
+
+describe("a RemoteProcess's text lines (a daemon's log)", () => {
+  /** Agent clock = coordinator clock + OFFSET, as a remote machine's would be. */
+  const OFFSET_US = 5_000_000_000;
+  /** One stdout line, then stderr in two chunks 50 ms apart, the second ending without a newline. */
+  const LOGGER = 'process.stdout.write("{\\"a\\":1}\\n"); process.stderr.write("one\\ntw"); setTimeout(() => { process.stderr.write("o\\r\\nthree"); process.exit(0); }, 50);';
+
+  it("carry the agent's read stamps mapped through the clock estimate; stderr chunks split into lines, each stamped by the chunk that ends it", async () => {
+    const session = connected();
+    const remote = await session.client.spawn('ab12', 'fn0', [NODE, '-e', LOGGER], { label: 'logger', toCoordinator: (us) => us - OFFSET_US });
+    pids.push(remote.pid);
+    const lines: TextLine[] = [];
+    remote.onTextLine((line) => lines.push(line));
+    await remote.exited;
+    const afterExit = nowMicros();
+    const events = session.lines().filter((line) => line['type'] === 'event') as Array<{ name: string; at?: number; line?: string; text?: string }>;
+    const stdoutAt = events.find((e) => e.name === 'stdout')?.at;
+    const chunks = events.filter((e) => e.name === 'stderr');
+    expect(chunks.map((c) => c.text)).toEqual(['one\ntw', 'o\r\nthree']);
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([
+      ['stdout', '{"a":1}'],
+      ['stderr', 'one'],
+      ['stderr', 'two'],
+      ['stderr', 'three'],
+    ]);
+    expect(lines.slice(0, 3).map((l) => l.at)).toEqual([(stdoutAt as number) - OFFSET_US, (chunks[0]?.at as number) - OFFSET_US, (chunks[1]?.at as number) - OFFSET_US]);
+    // The last line had no newline: it is handed over at the exit, stamped then (no chunk ended it).
+    expect(lines[3]?.at).toBeLessThanOrEqual(afterExit);
+    expect(lines[3]?.at).toBeGreaterThan((chunks[1]?.at as number) - OFFSET_US);
+    await session.client.shutdown();
+  });
+
+  it('from an agent that sends no stamp, are stamped on arrival', () => {
+    const remote = new RemoteProcess({ host: { write: async () => {}, stop: async () => ({ code: 0, signal: null }) }, proc: 1, pid: 1, spawnedAt: 0, label: 'old', argv: ['x'] });
+    const lines: TextLine[] = [];
+    remote.onTextLine((line) => lines.push(line));
+    const before = nowMicros();
+    remote.pushStdout('hello');
+    remote.pushStderr('world\n');
+    const after = nowMicros();
+    expect(lines.map((l) => l.text)).toEqual(['hello', 'world']);
+    for (const line of lines) expect(line.at >= before && line.at <= after, `${line.at} in [${before}, ${after}]`).toBe(true);
+    remote.exit({ code: 0, signal: null });
   });
 });
 

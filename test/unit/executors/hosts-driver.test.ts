@@ -49,7 +49,9 @@ function fakeConnection(host: string, calls: string[], options: { teardownFails?
       syncClock: async () => clockOf(host),
       exec: async (_tag: string, node: string, argv: readonly string[]) => {
         calls.push(`${host} exec ${node} ${argv.join(' ')}`);
-        return { code: 0, signal: null, stdout: `${host}\n`, stderr: '' };
+        // Ran for 200 µs, stamped on the host's clock.
+        const start = nowMicros() + (OFFSETS[host] ?? 0);
+        return { code: 0, signal: null, stdout: `${host}\n`, stderr: '', startUs: start, endUs: start + 200 };
       },
       spawn: async (_tag: string, node: string, argv: readonly string[]) => {
         calls.push(`${host} spawn ${node} ${argv.join(' ')}`);
@@ -121,9 +123,17 @@ describe('HostsKernelDriver', () => {
 
   it("runs a node's commands and processes on its host, and gives the node its host's clock", async () => {
     const { driver, calls, ledger } = build();
+    const before = nowMicros();
     const result = await driver.inNode('px0')(['nft', '-j', 'list', 'counters']);
+    const after = nowMicros();
     expect(result.stdout).toBe('px\n');
     expect(result.exitCode).toBe(0);
+    // When the command ran on the host, its stamps mapped back (−0.25 s) and kept within the request's window.
+    const ran = result.ranUs;
+    if (ran === undefined) throw new Error('no ranUs');
+    expect(ran.startUs).toBeGreaterThanOrEqual(before);
+    expect(ran.endUs).toBeLessThanOrEqual(after);
+    expect(ran.endUs - ran.startUs).toBeLessThanOrEqual(200);
     const probe = await driver.spawnIn<{ event: string; at: number }>('fh0', ['node', 'probe.js'], { label: 'probe' });
     expect(probe.pid).toBe(4242);
     expect(await probe.channel.next((e) => e.event === 'ready', 1000)).toEqual({ event: 'ready', at: 5 });
