@@ -27,6 +27,7 @@ import { COLDPATH_VERSION } from '../env/fingerprint.js';
 import { ColdpathError, isColdpathError } from '../errors.js';
 import { type KernelFeatures, probeKernelFeatures } from '../env/kernel-features.js';
 import { type CleanReport, cleanLeftovers } from '../kernel/clean.js';
+import { sendSignals } from '../kernel/node-signals.js';
 import { execCommand } from './exec-command.js';
 import { parseRequestLine } from './lines.js';
 import { isNodePlaces, type NodePlaces } from './node-place.js';
@@ -159,6 +160,13 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return processes.write(request.proc, request.line).then(() => ({ id: request.id, type: 'written' }));
     case 'stop':
       return processes.stop(request.proc, request.graceMs ?? DEFAULT_STOP_GRACE_MS).then((status) => ({ id: request.id, type: 'stopped', ...status }));
+    case 'signal':
+      // Sent by the agent itself: no command to start, so the answer's stamps bound the instant to microseconds.
+      return places.placeOf(request.tag, request.node).then((place) => ({
+        id: request.id,
+        type: 'signalled',
+        ...sendSignals(request.pids, request.signal, { netns: place.netns, whereIs: (pid) => place.whereIs(pid), now }),
+      }));
     case 'clean':
       return context.clean().then((report) => ({ id: request.id, type: 'cleaned', ...report }));
     case 'features':

@@ -22,12 +22,14 @@ import {
   type AgentEvent,
   type AgentRequest,
   type AgentRequestType,
+  type AgentSignal,
   type CleanedResponse,
   DEFAULT_EXEC_TIMEOUT_MS,
   type ExitStatus,
   type HelloResponse,
   RESPONSE_TYPE_OF,
   type ResponseOf,
+  type SignalledResponse,
   type SpawnedResponse,
   type TornDownResponse,
 } from './protocol.js';
@@ -218,6 +220,17 @@ export class AgentClient {
    */
   async session(tag: string, node: string, open: boolean, timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<void> {
     await this.request({ type: 'session', tag, node, open }, timeoutMs);
+  }
+
+  /**
+   * Sends `signal` to `pids` (in order) in the namespace of `node`, from the agent itself, after the requests queued
+   * before it for `tag`. `startUs`/`endUs` (agent clock) bound when the signals went out; `gone` lists pids that no
+   * longer existed. Rejects naming `pids.N` when a pid is in another namespace (nothing is sent then).
+   */
+  async signal(tag: string, node: string, pids: readonly number[], signal: AgentSignal): Promise<Omit<SignalledResponse, 'id' | 'type'>> {
+    const { response } = await this.request({ type: 'signal', tag, node, pids: [...pids], signal }, DEFAULT_KERNEL_TIMEOUT_MS);
+    const { id: _id, type: _type, ...result } = response;
+    return result;
   }
 
   /**

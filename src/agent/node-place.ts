@@ -5,6 +5,7 @@
  * (TagSessions.placeOf); unit tests give one without a prefix, so harmless
  * processes run in place, without root.
  */
+import type { ProcessWhere } from '../kernel/node-signals.js';
 
 /** One node's namespace on this machine, for starting processes in it. */
 export interface NodePlace {
@@ -16,6 +17,8 @@ export interface NodePlace {
   recordSpawn(pid: number, argv: string[]): void;
   /** Records that it exited; nothing once the tag's ledger is gone (a teardown removed it). */
   recordExit(pid: number): void;
+  /** Where a process is: in this namespace, in another, or gone (what `signal` checks before it sends anything). */
+  whereIs(pid: number): ProcessWhere;
 }
 
 /** Hands out places; the agent's default is its TagSessions. */

@@ -19,7 +19,9 @@
  * `apply` and `teardown` (issue 12's second slice), `session` (its third), and
  * `exec`, `spawn`, `write` and `stop` with the `stdout`, `stderr` and `exit`
  * events (processes in the agent's namespaces) were added within version 1 that
- * way. Events are lines `{type: 'event', name, ...}` the agent writes unprompted;
+ * way, and so were `signal` and the `at` of `stdout` and `stderr` events (stamps
+ * taken on the agent's machine, so a fault's instant and a log line's time do not
+ * carry the relay's delay). Events are lines `{type: 'event', name, ...}` the agent writes unprompted;
  * a version-1 client skips an event whose `name` it does not know. Planned (each a
  * new request type or event): `histogram` (encoded HDR histograms and per-instance
  * timelines), progress events of long requests.
@@ -27,12 +29,13 @@
 import { z } from 'zod';
 import { NODE_NAME_PATTERN, RUN_TAG_PATTERN } from '../topology/naming.js';
 import { planSchema } from '../topology/ops-schema.js';
+import { NODE_SIGNALS } from '../kernel/node-signals.js';
 
 /** The protocol version this coldpath speaks; `hello` refuses any other. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
 /** The request types of version 1, in the order `hello` lists them (all but the first three added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features'] as const;
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -202,6 +205,22 @@ export const stopRequestSchema = z
   })
   .meta({ id: 'StopRequest', description: "Close a spawned process's stdin (a JSON-line process exits on EOF), kill it after the grace, answer with how it ended; one already gone answers at once." });
 
+/**
+ * `signal`: the agent itself sends a signal to processes in a node's namespace (no command is started, so
+ * the answer's stamps bound the instant to microseconds). Every pid must be in the node's namespace or gone;
+ * one in another namespace refuses the whole request (`pids.N`) before anything is sent.
+ */
+export const signalRequestSchema = z
+  .strictObject({
+    id: requestId,
+    type: z.literal('signal'),
+    tag: runTag,
+    node: nodeName.describe('The node whose namespace `coldpath-<tag>-<node>` the processes must be in.'),
+    pids: z.array(z.number().int().positive()).min(1).max(64).describe("Pids on the agent's machine, signalled in this order."),
+    signal: z.enum(NODE_SIGNALS),
+  })
+  .meta({ id: 'SignalRequest', description: "Send a signal to processes in a node's namespace, from the agent itself; the tag must be claimed by this agent." });
+
 /** Any request of version 1, by `type`. */
 export const agentRequestSchema = z
   .discriminatedUnion('type', [
@@ -217,6 +236,7 @@ export const agentRequestSchema = z
     stopRequestSchema,
     cleanRequestSchema,
     featuresRequestSchema,
+    signalRequestSchema,
   ])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
@@ -334,6 +354,18 @@ export const spawnedResponseSchema = z
   })
   .meta({ id: 'SpawnedResponse' });
 
+/** Signals sent. */
+export const signalledResponseSchema = z
+  .object({
+    id: requestId,
+    type: z.literal('signalled'),
+    delivered: z.array(z.number().int().positive()).describe('The pids the signal was sent to, in order.'),
+    gone: z.array(z.number().int().positive()).describe('The pids that no longer existed (nothing sent).'),
+    startUs: agentMicros.describe('Just before the first signal was sent (agent clock, µs).'),
+    endUs: agentMicros.describe('Just after the last (agent clock, µs).'),
+  })
+  .meta({ id: 'SignalledResponse' });
+
 /** A line handed to a process's stdin. */
 export const writtenResponseSchema = z.object({ id: requestId, type: z.literal('written') }).meta({ id: 'WrittenResponse' });
 
@@ -409,6 +441,7 @@ export const agentResponseSchema = z
     spawnedResponseSchema,
     writtenResponseSchema,
     stoppedResponseSchema,
+    signalledResponseSchema,
     errorResponseSchema,
     agentEventSchema,
   ])
@@ -426,6 +459,8 @@ export type ExecRequest = z.infer<typeof execRequestSchema>;
 export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
 export type WriteRequest = z.infer<typeof writeRequestSchema>;
 export type StopRequest = z.infer<typeof stopRequestSchema>;
+export type SignalRequest = z.infer<typeof signalRequestSchema>;
+export type { NodeSignal as AgentSignal } from '../kernel/node-signals.js';
 export type AgentRequest = z.infer<typeof agentRequestSchema>;
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 export type ClockResponse = z.infer<typeof clockResponseSchema>;
@@ -437,6 +472,7 @@ export type ExecutedResponse = z.infer<typeof executedResponseSchema>;
 export type SpawnedResponse = z.infer<typeof spawnedResponseSchema>;
 export type WrittenResponse = z.infer<typeof writtenResponseSchema>;
 export type StoppedResponse = z.infer<typeof stoppedResponseSchema>;
+export type SignalledResponse = z.infer<typeof signalledResponseSchema>;
 /** How a process ended: its exit code, or the signal that ended it (the other is null). */
 export type ExitStatus = Pick<StoppedResponse, 'code' | 'signal'>;
 export type StdoutEvent = z.infer<typeof stdoutEventSchema>;
@@ -462,6 +498,7 @@ export interface ResponseOf {
   stop: StoppedResponse;
   clean: CleanedResponse;
   features: FeaturesResponse;
+  signal: SignalledResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -478,4 +515,5 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   stop: 'stopped',
   clean: 'cleaned',
   features: 'features',
+  signal: 'signalled',
 };

@@ -14,6 +14,7 @@
 import { ColdpathError } from '../errors.js';
 import { type ApplyResult, LocalKernelDriver } from '../kernel/driver.js';
 import { Ledger, ownerOf } from '../kernel/ledger.js';
+import { whereIsIn } from '../kernel/node-signals.js';
 import { netnsInode, startTicksOf } from '../kernel/processes.js';
 import { undo } from '../kernel/teardown.js';
 import { netnsName } from '../topology/naming.js';
@@ -112,6 +113,7 @@ export class TagSessions implements PlanBackend, NodePlaces {
       return {
         netns,
         prefix: ['ip', 'netns', 'exec', netns],
+        whereIs: whereIsIn(netns),
         recordSpawn: ledger.recordSpawn(netns),
         recordExit: (pid) => {
           // Only while this ledger is the tag's: a teardown removes it (and a new apply may claim the tag anew).

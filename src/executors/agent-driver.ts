@@ -26,6 +26,7 @@ import type { LineChannel } from '../exec/line-channel.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
 import { liveNodesAfter } from '../topology/live-nodes.js';
 import type { Ledger } from '../kernel/ledger.js';
+import { type NodeSignal, type SignalsSent, signalArgv } from '../kernel/node-signals.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
 import type { AgentClock } from '../results/types.js';
@@ -51,6 +52,7 @@ export interface AgentSpawned {
 export interface AgentProcessClient {
   exec(tag: string, node: string, argv: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<AgentExecResult>;
   spawn(tag: string, node: string, argv: readonly string[], options: SpawnProcessOptions): Promise<LineChannel & AgentSpawned>;
+  signal(tag: string, node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent>;
 }
 
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
@@ -131,6 +133,23 @@ export class AgentKernelDriver implements KernelDriver {
         await remote.stop(graceMs);
       },
     };
+  }
+
+  /**
+   * Signals sent by the agent itself (`signal`), its stamps mapped onto this clock within the request's window. An
+   * agent without `signal` (older) gets a `kill` command instead: then the window is the command's run there.
+   */
+  async signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent> {
+    const client = this.connection.client;
+    const sentUs = this.now();
+    if (client.signal === undefined || !this.connection.hello.accepts.includes('signal')) {
+      const result = await this.inNode(node)(signalArgv(signal, pids), { timeoutMs: 5000 });
+      const ran = result.ranUs ?? { startUs: sentUs, endUs: this.now() };
+      return { delivered: result.exitCode === 0 ? [...pids] : [], gone: [], startUs: ran.startUs, endUs: ran.endUs };
+    }
+    const sent = await client.signal(this.tag, node, pids, signal);
+    const window = { sentUs, answeredUs: this.now() };
+    return { ...sent, startUs: agentToCoordinatorUs(sent.startUs, this.clock, window), endUs: agentToCoordinatorUs(sent.endUs, this.clock, window) };
   }
 
   /** The agent's machine's clock: its stamps are the coordinator's plus the offset estimated on connect. */

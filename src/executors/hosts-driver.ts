@@ -10,6 +10,7 @@
  */
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
 import type { Ledger } from '../kernel/ledger.js';
+import type { NodeSignal, SignalsSent } from '../kernel/node-signals.js';
 import type { AgentClock } from '../results/types.js';
 import { netnsName } from '../topology/naming.js';
 import type { Plan } from '../topology/ops.js';
@@ -90,6 +91,10 @@ export class HostsKernelDriver implements KernelDriver {
 
   spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
     return this.driverOf(node).spawnIn<Event>(node, argv, options);
+  }
+
+  signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent> {
+    return this.driverOf(node).signalIn(node, pids, signal);
   }
 
   clockOf(node: string): NodeClock {

@@ -19,6 +19,7 @@ import { IpSession } from './ip-session.js';
 import { nowMicros } from '../clock.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from './kernel-driver.js';
 import { inNetns, LOCAL_CLOCK, localLiveNodes, spawnInNetns } from './local-nodes.js';
+import { sendSignals, type NodeSignal, type SignalsSent, whereIsIn } from './node-signals.js';
 
 export type { ApplyResult, KernelDriver } from './kernel-driver.js';
 
@@ -42,6 +43,11 @@ export class LocalKernelDriver implements KernelDriver {
 
   async spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>> {
     return spawnInNetns<Event>(this.ledger, this.netnsOf(node), argv, options);
+  }
+
+  async signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent> {
+    const netns = this.netnsOf(node);
+    return sendSignals(pids, signal, { netns, whereIs: whereIsIn(netns), now: nowMicros });
   }
 
   clockOf(_node: string): NodeClock {

@@ -7,6 +7,7 @@
  * `executors/agent-driver.ts`, which sends every plan through the agent
  * protocol (docs/agent-protocol.md) — one code path for every executor.
  */
+import type { NodeSignal, SignalsSent } from './node-signals.js';
 import type { LineChannel } from '../exec/line-channel.js';
 import type { CommandResult } from '../exec/run-command.js';
 import type { AgentClock } from '../results/types.js';
@@ -60,6 +61,12 @@ export interface KernelDriver {
   inNode(node: string): InNode;
   /** Starts a JSON-line process in a node's namespace, recorded (in a ledger) before it can do anything. */
   spawnIn<Event>(node: string, argv: readonly string[], options: { label: string; cpus?: readonly number[] }): Promise<NodeProcess<Event>>;
+  /**
+   * Sends `signal` to these pids of a node (in order) on the node's machine, from a process already running
+   * there (this one, or its agent): `startUs`..`endUs` (coordinator clock) bound when they went out, to
+   * microseconds plus the machine's clock uncertainty. Refuses (`pids.N`) a pid in another namespace.
+   */
+  signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent>;
   /** The clock of the node's machine. */
   clockOf(node: string): NodeClock;
   /** The run's nodes whose namespaces exist now (for the kernel census). */

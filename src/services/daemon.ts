@@ -11,6 +11,7 @@ import { nowMicros } from '../clock.js';
 import { LineProcess } from '../exec/line-process.js';
 import type { TextLine } from '../exec/line-channel.js';
 import type { KernelDriver, NodeProcess } from '../kernel/kernel-driver.js';
+import type { NodeSignal } from '../kernel/node-signals.js';
 
 /** A line of its output, stamped with the monotonic µs (coordinator clock) at which it was read on its machine. */
 export type DaemonLine = TextLine;
@@ -32,7 +33,7 @@ export class Daemon {
   readonly netns: string;
   private readonly process: NodeProcess;
   /** Sends a signal to the daemon on its machine; false when it is gone. */
-  private readonly kill: (signal: NodeJS.Signals) => Promise<boolean>;
+  private readonly kill: (signal: NodeSignal) => Promise<boolean>;
   private readonly lines: DaemonLine[] = [];
   private readonly listeners = new Set<(line: DaemonLine) => void>();
   private exitedAt: number | undefined;
@@ -77,13 +78,11 @@ export class Daemon {
       });
     } else {
       this.process = spawned;
-      // Its pid is its machine's: only a command there can signal it.
-      const inNode = driver.inNode(options.node);
+      // Its pid is its machine's: only the driver (this process, or the machine's agent) can signal it there.
       this.kill = async (signal) => {
         const pid = spawned.pid;
         if (pid === undefined || this.hasExited) return false;
-        const result = await inNode(signalArgv(signal, [pid]), { timeoutMs: 5000 });
-        return result.exitCode === 0;
+        return (await driver.signalIn(options.node, [pid], signal)).delivered.includes(pid);
       };
     }
     const keep = options.keepLines ?? 20_000;
@@ -149,7 +148,7 @@ export class Daemon {
   }
 
   /** Sends a signal to the daemon itself (not to its children), on its machine; false when it is gone. */
-  signal(signal: NodeJS.Signals): Promise<boolean> {
+  signal(signal: NodeSignal): Promise<boolean> {
     return this.kill(signal);
   }
 
@@ -182,9 +181,4 @@ export class Daemon {
     }
     await this.process.stop(500);
   }
-}
-
-/** `kill -s SIG PID…` by the shell's builtin (no procps needed on the machine); the signal without its `SIG`. */
-export function signalArgv(signal: NodeJS.Signals, pids: readonly number[]): string[] {
-  return ['sh', '-c', 'kill -s "$0" "$@"', signal.replace(/^SIG/, ''), ...pids.map(String)];
 }

@@ -162,9 +162,9 @@ interface Fault {
 }
 
 /**
- * Fails the active proxy. Its keepalived is signalled on its machine (its pids are that machine's), so the
- * instant is the middle of the `kill` command as that machine's agent stamped it (mapped through the clock
- * estimate), or of its round trip on this machine, known to half of it.
+ * Fails the active proxy. Its keepalived is signalled on its machine (its pids are that machine's) by a process
+ * already there, which stamps the instant to microseconds; across machines the clock estimate's uncertainty
+ * comes on top. A link-down is a plan: its instant is the middle of the plan's run, known to half of it.
  */
 async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode, pids: { parent: number | undefined; child: number | undefined }): Promise<Fault> {
   const { parent, child } = pids;
@@ -173,9 +173,9 @@ async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaP
     atUs: Math.round((sent.fromUs + sent.toUs) / 2),
     uncertaintyUs: Math.round((sent.toUs - sent.fromUs) / 2 + sent.clockUs),
     source:
-      sent.stamped === 'agent'
-        ? `half the time the kill ran on ${pair.active.node}'s machine, by its agent's stamps, plus the clock estimate's ±${(sent.clockUs / 1000).toFixed(2)} ms`
-        : `half the round trip of the kill on ${pair.active.node}'s machine`,
+      sent.clockUs > 0
+        ? `the signals sent on ${pair.active.node}'s machine by its agent, stamped there, plus the clock estimate's ±${(sent.clockUs / 1000).toFixed(2)} ms`
+        : 'the signals sent by this process',
     thawAtUs,
   });
   switch (spec.mode) {

@@ -16,19 +16,18 @@ import { which } from '../../env/tools.js';
 import { childPids } from '../../kernel/inspect.js';
 import type { InNode } from '../../kernel/kernel-driver.js';
 import { readFileOn, runDirOn, writeFileOn } from '../../kernel/node-files.js';
-import { signalArgv } from '../../services/daemon.js';
+import type { NodeSignal } from '../../kernel/node-signals.js';
 import { keepalivedArgv, parseTransition } from './keepalived.js';
 import type { ProxyLayout } from '../../topology/layout.js';
 import type { Daemon } from '../../services/daemon.js';
 import type { ExperimentContext } from '../context.js';
 import type { VrrpTransition } from '../types.js';
 
-/** When a signal went out (coordinator µs): within [fromUs, toUs], give or take `clockUs`; how that is known. */
+/** When signals went out (coordinator µs): within [fromUs, toUs], give or take `clockUs`. */
 export interface SignalWindow {
   fromUs: number;
   toUs: number;
   clockUs: number;
-  stamped: 'agent' | 'round trip';
 }
 
 export interface VipEvent {
@@ -158,18 +157,19 @@ export class VrrpNode {
   }
 
   /**
-   * Sends `signal` to these pids (in this order, one `kill`) on the proxy's machine. Returns when the signals
-   * went out, on the coordinator's clock: between the command's start and end as the proxy's agent stamped
-   * them (mapped through its clock estimate, whose uncertainty `clockUs` adds), else between sending the
-   * command and its answer (an `ip netns exec` on this machine).
+   * Sends `signal` to these pids (in this order) on the proxy's machine, from a process already running there
+   * (this one, or the machine's agent): when they went out, on the coordinator's clock, give or take `clockUs`
+   * (the machine's clock estimate; 0 on this machine).
    */
-  async signal(signal: NodeJS.Signals, pids: ReadonlyArray<number | undefined>): Promise<SignalWindow> {
+  async signal(signal: NodeSignal, pids: ReadonlyArray<number | undefined>): Promise<SignalWindow> {
     const live = pids.filter((pid): pid is number => pid !== undefined);
-    const sentUs = nowMicros();
-    const ran = live.length > 0 ? (await this.inNode(signalArgv(signal, live), { timeoutMs: 5000 })).ranUs : undefined;
-    const answeredUs = nowMicros();
-    if (ran === undefined) return { fromUs: sentUs, toUs: answeredUs, clockUs: 0, stamped: 'round trip' };
-    return { fromUs: ran.startUs, toUs: ran.endUs, clockUs: this.ctx.driver.clockOf(this.proxy.node).uncertaintyUs, stamped: 'agent' };
+    const clockUs = this.ctx.driver.clockOf(this.proxy.node).uncertaintyUs;
+    if (live.length === 0) {
+      const now = nowMicros();
+      return { fromUs: now, toUs: now, clockUs };
+    }
+    const sent = await this.ctx.driver.signalIn(this.proxy.node, live, signal);
+    return { fromUs: sent.startUs, toUs: sent.endUs, clockUs };
   }
 
   /** First time (monotonic µs) at or after `fromUs` that `address` was added / removed here. */

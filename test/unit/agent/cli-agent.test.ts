@@ -52,7 +52,7 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
       protocol: 1,
       pid: agent.child.pid,
       clock: 'CLOCK_MONOTONIC',
-      accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features'],
+      accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'],
     });
     const estimate = await client.syncClock(20);
     expect(estimate.samples).toBe(20);

@@ -8,6 +8,7 @@
  * connection fails every waiter. Real namespaces:
  * test/integration/agent-processes.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runAgent } from '../../../src/agent/agent.js';
@@ -52,16 +53,21 @@ class QuietBackend implements PlanBackend {
   async close(): Promise<void> {}
 }
 
-/** Places without a prefix, recording what the ledger would; tag `dead` is not claimed. */
+/** Places without a prefix, recording what the ledger would; tag `dead` is not claimed. Its processes are "here". */
 class InPlace implements NodePlaces {
   readonly records: string[] = [];
+  readonly spawned = new Set<number>();
   async placeOf(tag: string, node: string): Promise<NodePlace> {
     if (tag === 'dead') throw new ColdpathError(`tag: run tag ${tag} is not claimed by this agent`, { kind: 'input', field: 'tag', hint: 'apply first' });
     return {
       netns: `coldpath-${tag}-${node}`,
       prefix: [],
-      recordSpawn: (pid, argv) => this.records.push(`spawn ${pid} ${argv[0]}`),
+      recordSpawn: (pid, argv) => {
+        this.spawned.add(pid);
+        this.records.push(`spawn ${pid} ${argv[0]}`);
+      },
       recordExit: (pid) => this.records.push(`exit ${pid}`),
+      whereIs: (pid) => (!isAlive(pid) ? 'gone' : this.spawned.has(pid) ? 'here' : 'elsewhere'),
     };
   }
 }
@@ -152,6 +158,53 @@ describe('process requests', () => {
     // The read stamp is optional (older agents send none) and, when sent, an integer on the agent's clock.
     expect(parseResponseLine('{"type": "event", "name": "stderr", "proc": 1, "text": "x", "at": 42}')).toEqual({ kind: 'event', event: { type: 'event', name: 'stderr', proc: 1, text: 'x', at: 42 } });
     expect(parseResponseLine('{"type": "event", "name": "stdout", "proc": 1, "line": "x", "at": 1.5}')).toMatchObject({ kind: 'invalid', field: 'at' });
+  });
+});
+
+describe('signal: sent by the agent itself', () => {
+  it('parses, and names the field of a bad one', () => {
+    expect(parseRequestLine('{"id": 1, "type": "signal", "tag": "ab12", "node": "px0", "pids": [10, 11], "signal": "SIGKILL"}')).toMatchObject({ ok: true });
+    for (const [line, field] of [
+      ['{"id": 5, "type": "signal", "tag": "ab12", "node": "px0", "pids": [], "signal": "SIGKILL"}', 'pids'],
+      ['{"id": 5, "type": "signal", "tag": "ab12", "node": "px0", "pids": [0], "signal": "SIGKILL"}', 'pids.0'],
+      ['{"id": 5, "type": "signal", "tag": "ab12", "node": "px0", "pids": [10], "signal": "KILL"}', 'signal'],
+      ['{"id": 5, "type": "signal", "tag": "ab12", "node": "px0", "pids": [10], "signal": "SIGSEGV"}', 'signal'],
+    ] as const) {
+      expect(parseRequestLine(line), line).toMatchObject({ ok: false, error: { id: 5, code: 'malformed', field } });
+    }
+  });
+
+  it("freezes, thaws and kills its own process, stamping each send on the agent's clock within microseconds", async () => {
+    const session = connected();
+    const remote = await spawnNode(session, STUBBORN, 'stubborn');
+    await remote.next((event) => (event as { ready?: boolean }).ready === true, 5_000);
+    const stopped = await session.client.signal('ab12', 'fn0', [remote.pid], 'SIGSTOP');
+    expect(stopped).toMatchObject({ delivered: [remote.pid], gone: [] });
+    await vi.waitFor(() => expect(readFileSync(`/proc/${remote.pid}/stat`, 'utf8')).toMatch(/^\d+ \(.*\) T /));
+    await session.client.signal('ab12', 'fn0', [remote.pid], 'SIGCONT');
+    const killed = await session.client.signal('ab12', 'fn0', [remote.pid], 'SIGKILL');
+    expect(killed.delivered).toEqual([remote.pid]);
+    // No command started: the two stamps bracket one process.kill.
+    expect(killed.endUs - killed.startUs).toBeGreaterThanOrEqual(0);
+    expect(killed.endUs - killed.startUs).toBeLessThan(50_000);
+    await expect(remote.exited).resolves.toEqual({ code: null, signal: 'SIGKILL' });
+    // Gone now: nothing is sent, and it says so.
+    await vi.waitFor(() => expect(isAlive(remote.pid)).toBe(false));
+    await expect(session.client.signal('ab12', 'fn0', [remote.pid], 'SIGKILL')).resolves.toMatchObject({ delivered: [], gone: [remote.pid] });
+    await session.client.shutdown();
+  });
+
+  it("refuses a pid outside the node's namespace before sending anything, naming pids.N", async () => {
+    const session = connected();
+    const remote = await spawnNode(session, STUBBORN, 'stubborn');
+    await remote.next((event) => (event as { ready?: boolean }).ready === true, 5_000);
+    // This test runner is not the node's: the whole request is refused, the node's own process untouched.
+    const refused = await failure(session.client.signal('ab12', 'fn0', [remote.pid, process.pid], 'SIGKILL'));
+    expect(refused).toMatchObject({ field: 'pids.1', message: expect.stringContaining(`process ${process.pid} is not in coldpath-ab12-fn0`) });
+    expect(isAlive(remote.pid)).toBe(true);
+    await expect(failure(session.client.signal('dead', 'fn0', [remote.pid], 'SIGKILL'))).resolves.toMatchObject({ field: 'tag' });
+    await remote.stop(100);
+    await session.client.shutdown();
   });
 });
 

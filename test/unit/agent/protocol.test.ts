@@ -68,7 +68,7 @@ describe('request lines', () => {
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean, features',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean, features, signal',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -110,7 +110,7 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'],
       },
     ]);
   });

@@ -9,7 +9,7 @@ import { parsePids } from '../../../src/kernel/inspect.js';
 import type { InNode } from '../../../src/kernel/kernel-driver.js';
 import { readFileOn, runDirArgv, runDirOn, writeFileOn } from '../../../src/kernel/node-files.js';
 import { killAllInNode, listPidsArgv, parseNodePids } from '../../../src/kernel/node-pids.js';
-import { signalArgv } from '../../../src/services/daemon.js';
+import { signalArgv } from '../../../src/kernel/node-signals.js';
 
 /** A node that is this process's own namespace: the commands run in place (what `ip netns exec` would wrap). */
 const here =
