@@ -11,6 +11,10 @@
  * tenant B's IPIP tunnel refused by fn-1's and proxy-1's kernels ("File
  * exists"), its requests delivered to tenant A's side on svc-1, IPIP (IP
  * protocol 4) and both GRE keys seen on the wire between fn-1 and proxy-1.
+ * A third run adds a fourth guest, proxy-2: the HA pair's failover over GRE
+ * between two proxy kernels (px0 on proxy-1 crashes, px1 on proxy-2 takes both
+ * VIPs; keepalived on each, spawned and signalled by each guest's agent), its
+ * GRE captured on both proxies' wires.
  *
  * The clock: fn-1's inventory sshd runs in a time namespace with
  * CLOCK_MONOTONIC + INJECTED_S; a second sshd on port 2222 runs on the guest's
@@ -258,7 +262,7 @@ function failoverRun(): Promise<{ run: RunResult; pcaps: { active: Buffer; stand
   return failoverEvidence;
 }
 
-describe('three machines, three kernels: coldpath run --hosts across QEMU guests (executor ssh, tunnel gre)', () => {
+describe('separate kernels: coldpath run --hosts across QEMU guests (executor ssh, tunnel gre)', () => {
   beforeAll(async () => {
     tierStarted = performance.now();
     const tools = requireTools([...TOOLS, ...GUEST_TOOLS]);
@@ -355,7 +359,7 @@ describe('three machines, three kernels: coldpath run --hosts across QEMU guests
     console.log(`[qemu multi-host] timings (ms): ${JSON.stringify(timings)}`);
   }, 120_000);
 
-  it('boots three guests, each on the Debian kernel with its own hostname and sshd', () => {
+  it('boots four guests, each on the Debian kernel with its own hostname and sshd', () => {
     for (const guest of g().guests) {
       expect(readFileSync(join(guest.jobDir, 'kernel.txt'), 'utf8').trim(), guest.name).toBe(kernel.release);
     }
