@@ -199,9 +199,10 @@ function qemuRows(raw: Raw): FigureRow[] {
   const seconds = raw['seconds'] as number;
   return [
     {
-      what: 'QEMU tier (one guest: GRE path, tenants over IPIP and GRE, failover over GRE; three guests: a run across separate kernels, tenants over IPIP and GRE between them, eni with each attach mode)',
+      what: "QEMU tier (one guest: GRE path, tenants over IPIP and GRE, failover over GRE; three guests: a run across separate kernels, tenants over IPIP and GRE between them, eni with each attach mode; four guests: the HA pair's failover over GRE between two proxy kernels)",
       measured: `**${Math.floor(seconds / 60)} min ${seconds % 60} s**${raw['passed'] === true ? '' : ' (failed)'}`,
-      budget: '≤ 15 min (CI: ≤ 90 min in all)',
+      // 15 min until the fourth guest (session 9) added the failover run across kernels (≈ 1.5–2 min under TCG).
+      budget: `≤ 20 min (CI: ≤ 90 min in all)${seconds <= 20 * 60 ? '' : ' — not met on this machine'}`,
       command: 'node dist/bench/qemu.js',
     },
   ];
