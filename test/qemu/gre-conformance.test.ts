@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/types.js';
 import { addressOf, dottedKey, GRE_KEY_PRESENT, grePacketsFromPcap, readJson, type GrePacket, type IpAddr, type IpLink } from './evidence.js';
+import { expectStandbyTookOver } from './failover-checks.js';
 import { bootGuest, prepareJob, type BootResult } from './guest.js';
 import { buildInitramfs } from './initramfs.js';
 import { prepareKernel, type Kernel } from './kernel.js';
@@ -281,24 +282,7 @@ describe('gre-proxy with tunnel: gre on a stock Debian kernel under QEMU', () =>
   });
 
   it("fails the HA pair over GRE: the standby takes both VIPs and traffic resumes (coldpath's failover experiment, keepalived)", () => {
-    const f = evidence.run.experiments.find((e) => e.name === 'failover-gre');
-    expect(f?.kind).toBe('failover');
-    if (f?.kind !== 'failover') return;
-    expect(f.outcome, f.message).toBe('completed');
-    expect(f.config?.tunnel).toBe('gre');
-    const m = f.measured!;
-    expect(m.verdict).toBe('moved');
-    expect(m.vipOnStandbyUs.platform).not.toBeNull();
-    expect(m.vipOnStandbyUs.user).not.toBeNull();
-    expect(m.transitions.some((t) => t.node === 'px1' && t.state === 'MASTER' && t.instance === 'plat')).toBe(true);
-    expect(m.resumedUs, 'traffic resumed after the fault').not.toBeNull();
-    const moved = Math.max(m.vipOnStandbyUs.platform!, m.vipOnStandbyUs.user!);
-    const after = Math.floor((moved - m.timeline.startUs) / m.timeline.bucketUs) + 1;
-    expect(
-      m.timeline.ok.slice(after).reduce((x, y) => x + y, 0),
-      'successes after the VIPs moved',
-    ).toBeGreaterThan(0);
-    expect(Object.keys(m.sources), 'the user service saw only the user VIP').toEqual([f.config?.vips.user]);
+    const { measured: m, movedUs: moved } = expectStandbyTookOver(evidence.run, 'failover-gre');
     console.log(
       `[qemu tier] failover over GRE: VIPs on the standby after ${Math.round(moved / 1000)} ms (bound ${Math.round(m.bound.masterDownUs / 1000)} ms), ` +
         `traffic resumed after ${Math.round((m.resumedUs ?? 0) / 1000)} ms, gap ${Math.round((m.gapUs ?? 0) / 1000)} ms, ${m.tally.ok}/${m.tally.requests} ok`,

@@ -42,6 +42,7 @@ import { repetitionFigures } from '../../src/results/path-costs.js';
 import { readRun } from '../../src/results/store.js';
 import type { RunResult } from '../../src/results/types.js';
 import { GRE_KEY_PRESENT, grePacketsFromPcap, ipipPacketsFromPcap } from './evidence.js';
+import { expectStandbyTookOver } from './failover-checks.js';
 import { GUEST_TOOLS, type Guests, startGuests, stopAllGuests } from './guests.js';
 import { buildInitramfs } from './initramfs.js';
 import { prepareKernel, type Kernel } from './kernel.js';
@@ -548,39 +549,17 @@ describe('separate kernels: coldpath run --hosts across QEMU guests (executor ss
       const { run } = await failoverRun();
       const nodesOn = (host: string): string[] => /^host [^ ]+ \(([^)]*)\)/.exec(run.notes.find((n) => n.startsWith(`host ${host} (`)) ?? '')?.[1]?.split(', ') ?? [];
       expect([nodesOn('fn-1').includes('fh0'), nodesOn('proxy-1').includes('px0'), nodesOn('proxy-2').includes('px1'), nodesOn('proxy-1').includes('px1')]).toEqual([true, true, true, false]);
-      const f = run.experiments.find((e) => e.name === FAILOVER_NAME);
-      expect(f?.kind).toBe('failover');
-      if (f?.kind !== 'failover') return;
-      expect(f.outcome, f.message).toBe('completed');
-      expect(f.config?.tunnel).toBe('gre');
-      const m = f.measured!;
-      expect(m.verdict).toBe('moved');
-      expect(m.vipOnStandbyUs.platform).not.toBeNull();
-      expect(m.vipOnStandbyUs.user).not.toBeNull();
-      for (const instance of ['plat', 'user']) {
-        expect(
-          m.transitions.some((t) => t.node === 'px1' && t.state === 'MASTER' && t.instance === instance),
-          `px1 MASTER of ${instance}`,
-        ).toBe(true);
-      }
-      const moved = Math.max(m.vipOnStandbyUs.platform!, m.vipOnStandbyUs.user!);
-      // After the fault, within a generous multiple of VRRP's bound (TCG guests, the agents' relay), as across emulated machines.
+      const { measured: m, movedUs: moved, notes } = expectStandbyTookOver(run, FAILOVER_NAME);
+      // After the fault, within a generous multiple of VRRP's bound (TCG guests: their timers run late), as across emulated machines.
       expect(moved).toBeGreaterThan(0);
       expect(moved).toBeLessThan(m.bound.masterDownUs * 10);
-      expect(m.resumedUs, 'traffic resumed after the fault').not.toBeNull();
-      const after = Math.floor((moved - m.timeline.startUs) / m.timeline.bucketUs) + 1;
-      expect(
-        m.timeline.ok.slice(after).reduce((x, y) => x + y, 0),
-        'successes after the VIPs moved',
-      ).toBeGreaterThan(0);
-      expect(Object.keys(m.sources), 'the user service saw only the user VIP').toEqual([f.config?.vips.user]);
-      expect(f.notes.some((n) => /^timing: the fault instant is known to ±/.test(n))).toBe(true);
+      expect(notes.some((n) => /^timing: the fault instant is known to ±/.test(n))).toBe(true);
       const agent = (host: string) => run.agents?.find((a) => a.host === host);
       expect(agent('proxy-2')?.hostname).toBe('proxy-2');
       expect(agent('proxy-2')?.kernel).toBe(kernel.release);
       console.log(
         `[qemu multi-host] failover over GRE across two proxy guests: VIPs on px1 after ${(m.vipOnStandbyUs.platform! / 1000).toFixed(1)} / ${(m.vipOnStandbyUs.user! / 1000).toFixed(1)} ms ` +
-          `(bound ${(m.bound.masterDownUs / 1000).toFixed(1)} ms), traffic resumed after ${((m.resumedUs ?? 0) / 1000).toFixed(1)} ms, gap ${((m.gapUs ?? 0) / 1000).toFixed(1)} ms, ${m.tally.ok}/${m.tally.requests} ok; ${f.notes.join(' | ')}`,
+          `(bound ${(m.bound.masterDownUs / 1000).toFixed(1)} ms), traffic resumed after ${((m.resumedUs ?? 0) / 1000).toFixed(1)} ms, gap ${((m.gapUs ?? 0) / 1000).toFixed(1)} ms, ${m.tally.ok}/${m.tally.requests} ok; ${notes.join(' | ')}`,
       );
     },
     FAILOVER_CASE_MS,
