@@ -7,8 +7,9 @@
  * event text of its stderr, and the `exit` event ends the channel ("exited with
  * code N", as LineProcess says). Its text lines (a daemon's log) carry the
  * agent's stamp of when it read them, mapped onto this machine's clock, so a
- * keepalived line's time does not include the relay's delay. The client (client.ts) routes the events here
- * by `proc`; a dropped connection ends every RemoteProcess with its error.
+ * keepalived line's time does not include the relay's delay. The client
+ * (client.ts) routes the events here by `proc`; a dropped connection ends
+ * every RemoteProcess with its error.
  */
 import { PassThrough, Writable } from 'node:stream';
 import { nowMicros } from '../clock.js';

@@ -80,7 +80,7 @@ export class LineChannel<Event = unknown> {
   /**
    * Every line of its stdout and stderr as text, stamped when read (a daemon's log, not JSON). Lines that
    * arrived before the first listener (a remote process's first output can come with its spawn answer) are
-   * replayed to it, with their arrival stamps.
+   * replayed to it, with their stamps.
    */
   onTextLine(listener: (line: TextLine) => void): () => void {
     this.textListeners.add(listener);
