@@ -165,7 +165,7 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return places.placeOf(request.tag, request.node).then((place) => ({
         id: request.id,
         type: 'signalled',
-        ...sendSignals(request.pids, request.signal, { netns: place.netns, whereIs: (pid) => place.whereIs(pid), now }),
+        ...sendSignals(request.pids, request.signal, place, now),
       }));
     case 'clean':
       return context.clean().then((report) => ({ id: request.id, type: 'cleaned', ...report }));

@@ -5,10 +5,10 @@
  * (TagSessions.placeOf); unit tests give one without a prefix, so harmless
  * processes run in place, without root.
  */
-import type { ProcessWhere } from '../kernel/node-signals.js';
+import type { SignalPlace } from '../kernel/node-signals.js';
 
 /** One node's namespace on this machine, for starting processes in it. */
-export interface NodePlace {
+export interface NodePlace extends SignalPlace {
   /** The namespace, `coldpath-<tag>-<node>`, as the ledger records it. */
   readonly netns: string;
   /** What runs a command inside it: `['ip', 'netns', 'exec', netns]` (argv, no shell). */
@@ -17,8 +17,6 @@ export interface NodePlace {
   recordSpawn(pid: number, argv: string[]): void;
   /** Records that it exited; nothing once the tag's ledger is gone (a teardown removed it). */
   recordExit(pid: number): void;
-  /** Where a process is: in this namespace, in another, or gone (what `signal` checks before it sends anything). */
-  whereIs(pid: number): ProcessWhere;
 }
 
 /** Hands out places; the agent's default is its TagSessions. */

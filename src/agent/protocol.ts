@@ -21,8 +21,9 @@
  * events (processes in the agent's namespaces) were added within version 1 that
  * way, and so were `signal` and the `at` of `stdout` and `stderr` events (stamps
  * taken on the agent's machine, so a fault's instant and a log line's time do not
- * carry the relay's delay). Events are lines `{type: 'event', name, ...}` the agent writes unprompted;
- * a version-1 client skips an event whose `name` it does not know. Planned (each a
+ * carry the relay's delay). Events are lines `{type: 'event', name, ...}` the
+ * agent writes unprompted; a version-1 client skips an event whose `name` it does
+ * not know. Planned (each a
  * new request type or event): `histogram` (encoded HDR histograms and per-instance
  * timelines), progress events of long requests.
  */

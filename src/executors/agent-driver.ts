@@ -23,6 +23,7 @@ import type { HelloResponse } from '../agent/protocol.js';
 import { nowMicros } from '../clock.js';
 import { ColdpathError } from '../errors.js';
 import type { LineChannel } from '../exec/line-channel.js';
+import type { CommandResult } from '../exec/run-command.js';
 import type { ApplyResult, InNode, KernelDriver, NodeClock, NodeProcess } from '../kernel/kernel-driver.js';
 import { liveNodesAfter } from '../topology/live-nodes.js';
 import type { Ledger } from '../kernel/ledger.js';
@@ -110,6 +111,11 @@ export class AgentKernelDriver implements KernelDriver {
   }
 
   inNode(node: string): InNode {
+    return this.commandsIn(node);
+  }
+
+  /** `inNode`, typed with what this driver always knows: when the command ran (the agent's stamps, mapped). */
+  private commandsIn(node: string): (...args: Parameters<InNode>) => Promise<CommandResult & Required<Pick<CommandResult, 'ranUs'>>> {
     const exec = this.processClient('exec').exec;
     return async (argv, options = {}) => {
       const started = performance.now();
@@ -141,12 +147,11 @@ export class AgentKernelDriver implements KernelDriver {
    */
   async signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent> {
     const client = this.connection.client;
-    const sentUs = this.now();
     if (client.signal === undefined || !this.connection.hello.accepts.includes('signal')) {
-      const result = await this.inNode(node)(signalArgv(signal, pids), { timeoutMs: 5000 });
-      const ran = result.ranUs ?? { startUs: sentUs, endUs: this.now() };
-      return { delivered: result.exitCode === 0 ? [...pids] : [], gone: [], startUs: ran.startUs, endUs: ran.endUs };
+      const result = await this.commandsIn(node)(signalArgv(signal, pids), { timeoutMs: 5000 });
+      return { delivered: result.exitCode === 0 ? [...pids] : [], gone: [], ...result.ranUs };
     }
+    const sentUs = this.now();
     const sent = await client.signal(this.tag, node, pids, signal);
     const window = { sentUs, answeredUs: this.now() };
     return { ...sent, startUs: agentToCoordinatorUs(sent.startUs, this.clock, window), endUs: agentToCoordinatorUs(sent.endUs, this.clock, window) };

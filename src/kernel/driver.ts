@@ -47,7 +47,7 @@ export class LocalKernelDriver implements KernelDriver {
 
   async signalIn(node: string, pids: readonly number[], signal: NodeSignal): Promise<SignalsSent> {
     const netns = this.netnsOf(node);
-    return sendSignals(pids, signal, { netns, whereIs: whereIsIn(netns), now: nowMicros });
+    return sendSignals(pids, signal, { netns, whereIs: whereIsIn(netns) }, nowMicros);
   }
 
   clockOf(_node: string): NodeClock {

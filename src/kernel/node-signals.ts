@@ -38,11 +38,17 @@ export function whereIsIn(netns: string): (pid: number) => ProcessWhere {
   };
 }
 
-/** Sends `signal` to `pids` in order, after checking each is in `netns` (by `whereIs`) or gone. */
-export function sendSignals(pids: readonly number[], signal: NodeSignal, options: { netns: string; whereIs: (pid: number) => ProcessWhere; now: () => number }): SignalsSent {
+/** A node's namespace and how to tell whether a process is in it (an agent's `NodePlace` is one). */
+export interface SignalPlace {
+  netns: string;
+  whereIs(pid: number): ProcessWhere;
+}
+
+/** Sends `signal` to `pids` in order, after checking each is in the place's namespace or gone; `now` stamps the sends. */
+export function sendSignals(pids: readonly number[], signal: NodeSignal, place: SignalPlace, now: () => number): SignalsSent {
   pids.forEach((pid, i) => {
-    if (options.whereIs(pid) === 'elsewhere') {
-      throw new ColdpathError(`pids.${i}: process ${pid} is not in ${options.netns}`, {
+    if (place.whereIs(pid) === 'elsewhere') {
+      throw new ColdpathError(`pids.${i}: process ${pid} is not in ${place.netns}`, {
         kind: 'input',
         field: `pids.${i}`,
         hint: "signal only the run's own processes, by their pids on the node's machine",
@@ -51,7 +57,7 @@ export function sendSignals(pids: readonly number[], signal: NodeSignal, options
   });
   const delivered: number[] = [];
   const gone: number[] = [];
-  const startUs = options.now();
+  const startUs = now();
   for (const pid of pids) {
     try {
       process.kill(pid, signal);
@@ -61,5 +67,5 @@ export function sendSignals(pids: readonly number[], signal: NodeSignal, options
       gone.push(pid);
     }
   }
-  return { delivered, gone, startUs, endUs: options.now() };
+  return { delivered, gone, startUs, endUs: now() };
 }

@@ -169,15 +169,16 @@ interface Fault {
 async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaPair, active: VrrpNode, pids: { parent: number | undefined; child: number | undefined }): Promise<Fault> {
   const { parent, child } = pids;
   const linkDown = (devs: string[]): Op[] => devs.map((dev) => ({ kind: 'link.set', node: pair.active.node, dev, up: false }));
-  const at = (sent: SignalWindow, thawAtUs?: number): Fault => ({
-    atUs: Math.round((sent.fromUs + sent.toUs) / 2),
-    uncertaintyUs: Math.round((sent.toUs - sent.fromUs) / 2 + sent.clockUs),
-    source:
-      sent.clockUs > 0
-        ? `the signals sent on ${pair.active.node}'s machine by its agent, stamped there, plus the clock estimate's ±${(sent.clockUs / 1000).toFixed(2)} ms`
-        : 'the signals sent by this process',
-    thawAtUs,
+  /** The middle of the window, known to half of it plus the clock estimate's uncertainty. */
+  const within = (window: SignalWindow, source: string): Fault => ({
+    atUs: Math.round((window.fromUs + window.toUs) / 2),
+    uncertaintyUs: Math.round((window.toUs - window.fromUs) / 2 + window.clockUs),
+    source,
+    thawAtUs: undefined,
   });
+  const clockNote = (clockUs: number): string => `, plus the clock estimate's ±${(clockUs / 1000).toFixed(2)} ms`;
+  const at = (sent: SignalWindow): Fault =>
+    within(sent, sent.clockUs > 0 ? `the signals sent on ${pair.active.node}'s machine by its agent, stamped there${clockNote(sent.clockUs)}` : 'the signals sent by this process');
   switch (spec.mode) {
     case 'crash': {
       // Child first: a parent killed first could not stop it, and a live child keeps advertising.
@@ -188,12 +189,7 @@ async function injectFault(ctx: ExperimentContext, spec: FailoverSpec, pair: HaP
     case 'link-down': {
       const applied = await ctx.driver.apply({ title: `failover: ${pair.active.node} loses its platform link`, ops: linkDown(['eth0']) });
       const clockUs = ctx.driver.clockOf(pair.active.node).uncertaintyUs;
-      return {
-        atUs: Math.round((applied.startUs + applied.endUs) / 2),
-        uncertaintyUs: Math.round((applied.endUs - applied.startUs) / 2 + clockUs),
-        source: `half the time the link change took on ${pair.active.node}'s machine${clockUs > 0 ? `, plus the clock estimate's ±${(clockUs / 1000).toFixed(2)} ms` : ''}`,
-        thawAtUs: undefined,
-      };
+      return within({ fromUs: applied.startUs, toUs: applied.endUs, clockUs }, `half the time the link change took on ${pair.active.node}'s machine${clockUs > 0 ? clockNote(clockUs) : ''}`);
     }
     case 'graceful':
       return at(await active.signal('SIGTERM', [parent]));
