@@ -23,6 +23,7 @@ async function main(): Promise<void> {
 
   let current: AbortController | undefined;
   let witnesses: Promise<Witnesses> | undefined;
+  const holds = new Map<number, AbortController>();
   const queue: Array<{ id: number; spec: MeasureSpec }> = [];
   let running = false;
   const drain = async (): Promise<void> => {
@@ -55,7 +56,17 @@ async function main(): Promise<void> {
       return;
     }
     if (command.op === 'hold') {
-      void holdConnections(command.id, command.spec).then(send);
+      const { id } = command;
+      const release = new AbortController();
+      holds.set(id, release);
+      void holdConnections(id, command.spec, release.signal, send).then((held) => {
+        holds.delete(id);
+        send(held);
+      });
+      return;
+    }
+    if (command.op === 'release' && holds.has(command.id)) {
+      holds.get(command.id)?.abort();
       return;
     }
     if (command.op === 'witness' || command.op === 'release') {

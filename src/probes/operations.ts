@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { errorKind, nowMicros, type FirstRequestEvent, type FirstRequestSpec, type HoldResultEvent, type HoldSpec } from './protocol.js';
+import { errorKind, nowMicros, type FirstRequestEvent, type FirstRequestSpec, type HoldingEvent, type HoldResultEvent, type HoldSpec } from './protocol.js';
 
 class ProbeError extends Error {
   readonly code: string;
@@ -331,8 +331,11 @@ export function synRetransmits(): number {
   }
 }
 
-/** Opens connections and keeps them idle for a while (see HoldSpec). */
-export async function holdConnections(id: number, spec: HoldSpec): Promise<HoldResultEvent> {
+/**
+ * Opens connections and keeps them idle (see HoldSpec): `onHolding` once every connect has settled,
+ * then until `release` aborts or `durationMs` has passed.
+ */
+export async function holdConnections(id: number, spec: HoldSpec, release: AbortSignal, onHolding: (event: HoldingEvent) => void): Promise<HoldResultEvent> {
   const startedAt = nowMicros();
   const errors: Record<string, number> = {};
   const sockets: Socket[] = [];
@@ -358,10 +361,23 @@ export async function holdConnections(id: number, spec: HoldSpec): Promise<HoldR
       });
     });
   await Promise.all(Array.from({ length: spec.connections }, openOne));
-  const remaining = spec.durationMs - (nowMicros() - startedAt) / 1000;
-  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+  onHolding({ event: 'holding', id, opened: sockets.length, errors: { ...errors }, at: nowMicros() });
+  await releasedOrAfter(release, spec.durationMs);
   over = true;
   const opened = sockets.length;
   for (const socket of sockets) socket.destroy();
   return { event: 'held', id, opened, errors, lost, startedAt };
+}
+
+function releasedOrAfter(release: AbortSignal, ms: number): Promise<void> {
+  if (release.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      release.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    release.addEventListener('abort', done, { once: true });
+  });
 }

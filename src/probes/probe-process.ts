@@ -2,7 +2,7 @@
 import type { LineChannel } from '../exec/line-channel.js';
 import { LineProcess } from '../exec/line-process.js';
 import { compiledScript } from '../paths.js';
-import type { FirstRequestEvent, FirstRequestSpec, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent, WitnessEvent, WitnessSpec } from './protocol.js';
+import type { FirstRequestEvent, FirstRequestSpec, HoldingEvent, HoldResultEvent, HoldSpec, MeasureResultEvent, MeasureSpec, ProbeArgs, ProbeEvent, WitnessEvent, WitnessSpec } from './protocol.js';
 
 /** The probe's command line: the same Node.js and script whether it runs as a process or in a container. */
 export const probeArgv = (args: ProbeArgs): string[] => [process.execPath, compiledScript('probes/agent.js'), JSON.stringify(args)];
@@ -66,11 +66,19 @@ export class ProbeProcess {
     return this.process.next((e): e is MeasureResultEvent => e.event === 'result' && e.id === id, timeoutMs);
   }
 
-  /** Holds idle connections open beside any measurement (NAT limit experiments). */
-  hold(spec: HoldSpec, timeoutMs: number): Promise<HoldResultEvent> {
+  /**
+   * Holds idle connections open beside any measurement (NAT limit experiments): resolves once every connect
+   * has settled; they stay open until the returned `release` (which resolves with what the hold saw).
+   */
+  async hold(spec: HoldSpec, timeoutMs: number): Promise<{ holding: HoldingEvent; release: () => Promise<HoldResultEvent> }> {
     const id = this.nextId++;
     this.process.send({ id, op: 'hold', spec });
-    return this.process.next((e): e is HoldResultEvent => e.event === 'held' && e.id === id, timeoutMs);
+    const holding = await this.process.next((e): e is HoldingEvent => e.event === 'holding' && e.id === id, timeoutMs);
+    const release = (): Promise<HoldResultEvent> => {
+      this.process.send({ id, op: 'release' });
+      return this.process.next((e): e is HoldResultEvent => e.event === 'held' && e.id === id, timeoutMs);
+    };
+    return { holding, release };
   }
 
   /**

@@ -123,21 +123,33 @@ export type ProbeCommand =
   | { id: number; op: 'hold'; spec: HoldSpec }
   /** Runs beside a measurement, like `hold`: a named Redis (PostgreSQL, HTTP) connection kept until `release` with the same id. */
   | { id: number; op: 'witness'; spec: WitnessSpec }
+  /** Ends the `hold` or `witness` with this id. */
   | { id: number; op: 'release' }
   | { id: number; op: 'abort' };
 
 /**
- * Opens `connections` TCP connections and keeps them open, idle, for
- * `durationMs`: connections that hold NAT ports and conntrack entries
- * (experiments on NAT limits).
+ * Opens `connections` TCP connections and keeps them open, idle, until
+ * `release` with the same id: connections that hold NAT ports and conntrack
+ * entries (experiments on NAT limits). `holding` says when every connect has
+ * settled, `held` when they are closed.
  */
 export interface HoldSpec {
   host: string;
   port: number;
   connections: number;
+  /** Closes them by itself this long after `holding`, should no `release` come. */
   durationMs: number;
   /** Connect timeout per connection. */
   timeoutMs: number;
+}
+
+/** Every connect of a hold has succeeded or failed: what opened is held from `at` (monotonic µs) until `release`. */
+export interface HoldingEvent {
+  event: 'holding';
+  id: number;
+  opened: number;
+  errors: ErrorCounts;
+  at: number;
 }
 
 export interface HoldResultEvent {
@@ -147,7 +159,7 @@ export interface HoldResultEvent {
   opened: number;
   /** Failed to connect, by error kind. */
   errors: ErrorCounts;
-  /** Established connections that closed or failed before `durationMs` was over. */
+  /** Established connections that closed or failed before the hold ended. */
   lost: number;
   startedAt: number;
 }
@@ -225,6 +237,7 @@ export type ProbeEvent =
   | { event: 'ready'; pid: number; at: number }
   | FirstRequestEvent
   | MeasureResultEvent
+  | HoldingEvent
   | HoldResultEvent
   | WitnessEvent
   | { event: 'released'; id: number }

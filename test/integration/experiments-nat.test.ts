@@ -11,7 +11,9 @@ describe('experiment: nat', () => {
         ports: { first: 40000, count: 16 },
         timeWaitSeconds: 1,
         stepMs: 1500,
-        timeoutMs: 1200,
+        // Over 1 s: a SYN retransmitted once (the service's side may refuse a reused port's first SYN) still
+        // counts as slow, not failed; seen on a loaded machine as 1 of 15 failing at 1200 ms.
+        timeoutMs: 2500,
         steps: [
           { rate: 10, held: 0 },
           { rate: 20, held: 16 },
@@ -27,11 +29,10 @@ describe('experiment: nat', () => {
     // Churn alone, below ports ÷ TIME_WAIT (10/s < 16 ports / 1 s): nothing fails. (At 20/s it depends on
     // whether the kernel reuses a port in TIME_WAIT in time: 0 or 1 of 30 failed, run to run.)
     expect(free!.failed).toBe(0);
-    // All 16 ports held: new connections cannot get a NAT mapping; the kernel drops their SYNs.
-    // Not all: a SYN dropped for want of a mapping is retried after 1 s and may then find a port
-    // freed by a flow in TIME_WAIT (measured: 14–20 of 30 fail).
-    expect(full!.held.opened).toBeGreaterThanOrEqual(15);
-    expect(full!.failed).toBeGreaterThanOrEqual(full!.requests / 4);
+    // All 16 ports held from before the churn's first request to after its last: no new connection gets a
+    // NAT mapping, the kernel drops their SYNs (retried after 1 s and 3 s) and they time out (measured: 30 of 30).
+    expect(full!.held).toMatchObject({ opened: 16, lost: 0 });
+    expect(full!.failed).toBeGreaterThanOrEqual(full!.requests * 0.9);
     expect(full!.errors).toHaveProperty('timeout');
     expect(full!.insertFailed).toBeGreaterThan(0);
     expect(m.failingAt).toEqual({ rate: 20, held: 16 });

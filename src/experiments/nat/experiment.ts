@@ -144,15 +144,15 @@ async function runStep(
   const before = await readCounters(proxy, NAT_LIMIT_TABLE);
   const statsBefore = await conntrackStats(proxy);
   const target = ctx.target.layout;
-  // Held connections first, to the same destination as the churn: they compete for the same ports.
-  const holding =
+  // Held connections first, to the same destination as the churn: they compete for the same ports. The churn
+  // starts once every connect has settled, and they stay open until it is over (released below).
+  const hold =
     load.held === 0
-      ? Promise.resolve(undefined)
-      : instances.holder.probe.hold(
-          { host: target.address, port: target.httpPort, connections: load.held, durationMs: spec.stepMs + WARMUP_MS + 500, timeoutMs: spec.timeoutMs },
-          spec.stepMs + spec.timeoutMs + 30_000,
+      ? undefined
+      : await instances.holder.probe.hold(
+          { host: target.address, port: target.httpPort, connections: load.held, durationMs: spec.stepMs + WARMUP_MS + spec.timeoutMs + 30_000, timeoutMs: spec.timeoutMs },
+          spec.timeoutMs + 30_000,
         );
-  if (load.held > 0) await pause(ctx, Math.min(spec.timeoutMs, 300));
   const streams = startStreams(ctx, [{ spec: { metric: 'newconn', rate: load.rate, concurrency: spec.concurrency }, instance: instances.churner }], {
     durationMs: spec.stepMs,
     warmupMs: WARMUP_MS,
@@ -166,10 +166,11 @@ async function runStep(
       await pause(ctx, 200);
     }
   })();
-  const [event] = await streams.results;
-  sampling = false;
+  const [event] = await streams.results.finally(() => {
+    sampling = false;
+  });
   await sampler;
-  const held = await holding;
+  const held = await hold?.release();
   const after = await readCounters(proxy, NAT_LIMIT_TABLE);
   const statsAfter = await conntrackStats(proxy);
   const stat = (name: string): number => (statsAfter[name] ?? 0) - (statsBefore[name] ?? 0);
