@@ -26,6 +26,7 @@ import { nowMicros } from '../clock.js';
 import { COLDPATH_VERSION } from '../env/fingerprint.js';
 import { ColdpathError, isColdpathError } from '../errors.js';
 import { type KernelFeatures, probeKernelFeatures } from '../env/kernel-features.js';
+import { describeMachine, type MachineDescription } from '../env/machine.js';
 import { type CleanReport, cleanLeftovers } from '../kernel/clean.js';
 import { sendSignals } from '../kernel/node-signals.js';
 import { execCommand } from './exec-command.js';
@@ -69,6 +70,8 @@ export interface AgentOptions {
   clean?: () => Promise<CleanReport>;
   /** What `features` does; default `probeKernelFeatures()` on this machine (needs root). Tests pass a fake. */
   features?: () => Promise<KernelFeatures>;
+  /** What `machine` does; default `describeMachine()` on this machine. */
+  machine?: () => Promise<MachineDescription>;
 }
 
 /** Places for a backend that starts no processes (a test's fake plan backend). */
@@ -81,6 +84,7 @@ interface Context {
   now: () => number;
   clean: () => Promise<CleanReport>;
   features: () => Promise<KernelFeatures>;
+  machine: () => Promise<MachineDescription>;
   backend: PlanBackend;
   places: NodePlaces;
   processes: SpawnedProcesses;
@@ -171,6 +175,8 @@ function answer(request: Exclude<AgentRequest, { type: 'shutdown' }>, receivedUs
       return context.clean().then((report) => ({ id: request.id, type: 'cleaned', ...report }));
     case 'features':
       return context.features().then((features) => ({ id: request.id, type: 'features', ...features }));
+    case 'machine':
+      return context.machine().then((machine) => ({ id: request.id, type: 'machine', ...machine }));
   }
 }
 
@@ -204,6 +210,7 @@ export function runAgent(options: AgentOptions): Promise<void> {
     now,
     clean: options.clean ?? (() => cleanLeftovers()),
     features: options.features ?? probeKernelFeatures,
+    machine: options.machine ?? describeMachine,
     backend,
     places: options.places ?? (isNodePlaces(backend) ? backend : NO_PLACES),
     processes: new SpawnedProcesses({ emit: write, drained, now }),

@@ -14,6 +14,7 @@ import { ColdpathError, inputError } from '../errors.js';
 import { estimateOffset, type ClockExchange, type OffsetEstimate } from './clock-offset.js';
 import { parseResponseLine } from './lines.js';
 import type { KernelFeatures } from '../env/kernel-features.js';
+import type { MachineDescription } from '../env/machine.js';
 import type { ApplyResult } from '../kernel/driver.js';
 import type { Plan } from '../topology/ops.js';
 import type { ExecResult } from './exec-command.js';
@@ -212,6 +213,13 @@ export class AgentClient {
     const { response } = await this.request({ type: 'features' }, timeoutMs);
     const { id: _id, type: _type, ...features } = response;
     return features;
+  }
+
+  /** What the agent's machine is: OS, CPUs, tool versions. Only for an agent whose `hello` lists `machine` in `accepts`. */
+  async machine(timeoutMs = DEFAULT_KERNEL_TIMEOUT_MS): Promise<MachineDescription> {
+    const { response } = await this.request({ type: 'machine' }, timeoutMs);
+    const { id: _id, type: _type, ...machine } = response;
+    return machine;
   }
 
   /**

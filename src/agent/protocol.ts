@@ -31,12 +31,13 @@ import { z } from 'zod';
 import { NODE_NAME_PATTERN, RUN_TAG_PATTERN } from '../topology/naming.js';
 import { planSchema } from '../topology/ops-schema.js';
 import { NODE_SIGNALS } from '../kernel/node-signals.js';
+import { machineSchema } from '../results/fingerprint-schema.js';
 
 /** The protocol version this coldpath speaks; `hello` refuses any other. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
 /** The request types of version 1, in the order `hello` lists them (all but the first three added within it). */
-export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'] as const;
+export const AGENT_REQUEST_TYPES = ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal', 'machine'] as const;
 export type AgentRequestType = (typeof AGENT_REQUEST_TYPES)[number];
 
 /** The only clock an agent stamps with today (process.hrtime reads it on Linux). */
@@ -103,6 +104,16 @@ export const cleanRequestSchema = z.strictObject({ id: requestId, type: z.litera
 export const featuresRequestSchema = z.strictObject({ id: requestId, type: z.literal('features') }).meta({
   id: 'FeaturesRequest',
   description: "Probe this machine's kernel (veth, bridge, gre, ipip, vxlan, nft NAT) in a scratch namespace, removed afterwards.",
+});
+
+/**
+ * `machine`: what the agent's machine is beyond its kernel (OS, CPUs, the versions of Node.js,
+ * iproute2, nft and sockperf there), so a run across machines records every host's, not only the
+ * coordinator's. Added within version 1.
+ */
+export const machineRequestSchema = z.strictObject({ id: requestId, type: z.literal('machine') }).meta({
+  id: 'MachineRequest',
+  description: 'Describe this machine: OS, CPU model and count, and the versions of Node.js, iproute2, nft and sockperf.',
 });
 
 /** A node of a plan: what `coldpath clean` recognises after the tag in `coldpath-<tag>-<node>`. */
@@ -238,6 +249,7 @@ export const agentRequestSchema = z
     cleanRequestSchema,
     featuresRequestSchema,
     signalRequestSchema,
+    machineRequestSchema,
   ])
   .meta({ id: 'AgentRequest', description: "One line on the agent's stdin." });
 
@@ -305,6 +317,9 @@ export const featuresResponseSchema = z
     errors: z.record(z.string(), z.string()).describe("Each failed check's error text, e.g. gre: 'Error: Unknown device type.'"),
   })
   .meta({ id: 'FeaturesResponse' });
+
+/** The agent's machine (run.json records it as `agents[].machine`). */
+export const machineResponseSchema = z.object({ id: requestId, type: z.literal('machine'), ...machineSchema.shape }).meta({ id: 'MachineResponse' });
 
 /** What a `clean` removed on the agent's machine. */
 export const cleanedResponseSchema = z
@@ -438,6 +453,7 @@ export const agentResponseSchema = z
     sessionResponseSchema,
     cleanedResponseSchema,
     featuresResponseSchema,
+    machineResponseSchema,
     executedResponseSchema,
     spawnedResponseSchema,
     writtenResponseSchema,
@@ -455,6 +471,7 @@ export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 export type TeardownRequest = z.infer<typeof teardownRequestSchema>;
 export type CleanedResponse = z.infer<typeof cleanedResponseSchema>;
 export type FeaturesResponse = z.infer<typeof featuresResponseSchema>;
+export type MachineResponse = z.infer<typeof machineResponseSchema>;
 export type SessionRequest = z.infer<typeof sessionRequestSchema>;
 export type ExecRequest = z.infer<typeof execRequestSchema>;
 export type SpawnRequest = z.infer<typeof spawnRequestSchema>;
@@ -500,6 +517,7 @@ export interface ResponseOf {
   clean: CleanedResponse;
   features: FeaturesResponse;
   signal: SignalledResponse;
+  machine: MachineResponse;
 }
 
 /** The `type` of each request's successful answer (most answer with their own type). */
@@ -517,4 +535,5 @@ export const RESPONSE_TYPE_OF: { readonly [T in AgentRequestType]: ResponseOf[T]
   clean: 'cleaned',
   features: 'features',
   signal: 'signalled',
+  machine: 'machine',
 };

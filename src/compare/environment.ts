@@ -8,7 +8,8 @@
  */
 import { fingerprintDifferences } from '../env/fingerprint.js';
 import { ColdpathError } from '../errors.js';
-import type { RunResult } from '../results/types.js';
+import { otherMachines } from '../results/machines.js';
+import type { AgentClock, RunResult } from '../results/types.js';
 
 /** Throws an input error listing the differences unless `allow`; returns them otherwise. */
 export function checkEnvironment(base: RunResult, next: RunResult, allow: boolean): string[] {
@@ -24,20 +25,27 @@ export function checkEnvironment(base: RunResult, next: RunResult, allow: boolea
 }
 
 /**
- * The other machines a run across machines measured (run.json `agents`, schema 12): their set and
- * each one's kernel must match too. An agent on the coordinator's own machine (executor local) is
- * the fingerprint's machine already; an agent recorded before schema 12 names no kernel and is
- * compared by name only.
+ * The other machines a run across machines measured (run.json `agents`): their set, each one's
+ * kernel (schema 12) and its CPU model and count (schema 13) must match too, as the fingerprint's
+ * do for the coordinator's machine. An agent on the coordinator's own machine (executor local) is
+ * the fingerprint's machine already; a field an older run did not record is not compared.
  */
 export function machineDifferences(base: RunResult, next: RunResult): string[] {
-  const machines = (run: RunResult): Map<string, string | undefined> =>
-    new Map((run.agents ?? []).filter((agent) => agent.hostname !== run.fingerprint.hostname || agent.kernel !== run.fingerprint.kernel).map((agent) => [agent.host, agent.kernel] as const));
+  const machines = (run: RunResult): Map<string, AgentClock> => new Map(otherMachines(run).map((agent) => [agent.host, agent] as const));
   const [a, b] = [machines(base), machines(next)];
   const differences: string[] = [];
   for (const host of new Set([...a.keys(), ...b.keys()])) {
-    if (!a.has(host) || !b.has(host)) differences.push(`host ${host}: ${a.has(host) ? 'measured' : 'absent'} vs ${b.has(host) ? 'measured' : 'absent'}`);
-    else if (a.get(host) !== undefined && b.get(host) !== undefined && a.get(host) !== b.get(host))
-      differences.push(`host ${host} kernel: ${JSON.stringify(a.get(host))} vs ${JSON.stringify(b.get(host))}`);
+    const [x, y] = [a.get(host), b.get(host)];
+    if (x === undefined || y === undefined) {
+      differences.push(`host ${host}: ${x === undefined ? 'absent' : 'measured'} vs ${y === undefined ? 'absent' : 'measured'}`);
+      continue;
+    }
+    const check = (label: string, p: unknown, q: unknown): void => {
+      if (p !== undefined && q !== undefined && p !== q) differences.push(`host ${host} ${label}: ${JSON.stringify(p)} vs ${JSON.stringify(q)}`);
+    };
+    check('kernel', x.kernel, y.kernel);
+    check('cpuModel', x.machine?.cpuModel, y.machine?.cpuModel);
+    check('cpuCount', x.machine?.cpuCount, y.machine?.cpuCount);
   }
   return differences;
 }

@@ -7,7 +7,7 @@
  * reference-client.ts.
  */
 import { ColdpathError } from '../errors.js';
-import { runCommand } from '../exec/run-command.js';
+import { sockperfVersion } from '../env/machine.js';
 import { which } from '../env/tools.js';
 import type { NodeProcess } from '../kernel/kernel-driver.js';
 import type { ReferenceSetup } from '../results/types.js';
@@ -28,9 +28,7 @@ export async function referenceSetup(scenario: Scenario): Promise<ReferenceSetup
     }
     return { tool: 'none', reason: 'sockperf is not installed (apt-get install -y sockperf): no second instrument checks this run' };
   }
-  const version = await runCommand(['sockperf', '--version'], { reject: false, timeoutMs: 5000 });
-  const line = /version\s+#?(\S+)/.exec(version.stdout + version.stderr)?.[1] ?? 'unknown';
-  return { tool: 'sockperf', version: line, port: scenario.reference.port, seconds: scenario.reference.seconds, messageBytes: MESSAGE_BYTES };
+  return { tool: 'sockperf', version: await sockperfVersion(), port: scenario.reference.port, seconds: scenario.reference.seconds, messageBytes: MESSAGE_BYTES };
 }
 
 /** A sockperf server in each service's namespace, on the reference port, started through the kernel driver (on the service's machine). */

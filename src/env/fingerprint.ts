@@ -5,29 +5,11 @@ import { runCommand } from '../exec/run-command.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { Fingerprint } from '../results/types.js';
 import type { KernelFeatures } from './kernel-features.js';
+import { cpus, firstLine, osName } from './machine.js';
 
 export const COLDPATH_VERSION: string = (JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string }).version;
 
-async function firstLine(argv: string[]): Promise<string> {
-  try {
-    const result = await runCommand(argv, { reject: false, timeoutMs: 5000 });
-    return (result.stdout || result.stderr).trim().split('\n')[0] ?? 'unknown';
-  } catch {
-    return 'not installed';
-  }
-}
-
-function osName(): string {
-  try {
-    const text = readFileSync('/etc/os-release', 'utf8');
-    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export async function fingerprint(options: { features: KernelFeatures; tunnelUsed: string | null; cpuPlacement: Fingerprint['cpuPlacement'] }): Promise<Fingerprint> {
-  const cpus = os.cpus();
   const gitSha = await runCommand(['git', '-C', PACKAGE_ROOT, 'rev-parse', 'HEAD'], { reject: false, timeoutMs: 5000 })
     .then((result) => (result.exitCode === 0 ? result.stdout.trim() : 'unknown'))
     .catch(() => 'unknown');
@@ -35,8 +17,7 @@ export async function fingerprint(options: { features: KernelFeatures; tunnelUse
     hostname: os.hostname(),
     kernel: os.release(),
     os: osName(),
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cpuCount: cpus.length,
+    ...cpus(),
     node: process.version,
     iproute2: await firstLine(['ip', '-V']),
     nft: await firstLine(['nft', '--version']),

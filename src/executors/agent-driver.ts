@@ -58,7 +58,7 @@ export interface AgentProcessClient {
 
 /** What the driver uses of a connection (`AgentConnection` has it; tests pass a fake). */
 export interface AgentDriverConnection {
-  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'> & Partial<AgentProcessClient>;
+  readonly client: Pick<AgentClient, 'apply' | 'teardown' | 'session' | 'syncClock'> & Partial<AgentProcessClient> & Partial<Pick<AgentClient, 'machine'>>;
   /** The inventory host's name. */
   readonly host: string;
   /** The agent's `hello` answer: which request types it accepts, its pid, protocol and machine. */
@@ -201,19 +201,24 @@ export class AgentKernelDriver implements KernelDriver {
     await Promise.all(this.opening);
   }
 
-  /** The agent's clock on connect and now: the end estimate bounds the drift over the run (run.json `agents`). */
+  /**
+   * The agent's clock on connect and now: the end estimate bounds the drift over the run (run.json `agents`);
+   * then what its machine is (OS, CPUs, tool versions), asked once the clock exchange is over so it cannot disturb it.
+   */
   async agentClocks(): Promise<AgentClock[]> {
-    const { host, hello } = this.connection;
+    const { host, hello, client } = this.connection;
     const start = this.clock;
-    const record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, hostname: hello.hostname, kernel: hello.kernel, coldpath: hello.coldpath, start };
+    let record: AgentClock = { host, pid: hello.pid, protocol: hello.protocol, hostname: hello.hostname, kernel: hello.kernel, coldpath: hello.coldpath, start };
     try {
-      const end = await this.connection.client.syncClock();
+      const end = await client.syncClock();
       const drift = combineEstimates(start, end);
-      return [{ ...record, end, driftPpm: drift.driftPpm, driftUncertaintyPpm: drift.driftUncertaintyPpm }];
+      record = { ...record, end, driftPpm: drift.driftPpm, driftUncertaintyPpm: drift.driftUncertaintyPpm };
     } catch {
       // The run's figures do not depend on it: the start estimate stands, and the record says there is no end.
-      return [record];
     }
+    // An older agent cannot say, and a failed answer leaves the field absent: the run's figures do not depend on it.
+    const machine = hello.accepts.includes('machine') && client.machine !== undefined ? await client.machine().catch(() => undefined) : undefined;
+    return [machine === undefined ? record : { ...record, machine }];
   }
 
   /** The agent's teardown of the tag, then the connection's end; once, however often it is called. */

@@ -2,7 +2,8 @@
  * The two lines that say which run a report is about: what was run and where.
  * Shared by report.md and report.html so both identify a run the same way.
  */
-import type { RunResult } from '../results/types.js';
+import { otherMachines } from '../results/machines.js';
+import type { AgentClock, RunResult } from '../results/types.js';
 import { plural } from './text.js';
 
 export function runHeadline(run: RunResult): string {
@@ -34,4 +35,20 @@ export function environmentLine(run: RunResult): string {
     `coldpath ${f.coldpath} (${f.gitSha.slice(0, 12)})`,
     `host ${f.hostname}`,
   ].join(' · ');
+}
+
+/**
+ * The other machines of a run across machines, one clause each (absent on one machine): the
+ * environment line names the coordinator's machine only.
+ */
+export function machinesLine(run: RunResult): string | undefined {
+  const machines = otherMachines(run);
+  if (machines.length === 0) return undefined;
+  return `machines: ${machines.map(machineText).join(' · ')}`;
+}
+
+/** One agent's machine: its host name, kernel, CPUs and sockperf, as far as the run recorded them. */
+export function machineText(agent: AgentClock): string {
+  const cpu = agent.machine === undefined ? [] : [`${agent.machine.cpuModel} × ${agent.machine.cpuCount}`, `sockperf ${agent.machine.sockperf}`];
+  return `${agent.host} (${[agent.hostname, agent.kernel === undefined ? undefined : `kernel ${agent.kernel}`, ...cpu].filter((part) => part !== undefined).join(', ')})`;
 }

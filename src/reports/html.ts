@@ -5,12 +5,13 @@
  * from run.json; the only times on it are the run's own.
  */
 import { stringify as toYaml } from 'yaml';
-import type { RunResult } from '../results/types.js';
+import type { AgentClock, RunResult } from '../results/types.js';
 import { chartData } from './chart-data.js';
 import { chartSpecs, type ChartSection, type ChartSpec } from './chart-specs.js';
 import { missingData } from './completeness.js';
 import { EXPERIMENTS_HEADING, experimentSections } from './experiments.js';
 import { environmentLine, runHeadline } from './headline.js';
+import { otherMachines } from '../results/machines.js';
 import { HTML_STYLE } from './html-style.js';
 import { runSummaries } from './summaries.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -123,6 +124,8 @@ function environmentHtml(run: RunResult): string {
     ],
     ['tunnel used', run.tunnel === null ? 'none' : `${run.tunnel.used} (asked ${run.tunnel.requested}): ${run.tunnel.reason}`],
     ['coldpath', `${f.coldpath}, git ${f.gitSha}`],
+    // A run across machines: each other machine as its agent described it (the rows above are the coordinator's).
+    ...otherMachines(run).map((agent): [string, string] => [`machine ${agent.host}`, machineDetail(agent)]),
     ['command', run.command.join(' ')],
     ['run', `${run.runId} (tag ${run.tag}), ${run.startedAt} → ${run.finishedAt}`],
   ];
@@ -136,4 +139,12 @@ export function escapeHtml(text: string): string {
 /** Table cells cite sources as `<https://…>`; a link is only followed if the reader clicks it. */
 function linkify(escaped: string): string {
   return escaped.replace(/&#60;(https?:\/\/[^\s&]+)&#62;/g, (_, url: string) => `<a href="${url}">${url}</a>`);
+}
+
+/** Everything run.json says of one agent's machine. */
+function machineDetail(agent: AgentClock): string {
+  const m = agent.machine;
+  const parts = [agent.hostname, agent.kernel === undefined ? undefined : `kernel ${agent.kernel}`, agent.coldpath === undefined ? undefined : `coldpath ${agent.coldpath}`];
+  if (m !== undefined) parts.push(m.os, `${m.cpuModel} × ${m.cpuCount}`, `node ${m.node}`, m.iproute2, m.nft, `sockperf ${m.sockperf}`);
+  return parts.filter((part) => part !== undefined).join('; ');
 }

@@ -5,7 +5,7 @@
 import type { RunResult } from '../results/types.js';
 import { missingData } from './completeness.js';
 import { EXPERIMENTS_HEADING, experimentSections } from './experiments.js';
-import { runHeadline, environmentLine } from './headline.js';
+import { environmentLine, machinesLine, runHeadline } from './headline.js';
 import { runSummaries } from './summaries.js';
 import { burstTable, coldStartTable, figureColumns, pathCostTable, repetitionsTable, resourcesTable, warmTable, type Table } from './tables.js';
 import { computeVerdict, verdictContext } from './verdict.js';
@@ -13,7 +13,8 @@ import { verdictLines } from './verdict-text.js';
 
 export function markdownReport(run: RunResult): string {
   const paths = runSummaries(run);
-  const lines: string[] = [`# coldpath run ${run.runId}: ${run.outcome}`, '', runHeadline(run), environmentLine(run), ''];
+  const machines = machinesLine(run);
+  const lines: string[] = [`# coldpath run ${run.runId}: ${run.outcome}`, '', runHeadline(run), environmentLine(run), ...(machines === undefined ? [] : [machines]), ''];
   const gaps = missingData(run);
   if (gaps.length > 0) {
     lines.push('## Missing', '', ...gaps.map((gap) => `- ${escapeInline(gap.text)}`), '');

@@ -27,3 +27,16 @@ export const fingerprintSchema = z
     clock: z.literal('CLOCK_MONOTONIC'),
   })
   .meta({ id: 'Fingerprint', description: 'The environment the run measured: kernel, CPUs, tools, versions, tunnel support, CPU placement.' });
+
+/** One machine beyond its kernel: OS, CPUs and the versions of the tools coldpath drives there (env/machine.ts fills it). */
+export const machineSchema = z
+  .strictObject({
+    os: z.string().describe("/etc/os-release's PRETTY_NAME."),
+    cpuModel: z.string(),
+    cpuCount: z.number().int().nonnegative(),
+    node: z.string().describe('Node.js version.'),
+    iproute2: z.string().describe("`ip -V`'s first line."),
+    nft: z.string().describe("`nft --version`'s first line."),
+    sockperf: z.string().describe("sockperf's version, or 'not installed'."),
+  })
+  .meta({ id: 'Machine', description: 'One machine beyond its kernel: OS, CPUs, and the versions of Node.js, iproute2, nft and sockperf there.' });

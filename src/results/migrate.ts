@@ -135,6 +135,15 @@ export function migrateV11toV12(run: Json): Json {
   return { ...run, schemaVersion: 12 };
 }
 
+/**
+ * Schema 12 → 13. Version 13 describes each agent's machine beyond its kernel
+ * (`agents[].machine`: OS, CPUs, tool versions). An older run did not ask:
+ * nothing to fill, the field stays absent.
+ */
+export function migrateV12toV13(run: Json): Json {
+  return { ...run, schemaVersion: 13 };
+}
+
 /** Every migration, oldest first; `from` runs 1, 2, … up to RUN_SCHEMA_VERSION − 1. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -156,6 +165,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { from: 10, changes: 'the tenants experiment (two tenants’ tunnels between the same endpoints, where each tenant’s traffic arrived); absent in older runs', migrate: migrateV10toV11 },
   { from: 11, changes: 'agents name their machine: hostname, kernel and coldpath version of each host; absent in older runs', migrate: migrateV11toV12 },
+  {
+    from: 12,
+    changes: 'agents describe their machine: OS, CPU model and count, Node.js, iproute2, nft and sockperf versions of each host (agents[].machine); absent in older runs',
+    migrate: migrateV12toV13,
+  },
 ];
 
 /** The oldest version this coldpath reads. */

@@ -17,7 +17,7 @@ import { modeledPhaseIdSchema, modeledPhaseSpecSchema } from '../model/schema.js
 import { STRATEGIES } from '../scenario/schema.js';
 import { tunnelChoiceSchema } from './common-schema.js';
 import { experimentResultSchema } from './experiment-schema.js';
-import { fingerprintSchema } from './fingerprint-schema.js';
+import { fingerprintSchema, machineSchema } from './fingerprint-schema.js';
 import { pathResultSchema } from './path-schema.js';
 import { scenarioEchoSchema } from './scenario-echo.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION } from './versions.js';
@@ -47,6 +47,7 @@ export const agentClockSchema = z
     hostname: z.string().exactOptional().describe("The agent's machine's host name, from its hello (schema 12)."),
     kernel: z.string().exactOptional().describe("The agent's machine's kernel release, `uname -r` (schema 12): `coldpath compare` refuses runs whose hosts' kernels differ."),
     coldpath: z.string().exactOptional().describe("The agent's coldpath version (schema 12)."),
+    machine: machineSchema.exactOptional().describe("The agent's machine beyond its kernel: OS, CPUs, tool versions (schema 13; absent in older runs and when the agent cannot say)."),
     start: offsetEstimateSchema,
     /** Before teardown; absent when the exchange failed (a note says why). */
     end: offsetEstimateSchema.exactOptional(),

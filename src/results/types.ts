@@ -34,7 +34,7 @@ import type {
   vrrpBoundSchema,
   vrrpTransitionSchema,
 } from './experiment-schema.js';
-import type { fingerprintSchema } from './fingerprint-schema.js';
+import type { fingerprintSchema, machineSchema } from './fingerprint-schema.js';
 import type {
   burstResultSchema,
   instanceResultSchema,
@@ -75,6 +75,8 @@ export type RunResult = z.infer<typeof runResultSchema>;
 /** The resolved scenario as the run recorded it (fields added since schema 1 are optional). */
 export type ScenarioEcho = z.infer<typeof scenarioEchoSchema>;
 export type Fingerprint = z.infer<typeof fingerprintSchema>;
+/** One machine beyond its kernel (run.json `agents[].machine`, an agent's `machine` answer). */
+export type MachineDescription = z.infer<typeof machineSchema>;
 /** The reference instrument of a run (engine/reference.ts). */
 export type ReferenceSetup = z.infer<typeof referenceSetupSchema>;
 

@@ -21,10 +21,12 @@ export const RUN_SCHEMA = 'coldpath/run';
  * experiment's result (two tenants' tunnels between the same endpoints).
  * 12: each agent's machine (`agents[].hostname`, `kernel`, `coldpath`), so
  * a run across machines says which kernels it measured, not only the
- * coordinator's (`fingerprint`).
+ * coordinator's (`fingerprint`). 13: each agent's machine beyond its
+ * kernel (`agents[].machine`: OS, CPUs, Node.js, iproute2, nft, sockperf),
+ * so the reference's sockperf is known on every host that ran it.
  * Migrations from older versions: migrate.ts.
  */
-export const RUN_SCHEMA_VERSION = 12;
+export const RUN_SCHEMA_VERSION = 13;
 
 /** Measured cold-start phases every run records, in timeline order. */
 export const MEASURED_PHASES = ['queued', 'namespace', 'container-link', 'strategy-attach', 'runtime-start', 'first-connect', 'first-response'] as const;

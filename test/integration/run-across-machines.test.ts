@@ -119,6 +119,10 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
     for (const agent of record.agents ?? []) {
       // Each record names its machine: the emulated machine's own hostname (UTS namespace), the shared kernel.
       expect([agent.hostname, agent.kernel]).toEqual([agent.host, release()]);
+      // And describes it, asked of its agent: here the coordinator's own CPUs and tools (emulated machines share them).
+      const { cpuModel, cpuCount, node, iproute2, nft } = record.fingerprint;
+      const sockperf = record.reference?.tool === 'sockperf' ? record.reference.version : 'no reference';
+      expect(agent.machine, agent.host).toEqual({ os: record.fingerprint.os, cpuModel, cpuCount, node, iproute2, nft, sockperf });
       const injectedUs = (OFFSETS_S[agent.host] ?? Number.NaN) * 1e6;
       for (const estimate of [agent.start, agent.end!]) {
         expect(Math.abs(estimate.offsetUs - injectedUs), `${agent.host}: ${estimate.offsetUs} ± ${estimate.uncertaintyUs}`).toBeLessThanOrEqual(estimate.uncertaintyUs);

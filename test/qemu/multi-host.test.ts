@@ -416,6 +416,10 @@ describe('separate kernels: coldpath run --hosts across QEMU guests (executor ss
         `[qemu multi-host] run.json agent ${agent.host}: start ${fmtS(agent.start.offsetUs)} ± ${agent.start.uncertaintyUs} µs, end ${agent.end === undefined ? '-' : `${fmtS(agent.end.offsetUs)} ± ${agent.end.uncertaintyUs} µs`}, drift ${agent.driftPpm?.toFixed(1)} ± ${agent.driftUncertaintyPpm?.toFixed(1)} ppm`,
       );
       expect(agent.start.uncertaintyUs).toBeLessThanOrEqual(CLOCK_BOUND_US);
+      // Each agent described its own machine: a guest's one TCG vCPU, not the coordinator's CPUs.
+      console.log(`[qemu multi-host] run.json agent ${agent.host} machine: ${JSON.stringify(agent.machine)}`);
+      expect(agent.machine, `${agent.host}'s machine`).toMatchObject({ cpuCount: 1, node: process.version, sockperf: expect.stringMatching(/^\d/) });
+      expect(agent.machine?.cpuModel).not.toBe(run.fingerprint.cpuModel);
     }
     // Separate kernels, separate clocks: each guest's CLOCK_MONOTONIC started at its own boot. Guests booted in
     // parallel may start theirs within the same 0.1 s, so only the injected one is sure to stand apart (by 1000 s).

@@ -7,8 +7,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../../src/agent/client.js';
+import { osName, sockperfVersion } from '../../../src/env/machine.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'coldpath.js');
@@ -52,10 +54,20 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
       protocol: 1,
       pid: agent.child.pid,
       clock: 'CLOCK_MONOTONIC',
-      accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'],
+      accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal', 'machine'],
     });
     const estimate = await client.syncClock(20);
     expect(estimate.samples).toBe(20);
+    // Its machine is this one: the same CPUs and Node.js, and sockperf's version as `sockperf --version` says it.
+    expect(await client.machine()).toEqual({
+      os: osName(),
+      cpuModel: os.cpus()[0]?.model.trim(),
+      cpuCount: os.cpus().length,
+      node: process.version,
+      iproute2: expect.stringMatching(/iproute2/),
+      nft: expect.any(String),
+      sockperf: await sockperfVersion(),
+    });
     expect(Math.abs(estimate.offsetUs - 0), `offset ${estimate.offsetUs} ± ${estimate.uncertaintyUs} µs`).toBeLessThanOrEqual(estimate.uncertaintyUs);
     // A loopback pipe round trip on a busy 2-CPU machine: well under 50 ms, even with a benchmark beside it.
     expect(estimate.uncertaintyUs).toBeLessThan(50_000);
@@ -63,7 +75,7 @@ describe('coldpath agent (the built CLI, as a child process)', () => {
     await client.shutdown();
     expect(await agent.exited).toEqual({ code: 0, signal: null });
     // Nothing but protocol lines on stdout: one answer per request.
-    expect(agent.stdout().trimEnd().split('\n')).toHaveLength(22);
+    expect(agent.stdout().trimEnd().split('\n')).toHaveLength(23);
     expect(agent.stderr()).toBe('');
   });
 

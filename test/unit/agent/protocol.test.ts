@@ -4,30 +4,21 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { KernelFeatures } from '../../../src/env/kernel-features.js';
 import type { CleanReport } from '../../../src/kernel/clean.js';
-import { runAgent } from '../../../src/agent/agent.js';
+import { type AgentOptions, runAgent } from '../../../src/agent/agent.js';
 import { parseRequestLine, parseResponseLine } from '../../../src/agent/lines.js';
 import { AGENT_PROTOCOL_VERSION, agentResponseSchema } from '../../../src/agent/protocol.js';
 import { agentJsonSchema } from '../../../src/commands/schema.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 
 /** The agent's answers to `lines`, fed in one by one, with the input ended after them unless `keepOpen`. */
-async function converse(
-  lines: string[],
-  options: { keepOpen?: boolean; now?: () => number; clean?: () => Promise<CleanReport>; features?: () => Promise<KernelFeatures> } = {},
-): Promise<{ answers: unknown[]; done: Promise<void> }> {
+async function converse(lines: string[], options: { keepOpen?: boolean } & Pick<AgentOptions, 'now' | 'clean' | 'features' | 'machine'> = {}): Promise<{ answers: unknown[]; done: Promise<void> }> {
   const input = new PassThrough();
   const output = new PassThrough();
   const text: string[] = [];
   output.on('data', (chunk: Buffer) => text.push(chunk.toString('utf8')));
-  const done = runAgent({
-    input,
-    output,
-    ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.clean === undefined ? {} : { clean: options.clean }),
-    ...(options.features === undefined ? {} : { features: options.features }),
-  });
+  const { keepOpen: _keepOpen, ...fakes } = options;
+  const done = runAgent({ input, output, ...fakes });
   for (const line of lines) input.write(`${line}\n`);
   if (options.keepOpen !== true) input.end();
   await (options.keepOpen === true ? new Promise((resolve) => setTimeout(resolve, 20)) : done);
@@ -68,7 +59,7 @@ describe('request lines', () => {
         type: 'error',
         code: 'unknown-type',
         field: 'type',
-        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean, features, signal',
+        reason: 'type: unknown request type "start"; this agent accepts hello, clock, shutdown, apply, teardown, session, exec, spawn, write, stop, clean, features, signal, machine',
         hint: 'send only the types the hello answer lists in accepts (the agent may be an older coldpath)',
       },
     });
@@ -110,7 +101,7 @@ describe('the agent', () => {
         pid: process.pid,
         kernel: expect.any(String),
         clock: 'CLOCK_MONOTONIC',
-        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal'],
+        accepts: ['hello', 'clock', 'shutdown', 'apply', 'teardown', 'session', 'exec', 'spawn', 'write', 'stop', 'clean', 'features', 'signal', 'machine'],
       },
     ]);
   });
@@ -130,6 +121,23 @@ describe('the agent', () => {
     expect(answers).toEqual([{ id: 6, type: 'features', ...features }]);
     const failed = await converse(['{"id": 7, "type": "features"}'], { features: async () => Promise.reject(new Error('no free run tag')) });
     expect(failed.answers).toEqual([{ id: 7, type: 'error', code: 'failed', reason: 'no free run tag' }]);
+  });
+
+  it("answers machine with its machine's description, and a failed one with the error", async () => {
+    const machine = {
+      os: 'Debian GNU/Linux 12 (bookworm)',
+      cpuModel: 'AMD EPYC 7R13',
+      cpuCount: 2,
+      node: 'v20.20.0',
+      iproute2: 'ip utility, iproute2-6.1.0',
+      nft: 'nftables v1.0.6 (Lester Gooch #5)',
+      sockperf: '3.10-no.git',
+    };
+    const { answers } = await converse(['{"id": 8, "type": "machine"}'], { machine: async () => machine });
+    expect(answers).toEqual([{ id: 8, type: 'machine', ...machine }]);
+    const failed = await converse(['{"id": 9, "type": "machine"}'], { machine: async () => Promise.reject(new Error('spawn ENOMEM')) });
+    expect(failed.answers).toEqual([{ id: 9, type: 'error', code: 'failed', reason: 'spawn ENOMEM' }]);
+    expect(parseResponseLine(JSON.stringify({ id: 8, type: 'machine', ...machine, cpuCount: 'two' }))).toMatchObject({ kind: 'invalid', id: 8, field: 'cpuCount' });
   });
 
   it('refuses another protocol version, naming the field', async () => {

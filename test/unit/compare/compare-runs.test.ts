@@ -227,6 +227,19 @@ describe('compare: environments', () => {
       const elsewhere = withAgents(fixture, [agent('fn-1', '6.1.0-56-amd64', 'b1'), agent('svc-1', '6.1.0-56-amd64', 'b2')]);
       expect(compare(across, elsewhere).envMismatch).toEqual([]);
     });
+
+    it("refuses a host whose CPUs changed (schema 13's agents[].machine); a tool's version or a run that did not record them is no difference", () => {
+      const machine = { os: 'Debian GNU/Linux 12 (bookworm)', cpuModel: 'AMD EPYC', cpuCount: 2, node: 'v20.20.0', iproute2: 'ip utility, iproute2-6.1.0', nft: 'nftables v1.0.6', sockperf: '3.10' };
+      const described = (cpu: Partial<typeof machine>) =>
+        withAgents(fixture, [
+          { ...agent('fn-1', '6.1.0-56-amd64'), machine: { ...machine, ...cpu } },
+          { ...agent('svc-1', '6.1.0-56-amd64'), machine },
+        ]);
+      expect(() => compare(described({}), described({ cpuCount: 4 }))).toThrow(/host fn-1 cpuCount: 2 vs 4/);
+      expect(() => compare(described({}), described({ cpuModel: 'Intel Xeon' }))).toThrow(/host fn-1 cpuModel: "AMD EPYC" vs "Intel Xeon"/);
+      expect(compare(described({}), described({ sockperf: '3.7' })).envMismatch).toEqual([]);
+      expect(compare(across, described({ cpuCount: 4 })).envMismatch).toEqual([]);
+    });
   });
 
   it('--allow-env-mismatch compares and says so in every output', () => {
