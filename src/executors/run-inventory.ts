@@ -44,14 +44,15 @@ export function checkRunInventory(inventory: Inventory, source = 'inventory'): R
 
 /**
  * Experiment kinds that still do part of their work on the coordinator, or are not proven across machines:
- * refused there. Not here: `tenants` and `failover`, whose plans, commands, probes and daemons (keepalived and
- * `ip monitor` on the proxies, their files in the run's ledger directory on those machines, the crash's kill)
- * all go through the run's `KernelDriver`, so they execute on each node's machine (experiments/tenants/,
- * experiments/failover/), proven on emulated machines (test/integration/*-across-machines.test.ts).
+ * refused there. Not here: `tenants`, `failover` and `nat`, whose plans, commands, probes and daemons (keepalived and
+ * `ip monitor` on the proxies, their files in the run's ledger directory on those machines, the crash's kill, the
+ * proxy's conntrack and nft counters) all go through the run's `KernelDriver`, so they execute on each node's
+ * machine, and whose probe traces are read on the probe's machine's clock (experiments/tenants/, failover/, nat/),
+ * proven on emulated machines (test/integration/*-across-machines.test.ts).
  */
-const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], 'tenants' | 'failover'>, string>> = {
+const ACROSS_MACHINES_EXPERIMENTS = ['tenants', 'failover', 'nat'] as const;
+const LOCAL_ONLY_EXPERIMENTS: Readonly<Record<Exclude<ExperimentSpec['kind'], (typeof ACROSS_MACHINES_EXPERIMENTS)[number]>, string>> = {
   mtu: "it checks the coordinator's kernel and flushes route caches from the coordinator",
-  nat: 'its teardown now kills through the agents, but it is not proven across machines',
   scaling: 'its teardown now kills through the agents, but it is not proven across machines',
 };
 
@@ -70,8 +71,8 @@ export function checkHostsScenario(scenario: Scenario): void {
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
   scenario.experiments.forEach((spec, i) => {
-    const why = spec.kind === 'tenants' || spec.kind === 'failover' ? undefined : LOCAL_ONLY_EXPERIMENTS[spec.kind];
-    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kinds tenants and failover run across machines`);
+    const why = spec.kind === 'mtu' || spec.kind === 'scaling' ? LOCAL_ONLY_EXPERIMENTS[spec.kind] : undefined;
+    if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kinds ${ACROSS_MACHINES_EXPERIMENTS.join(', ')} run across machines`);
   });
   scenario.services.forEach((service, i) => {
     if (service.kind !== 'builtin') refuse(`services.${i}.kind`, service.kind, 'use kind: builtin (real servers start on the coordinator)');

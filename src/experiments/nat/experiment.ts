@@ -90,7 +90,8 @@ async function runNat(ctx: ExperimentContext, spec: NatSpec, result: NatResult):
   // Two instances: one churns, one holds connections (its own probe, so holding never waits behind a measurement).
   const [churner, holder] = await ctx.addInstances(2);
   if (churner === undefined || holder === undefined) throw new Error('no instance');
-  const ref = nowMicros();
+  // The churner stamps its requests on its machine's clock: the timeline's origin is read there too.
+  const ref = ctx.driver.clockOf(churner.layout.node).fromCoordinator(nowMicros());
   const points: RequestPoint[] = [];
   const steps: NatStep[] = [];
   for (const load of spec.steps) {
