@@ -56,3 +56,19 @@ export function expectNothingLeft(run: RunResult | undefined): void {
   expect(namespacesOf(tag)).toEqual([]);
   expect(processesOfRun(tag)).toEqual([]);
 }
+
+/** A 16-port MASQUERADE: churn alone, then churn with all 16 ports held (experiments-nat and nat-across-machines). */
+export const NAT_16_PORTS = {
+  kind: 'nat',
+  name: 'nat',
+  ports: { first: 40000, count: 16 },
+  timeWaitSeconds: 1,
+  stepMs: 1500,
+  // Over 1 s: a SYN retransmitted once (the service's side may refuse a reused port's first SYN) still
+  // counts as slow, not failed; seen on a loaded machine as 1 of 15 failing at 1200 ms.
+  timeoutMs: 2500,
+  steps: [
+    { rate: 10, held: 0 },
+    { rate: 20, held: 16 },
+  ],
+};

@@ -1,25 +1,10 @@
 /** NAT limits of one proxy: port exhaustion is reached at small scale, reported with its cause, and the measured remedy (SNAT spread over two addresses) removes the failures. */
 import { describe, expect, it } from 'vitest';
-import { experiment, expectNothingLeft, runExperimentScenario } from './experiments-helpers.js';
+import { experiment, expectNothingLeft, NAT_16_PORTS, runExperimentScenario } from './experiments-helpers.js';
 
 describe('experiment: nat', () => {
   it('exhausts a 16-port MASQUERADE and reports it', async () => {
-    const { cli, run } = await runExperimentScenario([
-      {
-        kind: 'nat',
-        name: 'nat',
-        ports: { first: 40000, count: 16 },
-        timeWaitSeconds: 1,
-        stepMs: 1500,
-        // Over 1 s: a SYN retransmitted once (the service's side may refuse a reused port's first SYN) still
-        // counts as slow, not failed; seen on a loaded machine as 1 of 15 failing at 1200 ms.
-        timeoutMs: 2500,
-        steps: [
-          { rate: 10, held: 0 },
-          { rate: 20, held: 16 },
-        ],
-      },
-    ]);
+    const { cli, run } = await runExperimentScenario([NAT_16_PORTS]);
     expect(cli.code, cli.stderr).toBe(0);
     const nat = experiment(run, 'nat', 'nat');
     expect(nat.outcome, nat.message).toBe('completed');

@@ -15,13 +15,11 @@
  * Needs root, dist/, keepalived, Debian's openssh-server and openssh-client
  * and a kernel with time namespaces.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/results/store.js';
-import type { RunResult } from '../../src/results/types.js';
-import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir, waitFor } from './helpers.js';
-import { type Machine, type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { spawnCli, scenarioFile, tempDir, waitFor } from './helpers.js';
+import type { Machine } from '../../bench/emulated-machines.js';
+import { expectNothingLeftOn, nodesOn, runAcrossMachines } from './across-machines.js';
 
 const LOAD = [
   { metric: 'keepalive', rate: 200, concurrency: 4 },
@@ -45,17 +43,6 @@ const SCENARIO = {
   ],
 };
 
-let harness: Machines | undefined;
-let rootBefore = '';
-
-function machines(): Machines {
-  if (harness === undefined) throw new Error('the machines did not start');
-  return harness;
-}
-
-/** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
-const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
-
 /**
  * The run's keepalived processes on a machine: their command line names its ledger directory there (the config
  * file). The pattern is bracketed so that it does not match the shell that runs pgrep (the machines share this
@@ -77,11 +64,8 @@ const agentsIn = (machine: Machine): number[] =>
   });
 
 describe('the failover experiment across machines (executor ssh, four machines, VXLAN)', () => {
-  let run: RunResult | undefined;
-
-  beforeAll(async () => {
-    rootBefore = rootNamespaceState();
-    harness = await startMachines({
+  const across = runAcrossMachines(
+    {
       prefix: 'cpm-fo',
       machines: [
         { name: 'fn-1', role: 'function-host', monotonicOffsetS: 300 },
@@ -89,24 +73,10 @@ describe('the failover experiment across machines (executor ssh, four machines, 
         { name: 'proxy-2', role: 'proxy', monotonicOffsetS: 600 },
         { name: 'svc-1', role: 'service-host' },
       ],
-    });
-    const out = tempDir();
-    const result = await coordinator(['run', scenarioFile(SCENARIO), '--hosts', machines().inventoryFile, '--out', out]);
-    expect(result.code, `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`).toBe(0);
-    const runs = readdirSync(out);
-    expect(runs).toHaveLength(1);
-    run = readRun(join(out, runs[0] as string));
-  }, 300_000);
-
-  afterAll(async () => {
-    await stopAllMachines();
-    expect(rootNamespaceState()).toBe(rootBefore);
-  }, 60_000);
-
-  const theRun = (): RunResult => {
-    if (run === undefined) throw new Error('no run');
-    return run;
-  };
+    },
+    SCENARIO,
+  );
+  const { machines, coordinator, run: theRun } = across;
 
   const failoverOf = (name: string) => {
     const f = theRun().experiments.find((e) => e.name === name);
@@ -117,15 +87,11 @@ describe('the failover experiment across machines (executor ssh, four machines, 
   };
 
   it('places the active proxy on proxy-1 and the standby on proxy-2', () => {
-    const nodesOn = (host: string): string[] => {
-      const note = theRun().notes.find((n) => n.startsWith(`host ${host} (`));
-      return note?.slice(`host ${host} (`.length, note.indexOf(')')).split(', ') ?? [];
-    };
-    expect(nodesOn('fn-1')).toContain('fh0');
-    expect(nodesOn('proxy-1')).toContain('px0');
-    expect(nodesOn('proxy-2')).toContain('px1');
-    expect(nodesOn('proxy-1')).not.toContain('px1');
-    expect(nodesOn('svc-1').some((n) => n.startsWith('us-'))).toBe(true);
+    expect(nodesOn(theRun(), 'fn-1')).toContain('fh0');
+    expect(nodesOn(theRun(), 'proxy-1')).toContain('px0');
+    expect(nodesOn(theRun(), 'proxy-2')).toContain('px1');
+    expect(nodesOn(theRun(), 'proxy-1')).not.toContain('px1');
+    expect(nodesOn(theRun(), 'svc-1').some((n) => n.startsWith('us-'))).toBe(true);
   });
 
   it('crash of proxy-1: the standby on proxy-2 takes both VIPs and requests resume', () => {
@@ -166,16 +132,11 @@ describe('the failover experiment across machines (executor ssh, four machines, 
   });
 
   it('leaves nothing on any machine: no namespace, no ledger directory (keepalived files went with it), no keepalived', async () => {
-    for (const machine of machines().machines) {
-      const netns = await machine.exec(['ip', 'netns', 'list']);
-      const ledgers = await machine.exec(['ls', '-A', '/run/coldpath']);
-      expect({ netns: netns.stdout.trim(), ledgers: ledgers.stdout.trim() }, machine.name).toEqual({ netns: '', ledgers: '' });
-    }
+    await expectNothingLeftOn(machines(), theRun());
     const keepalived = await machines()
       .machine('proxy-1')
       .exec(['sh', '-c', `pgrep -a keepalived | grep -- '${theRun().tag}' || true`]);
     expect(keepalived.stdout.trim()).toBe('');
-    expect(ledgerDirs()).not.toContain(theRun().tag);
   });
 
   it('kill -9 of the coordinator mid-failover: clean --hosts removes everything on every machine, keepalived included', async () => {

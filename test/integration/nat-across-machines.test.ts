@@ -7,13 +7,9 @@
  * (experiments-nat.test.ts), and nothing left on any machine.
  * Needs root, dist/, Debian's openssh-server and openssh-client, conntrack and a kernel with time namespaces.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/results/store.js';
-import type { RunResult } from '../../src/results/types.js';
-import { type CliResult, ledgerDirs, rootNamespaceState, scenarioFile, spawnCli, tempDir } from './helpers.js';
-import { type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
+import { describe, expect, it } from 'vitest';
+import { expectNothingLeftOn, nodesOn, runAcrossMachines } from './across-machines.js';
+import { NAT_16_PORTS } from './experiments-helpers.js';
 
 /** The baseline path only (the experiment builds its own proxy); the steps of experiments-nat.test.ts. */
 const SCENARIO = {
@@ -26,60 +22,24 @@ const SCENARIO = {
   workload: { requests: 50, warmup: 10, metrics: ['keepalive'] },
   cpu: { placement: 'none' },
   reference: { tool: 'none' },
-  experiments: [
-    {
-      kind: 'nat',
-      name: 'nat',
-      ports: { first: 40000, count: 16 },
-      timeWaitSeconds: 1,
-      stepMs: 1500,
-      timeoutMs: 2500,
-      steps: [
-        { rate: 10, held: 0 },
-        { rate: 20, held: 16 },
-      ],
-    },
-  ],
+  experiments: [NAT_16_PORTS],
 };
 
-let harness: Machines | undefined;
-let rootBefore = '';
-
-function machines(): Machines {
-  if (harness === undefined) throw new Error('the machines did not start');
-  return harness;
-}
-
-const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
-
 describe('the nat experiment across machines (executor ssh, three machines, VXLAN)', () => {
-  let run: RunResult | undefined;
-
-  beforeAll(async () => {
-    rootBefore = rootNamespaceState();
-    harness = await startMachines({
+  const across = runAcrossMachines(
+    {
       prefix: 'cpm-nat',
       machines: [
         { name: 'fn-1', role: 'function-host', monotonicOffsetS: 250 },
         { name: 'proxy-1', role: 'proxy' },
         { name: 'svc-1', role: 'service-host' },
       ],
-    });
-    const out = tempDir();
-    const result = await coordinator(['run', scenarioFile(SCENARIO), '--hosts', machines().inventoryFile, '--out', out]);
-    expect(result.code, `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`).toBe(0);
-    const runs = readdirSync(out);
-    expect(runs).toHaveLength(1);
-    run = readRun(join(out, runs[0] as string));
-  }, 300_000);
-
-  afterAll(async () => {
-    await stopAllMachines();
-    expect(rootNamespaceState()).toBe(rootBefore);
-  }, 60_000);
+    },
+    SCENARIO,
+  );
 
   const natOf = () => {
-    const nat = run?.experiments.find((e) => e.name === 'nat');
+    const nat = across.run().experiments.find((e) => e.name === 'nat');
     if (nat?.kind !== 'nat') throw new Error('no nat experiment');
     expect(nat.outcome, nat.message).toBe('completed');
     if (nat.measured === undefined) throw new Error('nat: nothing measured');
@@ -87,13 +47,9 @@ describe('the nat experiment across machines (executor ssh, three machines, VXLA
   };
 
   it('places the proxy on proxy-1, away from the churn on fn-1', () => {
-    const nodesOn = (host: string): string[] => {
-      const note = run?.notes.find((n) => n.startsWith(`host ${host} (`));
-      return note?.slice(`host ${host} (`.length, note.indexOf(')')).split(', ') ?? [];
-    };
-    expect(nodesOn('proxy-1')).toContain('px0');
-    expect(nodesOn('fn-1')).toContain('fh0');
-    expect(nodesOn('fn-1')).not.toContain('px0');
+    expect(nodesOn(across.run(), 'proxy-1')).toContain('px0');
+    expect(nodesOn(across.run(), 'fn-1')).toContain('fh0');
+    expect(nodesOn(across.run(), 'fn-1')).not.toContain('px0');
   });
 
   it("exhausts proxy-1's 16 ports as on one machine: held connections take them all, the churn fails, two SNAT addresses remedy it", () => {
@@ -126,11 +82,6 @@ describe('the nat experiment across machines (executor ssh, three machines, VXLA
   });
 
   it('leaves nothing on any machine', async () => {
-    for (const machine of machines().machines) {
-      const netns = await machine.exec(['ip', 'netns', 'list']);
-      const ledgers = await machine.exec(['ls', '-A', '/run/coldpath']);
-      expect({ netns: netns.stdout.trim(), ledgers: ledgers.stdout.trim() }, machine.name).toEqual({ netns: '', ledgers: '' });
-    }
-    expect(ledgerDirs()).not.toContain(run?.tag);
+    await expectNothingLeftOn(across.machines(), across.run());
   });
 });

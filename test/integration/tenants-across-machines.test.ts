@@ -13,11 +13,9 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../src/results/store.js';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/types.js';
-import { type CliResult, ledgerDirs, spawnCli, rootNamespaceState, scenarioFile, tempDir } from './helpers.js';
-import { type Machines, startMachines, stopAllMachines } from '../../bench/emulated-machines.js';
+import { expectNothingLeftOn, nodesOn, runAcrossMachines } from './across-machines.js';
 
 /** Small: one function host, the baseline path only (the experiments build their own proxy), 10 requests a tenant. */
 const SCENARIO = {
@@ -37,17 +35,6 @@ const SCENARIO = {
   ],
 };
 
-let harness: Machines | undefined;
-let rootBefore = '';
-
-function machines(): Machines {
-  if (harness === undefined) throw new Error('the machines did not start');
-  return harness;
-}
-
-/** The CLI in the coordinator namespace (on the management wire, where the machines' sshd listen). */
-const coordinator = (args: readonly string[], timeoutMs = 240_000): Promise<CliResult> => spawnCli(args, { wrapper: machines().wrapper, timeoutMs }).done;
-
 const tenantsOf = (run: RunResult, name: string) => {
   const t = run.experiments.find((e) => e.name === name);
   if (t?.kind !== 'tenants') throw new Error(`no tenants experiment ${name}`);
@@ -57,46 +44,23 @@ const tenantsOf = (run: RunResult, name: string) => {
 };
 
 describe('the tenants experiment across machines (executor ssh, three machines, VXLAN)', () => {
-  let run: RunResult | undefined;
-  let out = '';
-
-  beforeAll(async () => {
-    rootBefore = rootNamespaceState();
-    harness = await startMachines({
+  const across = runAcrossMachines(
+    {
       prefix: 'cpm-ten',
       machines: [
         { name: 'fn-1', role: 'function-host', monotonicOffsetS: 300 },
         { name: 'proxy-1', role: 'proxy' },
         { name: 'svc-1', role: 'service-host' },
       ],
-    });
-    out = tempDir();
-    const result = await coordinator(['run', scenarioFile(SCENARIO), '--hosts', machines().inventoryFile, '--out', out]);
-    expect(result.code, `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`).toBe(0);
-    const runs = readdirSync(out);
-    expect(runs).toHaveLength(1);
-    run = readRun(join(out, runs[0] as string));
-  }, 300_000);
-
-  afterAll(async () => {
-    await stopAllMachines();
-    expect(rootNamespaceState()).toBe(rootBefore);
-  }, 60_000);
-
-  const theRun = (): RunResult => {
-    if (run === undefined) throw new Error('no run');
-    return run;
-  };
+    },
+    SCENARIO,
+  );
+  const theRun = across.run;
 
   it('places the function host, the proxy and the user service on their machines', () => {
-    const notes = theRun().notes;
-    const nodesOn = (host: string): string[] => {
-      const note = notes.find((n) => n.startsWith(`host ${host} (`));
-      return note?.slice(`host ${host} (`.length, note.indexOf(')')).split(', ') ?? [];
-    };
-    expect(nodesOn('fn-1')).toContain('fh0');
-    expect(nodesOn('proxy-1')).toContain('px0');
-    expect(nodesOn('svc-1').some((n) => n.startsWith('us-'))).toBe(true);
+    expect(nodesOn(theRun(), 'fn-1')).toContain('fh0');
+    expect(nodesOn(theRun(), 'proxy-1')).toContain('px0');
+    expect(nodesOn(theRun(), 'svc-1').some((n) => n.startsWith('us-'))).toBe(true);
   });
 
   it('gives each tenant its own VXLAN tunnel between fn-1 and proxy-1 and delivers each to its own side on svc-1', () => {
@@ -136,17 +100,12 @@ describe('the tenants experiment across machines (executor ssh, three machines, 
     expect(b?.counted.other).toBeGreaterThan(0);
     expect(b?.verdict).toBe('misdelivered');
     expect(m.verdict).toBe('broke');
-    const report = readFileSync(join(out, readdirSync(out)[0] as string, 'report.md'), 'utf8');
+    const report = readFileSync(join(across.out(), readdirSync(across.out())[0] as string, 'report.md'), 'utf8');
     expect(report).toMatch(/Tenant B's VXLAN tunnel \(key 1001\) between the same endpoints was refused/);
     console.log(`[tenants across machines] ${m.summary} (attempts: ${JSON.stringify(b?.tunnel.attempts.map((x) => [x.node, x.error]))})`);
   });
 
   it('leaves nothing on any machine', async () => {
-    for (const machine of machines().machines) {
-      const netns = await machine.exec(['ip', 'netns', 'list']);
-      const ledgers = await machine.exec(['ls', '-A', '/run/coldpath']);
-      expect({ netns: netns.stdout.trim(), ledgers: ledgers.stdout.trim() }, machine.name).toEqual({ netns: '', ledgers: '' });
-    }
-    expect(ledgerDirs()).not.toContain(theRun().tag);
+    await expectNothingLeftOn(across.machines(), theRun());
   });
 });
