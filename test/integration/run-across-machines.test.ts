@@ -163,22 +163,19 @@ describe('coldpath run --hosts (executor ssh, three machines)', () => {
       ['baseline', 'eni', 'peering', 'gre-proxy'].map((strategy) => [strategy, { acrossMachines: keepaliveP50(acrossMachines!, strategy), oneMachine: keepaliveP50(here, strategy) }]),
     );
     console.log(`keep-alive p50 (µs), one run each way: ${JSON.stringify(figures)}`);
-    // One kernel either way; macvlan children on the wires instead of veths on a bridge. Each path is read against
-    // the baseline of its own run: with `placement: none` a 2-CPU VM's scheduler keeps the probe and the server on one
-    // CPU or on two for a whole run, which moves every path together (CI, a slower machine: baseline 30 µs across
-    // machines, 116 µs on one). The bound is wide: it catches a path that is broken or mis-measured. One run each way
-    // cannot measure the difference (no spread, a fixed order): bench/hosts.ts does, in pairs of runs of both orders
-    // with an interval (docs/hosts.md, "Same figures?").
-    const overBaseline = (run: RunResult, strategy: string): number => keepaliveP50(run, strategy) / keepaliveP50(run, 'baseline');
-    for (const strategy of ['eni', 'peering', 'gre-proxy']) {
-      const ratio = overBaseline(acrossMachines, strategy) / overBaseline(here, strategy);
-      expect(ratio, `${strategy}: keep-alive p50 over baseline, across machines / on one machine`).toBeGreaterThan(1 / 3);
-      expect(ratio, strategy).toBeLessThan(3);
+    // One kernel either way; macvlan children on the wires instead of veths on a bridge. With `placement: none` a
+    // 2-CPU VM's scheduler puts a path's probe and server on one CPU or on two, and each path's p50 sits on one of
+    // two levels: in fresh-machine CI, 44 and 120 µs within one run (baseline 120 across machines, 44 on one; eni
+    // the other way round), 30 and 116 µs with a test run beside it. Neither a ratio of single p50s nor one over
+    // the run's baseline survives that within ×3, so the bound is ×10: it catches a path that is broken or
+    // mis-measured (a clock offset, a request that waits for a timeout), not a difference. One run each way cannot
+    // measure the difference (no spread, a fixed order): bench/hosts.ts does, in pairs of runs of both orders with
+    // an interval (docs/hosts.md, "Same figures?").
+    for (const strategy of ['baseline', 'eni', 'peering', 'gre-proxy']) {
+      const ratio = keepaliveP50(acrossMachines, strategy) / keepaliveP50(here, strategy);
+      expect(ratio, `${strategy}: keep-alive p50 across machines / on one machine`).toBeGreaterThan(1 / 10);
+      expect(ratio, strategy).toBeLessThan(10);
     }
-    // The baselines themselves: the same order of magnitude (the scheduler's two levels are ≈ 4× apart).
-    const baseline = keepaliveP50(acrossMachines, 'baseline') / keepaliveP50(here, 'baseline');
-    expect(baseline, 'baseline: keep-alive p50 across machines / on one machine').toBeGreaterThan(1 / 10);
-    expect(baseline).toBeLessThan(10);
   }, 300_000);
 
   it("a machine's agent killed mid-run: the run fails naming it, the other machines are clean, clean --hosts removes the rest", async () => {
