@@ -71,7 +71,7 @@ export function checkHostsScenario(scenario: Scenario): void {
   if (scenario.instances.runtime !== 'process') refuse('instances.runtime', scenario.instances.runtime, 'set instances.runtime: process');
   if (scenario.instances.network !== 'coldpath') refuse('instances.network', scenario.instances.network, 'set instances.network: coldpath');
   scenario.experiments.forEach((spec, i) => {
-    const why = spec.kind === 'mtu' || spec.kind === 'scaling' ? LOCAL_ONLY_EXPERIMENTS[spec.kind] : undefined;
+    const why = (LOCAL_ONLY_EXPERIMENTS as Partial<Record<ExperimentSpec['kind'], string>>)[spec.kind];
     if (why !== undefined) refuse(`experiments.${i}.kind`, spec.kind, `remove it, or run it on one machine (${why}); kinds ${ACROSS_MACHINES_EXPERIMENTS.join(', ')} run across machines`);
   });
   scenario.services.forEach((service, i) => {
